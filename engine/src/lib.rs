@@ -4,6 +4,5 @@
 //! messages to and from.
 
 pub mod message;
-mod uuid;
 
-pub use message::Uuid;
+pub use kraft_records::Uuid;

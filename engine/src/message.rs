@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-pub use crate::uuid::Uuid;
+pub use kraft_records::Uuid;
 
 /// Kafka's numeric error code (`org.apache.kafka.common.protocol.Errors`).
 ///

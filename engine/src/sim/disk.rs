@@ -1,0 +1,505 @@
+//! Simulated per-node storage: the metadata log and the quorum-state file.
+//!
+//! The log keeps whole record batches. Appended batches are volatile until a flush completes;
+//! a crash loses every unflushed batch (or, in the adversarial mode, keeps some of them, as a page
+//! cache that happened to be written back would) and may leave the first lost batch *torn*: a
+//! partial or corrupt batch at the end of the file that startup recovery has to drop, exactly like
+//! the tail of a real segment after power loss. The quorum-state file is replaced atomically
+//! (temp file + rename + fsync): a write is durable as soon as it completes.
+//!
+//! Every batch carries a chained hash of the log up to and including it, so the checker can compare
+//! whole prefixes of two logs in O(1).
+
+use bytes::Bytes;
+
+use super::rng::SimRng;
+
+/// FNV-1a 64 over `bytes`, continuing from `state`.
+pub fn fnv1a64(state: u64, bytes: &[u8]) -> u64 {
+    let mut hash = state;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    hash
+}
+
+pub const FNV_OFFSET_BASIS: u64 = 0xCBF2_9CE4_8422_2325;
+
+/// Hash of a log prefix ending with a batch whose bytes hash to `batch_hash`.
+pub fn chain_hash(previous_prefix_hash: u64, batch_hash: u64) -> u64 {
+    let mut h = previous_prefix_hash ^ batch_hash.rotate_left(17);
+    h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 29)
+}
+
+/// Prefix hash of the empty log.
+pub const EMPTY_PREFIX_HASH: u64 = 0;
+
+/// One whole batch in a simulated log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBatch {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    /// Partition leader epoch of the batch.
+    pub epoch: i32,
+    pub bytes: Bytes,
+    /// Hash of every batch of the log up to and including this one.
+    pub prefix_hash: u64,
+}
+
+impl StoredBatch {
+    pub fn next_offset(&self) -> i64 {
+        self.last_offset + 1
+    }
+}
+
+/// Misuse of the storage contract by the core (a bug the simulator reports, never a panic).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageError {
+    /// An append that does not start at the log end offset.
+    NonContiguousAppend { base_offset: i64, log_end_offset: i64 },
+    /// `last_offset < base_offset`.
+    EmptyOffsetRange { base_offset: i64, last_offset: i64 },
+    /// A batch whose epoch is below the epoch of the batch before it.
+    EpochDecrease { offset: i64, epoch: i32, previous_epoch: i32 },
+    /// Truncation to an offset inside a batch: a segment log can only cut at batch boundaries,
+    /// so the log would end below the offset the core believes.
+    TruncateInsideBatch { to_offset: i64, batch_base_offset: i64, batch_last_offset: i64 },
+}
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageError::NonContiguousAppend { base_offset, log_end_offset } => write!(
+                f,
+                "append at base offset {base_offset} but the log ends at {log_end_offset}"
+            ),
+            StorageError::EmptyOffsetRange { base_offset, last_offset } => {
+                write!(f, "batch has last offset {last_offset} below base offset {base_offset}")
+            }
+            StorageError::EpochDecrease { offset, epoch, previous_epoch } => write!(
+                f,
+                "batch at offset {offset} has epoch {epoch} below the previous batch's {previous_epoch}"
+            ),
+            StorageError::TruncateInsideBatch { to_offset, batch_base_offset, batch_last_offset } => {
+                write!(
+                    f,
+                    "truncate to {to_offset} cuts batch [{batch_base_offset}, {batch_last_offset}]"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+/// How hostile a crash is to unflushed data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrashConfig {
+    /// Probability that the first lost batch leaves a torn fragment behind.
+    pub torn_write_probability: f64,
+    /// Probability that some unflushed batches survive the crash anyway (written back by the OS
+    /// before power was lost). Raft must tolerate this: the node never acknowledged them.
+    pub unflushed_survive_probability: f64,
+}
+
+impl Default for CrashConfig {
+    fn default() -> CrashConfig {
+        CrashConfig {
+            torn_write_probability: 0.5,
+            unflushed_survive_probability: 0.1,
+        }
+    }
+}
+
+/// What a crash did to the log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CrashReport {
+    pub lost_batches: usize,
+    pub survived_unflushed_batches: usize,
+    pub torn_bytes: usize,
+}
+
+/// What startup recovery found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Bytes at the end of the log that were not a whole valid batch and were cut off.
+    pub dropped_tail_bytes: usize,
+}
+
+/// One node's disk.
+#[derive(Clone, Debug)]
+pub struct SimDisk<Q> {
+    batches: Vec<StoredBatch>,
+    /// Offsets below this are durable.
+    flushed_end_offset: i64,
+    /// Garbage after the last whole batch, left by a torn write; only exists between a crash and
+    /// the next recovery.
+    torn_tail: Option<Vec<u8>>,
+    quorum_state: Option<Q>,
+    quorum_state_writes: u64,
+}
+
+impl<Q: Clone> Default for SimDisk<Q> {
+    fn default() -> Self {
+        SimDisk::new()
+    }
+}
+
+impl<Q: Clone> SimDisk<Q> {
+    pub fn new() -> SimDisk<Q> {
+        SimDisk {
+            batches: Vec::new(),
+            flushed_end_offset: 0,
+            torn_tail: None,
+            quorum_state: None,
+            quorum_state_writes: 0,
+        }
+    }
+
+    // ----- log ---------------------------------------------------------------------------------
+
+    pub fn batches(&self) -> &[StoredBatch] {
+        &self.batches
+    }
+
+    /// Log start offset (no snapshots in the simulated log yet).
+    pub fn start_offset(&self) -> i64 {
+        0
+    }
+
+    /// Log end offset (LEO): next offset to append.
+    pub fn end_offset(&self) -> i64 {
+        self.batches.last().map_or(0, StoredBatch::next_offset)
+    }
+
+    pub fn last_epoch(&self) -> i32 {
+        self.batches.last().map_or(0, |b| b.epoch)
+    }
+
+    pub fn flushed_end_offset(&self) -> i64 {
+        self.flushed_end_offset
+    }
+
+    pub fn prefix_hash(&self) -> u64 {
+        self.batches.last().map_or(EMPTY_PREFIX_HASH, |b| b.prefix_hash)
+    }
+
+    /// Index of the batch containing `offset`.
+    fn index_of(&self, offset: i64) -> Option<usize> {
+        let idx = self.batches.partition_point(|b| b.last_offset < offset);
+        match self.batches.get(idx) {
+            Some(b) if b.base_offset <= offset => Some(idx),
+            _ => None,
+        }
+    }
+
+    pub fn batch_containing(&self, offset: i64) -> Option<&StoredBatch> {
+        self.index_of(offset).map(|i| &self.batches[i])
+    }
+
+    /// Batch containing `offset`, but only if it is durable.
+    pub fn durable_batch_containing(&self, offset: i64) -> Option<&StoredBatch> {
+        self.batch_containing(offset)
+            .filter(|b| b.next_offset() <= self.flushed_end_offset)
+    }
+
+    /// `(epoch, start offset)` for each epoch in the log, ascending: the leader-epoch cache a
+    /// restarted node rebuilds from its log.
+    pub fn epoch_start_offsets(&self) -> Vec<(i32, i64)> {
+        let mut out: Vec<(i32, i64)> = Vec::new();
+        for b in &self.batches {
+            if out.last().is_none_or(|&(e, _)| e != b.epoch) {
+                out.push((b.epoch, b.base_offset));
+            }
+        }
+        out
+    }
+
+    /// Appends one whole batch. Volatile until a later flush completes.
+    pub fn append(
+        &mut self,
+        base_offset: i64,
+        last_offset: i64,
+        epoch: i32,
+        bytes: Bytes,
+    ) -> Result<&StoredBatch, StorageError> {
+        let log_end_offset = self.end_offset();
+        if base_offset != log_end_offset {
+            return Err(StorageError::NonContiguousAppend { base_offset, log_end_offset });
+        }
+        if last_offset < base_offset {
+            return Err(StorageError::EmptyOffsetRange { base_offset, last_offset });
+        }
+        if let Some(prev) = self.batches.last() {
+            if epoch < prev.epoch {
+                return Err(StorageError::EpochDecrease {
+                    offset: base_offset,
+                    epoch,
+                    previous_epoch: prev.epoch,
+                });
+            }
+        }
+        let prefix_hash = chain_hash(self.prefix_hash(), fnv1a64(FNV_OFFSET_BASIS, &bytes));
+        self.batches.push(StoredBatch {
+            base_offset,
+            last_offset,
+            epoch,
+            bytes,
+            prefix_hash,
+        });
+        Ok(self.batches.last().expect("just pushed"))
+    }
+
+    /// Removes every offset >= `to_offset`. Applied to the file at once (ftruncate), so it is
+    /// durable; a cut inside a batch removes the whole batch (the segment log cuts at batch
+    /// positions) and is reported, because the core's idea of its end offset is then wrong.
+    pub fn truncate(&mut self, to_offset: i64) -> Result<(), StorageError> {
+        let mut result = Ok(());
+        let keep = self.batches.partition_point(|b| b.last_offset < to_offset);
+        if let Some(b) = self.batches.get(keep) {
+            if b.base_offset < to_offset {
+                result = Err(StorageError::TruncateInsideBatch {
+                    to_offset,
+                    batch_base_offset: b.base_offset,
+                    batch_last_offset: b.last_offset,
+                });
+            }
+        }
+        self.batches.truncate(keep);
+        self.flushed_end_offset = self.flushed_end_offset.min(self.end_offset());
+        result
+    }
+
+    /// Completes an fsync that was asked to cover offsets below `up_to_offset`: everything in the
+    /// log at completion time up to that offset is durable. Returns the new flushed end offset.
+    pub fn complete_flush(&mut self, up_to_offset: i64) -> i64 {
+        let target = up_to_offset.min(self.end_offset());
+        // Only whole batches become durable (an fsync covers the file, and a requested offset in the
+        // middle of a batch still means the batch was written whole).
+        let target = match self.index_of(target.saturating_sub(1)) {
+            Some(i) if target > 0 => self.batches[i].next_offset().min(self.end_offset()),
+            _ => target,
+        };
+        if target > self.flushed_end_offset {
+            self.flushed_end_offset = target;
+        }
+        self.flushed_end_offset
+    }
+
+    /// Whole batches starting at the batch containing `from_offset`, at most `max_bytes` but at
+    /// least one batch; empty at or past the log end (or below the start).
+    pub fn read_range(&self, from_offset: i64, max_bytes: u32) -> Bytes {
+        let Some(first) = self.index_of(from_offset) else {
+            return Bytes::new();
+        };
+        let max_bytes = max_bytes as usize;
+        let mut end = first + 1;
+        let mut size = self.batches[first].bytes.len();
+        while let Some(b) = self.batches.get(end) {
+            if size + b.bytes.len() > max_bytes {
+                break;
+            }
+            size += b.bytes.len();
+            end += 1;
+        }
+        if end == first + 1 {
+            return self.batches[first].bytes.clone();
+        }
+        let mut out = Vec::with_capacity(size);
+        for b in &self.batches[first..end] {
+            out.extend_from_slice(&b.bytes);
+        }
+        Bytes::from(out)
+    }
+
+    /// Power loss. Unflushed batches are lost (some may survive in the adversarial mode); the first
+    /// lost batch may leave a torn fragment that recovery must remove.
+    pub fn crash(&mut self, rng: &mut SimRng, config: &CrashConfig) -> CrashReport {
+        let mut report = CrashReport::default();
+        let first_unflushed = self
+            .batches
+            .partition_point(|b| b.next_offset() <= self.flushed_end_offset);
+        let unflushed = self.batches.len() - first_unflushed;
+        let mut keep = first_unflushed;
+        if unflushed > 0 && rng.chance(config.unflushed_survive_probability) {
+            keep += rng.index(unflushed + 1);
+            report.survived_unflushed_batches = keep - first_unflushed;
+        }
+        let lost: Vec<StoredBatch> = self.batches.split_off(keep);
+        report.lost_batches = lost.len();
+        self.torn_tail = None;
+        if let Some(first_lost) = lost.first() {
+            if rng.chance(config.torn_write_probability) {
+                let len = first_lost.bytes.len();
+                let mut fragment = first_lost.bytes.to_vec();
+                if len > 1 && rng.chance(0.5) {
+                    // Cut short: fewer bytes than the batch length says.
+                    fragment.truncate(1 + rng.index(len - 1));
+                } else if len > 0 {
+                    // Full length, but a sector in the middle never hit the disk.
+                    let start = rng.index(len);
+                    let stop = (start + 1 + rng.index(64)).min(len);
+                    for byte in &mut fragment[start..stop] {
+                        *byte = 0;
+                    }
+                    if fragment == first_lost.bytes[..] {
+                        // The zeroed range was already zero: flip a bit so the write is torn.
+                        fragment[start] ^= 0x5A;
+                    }
+                }
+                report.torn_bytes = fragment.len();
+                self.torn_tail = Some(fragment);
+            }
+        }
+        // Whatever survived is now on disk.
+        self.flushed_end_offset = self.end_offset();
+        report
+    }
+
+    /// Raw bytes after the last whole batch (what recovery has to judge).
+    pub fn torn_tail(&self) -> Option<&[u8]> {
+        self.torn_tail.as_deref()
+    }
+
+    /// Startup recovery: `valid_prefix_len` returns how many leading bytes of a buffer are whole,
+    /// valid batches (CRC checked). Everything after that is cut off, like Kafka's segment
+    /// recovery does. A torn tail that still parses as a whole valid batch would be a bug in the
+    /// crash model, so it is dropped as well but reported.
+    pub fn recover(&mut self, valid_prefix_len: impl Fn(&[u8]) -> usize) -> RecoveryReport {
+        let mut report = RecoveryReport::default();
+        if let Some(tail) = self.torn_tail.take() {
+            let valid = valid_prefix_len(&tail).min(tail.len());
+            debug_assert_eq!(valid, 0, "a torn write must never look like a valid batch");
+            report.dropped_tail_bytes = tail.len();
+        }
+        report
+    }
+
+    // ----- quorum-state ------------------------------------------------------------------------
+
+    /// Atomic, durable replacement of the quorum-state file.
+    pub fn persist_quorum_state(&mut self, state: Q) {
+        self.quorum_state = Some(state);
+        self.quorum_state_writes += 1;
+    }
+
+    pub fn quorum_state(&self) -> Option<&Q> {
+        self.quorum_state.as_ref()
+    }
+
+    pub fn quorum_state_writes(&self) -> u64 {
+        self.quorum_state_writes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_bytes(tag: u8, len: usize) -> Bytes {
+        Bytes::from(vec![tag; len])
+    }
+
+    fn disk_with(batches: &[(i64, i64, i32)]) -> SimDisk<u32> {
+        let mut disk = SimDisk::new();
+        for (i, &(base, last, epoch)) in batches.iter().enumerate() {
+            disk.append(base, last, epoch, batch_bytes(i as u8 + 1, 20)).unwrap();
+        }
+        disk
+    }
+
+    #[test]
+    fn append_checks_contiguity_and_epochs() {
+        let mut disk = disk_with(&[(0, 4, 1), (5, 5, 1), (6, 9, 2)]);
+        assert_eq!(disk.end_offset(), 10);
+        assert_eq!(disk.last_epoch(), 2);
+        assert_eq!(disk.epoch_start_offsets(), vec![(1, 0), (2, 6)]);
+        assert_eq!(
+            disk.append(11, 12, 2, batch_bytes(9, 5)).unwrap_err(),
+            StorageError::NonContiguousAppend { base_offset: 11, log_end_offset: 10 }
+        );
+        assert!(matches!(
+            disk.append(10, 12, 1, batch_bytes(9, 5)),
+            Err(StorageError::EpochDecrease { .. })
+        ));
+        assert!(matches!(
+            disk.append(10, 9, 2, batch_bytes(9, 5)),
+            Err(StorageError::EmptyOffsetRange { .. })
+        ));
+        assert_eq!(disk.batch_containing(7).unwrap().base_offset, 6);
+        assert!(disk.batch_containing(10).is_none());
+    }
+
+    #[test]
+    fn prefix_hash_depends_on_whole_prefix() {
+        let a = disk_with(&[(0, 4, 1), (5, 9, 1)]);
+        let mut b = SimDisk::<u32>::new();
+        b.append(0, 4, 1, batch_bytes(7, 20)).unwrap();
+        b.append(5, 9, 1, batch_bytes(2, 20)).unwrap();
+        assert_eq!(a.batches()[1].bytes, b.batches()[1].bytes);
+        assert_ne!(a.prefix_hash(), b.prefix_hash(), "same last batch, different prefix");
+    }
+
+    #[test]
+    fn flush_truncate_and_read_range() {
+        let mut disk = disk_with(&[(0, 4, 1), (5, 5, 1), (6, 9, 2)]);
+        assert_eq!(disk.flushed_end_offset(), 0);
+        assert_eq!(disk.complete_flush(6), 6);
+        assert!(disk.durable_batch_containing(5).is_some());
+        assert!(disk.durable_batch_containing(6).is_none());
+        // A flush up to the middle of a batch covers the whole batch.
+        assert_eq!(disk.complete_flush(8), 10);
+        assert_eq!(disk.read_range(0, 1).len(), 20, "at least one batch");
+        assert_eq!(disk.read_range(5, 40).len(), 40);
+        assert_eq!(disk.read_range(7, 1000).len(), 20, "starts at the containing batch");
+        assert!(disk.read_range(10, 1000).is_empty());
+        assert!(matches!(disk.truncate(7), Err(StorageError::TruncateInsideBatch { .. })));
+        assert_eq!(disk.end_offset(), 6);
+        assert_eq!(disk.flushed_end_offset(), 6);
+        disk.truncate(5).unwrap();
+        assert_eq!(disk.end_offset(), 5);
+    }
+
+    #[test]
+    fn crash_loses_unflushed_data_and_recovery_drops_torn_tail() {
+        let config = CrashConfig {
+            torn_write_probability: 1.0,
+            unflushed_survive_probability: 0.0,
+        };
+        let mut rng = SimRng::new(5);
+        let mut disk = disk_with(&[(0, 4, 1), (5, 5, 1)]);
+        disk.complete_flush(5);
+        disk.append(6, 9, 2, batch_bytes(3, 30)).unwrap();
+        disk.persist_quorum_state(11);
+        let report = disk.crash(&mut rng, &config);
+        assert_eq!(report.lost_batches, 2);
+        assert_eq!(disk.end_offset(), 5);
+        assert_eq!(disk.quorum_state(), Some(&11), "quorum-state writes are durable");
+        let tail = disk.torn_tail().expect("torn write left behind").to_vec();
+        assert!(!tail.is_empty());
+        assert_ne!(&tail[..], &[2u8; 20][..], "the fragment is damaged");
+        let recovered = disk.recover(|_| 0);
+        assert_eq!(recovered.dropped_tail_bytes, tail.len());
+        assert!(disk.torn_tail().is_none());
+    }
+
+    #[test]
+    fn crash_can_keep_unflushed_batches_when_configured() {
+        let config = CrashConfig {
+            torn_write_probability: 0.0,
+            unflushed_survive_probability: 1.0,
+        };
+        let mut kept_some = false;
+        for seed in 0..20 {
+            let mut rng = SimRng::new(seed);
+            let mut disk = disk_with(&[(0, 0, 1), (1, 1, 1), (2, 2, 1), (3, 3, 1)]);
+            let report = disk.crash(&mut rng, &config);
+            assert_eq!(report.lost_batches + report.survived_unflushed_batches, 4);
+            assert_eq!(disk.flushed_end_offset(), disk.end_offset());
+            kept_some |= report.survived_unflushed_batches > 0;
+        }
+        assert!(kept_some);
+    }
+}
