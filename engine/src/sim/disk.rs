@@ -58,14 +58,25 @@ impl StoredBatch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StorageError {
     /// An append that does not start at the log end offset.
-    NonContiguousAppend { base_offset: i64, log_end_offset: i64 },
+    NonContiguousAppend {
+        base_offset: i64,
+        log_end_offset: i64,
+    },
     /// `last_offset < base_offset`.
     EmptyOffsetRange { base_offset: i64, last_offset: i64 },
     /// A batch whose epoch is below the epoch of the batch before it.
-    EpochDecrease { offset: i64, epoch: i32, previous_epoch: i32 },
+    EpochDecrease {
+        offset: i64,
+        epoch: i32,
+        previous_epoch: i32,
+    },
     /// Truncation to an offset inside a batch: a segment log can only cut at batch boundaries,
     /// so the log would end below the offset the core believes.
-    TruncateInsideBatch { to_offset: i64, batch_base_offset: i64, batch_last_offset: i64 },
+    TruncateInsideBatch {
+        to_offset: i64,
+        batch_base_offset: i64,
+        batch_last_offset: i64,
+    },
 }
 
 impl std::fmt::Display for StorageError {
@@ -183,7 +194,9 @@ impl<Q: Clone> SimDisk<Q> {
     }
 
     pub fn prefix_hash(&self) -> u64 {
-        self.batches.last().map_or(EMPTY_PREFIX_HASH, |b| b.prefix_hash)
+        self.batches
+            .last()
+            .map_or(EMPTY_PREFIX_HASH, |b| b.prefix_hash)
     }
 
     /// Index of the batch containing `offset`.
@@ -227,10 +240,16 @@ impl<Q: Clone> SimDisk<Q> {
     ) -> Result<&StoredBatch, StorageError> {
         let log_end_offset = self.end_offset();
         if base_offset != log_end_offset {
-            return Err(StorageError::NonContiguousAppend { base_offset, log_end_offset });
+            return Err(StorageError::NonContiguousAppend {
+                base_offset,
+                log_end_offset,
+            });
         }
         if last_offset < base_offset {
-            return Err(StorageError::EmptyOffsetRange { base_offset, last_offset });
+            return Err(StorageError::EmptyOffsetRange {
+                base_offset,
+                last_offset,
+            });
         }
         if let Some(prev) = self.batches.last() {
             if epoch < prev.epoch {
@@ -405,7 +424,8 @@ mod tests {
     fn disk_with(batches: &[(i64, i64, i32)]) -> SimDisk<u32> {
         let mut disk = SimDisk::new();
         for (i, &(base, last, epoch)) in batches.iter().enumerate() {
-            disk.append(base, last, epoch, batch_bytes(i as u8 + 1, 20)).unwrap();
+            disk.append(base, last, epoch, batch_bytes(i as u8 + 1, 20))
+                .unwrap();
         }
         disk
     }
@@ -418,7 +438,10 @@ mod tests {
         assert_eq!(disk.epoch_start_offsets(), vec![(1, 0), (2, 6)]);
         assert_eq!(
             disk.append(11, 12, 2, batch_bytes(9, 5)).unwrap_err(),
-            StorageError::NonContiguousAppend { base_offset: 11, log_end_offset: 10 }
+            StorageError::NonContiguousAppend {
+                base_offset: 11,
+                log_end_offset: 10
+            }
         );
         assert!(matches!(
             disk.append(10, 12, 1, batch_bytes(9, 5)),
@@ -439,7 +462,11 @@ mod tests {
         b.append(0, 4, 1, batch_bytes(7, 20)).unwrap();
         b.append(5, 9, 1, batch_bytes(2, 20)).unwrap();
         assert_eq!(a.batches()[1].bytes, b.batches()[1].bytes);
-        assert_ne!(a.prefix_hash(), b.prefix_hash(), "same last batch, different prefix");
+        assert_ne!(
+            a.prefix_hash(),
+            b.prefix_hash(),
+            "same last batch, different prefix"
+        );
     }
 
     #[test]
@@ -453,9 +480,16 @@ mod tests {
         assert_eq!(disk.complete_flush(8), 10);
         assert_eq!(disk.read_range(0, 1).len(), 20, "at least one batch");
         assert_eq!(disk.read_range(5, 40).len(), 40);
-        assert_eq!(disk.read_range(7, 1000).len(), 20, "starts at the containing batch");
+        assert_eq!(
+            disk.read_range(7, 1000).len(),
+            20,
+            "starts at the containing batch"
+        );
         assert!(disk.read_range(10, 1000).is_empty());
-        assert!(matches!(disk.truncate(7), Err(StorageError::TruncateInsideBatch { .. })));
+        assert!(matches!(
+            disk.truncate(7),
+            Err(StorageError::TruncateInsideBatch { .. })
+        ));
         assert_eq!(disk.end_offset(), 6);
         assert_eq!(disk.flushed_end_offset(), 6);
         disk.truncate(5).unwrap();
@@ -476,7 +510,11 @@ mod tests {
         let report = disk.crash(&mut rng, &config);
         assert_eq!(report.lost_batches, 2);
         assert_eq!(disk.end_offset(), 5);
-        assert_eq!(disk.quorum_state(), Some(&11), "quorum-state writes are durable");
+        assert_eq!(
+            disk.quorum_state(),
+            Some(&11),
+            "quorum-state writes are durable"
+        );
         let tail = disk.torn_tail().expect("torn write left behind").to_vec();
         assert!(!tail.is_empty());
         assert_ne!(&tail[..], &[2u8; 20][..], "the fragment is damaged");

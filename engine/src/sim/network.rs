@@ -113,7 +113,10 @@ pub struct Network<M> {
 
 impl<M: Clone> Network<M> {
     pub fn new(config: NetworkConfig) -> Network<M> {
-        assert!(config.min_delay_ms <= config.max_delay_ms, "network delay range is empty");
+        assert!(
+            config.min_delay_ms <= config.max_delay_ms,
+            "network delay range is empty"
+        );
         Network {
             config,
             queue: BinaryHeap::new(),
@@ -128,7 +131,10 @@ impl<M: Clone> Network<M> {
     }
 
     pub fn set_config(&mut self, config: NetworkConfig) {
-        assert!(config.min_delay_ms <= config.max_delay_ms, "network delay range is empty");
+        assert!(
+            config.min_delay_ms <= config.max_delay_ms,
+            "network delay range is empty"
+        );
         self.config = config;
     }
 
@@ -307,9 +313,15 @@ mod tests {
             assert!(net.send(100, 1, 2, i, &mut rng).delivered());
         }
         assert_eq!(net.next_delivery_ms(), Some(105));
-        assert!(net.pop_due(104).is_none(), "nothing is delivered before its time");
+        assert!(
+            net.pop_due(104).is_none(),
+            "nothing is delivered before its time"
+        );
         let got = drain(&mut net, 105);
-        assert_eq!(got.iter().map(|m| m.3).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+        assert_eq!(
+            got.iter().map(|m| m.3).collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
         assert_eq!(net.stats().delivered, 10);
     }
 
@@ -348,7 +360,11 @@ mod tests {
         assert_eq!(net.send(0, 3, 1, 8, &mut rng), SendOutcome::Partitioned);
         assert!(net.send(0, 1, 2, 9, &mut rng).delivered());
         let got = drain(&mut net, 100);
-        assert_eq!(got, vec![(10, 1, 2, 9)], "in-flight message across the cut is lost");
+        assert_eq!(
+            got,
+            vec![(10, 1, 2, 9)],
+            "in-flight message across the cut is lost"
+        );
         net.heal();
         assert!(net.send(100, 3, 1, 10, &mut rng).delivered());
         assert_eq!(drain(&mut net, 200), vec![(110, 3, 1, 10)]);

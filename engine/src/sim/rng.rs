@@ -70,7 +70,10 @@ impl SimRng {
 
     /// Uniform in the inclusive range `[low, high]`.
     pub fn range_inclusive(&mut self, low: u64, high: u64) -> u64 {
-        assert!(low <= high, "SimRng::range_inclusive: empty range {low}..={high}");
+        assert!(
+            low <= high,
+            "SimRng::range_inclusive: empty range {low}..={high}"
+        );
         match (high - low).checked_add(1) {
             Some(span) => low + self.below(span),
             None => self.next_u64(),
@@ -141,7 +144,10 @@ mod tests {
             assert!(v < 10);
             seen[v as usize] = true;
         }
-        assert!(seen.iter().all(|&s| s), "every value of a small range appears");
+        assert!(
+            seen.iter().all(|&s| s),
+            "every value of a small range appears"
+        );
         for _ in 0..100 {
             let v = rng.range_inclusive(5, 9);
             assert!((5..=9).contains(&v));
@@ -157,6 +163,9 @@ mod tests {
         assert!(!rng.chance_ppm(0));
         assert!(rng.chance_ppm(1_000_000));
         let hits = (0..10_000).filter(|_| rng.chance(0.5)).count();
-        assert!((4_000..6_000).contains(&hits), "fair coin gave {hits}/10000");
+        assert!(
+            (4_000..6_000).contains(&hits),
+            "fair coin gave {hits}/10000"
+        );
     }
 }
