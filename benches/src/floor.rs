@@ -1,0 +1,117 @@
+//! The hardware floor: raw write+fdatasync, loopback TCP round trip, memcpy bandwidth.
+
+use crate::print::new_histogram_ns;
+use hdrhistogram::Histogram;
+use std::fs::OpenOptions;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+use std::time::Instant;
+
+/// Appends `size_bytes` with `write` then `fdatasync`, `iterations` times, to a fresh file in
+/// `dir`; returns the latency of each write+fdatasync pair.
+pub fn write_fdatasync(
+    dir: &Path,
+    size_bytes: usize,
+    iterations: usize,
+) -> io::Result<Histogram<u64>> {
+    assert!(iterations > 0 && size_bytes > 0);
+    let path = dir.join(format!(
+        "floor-fdatasync-{}-{size_bytes}.tmp",
+        std::process::id()
+    ));
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)?;
+    let block = vec![0x5Au8; size_bytes];
+    let mut h = new_histogram_ns();
+    for _ in 0..iterations {
+        let start = Instant::now();
+        file.write_all(&block)?;
+        // SAFETY: the fd is owned by `file` and stays open for the call.
+        if unsafe { libc::fdatasync(file.as_raw_fd()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        h.saturating_record(start.elapsed().as_nanos() as u64);
+    }
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok(h)
+}
+
+/// Ping-pong of `size_bytes` over loopback TCP (Nagle off), `iterations` round trips.
+pub fn loopback_rtt(size_bytes: usize, iterations: usize) -> io::Result<Histogram<u64>> {
+    assert!(iterations > 0 && size_bytes > 0);
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let echo = std::thread::spawn(move || -> io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.set_nodelay(true)?;
+        let mut buf = vec![0u8; size_bytes];
+        for _ in 0..iterations {
+            stream.read_exact(&mut buf)?;
+            stream.write_all(&buf)?;
+        }
+        Ok(())
+    });
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    let mut buf = vec![7u8; size_bytes];
+    let mut h = new_histogram_ns();
+    for _ in 0..iterations {
+        let start = Instant::now();
+        stream.write_all(&buf)?;
+        stream.read_exact(&mut buf)?;
+        h.saturating_record(start.elapsed().as_nanos() as u64);
+    }
+    echo.join()
+        .map_err(|_| io::Error::other("echo thread panicked"))??;
+    Ok(h)
+}
+
+/// memcpy bandwidth in bytes/s, copying a `size_bytes` buffer `rounds` times (best round).
+pub fn memcpy_bandwidth(size_bytes: usize, rounds: usize) -> f64 {
+    assert!(rounds > 0 && size_bytes > 0);
+    let src = vec![1u8; size_bytes];
+    let mut dst = vec![0u8; size_bytes];
+    let mut best_ns = u128::MAX;
+    for _ in 0..rounds {
+        let start = Instant::now();
+        dst.copy_from_slice(std::hint::black_box(&src));
+        std::hint::black_box(&mut dst);
+        best_ns = best_ns.min(start.elapsed().as_nanos().max(1));
+    }
+    size_bytes as f64 * 1e9 / best_ns as f64
+}
+
+/// Sequential write bandwidth with one fdatasync at the end, bytes/s.
+pub fn sequential_write_bandwidth(
+    dir: &Path,
+    total_bytes: usize,
+    chunk_bytes: usize,
+) -> io::Result<f64> {
+    let path = dir.join(format!("floor-seq-{}.tmp", std::process::id()));
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)?;
+    let chunk = vec![0xA5u8; chunk_bytes];
+    let start = Instant::now();
+    let mut written = 0;
+    while written < total_bytes {
+        file.write_all(&chunk)?;
+        written += chunk_bytes;
+    }
+    // SAFETY: the fd is owned by `file` and stays open for the call.
+    if unsafe { libc::fdatasync(file.as_raw_fd()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok(written as f64 / secs)
+}
