@@ -5,6 +5,7 @@
 //! values (exit code 2 when either is bad) and sets up logging; the runtime
 //! is `kraft_bin::server::run`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use kraft_config::cli::{CliAction, ServerArgs, USAGE};
@@ -79,6 +80,7 @@ fn init_logging() {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .init();
     if let Some((spec, error)) = bad_filter {
