@@ -1,0 +1,1074 @@
+//! `SegmentLog`: the single writer of a partition's segment files, and its recovery on open.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use kraft_records::{set_base_offset, validate_batch, BatchHeader, EpochEntry, LeaderEpochCache};
+
+use crate::config::LogConfig;
+use crate::epoch_checkpoint::LeaderEpochCheckpoint;
+use crate::error::LogError;
+use crate::fsutil;
+use crate::index::{self, IndexEntry, INDEX_ENTRY_BYTES};
+use crate::partition_metadata;
+use crate::reader::LogReader;
+use crate::scan::{self, SegmentScan};
+use crate::segment::{
+    index_file_name, log_file_name, parse_offset_file_name, Mapping, SegmentShared,
+    INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX,
+};
+use crate::snapshot::{self, SnapshotFileKind, SnapshotId};
+
+/// Upper bound on directory entries examined on open (bounds a pathological directory).
+const MAX_DIR_ENTRIES: usize = 1 << 20;
+
+/// What one append stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    /// PartitionLeaderEpoch of the (last) appended batch.
+    pub epoch: i32,
+}
+
+/// A torn or corrupt tail that recovery dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedTail {
+    pub file: PathBuf,
+    /// Byte position of the first dropped byte in `file`.
+    pub position: u64,
+    pub dropped_bytes: u64,
+    /// The first offset no longer in the log (the new log end offset).
+    pub first_dropped_offset: i64,
+    pub reason: String,
+}
+
+/// How the leader-epoch cache was restored on open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EpochCacheRecovery {
+    /// The checkpoint agreed with the batch headers.
+    FromCheckpoint,
+    /// The checkpoint was missing, malformed or disagreed; rebuilt from batch headers.
+    Rebuilt { reason: String },
+}
+
+/// What `SegmentLog::open` found and repaired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryReport {
+    pub segments: usize,
+    pub batches: u64,
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+    pub dropped_tail: Option<DroppedTail>,
+    /// Index files that were missing or did not match the log and were rewritten.
+    pub rebuilt_indexes: Vec<PathBuf>,
+    pub epoch_cache: EpochCacheRecovery,
+    /// Leftovers deleted: partial/deleted snapshots, orphan indexes, temp files.
+    pub removed_files: Vec<PathBuf>,
+    /// Frozen snapshots present, ascending.
+    pub snapshots: Vec<SnapshotId>,
+}
+
+/// Readers' view of the whole log, swapped atomically when segments come or go.
+pub(crate) struct SegmentList {
+    pub log_start_offset: i64,
+    pub segments: Vec<Arc<SegmentShared>>,
+}
+
+/// State shared between the writer and every `LogReader`.
+pub(crate) struct LogShared {
+    pub segments: ArcSwap<SegmentList>,
+    /// Release-stored after the segment end positions: a reader that sees a log end offset also
+    /// sees every byte below it.
+    pub log_end_offset: AtomicI64,
+}
+
+/// Writer-side state of one segment.
+struct WriterSegment {
+    shared: Arc<SegmentShared>,
+    log_file: Arc<File>,
+    index_file: File,
+    index_path: PathBuf,
+    size_bytes: usize,
+    next_offset: i64,
+    index_entries: usize,
+    index_capacity_entries: usize,
+    bytes_since_index_entry: usize,
+    sealed: bool,
+}
+
+impl WriterSegment {
+    fn base_offset(&self) -> i64 {
+        self.shared.base_offset
+    }
+
+    fn log_path(&self) -> &Path {
+        &self.shared.log_path
+    }
+
+    fn publish(&self) {
+        self.shared
+            .end_position
+            .store(self.size_bytes, Ordering::Release);
+        self.shared
+            .index_entries
+            .store(self.index_entries, Ordering::Release);
+    }
+}
+
+/// Work for one flush, detached from the writer so the fdatasync can run on any thread (or be
+/// replaced by an io_uring fdatasync on the same file) while appends go on.
+#[derive(Debug)]
+pub struct FlushTicket {
+    /// Every offset below this is durable once the ticket is synced.
+    pub end_offset: i64,
+    files: Vec<(Arc<File>, PathBuf)>,
+    dir: Option<PathBuf>,
+    checkpoint: Option<(LeaderEpochCheckpoint, Vec<EpochEntry>)>,
+    truncations: u64,
+}
+
+impl FlushTicket {
+    /// Blocking fdatasync of the written range (plus directory and epoch checkpoint if they
+    /// changed). Needs no executor.
+    pub fn sync(&self) -> Result<(), LogError> {
+        for (file, path) in &self.files {
+            fsutil::fdatasync(file, path)?;
+        }
+        if let Some(dir) = &self.dir {
+            fsutil::fsync_dir(dir)?;
+        }
+        if let Some((checkpoint, entries)) = &self.checkpoint {
+            checkpoint.write(entries)?;
+        }
+        Ok(())
+    }
+
+    /// The segment files to fdatasync, for callers that issue the sync themselves (io_uring).
+    pub fn files(&self) -> impl Iterator<Item = (&File, &Path)> {
+        self.files.iter().map(|(f, p)| (f.as_ref(), p.as_path()))
+    }
+}
+
+/// The durable log of one partition. One writer (this value); any number of `LogReader`s.
+pub struct SegmentLog {
+    dir: PathBuf,
+    config: LogConfig,
+    shared: Arc<LogShared>,
+    segments: Vec<WriterSegment>,
+    log_start_offset: i64,
+    log_end_offset: i64,
+    flushed_end_offset: i64,
+    epoch_cache: LeaderEpochCache,
+    epoch_checkpoint: LeaderEpochCheckpoint,
+    epoch_checkpoint_dirty: bool,
+    dir_dirty: bool,
+    /// Bumped on every truncation so a flush prepared before it cannot claim newer offsets.
+    truncations: u64,
+}
+
+impl std::fmt::Debug for SegmentLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentLog")
+            .field("dir", &self.dir)
+            .field("segments", &self.segments.len())
+            .field("log_start_offset", &self.log_start_offset)
+            .field("log_end_offset", &self.log_end_offset)
+            .field("flushed_end_offset", &self.flushed_end_offset)
+            .finish()
+    }
+}
+
+fn open_rw(path: &Path, create: bool) -> Result<File, LogError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| LogError::io(path, "open", e))
+}
+
+/// True when `[from, len)` of the file holds only zero bytes (preallocated, never written).
+/// Walks the file's data extents so a 1 GiB preallocated tail is not read page by page.
+fn tail_is_zero(file: &File, data: &[u8], from: usize) -> bool {
+    let len = data.len();
+    let fd = file.as_raw_fd();
+    let mut off = from;
+    // Each iteration moves past one data extent; real files have few.
+    for _ in 0..(1 << 20) {
+        if off >= len {
+            return true;
+        }
+        // SAFETY: plain lseek on an owned descriptor.
+        let data_start = unsafe { libc::lseek(fd, off as libc::off_t, libc::SEEK_DATA) };
+        if data_start < 0 {
+            let err = std::io::Error::last_os_error();
+            return if err.raw_os_error() == Some(libc::ENXIO) {
+                true
+            } else {
+                data[off..].iter().all(|&b| b == 0)
+            };
+        }
+        let data_start = (data_start as usize).max(off);
+        if data_start >= len {
+            return true;
+        }
+        // SAFETY: as above.
+        let hole = unsafe { libc::lseek(fd, data_start as libc::off_t, libc::SEEK_HOLE) };
+        let data_end = if hole < 0 {
+            len
+        } else {
+            (hole as usize).clamp(data_start, len)
+        };
+        if data_end == data_start {
+            return data[data_start..].iter().all(|&b| b == 0);
+        }
+        if !data[data_start..data_end].iter().all(|&b| b == 0) {
+            return false;
+        }
+        off = data_end;
+    }
+    false
+}
+
+impl SegmentLog {
+    /// Opens (creating if needed) the log in `partition_dir`, recovering it as Kafka does after an
+    /// unclean shutdown: every batch of every segment is validated (length, magic, CRC-32C,
+    /// contiguous offsets); a torn or corrupt tail of the last segment is dropped (and reported);
+    /// damage in an earlier segment is an error naming the file and position; indexes are rebuilt
+    /// where missing or wrong; the epoch cache comes from the checkpoint if it agrees with the
+    /// batch headers, else from the headers.
+    pub fn open(
+        partition_dir: &Path,
+        config: LogConfig,
+    ) -> Result<(SegmentLog, RecoveryReport), LogError> {
+        config.validate()?;
+        std::fs::create_dir_all(partition_dir)
+            .map_err(|e| LogError::io(partition_dir, "create directory", e))?;
+        let dir = partition_dir.to_path_buf();
+        let mut removed_files = Vec::new();
+        let mut log_bases = Vec::new();
+        let mut index_bases = Vec::new();
+        let mut snapshots = Vec::new();
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| LogError::io(&dir, "read directory", e))?;
+        for entry in entries.take(MAX_DIR_ENTRIES) {
+            let entry = entry.map_err(|e| LogError::io(&dir, "read directory", e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if let Some(base) = parse_offset_file_name(name, LOG_FILE_SUFFIX) {
+                log_bases.push(base);
+            } else if let Some(base) = parse_offset_file_name(name, INDEX_FILE_SUFFIX) {
+                index_bases.push(base);
+            } else if let Some((id, kind)) = snapshot::parse_snapshot_file_name(name) {
+                match kind {
+                    SnapshotFileKind::Frozen => snapshots.push(id),
+                    SnapshotFileKind::Partial | SnapshotFileKind::Deleted => {
+                        fsutil::remove_file(&entry.path())?;
+                        removed_files.push(entry.path());
+                    }
+                }
+            } else if name.ends_with(".deleted")
+                || name.ends_with(".cleaned")
+                || name.ends_with(".tmp")
+            {
+                fsutil::remove_file(&entry.path())?;
+                removed_files.push(entry.path());
+            }
+        }
+        log_bases.sort_unstable();
+        snapshots.sort_unstable();
+        for base in index_bases {
+            if log_bases.binary_search(&base).is_err() {
+                let path = dir.join(index_file_name(base));
+                fsutil::remove_file(&path)?;
+                removed_files.push(path);
+            }
+        }
+
+        let checkpoint = LeaderEpochCheckpoint::new(&dir);
+        let stored_epochs = match checkpoint.read() {
+            Ok(entries) => Ok(entries),
+            Err(err @ LogError::Corrupt { .. }) => Err(err.to_string()),
+            Err(err) => return Err(err),
+        };
+
+        let mut log = SegmentLog {
+            dir: dir.clone(),
+            shared: Arc::new(LogShared {
+                segments: ArcSwap::from_pointee(SegmentList {
+                    log_start_offset: 0,
+                    segments: Vec::new(),
+                }),
+                log_end_offset: AtomicI64::new(0),
+            }),
+            config,
+            segments: Vec::new(),
+            log_start_offset: 0,
+            log_end_offset: 0,
+            flushed_end_offset: 0,
+            epoch_cache: LeaderEpochCache::new(),
+            epoch_checkpoint: checkpoint,
+            epoch_checkpoint_dirty: false,
+            dir_dirty: false,
+            truncations: 0,
+        };
+
+        let mut report = RecoveryReport {
+            segments: 0,
+            batches: 0,
+            log_start_offset: 0,
+            log_end_offset: 0,
+            dropped_tail: None,
+            rebuilt_indexes: Vec::new(),
+            epoch_cache: EpochCacheRecovery::FromCheckpoint,
+            removed_files,
+            snapshots,
+        };
+
+        let mut rebuilt_epochs = LeaderEpochCache::new();
+        if log_bases.is_empty() {
+            let segment = log.create_segment(0)?;
+            log.segments.push(segment);
+            fsutil::fsync_dir(&dir)?;
+        }
+        let count = log_bases.len();
+        for (i, &base) in log_bases.iter().enumerate() {
+            let is_last = i + 1 == count;
+            if let Some(prev) = log.segments.last() {
+                if prev.next_offset != base {
+                    return Err(LogError::corrupt(
+                        &dir.join(log_file_name(base)),
+                        0,
+                        format!(
+                            "segment base offset {base} does not follow the previous segment's end offset {}",
+                            prev.next_offset
+                        ),
+                    ));
+                }
+            }
+            let (segment, scan) = log.recover_segment(base, is_last, &mut report)?;
+            for &(epoch, offset) in &scan.epoch_starts {
+                rebuilt_epochs.assign(epoch, offset);
+            }
+            report.batches += scan.batches;
+            log.segments.push(segment);
+        }
+
+        log.log_start_offset = log.segments[0].base_offset();
+        log.log_end_offset = log.segments.last().map_or(0, |s| s.next_offset);
+        log.flushed_end_offset = log.log_end_offset;
+
+        // The checkpoint may know one entry the headers cannot: a new leader's epoch that starts
+        // at the log end (recorded on election, before its first batch).
+        log.epoch_cache = match stored_epochs {
+            Ok(Some(entries)) => {
+                let mut stored = LeaderEpochCache::from_entries(&entries);
+                stored.truncate_from_start(log.log_start_offset);
+                stored.truncate_from_end(log.log_end_offset + 1);
+                let below_end: Vec<EpochEntry> = stored
+                    .entries()
+                    .iter()
+                    .copied()
+                    .filter(|e| e.start_offset < log.log_end_offset)
+                    .collect();
+                if below_end == rebuilt_epochs.entries() {
+                    if stored.entries() != entries.as_slice() {
+                        log.epoch_checkpoint_dirty = true;
+                    }
+                    stored
+                } else {
+                    report.epoch_cache = EpochCacheRecovery::Rebuilt {
+                        reason: format!(
+                            "checkpoint {:?} disagrees with batch headers {:?}",
+                            stored.entries(),
+                            rebuilt_epochs.entries()
+                        ),
+                    };
+                    log.epoch_checkpoint_dirty = true;
+                    rebuilt_epochs
+                }
+            }
+            Ok(None) => {
+                report.epoch_cache = EpochCacheRecovery::Rebuilt {
+                    reason: "checkpoint missing".into(),
+                };
+                log.epoch_checkpoint_dirty = true;
+                rebuilt_epochs
+            }
+            Err(reason) => {
+                report.epoch_cache = EpochCacheRecovery::Rebuilt { reason };
+                log.epoch_checkpoint_dirty = true;
+                rebuilt_epochs
+            }
+        };
+        if log.epoch_checkpoint_dirty {
+            log.epoch_checkpoint.write(log.epoch_cache.entries())?;
+            log.epoch_checkpoint_dirty = false;
+        }
+        if let EpochCacheRecovery::Rebuilt { reason } = &report.epoch_cache {
+            tracing::info!(dir = %dir.display(), %reason, "leader epoch cache rebuilt from batch headers");
+        }
+
+        partition_metadata::ensure(&dir, &log.config.topic_id)?;
+
+        log.publish_segments();
+        log.shared
+            .log_end_offset
+            .store(log.log_end_offset, Ordering::Release);
+        report.segments = log.segments.len();
+        report.log_start_offset = log.log_start_offset;
+        report.log_end_offset = log.log_end_offset;
+        Ok((log, report))
+    }
+
+    /// Scans one existing segment, repairs its tail and index, and maps it for use.
+    fn recover_segment(
+        &mut self,
+        base: i64,
+        is_last: bool,
+        report: &mut RecoveryReport,
+    ) -> Result<(WriterSegment, SegmentScan), LogError> {
+        let log_path = self.dir.join(log_file_name(base));
+        let log_file = open_rw(&log_path, false)?;
+        let file_len = fsutil::file_len(&log_file, &log_path)?;
+        let file_len = usize::try_from(file_len).map_err(|_| {
+            LogError::corrupt(
+                &log_path,
+                0,
+                format!("segment of {file_len} bytes is too large"),
+            )
+        })?;
+        let index_capacity = if is_last {
+            self.config.index_capacity_entries()
+        } else {
+            usize::MAX
+        };
+        let (scan, tail_zero) = {
+            let scan_map = Mapping::new(&log_file, &log_path, file_len)?;
+            let data = scan_map.slice(0, file_len);
+            let scan =
+                scan::scan_segment(data, base, self.config.index_interval_bytes, index_capacity);
+            let tail_zero =
+                scan.valid_bytes == file_len || tail_is_zero(&log_file, data, scan.valid_bytes);
+            (scan, tail_zero)
+        };
+        let valid = scan.valid_bytes;
+        if !tail_zero {
+            let reason = scan
+                .stop_reason
+                .clone()
+                .unwrap_or_else(|| "unreadable bytes".to_string());
+            if !is_last {
+                return Err(LogError::corrupt(
+                    &log_path,
+                    valid as u64,
+                    format!(
+                        "invalid batch before the last segment ({reason}); refusing to drop data"
+                    ),
+                ));
+            }
+            tracing::warn!(
+                file = %log_path.display(),
+                position = valid,
+                dropped_bytes = file_len - valid,
+                first_dropped_offset = scan.next_offset,
+                %reason,
+                "dropping torn or corrupt log tail"
+            );
+            report.dropped_tail = Some(DroppedTail {
+                file: log_path.clone(),
+                position: valid as u64,
+                dropped_bytes: (file_len - valid) as u64,
+                first_dropped_offset: scan.next_offset,
+                reason,
+            });
+            // Cut the garbage off for good: later appends must never line up with stale bytes.
+            fsutil::set_len(&log_file, &log_path, valid as u64)?;
+            fsutil::fdatasync(&log_file, &log_path)?;
+        }
+        let capacity = if is_last {
+            (self.config.segment_bytes as usize).max(valid)
+        } else {
+            valid
+        };
+        if is_last {
+            if self.config.preallocate {
+                fsutil::preallocate(&log_file, &log_path, capacity as u64)?;
+            } else if file_len < capacity || !tail_zero {
+                fsutil::set_len(&log_file, &log_path, capacity as u64)?;
+            }
+        } else if file_len != valid {
+            // Only zeros follow (checked above): trim them so Kafka sees a clean sealed segment.
+            fsutil::set_len(&log_file, &log_path, valid as u64)?;
+            fsutil::fdatasync(&log_file, &log_path)?;
+        }
+        let log_map = Mapping::new(&log_file, &log_path, capacity)?;
+
+        // Offset index: keep the file if it already holds exactly the rebuilt entries.
+        let index_path = self.dir.join(index_file_name(base));
+        let expected: Vec<u8> = scan.index.iter().flat_map(IndexEntry::encode).collect();
+        let index_capacity_entries = if is_last {
+            self.config.index_capacity_entries().max(scan.index.len())
+        } else {
+            scan.index.len()
+        };
+        let index_bytes = index_capacity_entries * INDEX_ENTRY_BYTES;
+        let existing = fsutil::read_optional(&index_path)?;
+        let matches = match &existing {
+            None => false,
+            Some(bytes) => {
+                bytes.len() >= expected.len()
+                    && bytes[..expected.len()] == expected[..]
+                    && bytes[expected.len()..].iter().all(|&b| b == 0)
+            }
+        };
+        let index_file = open_rw(&index_path, true)?;
+        if !matches {
+            fsutil::set_len(&index_file, &index_path, 0)?;
+            report.rebuilt_indexes.push(index_path.clone());
+        }
+        fsutil::set_len(&index_file, &index_path, index_bytes as u64)?;
+        let index_map = Mapping::new(&index_file, &index_path, index_bytes)?;
+        if !matches {
+            index_map.write(0, &expected);
+        }
+        let shared = Arc::new(SegmentShared {
+            base_offset: base,
+            log_path,
+            log: log_map,
+            index: index_map,
+            end_position: AtomicUsize::new(valid),
+            index_entries: AtomicUsize::new(scan.index.len()),
+            max_slice_end: AtomicUsize::new(0),
+        });
+        let bytes_since_index_entry = valid - scan.index.last().map_or(0, |e| e.position as usize);
+        let segment = WriterSegment {
+            shared,
+            log_file: Arc::new(log_file),
+            index_file,
+            index_path,
+            size_bytes: valid,
+            next_offset: scan.next_offset,
+            index_entries: scan.index.len(),
+            index_capacity_entries,
+            bytes_since_index_entry,
+            sealed: !is_last,
+        };
+        Ok((segment, scan))
+    }
+
+    /// Creates an empty active segment at `base` (preallocated, mapped).
+    fn create_segment(&self, base: i64) -> Result<WriterSegment, LogError> {
+        let log_path = self.dir.join(log_file_name(base));
+        let index_path = self.dir.join(index_file_name(base));
+        let capacity = self.config.segment_bytes as usize;
+        let log_file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&log_path)
+            .map_err(|e| LogError::io(&log_path, "create", e))?;
+        if self.config.preallocate {
+            fsutil::preallocate(&log_file, &log_path, capacity as u64)?;
+        } else {
+            fsutil::set_len(&log_file, &log_path, capacity as u64)?;
+        }
+        let index_file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&index_path)
+            .map_err(|e| LogError::io(&index_path, "create", e))?;
+        let index_capacity_entries = self.config.index_capacity_entries();
+        let index_bytes = index_capacity_entries * INDEX_ENTRY_BYTES;
+        fsutil::set_len(&index_file, &index_path, index_bytes as u64)?;
+        let shared = Arc::new(SegmentShared {
+            base_offset: base,
+            log: Mapping::new(&log_file, &log_path, capacity)?,
+            index: Mapping::new(&index_file, &index_path, index_bytes)?,
+            log_path,
+            end_position: AtomicUsize::new(0),
+            index_entries: AtomicUsize::new(0),
+            max_slice_end: AtomicUsize::new(0),
+        });
+        Ok(WriterSegment {
+            shared,
+            log_file: Arc::new(log_file),
+            index_file,
+            index_path,
+            size_bytes: 0,
+            next_offset: base,
+            index_entries: 0,
+            index_capacity_entries,
+            bytes_since_index_entry: 0,
+            sealed: false,
+        })
+    }
+
+    fn publish_segments(&self) {
+        let list = SegmentList {
+            log_start_offset: self.log_start_offset,
+            segments: self.segments.iter().map(|s| s.shared.clone()).collect(),
+        };
+        self.shared.segments.store(Arc::new(list));
+    }
+
+    fn active(&self) -> &WriterSegment {
+        self.segments
+            .last()
+            .expect("a log always has an active segment")
+    }
+
+    /// A handle for reading from any thread.
+    pub fn reader(&self) -> LogReader {
+        LogReader::new(self.shared.clone())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next appended record gets.
+    pub fn log_end_offset(&self) -> i64 {
+        self.log_end_offset
+    }
+
+    /// Every offset below this is on disk (fdatasync returned).
+    pub fn flushed_end_offset(&self) -> i64 {
+        self.flushed_end_offset
+    }
+
+    pub fn epoch_cache(&self) -> &LeaderEpochCache {
+        &self.epoch_cache
+    }
+
+    /// A new leader records its epoch at the log end before appending (spec 4.4). Persisted with
+    /// the next flush.
+    pub fn assign_epoch(&mut self, epoch: i32, start_offset: i64) {
+        if self.epoch_cache.assign(epoch, start_offset) {
+            self.epoch_checkpoint_dirty = true;
+        }
+    }
+
+    /// Number of segments (for tests and metrics).
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Leader append: validates one batch, assigns it the log end offset as base offset, copies
+    /// it once into the mapped tail and publishes it to readers.
+    pub fn append(&mut self, batch: &[u8]) -> Result<AppendInfo, LogError> {
+        let header = self.validate_one(batch)?;
+        let base = self.log_end_offset;
+        self.append_validated(batch, &header, base)
+    }
+
+    /// Follower append: `batches` are one or more concatenated batches (a Fetch response's
+    /// records, without a cut-off tail) whose offsets must continue the log exactly.
+    pub fn append_fetched(&mut self, batches: &[u8]) -> Result<AppendInfo, LogError> {
+        if batches.is_empty() {
+            return Err(LogError::InvalidBatch {
+                reason: "no batch to append".into(),
+            });
+        }
+        // Validate everything first so a bad batch in the middle appends nothing.
+        let mut headers = Vec::new();
+        let mut pos = 0usize;
+        let mut expected = self.log_end_offset;
+        while pos < batches.len() {
+            let header = validate_batch(&batches[pos..]).map_err(|e| LogError::InvalidBatch {
+                reason: format!("at byte {pos}: {e}"),
+            })?;
+            if header.base_offset != expected {
+                return Err(LogError::UnexpectedBaseOffset {
+                    base_offset: header.base_offset,
+                    log_end_offset: expected,
+                });
+            }
+            expected = header.next_offset();
+            self.check_size(header.size_bytes())?;
+            headers.push((pos, header));
+            pos += header.size_bytes();
+        }
+        let mut first = None;
+        let mut last = None;
+        for (pos, header) in headers {
+            let bytes = &batches[pos..pos + header.size_bytes()];
+            let info = self.append_validated(bytes, &header, header.base_offset)?;
+            first.get_or_insert(info.base_offset);
+            last = Some(info);
+        }
+        let last = last.expect("at least one batch");
+        Ok(AppendInfo {
+            base_offset: first.unwrap_or(last.base_offset),
+            last_offset: last.last_offset,
+            epoch: last.epoch,
+        })
+    }
+
+    fn check_size(&self, size: usize) -> Result<(), LogError> {
+        if size as u64 > self.config.segment_bytes {
+            return Err(LogError::BatchTooLarge {
+                size_bytes: size,
+                segment_bytes: self.config.segment_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_one(&self, batch: &[u8]) -> Result<BatchHeader, LogError> {
+        let header = validate_batch(batch).map_err(|e| LogError::InvalidBatch {
+            reason: e.to_string(),
+        })?;
+        if header.size_bytes() != batch.len() {
+            return Err(LogError::InvalidBatch {
+                reason: format!(
+                    "{} trailing bytes after the batch",
+                    batch.len() - header.size_bytes()
+                ),
+            });
+        }
+        self.check_size(batch.len())?;
+        Ok(header)
+    }
+
+    fn append_validated(
+        &mut self,
+        bytes: &[u8],
+        header: &BatchHeader,
+        base_offset: i64,
+    ) -> Result<AppendInfo, LogError> {
+        let size = bytes.len();
+        let last_offset = base_offset
+            .checked_add(i64::from(header.last_offset_delta))
+            .ok_or_else(|| LogError::InvalidBatch {
+                reason: "last offset overflows".into(),
+            })?;
+        let needs_roll = {
+            let active = self.active();
+            active.size_bytes > 0
+                && (active.size_bytes + size > self.config.segment_bytes as usize
+                    || last_offset - active.base_offset() > i64::from(i32::MAX)
+                    || active.index_entries >= active.index_capacity_entries)
+        };
+        if needs_roll {
+            self.roll()?;
+        }
+        let interval = self.config.index_interval_bytes;
+        let active = self.segments.last_mut().expect("active segment");
+        let pos = active.size_bytes;
+        active.shared.log.write(pos, bytes);
+        if header.base_offset != base_offset {
+            set_base_offset(
+                active.shared.log.slice_mut_unpublished(pos, pos + size),
+                base_offset,
+            );
+        }
+        if active.bytes_since_index_entry > interval
+            && active.index_entries < active.index_capacity_entries
+        {
+            let entry = IndexEntry {
+                relative_offset: (last_offset - active.base_offset()) as u32,
+                position: pos as u32,
+            };
+            active
+                .shared
+                .index
+                .write(active.index_entries * INDEX_ENTRY_BYTES, &entry.encode());
+            active.index_entries += 1;
+            active.bytes_since_index_entry = 0;
+        }
+        active.bytes_since_index_entry += size;
+        active.size_bytes += size;
+        active.next_offset = last_offset + 1;
+        active.publish();
+        self.log_end_offset = last_offset + 1;
+        self.shared
+            .log_end_offset
+            .store(self.log_end_offset, Ordering::Release);
+        if self
+            .epoch_cache
+            .assign(header.partition_leader_epoch, base_offset)
+        {
+            self.epoch_checkpoint_dirty = true;
+        }
+        Ok(AppendInfo {
+            base_offset,
+            last_offset,
+            epoch: header.partition_leader_epoch,
+        })
+    }
+
+    /// Seals the active segment (trim + fdatasync, so that a sealed segment is always whole on
+    /// disk) and starts a new one at the log end offset.
+    fn roll(&mut self) -> Result<(), LogError> {
+        self.seal_active()?;
+        let segment = self.create_segment(self.log_end_offset)?;
+        self.segments.push(segment);
+        self.dir_dirty = true;
+        self.publish_segments();
+        Ok(())
+    }
+
+    fn seal_active(&mut self) -> Result<(), LogError> {
+        let active = self.segments.last_mut().expect("active segment");
+        if active.sealed {
+            return Ok(());
+        }
+        // Never shrink below bytes a reader may still hold (a LogSlice outliving a truncation).
+        let keep = active
+            .size_bytes
+            .max(active.shared.max_slice_end.load(Ordering::Acquire))
+            .min(active.shared.log.len());
+        fsutil::set_len(&active.log_file, active.log_path(), keep as u64)?;
+        fsutil::fdatasync(&active.log_file, active.log_path())?;
+        let index_len = (active.index_entries * INDEX_ENTRY_BYTES) as u64;
+        fsutil::set_len(&active.index_file, &active.index_path, index_len)?;
+        active.sealed = true;
+        Ok(())
+    }
+
+    /// Everything needed to make the current log end durable, without doing it yet.
+    pub fn prepare_flush(&mut self) -> FlushTicket {
+        let active = self.active();
+        let files = if self.flushed_end_offset < self.log_end_offset {
+            vec![(active.log_file.clone(), active.shared.log_path.clone())]
+        } else {
+            Vec::new()
+        };
+        let dir = self.dir_dirty.then(|| self.dir.clone());
+        let checkpoint = self.epoch_checkpoint_dirty.then(|| {
+            (
+                self.epoch_checkpoint.clone(),
+                self.epoch_cache.entries().to_vec(),
+            )
+        });
+        self.dir_dirty = false;
+        self.epoch_checkpoint_dirty = false;
+        FlushTicket {
+            end_offset: self.log_end_offset,
+            files,
+            dir,
+            checkpoint,
+            truncations: self.truncations,
+        }
+    }
+
+    /// Records that `ticket` was synced. Returns the flushed end offset.
+    pub fn complete_flush(&mut self, ticket: FlushTicket) -> i64 {
+        if ticket.truncations == self.truncations {
+            self.flushed_end_offset = self
+                .flushed_end_offset
+                .max(ticket.end_offset.min(self.log_end_offset));
+        }
+        self.flushed_end_offset
+    }
+
+    /// Makes everything appended so far durable (fdatasync of the active segment; sealed segments
+    /// were synced when they were sealed). Returns the flushed end offset.
+    pub fn flush(&mut self) -> Result<i64, LogError> {
+        let ticket = self.prepare_flush();
+        if let Err(e) = ticket.sync() {
+            // Nothing became durable for sure: re-arm what the ticket carried.
+            self.dir_dirty |= ticket.dir.is_some();
+            self.epoch_checkpoint_dirty |= ticket.checkpoint.is_some();
+            return Err(e);
+        }
+        Ok(self.complete_flush(ticket))
+    }
+
+    /// Removes every batch at or after `offset` (rounded down to the start of the batch holding
+    /// it) from segments, indexes and the epoch cache, durably. Returns the new log end offset.
+    ///
+    /// Readers must not hold or read slices above `offset` (Raft only truncates uncommitted
+    /// entries, which no reader serves); such a slice would see zeros.
+    pub fn truncate_to(&mut self, offset: i64) -> Result<i64, LogError> {
+        if offset >= self.log_end_offset {
+            return Ok(self.log_end_offset);
+        }
+        if offset < self.log_start_offset {
+            return Err(LogError::OutOfRange {
+                offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset: self.log_end_offset,
+            });
+        }
+        self.truncations += 1;
+        let idx = self
+            .segments
+            .iter()
+            .rposition(|s| s.base_offset() <= offset)
+            .unwrap_or(0);
+        // Find the cut inside segment `idx`.
+        let (cut_pos, new_end) = {
+            let seg = &self.segments[idx];
+            let data = seg.shared.log.slice(0, seg.size_bytes);
+            let rel = u32::try_from(offset - seg.base_offset()).unwrap_or(u32::MAX);
+            let start = index::lookup(&data_index(seg), rel) as usize;
+            match scan::find_batch(data, start.min(seg.size_bytes), offset) {
+                Ok(Some((pos, batch))) => (pos, batch.base_offset.min(offset)),
+                Ok(None) => (seg.size_bytes, seg.next_offset),
+                Err(pos) => {
+                    return Err(LogError::corrupt(
+                        seg.log_path(),
+                        pos as u64,
+                        "no batch header where the log expects one",
+                    ))
+                }
+            }
+        };
+        // Readers first: lower the published end so nobody starts reading what goes away.
+        self.log_end_offset = new_end;
+        self.shared.log_end_offset.store(new_end, Ordering::Release);
+        let removed: Vec<WriterSegment> = self.segments.drain(idx + 1..).collect();
+        let seg = &mut self.segments[idx];
+        let old_size = seg.size_bytes;
+        let old_entries = seg.index_entries;
+        let kept_entries = index::entries_below(&data_index(seg), cut_pos as u32);
+        seg.shared.end_position.store(cut_pos, Ordering::Release);
+        seg.shared
+            .index_entries
+            .store(kept_entries, Ordering::Release);
+        if seg.sealed {
+            // Reopen the sealed segment for appends: grow the file back and map it anew.
+            let capacity = (self.config.segment_bytes as usize).max(old_size);
+            if self.config.preallocate {
+                fsutil::preallocate(&seg.log_file, &seg.shared.log_path, capacity as u64)?;
+            } else {
+                fsutil::set_len(&seg.log_file, &seg.shared.log_path, capacity as u64)?;
+            }
+            let index_capacity = self.config.index_capacity_entries().max(old_entries);
+            fsutil::set_len(
+                &seg.index_file,
+                &seg.index_path,
+                (index_capacity * INDEX_ENTRY_BYTES) as u64,
+            )?;
+            let log_map = Mapping::new(&seg.log_file, &seg.shared.log_path, capacity)?;
+            let index_map = Mapping::new(
+                &seg.index_file,
+                &seg.index_path,
+                index_capacity * INDEX_ENTRY_BYTES,
+            )?;
+            seg.shared = Arc::new(SegmentShared {
+                base_offset: seg.shared.base_offset,
+                log_path: seg.shared.log_path.clone(),
+                log: log_map,
+                index: index_map,
+                end_position: AtomicUsize::new(cut_pos),
+                index_entries: AtomicUsize::new(kept_entries),
+                max_slice_end: AtomicUsize::new(seg.shared.max_slice_end.load(Ordering::Acquire)),
+            });
+            seg.index_capacity_entries = index_capacity;
+            seg.sealed = false;
+        }
+        seg.shared.log.fill_zero(cut_pos, old_size);
+        seg.shared.index.fill_zero(
+            kept_entries * INDEX_ENTRY_BYTES,
+            old_entries * INDEX_ENTRY_BYTES,
+        );
+        seg.size_bytes = cut_pos;
+        seg.next_offset = new_end;
+        seg.index_entries = kept_entries;
+        seg.bytes_since_index_entry = cut_pos
+            - if kept_entries == 0 {
+                0
+            } else {
+                index::IndexEntry::decode(seg.shared.index.slice(
+                    (kept_entries - 1) * INDEX_ENTRY_BYTES,
+                    kept_entries * INDEX_ENTRY_BYTES,
+                ))
+                .map_or(0, |e| e.position as usize)
+            };
+        self.publish_segments();
+        let seg = &self.segments[idx];
+        fsutil::fdatasync(&seg.log_file, &seg.shared.log_path)?;
+        for gone in &removed {
+            fsutil::remove_file(gone.log_path())?;
+            fsutil::remove_file(&gone.index_path)?;
+        }
+        if !removed.is_empty() || self.dir_dirty {
+            fsutil::fsync_dir(&self.dir)?;
+            self.dir_dirty = false;
+        }
+        self.epoch_cache.truncate_from_end(new_end);
+        self.epoch_checkpoint.write(self.epoch_cache.entries())?;
+        self.epoch_checkpoint_dirty = false;
+        self.flushed_end_offset = self.flushed_end_offset.min(new_end);
+        Ok(new_end)
+    }
+
+    /// Drops the whole log and restarts it empty at `offset` (after installing a snapshot that
+    /// ends at `offset`, spec 4.6). The epoch cache is cleared.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
+        if offset < 0 {
+            return Err(LogError::OutOfRange {
+                offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset: self.log_end_offset,
+            });
+        }
+        self.truncations += 1;
+        let fresh = self.create_segment_replacing(offset)?;
+        let old: Vec<WriterSegment> = std::mem::replace(&mut self.segments, vec![fresh]);
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.flushed_end_offset = offset;
+        self.shared.log_end_offset.store(offset, Ordering::Release);
+        self.publish_segments();
+        for seg in &old {
+            if seg.base_offset() != offset {
+                fsutil::remove_file(seg.log_path())?;
+                fsutil::remove_file(&seg.index_path)?;
+            }
+        }
+        fsutil::fsync_dir(&self.dir)?;
+        self.epoch_cache = LeaderEpochCache::new();
+        self.epoch_checkpoint.write(self.epoch_cache.entries())?;
+        self.epoch_checkpoint_dirty = false;
+        Ok(())
+    }
+
+    /// `create_segment`, but if a segment with that base exists its file is replaced by a new
+    /// inode first, so mappings readers still hold never see the file shrink.
+    fn create_segment_replacing(&self, base: i64) -> Result<WriterSegment, LogError> {
+        if let Some(seg) = self.segments.iter().find(|s| s.base_offset() == base) {
+            fsutil::remove_file(seg.log_path())?;
+            fsutil::remove_file(&seg.index_path)?;
+        }
+        let segment = self.create_segment(base)?;
+        fsutil::fdatasync(&segment.log_file, &segment.shared.log_path)?;
+        Ok(segment)
+    }
+
+    /// Trims and syncs the active segment so the directory is exactly what Kafka writes on a
+    /// clean shutdown. The log is consumed; readers keep working on what they hold.
+    pub fn close(mut self) -> Result<(), LogError> {
+        self.flush()?;
+        self.seal_active()?;
+        fsutil::fsync_dir(&self.dir)
+    }
+}
+
+/// The published index entries of a writer segment.
+fn data_index(seg: &WriterSegment) -> Vec<u8> {
+    seg.shared
+        .index
+        .slice(0, seg.index_entries * INDEX_ENTRY_BYTES)
+        .to_vec()
+}

@@ -1,0 +1,136 @@
+//! One segment as readers see it: the memory-mapped `.log` and `.index` files plus the atomically
+//! published end positions. The writer (`SegmentLog`) is the only one that writes into the
+//! mappings, and only at or beyond the published end, so readers never race with appends.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use memmap2::{MmapOptions, MmapRaw};
+
+use crate::error::LogError;
+use crate::index::INDEX_ENTRY_BYTES;
+
+pub const LOG_FILE_SUFFIX: &str = ".log";
+pub const INDEX_FILE_SUFFIX: &str = ".index";
+
+/// `<20-digit base offset>.log`.
+pub fn log_file_name(base_offset: i64) -> String {
+    format!("{base_offset:020}{LOG_FILE_SUFFIX}")
+}
+
+pub fn index_file_name(base_offset: i64) -> String {
+    format!("{base_offset:020}{INDEX_FILE_SUFFIX}")
+}
+
+/// Base offset of a `<20 digits><suffix>` file name.
+pub fn parse_offset_file_name(name: &str, suffix: &str) -> Option<i64> {
+    let digits = name.strip_suffix(suffix)?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// A shared, writable mapping of a file. Accessed only through raw pointers so that the writer's
+/// stores into the unpublished region and readers' loads from the published one never create
+/// overlapping Rust references.
+pub(crate) struct Mapping {
+    raw: MmapRaw,
+}
+
+impl Mapping {
+    /// Maps `len` bytes (at least one, since empty mappings are invalid). The mapping may be
+    /// longer than the file; nobody touches bytes beyond the file end.
+    pub fn new(file: &File, path: &Path, len: usize) -> Result<Mapping, LogError> {
+        let raw = MmapOptions::new()
+            .len(len.max(1))
+            .map_raw(file)
+            .map_err(|e| LogError::io(path, "mmap", e))?;
+        Ok(Mapping { raw })
+    }
+
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Bytes `[start, end)`. Callers guarantee the range is published (no concurrent writer).
+    pub fn slice(&self, start: usize, end: usize) -> &[u8] {
+        assert!(
+            start <= end && end <= self.raw.len(),
+            "mapping range out of bounds"
+        );
+        // SAFETY: in bounds (checked above); the writer only stores outside published ranges.
+        unsafe { std::slice::from_raw_parts(self.raw.as_ptr().add(start), end - start) }
+    }
+
+    /// Copies `bytes` to `at`. Only the single writer calls this, on an unpublished range.
+    pub fn write(&self, at: usize, bytes: &[u8]) {
+        assert!(
+            at <= self.raw.len() && bytes.len() <= self.raw.len() - at,
+            "mapping write out of bounds"
+        );
+        // SAFETY: in bounds; the range is unpublished so no reader holds a reference into it, and
+        // the source is a distinct buffer (a caller's slice cannot alias a MAP_SHARED region we
+        // never hand out as mutable).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.raw.as_mut_ptr().add(at),
+                bytes.len(),
+            )
+        }
+    }
+
+    /// Mutable view of an unpublished range, for stamping the base offset after the copy.
+    #[allow(clippy::mut_from_ref)]
+    pub fn slice_mut_unpublished(&self, start: usize, end: usize) -> &mut [u8] {
+        assert!(
+            start <= end && end <= self.raw.len(),
+            "mapping range out of bounds"
+        );
+        // SAFETY: in bounds; only the single writer calls this, on a range no reader can see yet,
+        // and the returned borrow ends before the range is published.
+        unsafe { std::slice::from_raw_parts_mut(self.raw.as_mut_ptr().add(start), end - start) }
+    }
+
+    pub fn fill_zero(&self, start: usize, end: usize) {
+        assert!(
+            start <= end && end <= self.raw.len(),
+            "mapping range out of bounds"
+        );
+        // SAFETY: in bounds; the writer unpublished the range before zeroing it.
+        unsafe { std::ptr::write_bytes(self.raw.as_mut_ptr().add(start), 0, end - start) }
+    }
+}
+
+/// The readers' view of one segment.
+pub(crate) struct SegmentShared {
+    pub base_offset: i64,
+    pub log_path: PathBuf,
+    pub log: Mapping,
+    pub index: Mapping,
+    /// Bytes of whole batches readers may see. Release-stored after the bytes are written.
+    pub end_position: AtomicUsize,
+    /// Index entries readers may use. Release-stored after `end_position`.
+    pub index_entries: AtomicUsize,
+    /// Highest byte position ever handed out in a `LogSlice`; the writer never shrinks the file
+    /// below it so a slice that outlives a truncation can not fault (SIGBUS).
+    pub max_slice_end: AtomicUsize,
+}
+
+impl SegmentShared {
+    pub fn published_end(&self) -> usize {
+        self.end_position
+            .load(Ordering::Acquire)
+            .min(self.log.len())
+    }
+
+    /// The published index entries as raw bytes.
+    pub fn published_index(&self) -> &[u8] {
+        let entries = self.index_entries.load(Ordering::Acquire);
+        let bytes = (entries * INDEX_ENTRY_BYTES)
+            .min(self.index.len() / INDEX_ENTRY_BYTES * INDEX_ENTRY_BYTES);
+        self.index.slice(0, bytes)
+    }
+}
