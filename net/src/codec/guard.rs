@@ -487,6 +487,49 @@ pub fn check_response(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErr
             }
         }
         API_KEY_FETCH => walk_fetch_response(&mut w, v)?,
+        API_KEY_DESCRIBE_QUORUM => {
+            w.i16("error_code")?;
+            if v >= 2 {
+                w.string(true, "error_message")?;
+            }
+            w.array(true, "topics", |w| {
+                w.string(true, "topic_name")?;
+                w.array(true, "partitions", |w| {
+                    w.i32("partition_index")?;
+                    w.i16("error_code")?;
+                    if v >= 2 {
+                        w.string(true, "error_message")?;
+                    }
+                    w.i32("leader_id")?;
+                    w.i32("leader_epoch")?;
+                    w.i64("high_watermark")?;
+                    let replica = |w: &mut Walker<'_>| {
+                        w.i32("replica_id")?;
+                        if v >= 2 {
+                            w.uuid("replica_directory_id")?;
+                        }
+                        w.i64("log_end_offset")?;
+                        if v >= 1 {
+                            w.i64("last_fetch_timestamp")?;
+                            w.i64("last_caught_up_timestamp")?;
+                        }
+                        w.no_known_tags("tagged_fields")
+                    };
+                    w.array(true, "current_voters", replica)?;
+                    w.array(true, "observers", replica)?;
+                    w.no_known_tags("tagged_fields")
+                })?;
+                w.no_known_tags("tagged_fields")
+            })?;
+            if v >= 2 {
+                w.array(true, "nodes", |w| {
+                    w.i32("node_id")?;
+                    w.array(true, "listeners", walk_listener)?;
+                    w.no_known_tags("tagged_fields")
+                })?;
+            }
+            w.no_known_tags("tagged_fields")?;
+        }
         API_KEY_FETCH_SNAPSHOT => {
             w.i32("throttle_time_ms")?;
             w.i16("error_code")?;

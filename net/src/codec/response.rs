@@ -132,6 +132,7 @@ pub fn decode_response(
         API_KEY_END_QUORUM_EPOCH => KafkaResponse::EndQuorumEpoch(body_of(body, v)?),
         API_KEY_FETCH => KafkaResponse::Fetch(body_of(body, v)?),
         API_KEY_FETCH_SNAPSHOT => KafkaResponse::FetchSnapshot(body_of(body, v)?),
+        API_KEY_DESCRIBE_QUORUM => KafkaResponse::DescribeQuorum(body_of(body, v)?),
         _ => return Err(DecodeError::UnknownApiKey { api_key }),
     };
     Ok((correlation_id, response))
