@@ -9,41 +9,13 @@
 # file of the workspace, then replaces this shell with it. Works from any
 # directory.
 set -eu
-
-script_dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P)
-root=$(CDPATH= cd -- "$script_dir/.." && pwd -P)
-
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-case $target_dir in
-    /*) ;;
-    *) target_dir=$root/$target_dir ;; # cargo runs from $root below
-esac
-binary=$target_dir/release/kraft-server
-
-needs_build=no
-if [ ! -x "$binary" ]; then
-    needs_build=yes
-else
-    # Any workspace source newer than the binary makes it stale.
-    newer=$(find "$root" \
-        \( -path "$root/target" -o -path "$root/.git" -o -path "$root/fuzz/target" \) -prune \
-        -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -newer "$binary" -print \
-        | head -n 1)
-    if [ -n "$newer" ]; then
-        needs_build=yes
-    fi
-fi
-
-if [ "$needs_build" = yes ]; then
-    if ! command -v cargo >/dev/null 2>&1; then
-        echo "test-kraft-server-start.sh: cargo not found; install the Rust toolchain to build kraft-server" >&2
-        exit 1
-    fi
-    echo "test-kraft-server-start.sh: building kraft-server (release)..." >&2
-    (cd "$root" && cargo build --release -q -p kraft-bin --bin kraft-server)
-    # Cargo leaves an up-to-date binary untouched; mark it checked so edits
-    # elsewhere in the workspace that do not affect it stop triggering builds.
-    touch "$binary"
-fi
-
-exec "$binary" "$@"
+# Follow symbolic links to this script so the helper beside it is found.
+self=$0
+while [ -L "$self" ]; do
+    link=$(readlink -- "$self")
+    case $link in
+        /*) self=$link ;;
+        *) self=$(dirname -- "$self")/$link ;;
+    esac
+done
+exec "$(dirname -- "$self")/run-release-binary.sh" kraft-server "$@"
