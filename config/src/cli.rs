@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub use crate::cli_error::CliError;
-use crate::uuid::Uuid;
+use kraft_records::Uuid;
 
 /// `TestRaftServer`'s default `--throughput`, records per second.
 pub const DEFAULT_THROUGHPUT_RECORDS_PER_SEC: u32 = 5000;
@@ -121,8 +121,9 @@ impl ServerArgs {
                     record_size = parse_u32(&flag, &value, 0, MAX_RECORD_SIZE_BYTES)?;
                 }
                 _ => {
-                    let id = Uuid::parse_base64(&value)
-                        .map_err(|error| bad(&flag, &value, &error.to_string()))?;
+                    let id: Uuid = value.parse().map_err(|_| {
+                        bad(&flag, &value, "expected 22 characters of URL-safe base64")
+                    })?;
                     directory_id = Some(id);
                 }
             }

@@ -45,13 +45,7 @@ fn separate_and_inline_values() {
     assert_eq!(args.config, PathBuf::from("a.properties"));
     assert_eq!(args.throughput_records_per_sec, 100);
     assert_eq!(args.record_size_bytes, 1024);
-    assert_eq!(
-        args.replica_directory_id,
-        Some(Uuid {
-            most_significant_bits: 0,
-            least_significant_bits: 1
-        })
-    );
+    assert_eq!(args.replica_directory_id, Some(Uuid::from_parts(0, 1)));
 }
 
 #[test]
