@@ -32,8 +32,14 @@ pub enum Invariant {
     EpochRegression,
     /// A listener got committed batches out of order, twice, or with a gap.
     ListenerOrder,
-    /// The core broke the storage contract (non-contiguous append, cut inside a batch, ...).
-    Storage,
+    /// After a step, a listener does not know the epoch or the (remote) leader the node knows
+    /// (spec 5.3: registration and every poll reconcile each listener; KAFKA-16286).
+    ListenerLeader,
+    /// The core broke the runtime contract (non-contiguous append, cut inside a batch, a batch
+    /// that does not match its offsets, an answer to an unknown request, ...).
+    Contract,
+    /// A truncation removed a committed batch (spec 7.1 #8: no truncation below the HW).
+    TruncatedCommitted,
     /// No leader / no new commit within the bound after the cluster became calm.
     Liveness,
     /// The core panicked.
@@ -408,6 +414,36 @@ impl Checker {
         self.on_committed_up_to(time_ms, node, to_offset_exclusive, disk, "listener commit");
     }
 
+    /// After a step of `node`: its listener was last told `view` ((leader, epoch), `None` = nothing
+    /// yet) while the node is at `current`. Outside Resigned and own leadership (both may hold
+    /// notifications back), the listener must know the current epoch and any remote leader.
+    pub fn check_listener_view(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        listener_id: u64,
+        resigned: bool,
+        current: (Option<NodeId>, i32),
+        view: Option<(Option<NodeId>, i32)>,
+    ) {
+        let (leader, epoch) = current;
+        if resigned || leader == Some(node) || (epoch == 0 && leader.is_none()) {
+            return;
+        }
+        let ok = match view {
+            Some((seen_leader, seen_epoch)) => {
+                seen_epoch == epoch && (leader.is_none() || seen_leader == leader)
+            }
+            None => false,
+        };
+        if !ok {
+            let detail = format!(
+                "listener {listener_id} was last told {view:?} but the node is at (leader {leader:?}, epoch {epoch})"
+            );
+            self.report(time_ms, Invariant::ListenerLeader, Some(node), detail);
+        }
+    }
+
     /// A listener of `node` loaded a snapshot ending at `end_offset`.
     pub fn on_listener_snapshot(&mut self, node: NodeId, listener_id: u64, end_offset: i64) {
         self.listener_next_offsets
@@ -457,6 +493,37 @@ impl Checker {
             deadline_ms: time_ms + bound_ms,
             first_new_offset: None,
         });
+    }
+
+    /// `node` is about to remove every offset >= `to_offset` from `disk`. Removing a batch that is
+    /// part of the committed log, or anything below the node's own high watermark, is a violation.
+    pub fn on_truncate<Q: Clone>(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        to_offset: i64,
+        disk: &SimDisk<Q>,
+    ) {
+        if let Some(&hw) = self.high_watermarks.get(&node) {
+            if to_offset < hw {
+                let detail = format!("truncation to {to_offset} below the high watermark {hw}");
+                self.report(time_ms, Invariant::TruncatedCommitted, Some(node), detail);
+                return;
+            }
+        }
+        let Some(first_removed) = disk.batch_containing(to_offset) else {
+            return;
+        };
+        let removed = CommittedBatch::of(first_removed);
+        if let Some(i) = self.committed_index(removed.base_offset) {
+            if self.committed[i] == removed {
+                let detail = format!(
+                    "truncation to {to_offset} removes committed batch [{}, {}] (epoch {})",
+                    removed.base_offset, removed.last_offset, removed.epoch
+                );
+                self.report(time_ms, Invariant::TruncatedCommitted, Some(node), detail);
+            }
+        }
     }
 
     /// A fault ends the calm period; nothing is owed for it.
@@ -633,6 +700,23 @@ mod tests {
     }
 
     #[test]
+    fn truncating_committed_data_is_reported() {
+        let a = log(&[(0, 4, 1, 1), (5, 9, 1, 2)]);
+        let divergent = log(&[(0, 4, 1, 1), (5, 9, 2, 3)]);
+        let mut checker = Checker::new();
+        checker.on_high_watermark(0, 1, 5, &a);
+        // Node 2 drops its divergent, uncommitted suffix: fine.
+        checker.on_truncate(1, 2, 5, &divergent);
+        assert_eq!(checker.violation_count(), 0);
+        // Node 1 would remove offsets below its own high watermark.
+        checker.on_truncate(2, 1, 3, &a);
+        // Node 3 never reported a high watermark but holds the committed batch.
+        checker.on_truncate(3, 3, 0, &a);
+        assert_eq!(checker.violation_count(), 2);
+        assert!(checker.has(Invariant::TruncatedCommitted));
+    }
+
+    #[test]
     fn high_watermark_decrease_on_live_node_is_reported() {
         let a = log(&[(0, 9, 1, 1)]);
         let mut checker = Checker::new();
@@ -707,6 +791,25 @@ mod tests {
         assert_eq!(checker.violation_count(), 0);
         checker.on_listener_commit(2, 1, 7, 5, 10, &a);
         assert!(checker.has(Invariant::ListenerOrder));
+    }
+
+    #[test]
+    fn listener_that_missed_the_leader_is_reported() {
+        let mut checker = Checker::new();
+        // Nothing owed: initial state, resigned, own leadership.
+        checker.check_listener_view(0, 1, 1, false, (None, 0), None);
+        checker.check_listener_view(0, 1, 1, true, (Some(1), 4), Some((None, 3)));
+        checker.check_listener_view(0, 1, 1, false, (Some(1), 4), Some((None, 4)));
+        // Up to date.
+        checker.check_listener_view(0, 1, 1, false, (Some(2), 4), Some((Some(2), 4)));
+        checker.check_listener_view(0, 1, 1, false, (None, 5), Some((None, 5)));
+        assert_eq!(checker.violation_count(), 0);
+        // KAFKA-16286: registered on a follower, never told the leader.
+        checker.check_listener_view(1, 1, 2, false, (Some(2), 4), None);
+        // Told an old epoch.
+        checker.check_listener_view(2, 1, 1, false, (None, 6), Some((Some(2), 4)));
+        assert_eq!(checker.violation_count(), 2);
+        assert!(checker.has(Invariant::ListenerLeader));
     }
 
     #[test]

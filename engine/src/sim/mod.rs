@@ -6,6 +6,7 @@
 //! long enough.
 
 pub mod checker;
+pub mod cluster;
 pub mod disk;
 pub mod network;
 pub mod rng;

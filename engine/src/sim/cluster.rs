@@ -1,0 +1,1335 @@
+//! A whole simulated quorum: N `RaftNode`s, their disks, the network, a fault schedule and a
+//! workload, driven event by event in simulated time from one seed.
+//!
+//! The cluster plays the runtime for every node: it executes each node's outputs strictly in
+//! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
+//! against the responding node's simulated log, completes flushes after a simulated fsync delay,
+//! and feeds the results back as inputs. After every step the checker judges the safety
+//! invariants; calm phases (network healed, every node up) judge liveness.
+
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use bytes::Bytes;
+use kraft_records::{validate_batch, BatchIter, EpochEntry};
+
+use super::checker::{Checker, ElectionRecord, Invariant, Violation};
+use super::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
+use super::network::{Network, NetworkConfig, NodeId, SendOutcome};
+use super::rng::SimRng;
+use crate::config::{RaftConfig, Voter};
+use crate::election::{ElectionState, RestoredState};
+use crate::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestError};
+use crate::message::{Records, Request, Response};
+use crate::node::RaftNode;
+use crate::state::StateName;
+
+/// Knobs of one simulated run. `SimOptions::for_seed` draws a varied mix from the seed.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub seed: u64,
+    pub voters: usize,
+    /// Extra replicas outside the voter set (they fetch like Kafka observers).
+    pub observers: usize,
+    /// Chaos budget: no new fault phase starts after this simulated time.
+    pub duration_ms: u64,
+    /// Hard bound on node steps (inputs, ticks and appends).
+    pub max_steps: u64,
+    /// Inject crashes, partitions, lossy links, resignations, slow disks.
+    pub faults: bool,
+    /// After the cluster becomes calm, a new record must commit within this bound.
+    pub liveness_bound_ms: u64,
+    /// Mean gap between workload appends.
+    pub append_interval_ms: u64,
+    /// Keep a human-readable trace of the last events (slower; for replaying one seed).
+    pub trace: bool,
+    pub pre_vote: bool,
+    pub append_linger_ms: u64,
+}
+
+impl SimOptions {
+    /// A mix of 3- and 5-voter quorums, sometimes with an observer, mostly with faults.
+    pub fn for_seed(seed: u64) -> SimOptions {
+        let mut rng = SimRng::new(seed ^ 0x5EED_0F_0F71_0E5);
+        let voters = if rng.chance(0.5) { 3 } else { 5 };
+        let observers = usize::from(rng.chance(0.25));
+        let faults = !rng.chance(0.05);
+        SimOptions {
+            seed,
+            voters,
+            observers,
+            duration_ms: 20_000,
+            max_steps: 400_000,
+            faults,
+            liveness_bound_ms: 12_000,
+            append_interval_ms: rng.range_inclusive(10, 80),
+            trace: false,
+            pre_vote: rng.chance(0.7),
+            append_linger_ms: rng.range_inclusive(0, 25),
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct SimOutcome {
+    pub seed: u64,
+    pub steps: u64,
+    pub simulated_ms: u64,
+    pub violation_count: u64,
+    pub violations: Vec<Violation>,
+    /// Hash over every input, output and append of the run: equal for equal seeds.
+    pub trace_hash: u64,
+    pub committed_end_offset: i64,
+    pub leaders_seen: usize,
+    pub crashes: u64,
+    pub liveness_windows_passed: u64,
+    /// The last events in text form (only with `SimOptions::trace`).
+    pub trace_tail: Vec<String>,
+}
+
+/// A message on the simulated wire. `correlation_id` plays the role of Kafka's correlation id:
+/// the runtime hands a node only the response to the request it last sent to that peer.
+#[derive(Clone, Debug)]
+enum Wire {
+    Request {
+        correlation_id: u64,
+        request: Request,
+    },
+    Response {
+        correlation_id: u64,
+        response: Response,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Tick {
+        node: usize,
+        incarnation: u64,
+    },
+    FlushDone {
+        node: usize,
+        incarnation: u64,
+    },
+    Disconnected {
+        node: usize,
+        incarnation: u64,
+        to: NodeId,
+        correlation_id: u64,
+    },
+    Restart {
+        node: usize,
+    },
+    Workload,
+    Fault,
+    BeginCalm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Event {
+    at_ms: u64,
+    seq: u64,
+    kind: EventKind,
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Event {
+    /// Earliest first out of the max-heap.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at_ms, other.seq).cmp(&(self.at_ms, self.seq))
+    }
+}
+
+/// A request received by a node and not answered yet.
+#[derive(Clone, Debug)]
+struct Inbound {
+    from: NodeId,
+    correlation_id: u64,
+    /// (candidate id, candidate epoch) of a standard (non-pre-) Vote request.
+    vote: Option<(NodeId, i32)>,
+}
+
+/// A flush asked for and not completed yet.
+#[derive(Clone, Copy, Debug)]
+struct PendingFlush {
+    /// Offsets below this are covered (capped by truncations since the request).
+    target: i64,
+    done_at_ms: u64,
+}
+
+struct SimNode {
+    id: NodeId,
+    is_voter: bool,
+    config: RaftConfig,
+    disk: SimDisk<ElectionState>,
+    core: Option<RaftNode>,
+    /// Bumped on every restart; events of older incarnations are stale.
+    incarnation: u64,
+    scheduled_tick_ms: Option<u64>,
+    /// Ticks at one instant in a row (a deadline that never moves forward is a core bug).
+    same_instant_ticks: u32,
+    last_tick_ms: u64,
+    flushes: VecDeque<PendingFlush>,
+    /// Correlation id of the request last sent to each peer.
+    outstanding: BTreeMap<NodeId, u64>,
+    inbound: BTreeMap<u64, Inbound>,
+    /// Registered listeners and what each was last told; the first is the workload's.
+    listeners: Vec<(u64, Option<LeaderAndEpoch>)>,
+    /// A graceful shutdown was requested.
+    stopping: bool,
+}
+
+/// Bound on requests a node holds unanswered (parked fetches included).
+const MAX_INBOUND: usize = 10_000;
+/// Ticks at one instant before the run reports a spinning deadline.
+const MAX_SAME_INSTANT_TICKS: u32 = 1_000;
+/// Lines of text trace kept.
+const TRACE_TAIL_LINES: usize = 400;
+/// Pending flushes per node (the core asks again after each append; more means a runaway core).
+const MAX_PENDING_FLUSHES: usize = 10_000;
+
+pub struct Cluster {
+    options: SimOptions,
+    now_ms: u64,
+    rng: SimRng,
+    nodes: Vec<SimNode>,
+    network: Network<Wire>,
+    events: BinaryHeap<Event>,
+    next_event_seq: u64,
+    next_correlation_id: u64,
+    next_request_id: u64,
+    next_listener_id: u64,
+    checker: Checker,
+    steps: u64,
+    crashes: u64,
+    crash_config: CrashConfig,
+    /// Longest simulated fsync.
+    flush_delay_max_ms: u64,
+    chaos_until_ms: u64,
+    stop: bool,
+    trace_hash: u64,
+    trace_tail: VecDeque<String>,
+}
+
+fn election_record(state: &ElectionState) -> ElectionRecord {
+    ElectionRecord {
+        epoch: state.epoch,
+        leader_id: state.leader_id.unwrap_or(-1),
+        voted_id: state.voted_key.map_or(-1, |k| k.id),
+    }
+}
+
+/// Leading bytes of `buf` that are whole, valid batches: what segment recovery keeps.
+fn valid_prefix_len(buf: &[u8]) -> usize {
+    let mut iter = BatchIter::new(buf);
+    for item in iter.by_ref() {
+        if item.is_err() {
+            break;
+        }
+    }
+    iter.position()
+}
+
+fn calm_network() -> NetworkConfig {
+    NetworkConfig {
+        min_delay_ms: 1,
+        max_delay_ms: 5,
+        drop_ppm: 0,
+        duplicate_ppm: 0,
+        slow_ppm: 0,
+        slow_delay_ms: 0,
+        max_in_flight: 100_000,
+    }
+}
+
+impl Cluster {
+    pub fn new(options: SimOptions) -> Cluster {
+        assert!(options.voters > 0, "a quorum needs at least one voter");
+        let mut rng = SimRng::new(options.seed);
+        let voter_list: Vec<Voter> = (1..=options.voters as i32)
+            .map(|id| Voter {
+                id,
+                host: format!("node{id}"),
+                port: 9000 + id as u16,
+            })
+            .collect();
+        let total = options.voters + options.observers;
+        let mut nodes = Vec::with_capacity(total);
+        for i in 0..total {
+            let id = i as NodeId + 1;
+            let mut config = RaftConfig::new(id, voter_list.clone());
+            config.pre_vote = options.pre_vote;
+            config.append_linger_ms = options.append_linger_ms;
+            nodes.push(SimNode {
+                id,
+                is_voter: i < options.voters,
+                config,
+                disk: SimDisk::new(),
+                core: None,
+                incarnation: 0,
+                scheduled_tick_ms: None,
+                same_instant_ticks: 0,
+                last_tick_ms: 0,
+                flushes: VecDeque::new(),
+                outstanding: BTreeMap::new(),
+                inbound: BTreeMap::new(),
+                listeners: Vec::new(),
+                stopping: false,
+            });
+        }
+        let network_rng_draw = rng.next_u64();
+        let mut cluster = Cluster {
+            now_ms: 0,
+            nodes,
+            network: Network::new(calm_network()),
+            events: BinaryHeap::new(),
+            next_event_seq: 0,
+            next_correlation_id: 1,
+            next_request_id: 1,
+            next_listener_id: 1,
+            checker: Checker::new(),
+            steps: 0,
+            crashes: 0,
+            crash_config: CrashConfig::default(),
+            flush_delay_max_ms: 3 + network_rng_draw % 8,
+            chaos_until_ms: 0,
+            stop: false,
+            trace_hash: FNV_OFFSET_BASIS,
+            trace_tail: VecDeque::new(),
+            rng,
+            options,
+        };
+        for i in 0..total {
+            cluster.start_node(i);
+        }
+        cluster.schedule(1, EventKind::Workload);
+        if cluster.options.faults {
+            cluster.begin_chaos();
+        } else {
+            cluster.schedule(0, EventKind::BeginCalm);
+        }
+        cluster
+    }
+
+    // ----- plumbing ----------------------------------------------------------------------------
+
+    fn schedule(&mut self, delay_ms: u64, kind: EventKind) {
+        let seq = self.next_event_seq;
+        self.next_event_seq += 1;
+        self.events.push(Event {
+            at_ms: self.now_ms + delay_ms,
+            seq,
+            kind,
+        });
+    }
+
+    fn hash_words(&mut self, words: &[u64]) {
+        for w in words {
+            self.trace_hash = fnv1a64(self.trace_hash, &w.to_le_bytes());
+        }
+    }
+
+    fn trace_line(&mut self, line: impl FnOnce() -> String) {
+        if self.options.trace {
+            if self.trace_tail.len() >= TRACE_TAIL_LINES {
+                self.trace_tail.pop_front();
+            }
+            let text = format!("t={:>6} {}", self.now_ms, line());
+            self.trace_tail.push_back(text);
+        }
+    }
+
+    fn violation(&mut self, invariant: Invariant, node: Option<NodeId>, detail: String) {
+        self.checker.report(self.now_ms, invariant, node, detail);
+    }
+
+    fn node_index(&self, id: NodeId) -> Option<usize> {
+        let i = usize::try_from(id).ok()?.checked_sub(1)?;
+        (i < self.nodes.len()).then_some(i)
+    }
+
+    fn is_up(&self, i: usize) -> bool {
+        self.nodes[i].core.is_some()
+    }
+
+    // ----- node lifecycle ----------------------------------------------------------------------
+
+    fn start_node(&mut self, i: usize) {
+        let seed = self.rng.next_u64();
+        let now = self.now_ms;
+        let node = &mut self.nodes[i];
+        node.disk.recover(valid_prefix_len);
+        let restored = RestoredState {
+            election: node
+                .disk
+                .quorum_state()
+                .cloned()
+                .unwrap_or_else(ElectionState::initial),
+            log_start_offset: node.disk.start_offset(),
+            log_end_offset: node.disk.end_offset(),
+            flushed_end_offset: node.disk.flushed_end_offset(),
+            epoch_entries: node
+                .disk
+                .epoch_start_offsets()
+                .into_iter()
+                .map(|(epoch, start_offset)| EpochEntry {
+                    epoch,
+                    start_offset,
+                })
+                .collect(),
+            latest_snapshot: None,
+        };
+        node.incarnation += 1;
+        node.scheduled_tick_ms = None;
+        node.same_instant_ticks = 0;
+        node.flushes.clear();
+        node.outstanding.clear();
+        node.inbound.clear();
+        node.listeners.clear();
+        node.stopping = false;
+        let id = node.id;
+        let config = node.config.clone();
+        self.hash_words(&[1, now, id as u64, seed]);
+        self.trace_line(|| format!("node {id} starts: {restored:?}"));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            RaftNode::new(config, restored, now, seed)
+        })) {
+            Ok(Ok(core)) => {
+                self.nodes[i].core = Some(core);
+                self.drain(i);
+                self.register_listener(i);
+            }
+            Ok(Err(e)) => {
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    format!("restart refused: {e}"),
+                );
+            }
+            Err(panic) => self.core_panicked(i, panic),
+        }
+    }
+
+    fn register_listener(&mut self, i: usize) {
+        let listener_id = self.next_listener_id;
+        self.next_listener_id += 1;
+        let id = self.nodes[i].id;
+        self.nodes[i].listeners.push((listener_id, None));
+        self.checker.on_listener_registered(id, listener_id);
+        self.step_node(i, Input::RegisterListener(listener_id));
+    }
+
+    /// What the workload's listener on node `i` was last told.
+    fn listener_view(&self, i: usize) -> Option<LeaderAndEpoch> {
+        self.nodes[i].listeners.first().and_then(|l| l.1)
+    }
+
+    fn core_panicked(&mut self, i: usize, panic: Box<dyn std::any::Any + Send>) {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "non-string panic".to_string());
+        let id = self.nodes[i].id;
+        self.violation(Invariant::CorePanic, Some(id), message);
+        // The node is unusable; stop the run (its state may be half-updated).
+        self.nodes[i].core = None;
+        self.stop = true;
+    }
+
+    /// Power loss on node `i`.
+    fn crash(&mut self, i: usize) {
+        if !self.is_up(i) {
+            return;
+        }
+        self.crashes += 1;
+        let id = self.nodes[i].id;
+        let report = {
+            let node = &mut self.nodes[i];
+            node.core = None;
+            node.disk.crash(&mut self.rng, &self.crash_config)
+        };
+        self.hash_words(&[2, self.now_ms, id as u64, report.lost_batches as u64]);
+        self.trace_line(|| format!("node {id} crashes: {report:?}"));
+        self.after_node_down(i);
+    }
+
+    fn after_node_down(&mut self, i: usize) {
+        let id = self.nodes[i].id;
+        self.checker.on_crash(id);
+        self.network.drop_node_traffic(id);
+        self.nodes[i].flushes.clear();
+        self.nodes[i].inbound.clear();
+        // Peers waiting on this node see their connection reset.
+        for j in 0..self.nodes.len() {
+            if j == i || !self.is_up(j) {
+                continue;
+            }
+            if let Some(&correlation_id) = self.nodes[j].outstanding.get(&id) {
+                let incarnation = self.nodes[j].incarnation;
+                let delay = self.rng.range_inclusive(1, 5);
+                self.schedule(
+                    delay,
+                    EventKind::Disconnected {
+                        node: j,
+                        incarnation,
+                        to: id,
+                        correlation_id,
+                    },
+                );
+            }
+        }
+        let restart_ms = self.rng.range_inclusive(50, 4_000);
+        self.schedule(restart_ms, EventKind::Restart { node: i });
+    }
+
+    // ----- driving a node ----------------------------------------------------------------------
+
+    fn step_node(&mut self, i: usize, input: Input) {
+        let now = self.now_ms;
+        let code = match &input {
+            Input::Request { .. } => 10,
+            Input::Response { .. } => 11,
+            Input::RequestFailed { .. } => 12,
+            Input::LogFlushed { flushed_end_offset } => {
+                13 + (*flushed_end_offset as u64).wrapping_mul(100)
+            }
+            Input::RegisterListener(_) => 14,
+            Input::UnregisterListener(_) => 15,
+            Input::Resign { .. } => 16,
+            Input::Shutdown => 17,
+        };
+        self.hash_words(&[3, now, i as u64, code]);
+        if self.options.trace {
+            let id = self.nodes[i].id;
+            self.trace_line(|| format!("node {id} <- {input:?}"));
+        }
+        let Some(core) = self.nodes[i].core.as_mut() else {
+            return;
+        };
+        self.steps += 1;
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.step(now, input)));
+        match result {
+            Ok(()) => self.after_core_call(i),
+            Err(panic) => self.core_panicked(i, panic),
+        }
+    }
+
+    fn tick_node(&mut self, i: usize) {
+        let now = self.now_ms;
+        self.hash_words(&[4, now, i as u64]);
+        let Some(core) = self.nodes[i].core.as_mut() else {
+            return;
+        };
+        self.steps += 1;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.tick(now)));
+        match result {
+            Ok(()) => self.after_core_call(i),
+            Err(panic) => self.core_panicked(i, panic),
+        }
+    }
+
+    /// Drains outputs, observes the node, reschedules its tick, then checks the invariants.
+    fn after_core_call(&mut self, i: usize) {
+        self.drain(i);
+        self.observe(i);
+        self.reschedule_tick(i);
+        self.check_global();
+    }
+
+    fn drain(&mut self, i: usize) {
+        // Bounded: the core caps its own output queue.
+        for _ in 0..crate::node::MAX_PENDING_OUTPUTS + 1 {
+            let Some(core) = self.nodes[i].core.as_mut() else {
+                return;
+            };
+            let Some(output) = core.poll_output() else {
+                return;
+            };
+            self.execute(i, output);
+        }
+    }
+
+    fn observe(&mut self, i: usize) {
+        let now = self.now_ms;
+        let node = &self.nodes[i];
+        let Some(core) = node.core.as_ref() else {
+            return;
+        };
+        let status = core.status();
+        if status.state == StateName::Leader {
+            self.checker
+                .on_leader(now, node.id, status.epoch, &node.disk);
+        }
+        if let Some(hw) = status.high_watermark {
+            self.checker.on_high_watermark(now, node.id, hw, &node.disk);
+        }
+        let resigned = status.state == StateName::Resigned;
+        for &(listener_id, view) in &node.listeners {
+            self.checker.check_listener_view(
+                now,
+                node.id,
+                listener_id,
+                resigned,
+                (status.leader_id, status.epoch),
+                view.map(|v| (v.leader_id, v.epoch)),
+            );
+        }
+    }
+
+    fn reschedule_tick(&mut self, i: usize) {
+        let now = self.now_ms;
+        let Some(core) = self.nodes[i].core.as_ref() else {
+            return;
+        };
+        let mut deadline = core.next_deadline_ms().max(now);
+        let node = &mut self.nodes[i];
+        if deadline == now {
+            if node.last_tick_ms == now {
+                node.same_instant_ticks += 1;
+            } else {
+                node.same_instant_ticks = 0;
+            }
+            if node.same_instant_ticks >= MAX_SAME_INSTANT_TICKS {
+                deadline = now + 1;
+                node.same_instant_ticks = 0;
+                let id = node.id;
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    "next_deadline_ms stays at the current time after repeated ticks".to_string(),
+                );
+            }
+        }
+        let node = &mut self.nodes[i];
+        node.last_tick_ms = now;
+        if node.scheduled_tick_ms == Some(deadline) {
+            return;
+        }
+        node.scheduled_tick_ms = Some(deadline);
+        let incarnation = node.incarnation;
+        self.schedule(
+            deadline - now,
+            EventKind::Tick {
+                node: i,
+                incarnation,
+            },
+        );
+    }
+
+    fn check_global(&mut self) {
+        let voters: Vec<(NodeId, &SimDisk<ElectionState>)> = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_voter)
+            .map(|n| (n.id, &n.disk))
+            .collect();
+        self.checker.check_durability(self.now_ms, &voters);
+        self.checker.check_liveness(self.now_ms);
+    }
+
+    // ----- executing outputs -------------------------------------------------------------------
+
+    fn execute(&mut self, i: usize, output: Output) {
+        let now = self.now_ms;
+        let id = self.nodes[i].id;
+        if self.options.trace {
+            self.trace_line(|| format!("node {id} -> {output:?}"));
+        }
+        match output {
+            Output::PersistElectionState(state) => {
+                self.hash_words(&[
+                    20,
+                    state.epoch as u64,
+                    state.leader_id.unwrap_or(-1) as u64,
+                    state.voted_key.map_or(-1, |k| k.id) as u64,
+                ]);
+                self.checker
+                    .on_persist_election(now, id, election_record(&state));
+                self.nodes[i].disk.persist_quorum_state(state);
+            }
+            Output::Send { to, request } => self.send_request(i, to, request),
+            Output::Respond {
+                request_id,
+                response,
+            } => self.respond(i, request_id, response),
+            Output::AppendBatch {
+                base_offset,
+                last_offset,
+                epoch,
+                bytes,
+            } => self.append_batch(i, base_offset, last_offset, epoch, bytes),
+            Output::Flush { up_to_offset } => {
+                self.hash_words(&[24, up_to_offset as u64]);
+                let node = &mut self.nodes[i];
+                if node.flushes.len() >= MAX_PENDING_FLUSHES {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(id),
+                        format!("more than {MAX_PENDING_FLUSHES} flushes pending"),
+                    );
+                    return;
+                }
+                let target = up_to_offset.min(node.disk.end_offset());
+                // fsyncs of one log complete in order.
+                let earliest = node.flushes.back().map_or(now, |f| f.done_at_ms).max(now);
+                let delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
+                let done_at_ms = earliest + delay;
+                let incarnation = self.nodes[i].incarnation;
+                self.nodes[i]
+                    .flushes
+                    .push_back(PendingFlush { target, done_at_ms });
+                self.schedule(
+                    done_at_ms - now,
+                    EventKind::FlushDone {
+                        node: i,
+                        incarnation,
+                    },
+                );
+            }
+            Output::Truncate { to_offset } => {
+                self.hash_words(&[25, to_offset as u64]);
+                let node = &mut self.nodes[i];
+                self.checker.on_truncate(now, id, to_offset, &node.disk);
+                for flush in node.flushes.iter_mut() {
+                    flush.target = flush.target.min(to_offset);
+                }
+                if let Err(e) = node.disk.truncate(to_offset) {
+                    self.violation(Invariant::Contract, Some(id), e.to_string());
+                }
+            }
+            Output::Listener {
+                id: listener,
+                event,
+            } => {
+                let Some(slot) = self.nodes[i].listeners.iter().position(|l| l.0 == listener)
+                else {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(id),
+                        format!("event for unknown listener {listener}: {event:?}"),
+                    );
+                    return;
+                };
+                match event {
+                    ListenerEvent::LeaderChange(leader) => {
+                        self.hash_words(&[
+                            26,
+                            leader.epoch as u64,
+                            leader.leader_id.unwrap_or(-1) as u64,
+                        ]);
+                        self.nodes[i].listeners[slot].1 = Some(leader);
+                    }
+                    ListenerEvent::Commit {
+                        from_offset,
+                        to_offset_exclusive,
+                    } => {
+                        self.hash_words(&[27, from_offset as u64, to_offset_exclusive as u64]);
+                        let node = &self.nodes[i];
+                        self.checker.on_listener_commit(
+                            now,
+                            id,
+                            listener,
+                            from_offset,
+                            to_offset_exclusive,
+                            &node.disk,
+                        );
+                    }
+                    ListenerEvent::LoadSnapshot { snapshot_id } => {
+                        self.hash_words(&[28, snapshot_id.end_offset as u64]);
+                        self.checker
+                            .on_listener_snapshot(id, listener, snapshot_id.end_offset);
+                    }
+                }
+            }
+            Output::ShutdownComplete => {
+                self.hash_words(&[29]);
+                // A clean stop: the process exits, the page cache keeps every write.
+                let node = &mut self.nodes[i];
+                node.disk.complete_flush(i64::MAX);
+                node.core = None;
+                self.after_node_down(i);
+            }
+        }
+    }
+
+    fn send_request(&mut self, i: usize, to: NodeId, request: Request) {
+        let now = self.now_ms;
+        let from = self.nodes[i].id;
+        self.hash_words(&[21, to as u64, request.kind().api_key() as u64]);
+        if self.node_index(to).is_none() {
+            self.violation(
+                Invariant::Contract,
+                Some(from),
+                format!("request to unknown node {to}: {request:?}"),
+            );
+            return;
+        }
+        let correlation_id = self.next_correlation_id;
+        self.next_correlation_id += 1;
+        self.nodes[i].outstanding.insert(to, correlation_id);
+        let outcome = self.network.send(
+            now,
+            from,
+            to,
+            Wire::Request {
+                correlation_id,
+                request,
+            },
+            &mut self.rng,
+        );
+        if outcome == SendOutcome::Overloaded {
+            self.violation(
+                Invariant::Contract,
+                Some(from),
+                "network flooded: too many messages in flight".to_string(),
+            );
+        }
+    }
+
+    fn respond(&mut self, i: usize, request_id: u64, response: Response) {
+        let now = self.now_ms;
+        let id = self.nodes[i].id;
+        let Some(inbound) = self.nodes[i].inbound.remove(&request_id) else {
+            self.violation(
+                Invariant::Contract,
+                Some(id),
+                format!("response to unknown request {request_id}: {response:?}"),
+            );
+            return;
+        };
+        let mut response = response;
+        if let Response::Vote(vote) = &response {
+            self.hash_words(&[22, vote.vote_granted as u64, vote.leader_epoch as u64]);
+            if let (true, Some((candidate, epoch))) = (vote.vote_granted, inbound.vote) {
+                let durable = self.nodes[i].disk.quorum_state().map(election_record);
+                self.checker
+                    .on_vote_granted_sent(now, id, candidate, epoch, durable);
+            }
+        }
+        if let Response::Fetch(fetch) = &mut response {
+            if let Records::LogRange {
+                from_offset,
+                max_bytes,
+            } = fetch.records
+            {
+                let bytes = self.nodes[i].disk.read_range(from_offset, max_bytes);
+                self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
+                fetch.records = if bytes.is_empty() {
+                    Records::Empty
+                } else {
+                    Records::Bytes(bytes)
+                };
+            }
+        }
+        self.network.send(
+            now,
+            id,
+            inbound.from,
+            Wire::Response {
+                correlation_id: inbound.correlation_id,
+                response,
+            },
+            &mut self.rng,
+        );
+    }
+
+    fn append_batch(
+        &mut self,
+        i: usize,
+        base_offset: i64,
+        last_offset: i64,
+        epoch: i32,
+        bytes: Bytes,
+    ) {
+        let now = self.now_ms;
+        let id = self.nodes[i].id;
+        self.hash_words(&[
+            23,
+            base_offset as u64,
+            last_offset as u64,
+            epoch as u64,
+            bytes.len() as u64,
+        ]);
+        match validate_batch(&bytes) {
+            Ok(header)
+                if header.base_offset == base_offset
+                    && header.last_offset() == last_offset
+                    && header.partition_leader_epoch == epoch
+                    && header.size_bytes() == bytes.len() => {}
+            Ok(header) => {
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    format!(
+                        "AppendBatch [{base_offset}, {last_offset}] epoch {epoch} ({} bytes) carries batch {header:?}",
+                        bytes.len()
+                    ),
+                );
+                return;
+            }
+            Err(e) => {
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    format!(
+                        "AppendBatch [{base_offset}, {last_offset}] carries an invalid batch: {e}"
+                    ),
+                );
+                return;
+            }
+        }
+        let node = &mut self.nodes[i];
+        match node.disk.append(base_offset, last_offset, epoch, bytes) {
+            Ok(stored) => {
+                self.trace_hash = fnv1a64(self.trace_hash, &stored.prefix_hash.to_le_bytes());
+                self.checker.on_append(now, id, stored);
+            }
+            Err(e) => self.violation(Invariant::Contract, Some(id), e.to_string()),
+        }
+    }
+
+    // ----- events ------------------------------------------------------------------------------
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, wire: Wire) {
+        let Some(j) = self.node_index(to) else {
+            return;
+        };
+        match wire {
+            Wire::Request {
+                correlation_id,
+                request,
+            } => {
+                if !self.is_up(j) {
+                    // Connection refused: the sender learns at once.
+                    if let Some(c) = self.node_index(from) {
+                        if self.is_up(c)
+                            && self.nodes[c].outstanding.get(&to) == Some(&correlation_id)
+                        {
+                            let incarnation = self.nodes[c].incarnation;
+                            self.schedule(
+                                1,
+                                EventKind::Disconnected {
+                                    node: c,
+                                    incarnation,
+                                    to,
+                                    correlation_id,
+                                },
+                            );
+                        }
+                    }
+                    return;
+                }
+                if self.nodes[j].inbound.len() >= MAX_INBOUND {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(to),
+                        format!("more than {MAX_INBOUND} requests left unanswered"),
+                    );
+                    return;
+                }
+                let request_id = self.next_request_id;
+                self.next_request_id += 1;
+                let vote = match &request {
+                    Request::Vote(v) if !v.pre_vote => Some((v.candidate_id, v.candidate_epoch)),
+                    _ => None,
+                };
+                self.nodes[j].inbound.insert(
+                    request_id,
+                    Inbound {
+                        from,
+                        correlation_id,
+                        vote,
+                    },
+                );
+                self.step_node(
+                    j,
+                    Input::Request {
+                        request_id,
+                        request,
+                    },
+                );
+            }
+            Wire::Response {
+                correlation_id,
+                response,
+            } => {
+                if !self.is_up(j) || self.nodes[j].outstanding.get(&from) != Some(&correlation_id) {
+                    return;
+                }
+                self.nodes[j].outstanding.remove(&from);
+                self.step_node(j, Input::Response { from, response });
+            }
+        }
+    }
+
+    fn handle_event(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Tick { node, incarnation } => {
+                let n = &self.nodes[node];
+                if n.core.is_some()
+                    && n.incarnation == incarnation
+                    && n.scheduled_tick_ms == Some(event.at_ms)
+                {
+                    self.nodes[node].scheduled_tick_ms = None;
+                    self.tick_node(node);
+                }
+            }
+            EventKind::FlushDone { node, incarnation } => {
+                if self.nodes[node].incarnation != incarnation || !self.is_up(node) {
+                    return;
+                }
+                let Some(flush) = self.nodes[node].flushes.pop_front() else {
+                    return;
+                };
+                let flushed = self.nodes[node].disk.complete_flush(flush.target);
+                self.step_node(
+                    node,
+                    Input::LogFlushed {
+                        flushed_end_offset: flushed,
+                    },
+                );
+            }
+            EventKind::Disconnected {
+                node,
+                incarnation,
+                to,
+                correlation_id,
+            } => {
+                let n = &self.nodes[node];
+                if n.core.is_some()
+                    && n.incarnation == incarnation
+                    && n.outstanding.get(&to) == Some(&correlation_id)
+                {
+                    self.nodes[node].outstanding.remove(&to);
+                    self.step_node(
+                        node,
+                        Input::RequestFailed {
+                            to,
+                            error: RequestError::Disconnected,
+                        },
+                    );
+                }
+            }
+            EventKind::Restart { node } => {
+                if !self.is_up(node) {
+                    self.start_node(node);
+                }
+            }
+            EventKind::Workload => {
+                self.workload();
+                let gap = self
+                    .rng
+                    .range_inclusive(1, 2 * self.options.append_interval_ms);
+                self.schedule(gap, EventKind::Workload);
+            }
+            EventKind::Fault => {
+                if self.now_ms < self.chaos_until_ms {
+                    self.inject_fault();
+                    let gap = self.rng.range_inclusive(100, 1_500);
+                    self.schedule(gap, EventKind::Fault);
+                } else {
+                    self.schedule(0, EventKind::BeginCalm);
+                }
+            }
+            EventKind::BeginCalm => self.begin_calm(),
+        }
+    }
+
+    /// Local appends on whichever node believes it leads (and now and then on a node that does
+    /// not, which must be refused).
+    fn workload(&mut self) {
+        let now = self.now_ms;
+        let leader = (0..self.nodes.len())
+            .filter(|&i| self.is_up(i))
+            .filter_map(|i| {
+                let view = self.listener_view(i)?;
+                (view.leader_id == Some(self.nodes[i].id)).then_some((view.epoch, i))
+            })
+            .max();
+        let target = if self.rng.chance(0.05) || leader.is_none() {
+            let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.is_up(i)).collect();
+            if up.is_empty() {
+                return;
+            }
+            let i = up[self.rng.index(up.len())];
+            let epoch = self.listener_view(i).map_or(0, |v| v.epoch);
+            (epoch, i)
+        } else {
+            leader.expect("checked above")
+        };
+        let (epoch, i) = target;
+        let size = self.rng.range_inclusive(8, 200) as usize;
+        let mut value = vec![0u8; size];
+        self.rng.fill_bytes(&mut value);
+        self.hash_words(&[5, now, i as u64, epoch as u64, size as u64]);
+        let Some(core) = self.nodes[i].core.as_mut() else {
+            return;
+        };
+        self.steps += 1;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            core.append(now, epoch, &value)
+        }));
+        match result {
+            Ok(Ok(offset)) => {
+                self.hash_words(&[6, offset as u64]);
+                let id = self.nodes[i].id;
+                self.trace_line(|| format!("node {id} appended {size} bytes at offset {offset}"));
+                self.checker.on_workload_append(offset);
+                self.after_core_call(i);
+            }
+            Ok(Err(e)) => {
+                let id = self.nodes[i].id;
+                self.trace_line(|| format!("node {id} refused append: {e}"));
+                self.after_core_call(i);
+            }
+            Err(panic) => self.core_panicked(i, panic),
+        }
+    }
+
+    // ----- faults and phases -------------------------------------------------------------------
+
+    fn all_ids(&self) -> Vec<NodeId> {
+        self.nodes.iter().map(|n| n.id).collect()
+    }
+
+    /// The node with the highest epoch that believes it leads, if any.
+    fn current_leader(&self) -> Option<usize> {
+        (0..self.nodes.len())
+            .filter_map(|i| {
+                let status = self.nodes[i].core.as_ref()?.status();
+                (status.state == StateName::Leader).then_some((status.epoch, i))
+            })
+            .max()
+            .map(|(_, i)| i)
+    }
+
+    fn begin_chaos(&mut self) {
+        let length = self.rng.range_inclusive(2_000, 8_000);
+        self.chaos_until_ms = self.now_ms + length;
+        self.checker.end_calm();
+        let profile = self.random_network();
+        self.network.set_config(profile);
+        self.crash_config = CrashConfig {
+            torn_write_probability: 0.5,
+            unflushed_survive_probability: if self.rng.chance(0.3) { 0.3 } else { 0.0 },
+        };
+        self.flush_delay_max_ms = if self.rng.chance(0.2) {
+            self.rng.range_inclusive(50, 400)
+        } else {
+            self.rng.range_inclusive(1, 10)
+        };
+        self.trace_line(|| format!("chaos for {length} ms"));
+        let gap = self.rng.range_inclusive(0, 1_000);
+        self.schedule(gap, EventKind::Fault);
+    }
+
+    fn random_network(&mut self) -> NetworkConfig {
+        let max_delay_ms = self.rng.range_inclusive(1, 60);
+        NetworkConfig {
+            min_delay_ms: self.rng.range_inclusive(0, max_delay_ms.min(3)),
+            max_delay_ms,
+            drop_ppm: if self.rng.chance(0.5) {
+                self.rng.below(60_000) as u32
+            } else {
+                0
+            },
+            duplicate_ppm: if self.rng.chance(0.5) {
+                self.rng.below(30_000) as u32
+            } else {
+                0
+            },
+            slow_ppm: if self.rng.chance(0.3) {
+                self.rng.below(20_000) as u32
+            } else {
+                0
+            },
+            slow_delay_ms: self.rng.range_inclusive(100, 2_500),
+            max_in_flight: 100_000,
+        }
+    }
+
+    fn inject_fault(&mut self) {
+        let ids = self.all_ids();
+        let n = self.nodes.len();
+        let pick = self.rng.below(100);
+        let action;
+        match pick {
+            0..=14 => {
+                let i = self.rng.index(n);
+                action = format!("crash node {}", self.nodes[i].id);
+                self.crash(i);
+            }
+            15..=29 => {
+                action = match self.current_leader() {
+                    Some(i) => {
+                        let s = format!("crash leader {}", self.nodes[i].id);
+                        self.crash(i);
+                        s
+                    }
+                    None => "crash leader (none)".to_string(),
+                };
+            }
+            30..=44 => {
+                let mut shuffled = ids.clone();
+                for k in (1..shuffled.len()).rev() {
+                    let j = self.rng.index(k + 1);
+                    shuffled.swap(k, j);
+                }
+                let cut = 1 + self.rng.index(shuffled.len() - 1);
+                let groups = vec![shuffled[..cut].to_vec(), shuffled[cut..].to_vec()];
+                action = format!("partition {groups:?}");
+                self.network.heal();
+                self.network.partition(&ids, &groups);
+            }
+            45..=54 => {
+                action = match self.current_leader() {
+                    Some(i) => {
+                        let id = self.nodes[i].id;
+                        self.network.isolate(&ids, id);
+                        format!("isolate leader {id}")
+                    }
+                    None => "isolate leader (none)".to_string(),
+                };
+            }
+            55..=62 => {
+                let a = ids[self.rng.index(n)];
+                let b = ids[self.rng.index(n)];
+                self.network.cut_one_way(a, b);
+                action = format!("cut {a} -> {b}");
+            }
+            63..=72 => {
+                self.network.heal();
+                action = "heal".to_string();
+            }
+            73..=80 => {
+                let profile = self.random_network();
+                action = format!("network {profile:?}");
+                self.network.set_config(profile);
+            }
+            81..=86 => {
+                let i = self.rng.index(n);
+                action = format!("graceful shutdown of node {}", self.nodes[i].id);
+                if self.is_up(i) && !self.nodes[i].stopping {
+                    self.nodes[i].stopping = true;
+                    self.step_node(i, Input::Shutdown);
+                }
+            }
+            87..=92 => {
+                action = match self.current_leader() {
+                    Some(i) => {
+                        let epoch = self.nodes[i].core.as_ref().map_or(0, |c| c.status().epoch);
+                        self.step_node(i, Input::Resign { epoch });
+                        format!("leader {} resigns epoch {epoch}", self.nodes[i].id)
+                    }
+                    None => "resign (no leader)".to_string(),
+                };
+            }
+            93..=96 => {
+                let down: Vec<usize> = (0..n).filter(|&i| !self.is_up(i)).collect();
+                action = format!("restart {} nodes", down.len());
+                for i in down {
+                    self.start_node(i);
+                }
+            }
+            _ => {
+                // A second listener registered late (KAFKA-16286 path).
+                let i = self.rng.index(n);
+                action = format!("late listener on node {}", self.nodes[i].id);
+                if self.is_up(i) && self.nodes[i].listeners.len() < 4 {
+                    self.register_listener(i);
+                }
+            }
+        }
+        self.hash_words(&[7, self.now_ms, pick]);
+        self.trace_line(|| format!("fault: {action}"));
+    }
+
+    /// Heal everything, bring every node up, and demand progress within the liveness bound.
+    fn begin_calm(&mut self) {
+        self.network.heal();
+        self.network.set_config(calm_network());
+        self.flush_delay_max_ms = self.flush_delay_max_ms.min(10);
+        for i in 0..self.nodes.len() {
+            if !self.is_up(i) {
+                self.start_node(i);
+            }
+        }
+        self.trace_line(|| "calm".to_string());
+        self.checker
+            .begin_calm(self.now_ms, self.options.liveness_bound_ms);
+    }
+
+    /// After a calm window is judged: start the next chaos phase, or stop.
+    fn after_calm(&mut self) {
+        if self.options.faults && self.now_ms < self.options.duration_ms {
+            self.begin_chaos();
+        } else if self.now_ms >= self.options.duration_ms {
+            self.stop = true;
+        } else {
+            // No faults: keep demanding progress until the duration is over.
+            self.checker
+                .begin_calm(self.now_ms, self.options.liveness_bound_ms);
+        }
+    }
+
+    // ----- main loop ---------------------------------------------------------------------------
+
+    pub fn run(mut self) -> SimOutcome {
+        // Hard bound on simulated time: the chaos budget plus one full liveness window and slack.
+        let horizon_ms = self.options.duration_ms + self.options.liveness_bound_ms + 8_000 + 10_000;
+        let mut was_calm = false;
+        while !self.stop && self.steps < self.options.max_steps {
+            let next_event = self.events.peek().map(|e| e.at_ms);
+            let next_message = self.network.next_delivery_ms();
+            let next = match (next_event, next_message) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => break,
+            };
+            if next > horizon_ms {
+                break;
+            }
+            self.now_ms = self.now_ms.max(next);
+            if next_message == Some(next) && next_event.is_none_or(|e| e >= next) {
+                if let Some(message) = self.network.pop_due(self.now_ms) {
+                    self.deliver(message.from, message.to, message.message);
+                }
+            } else if let Some(event) = self.events.pop() {
+                self.handle_event(event);
+            }
+            self.checker.check_liveness(self.now_ms);
+            let calm = self.checker.in_calm();
+            if was_calm && !calm {
+                self.after_calm();
+            }
+            was_calm = self.checker.in_calm();
+        }
+        SimOutcome {
+            seed: self.options.seed,
+            steps: self.steps,
+            simulated_ms: self.now_ms,
+            violation_count: self.checker.violation_count(),
+            violations: self.checker.violations().to_vec(),
+            trace_hash: self.trace_hash,
+            committed_end_offset: self.checker.committed_end_offset(),
+            leaders_seen: self.checker.leaders_seen(),
+            crashes: self.crashes,
+            liveness_windows_passed: self.checker.liveness_windows_passed(),
+            trace_tail: self.trace_tail.into_iter().collect(),
+        }
+    }
+}
+
+/// Runs one seed with the default mix of options.
+pub fn run_seed(seed: u64, trace: bool) -> SimOutcome {
+    let mut options = SimOptions::for_seed(seed);
+    options.trace = trace;
+    Cluster::new(options).run()
+}
