@@ -1,0 +1,159 @@
+//! Static configuration of one Raft node. The runtime maps kraft-config's server config onto it.
+
+use crate::error::ConfigError;
+use crate::message::{LeaderEndpoint, Uuid};
+
+/// A static voter (`controller.quorum.voters` entry `id@host:port`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Voter {
+    pub id: i32,
+    pub host: String,
+    pub port: u16,
+}
+
+/// Everything the core needs to know up front. Timings default to Kafka's (spec 2.3).
+#[derive(Clone, Debug)]
+pub struct RaftConfig {
+    /// `node.id`.
+    pub node_id: i32,
+    /// This node's log directory id (`Uuid::ZERO` with static voters).
+    pub directory_id: Uuid,
+    /// The static voter set; the node is an observer when its id is not in it.
+    pub voters: Vec<Voter>,
+    /// First of `controller.listener.names`: the name put into `LeaderEndpoints`.
+    pub listener_name: String,
+    /// Cluster id; the test server uses the zero Uuid string `AAAAAAAAAAAAAAAAAAAAAA`.
+    pub cluster_id: String,
+    pub topic_name: String,
+    pub topic_id: Uuid,
+    pub partition: i32,
+    /// `controller.quorum.election.timeout.ms`.
+    pub election_timeout_ms: u64,
+    /// `controller.quorum.fetch.timeout.ms`.
+    pub fetch_timeout_ms: u64,
+    /// `controller.quorum.election.backoff.max.ms`.
+    pub election_backoff_max_ms: u64,
+    /// `controller.quorum.append.linger.ms`.
+    pub append_linger_ms: u64,
+    /// `controller.quorum.request.timeout.ms`.
+    pub request_timeout_ms: u64,
+    /// `controller.quorum.retry.backoff.ms`.
+    pub retry_backoff_ms: u64,
+    /// Largest batch the accumulator builds and the largest fetch (8 MiB in Kafka).
+    pub max_batch_size_bytes: usize,
+    /// Fetch `MaxWaitMs` this node sends as a follower (500 in Kafka; keep below the request timeout).
+    pub fetch_max_wait_ms: u64,
+    /// Completed batches the accumulator may hold before `append` refuses (10 in Kafka).
+    pub max_queued_batches: usize,
+    /// Use pre-vote (KIP-996, Vote v2) before a real election.
+    pub pre_vote: bool,
+    /// How long a graceful shutdown waits for EndQuorumEpoch acknowledgements.
+    pub graceful_shutdown_timeout_ms: u64,
+}
+
+impl RaftConfig {
+    pub const DEFAULT_CLUSTER_ID: &'static str = "AAAAAAAAAAAAAAAAAAAAAA";
+    pub const PERF_TOPIC_NAME: &'static str = "__raft_performance_test";
+
+    /// A configuration for the performance test topic with Kafka's default timings.
+    pub fn new(node_id: i32, voters: Vec<Voter>) -> RaftConfig {
+        RaftConfig {
+            node_id,
+            directory_id: Uuid::ZERO,
+            voters,
+            listener_name: "CONTROLLER".to_string(),
+            cluster_id: Self::DEFAULT_CLUSTER_ID.to_string(),
+            topic_name: Self::PERF_TOPIC_NAME.to_string(),
+            topic_id: Uuid::from_parts(0, 2),
+            partition: 0,
+            election_timeout_ms: 1000,
+            fetch_timeout_ms: 2000,
+            election_backoff_max_ms: 1000,
+            append_linger_ms: 25,
+            request_timeout_ms: 2000,
+            retry_backoff_ms: 20,
+            max_batch_size_bytes: 8 * 1024 * 1024,
+            fetch_max_wait_ms: 500,
+            max_queued_batches: 10,
+            pre_vote: true,
+            graceful_shutdown_timeout_ms: 5000,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.node_id < 0 {
+            return Err(ConfigError::new(format!(
+                "node id {} is negative",
+                self.node_id
+            )));
+        }
+        for (i, voter) in self.voters.iter().enumerate() {
+            if voter.id < 0 {
+                return Err(ConfigError::new(format!(
+                    "voter id {} is negative",
+                    voter.id
+                )));
+            }
+            if self.voters[..i].iter().any(|v| v.id == voter.id) {
+                return Err(ConfigError::new(format!(
+                    "voter id {} is listed twice",
+                    voter.id
+                )));
+            }
+        }
+        let timings = [
+            ("election timeout", self.election_timeout_ms),
+            ("fetch timeout", self.fetch_timeout_ms),
+            ("request timeout", self.request_timeout_ms),
+        ];
+        for (name, value) in timings {
+            if value == 0 {
+                return Err(ConfigError::new(format!("{name} must be positive")));
+            }
+        }
+        if self.fetch_max_wait_ms >= self.request_timeout_ms {
+            return Err(ConfigError::new(format!(
+                "fetch max wait {} ms must be below the request timeout {} ms",
+                self.fetch_max_wait_ms, self.request_timeout_ms
+            )));
+        }
+        if self.max_batch_size_bytes < 1024 || self.max_batch_size_bytes > i32::MAX as usize {
+            return Err(ConfigError::new(format!(
+                "max batch size {} bytes is out of range",
+                self.max_batch_size_bytes
+            )));
+        }
+        if self.max_queued_batches == 0 {
+            return Err(ConfigError::new(
+                "max queued batches must be positive".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_voter(&self, id: i32) -> bool {
+        self.voters.iter().any(|v| v.id == id)
+    }
+
+    pub fn voter(&self, id: i32) -> Option<&Voter> {
+        self.voters.iter().find(|v| v.id == id)
+    }
+
+    pub(crate) fn voter_ids(&self) -> impl Iterator<Item = i32> + '_ {
+        self.voters.iter().map(|v| v.id)
+    }
+
+    /// `voters / 2 + 1`.
+    pub fn majority(&self) -> usize {
+        self.voters.len() / 2 + 1
+    }
+
+    /// The endpoint of `id` on this node's listener, if `id` is a voter.
+    pub(crate) fn leader_endpoint(&self, id: i32) -> Option<LeaderEndpoint> {
+        self.voter(id).map(|v| LeaderEndpoint {
+            name: self.listener_name.clone(),
+            host: v.host.clone(),
+            port: v.port,
+        })
+    }
+}

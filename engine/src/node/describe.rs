@@ -1,0 +1,89 @@
+//! DescribeQuorum (55): the leader's view of voters and observers.
+
+use super::RaftNode;
+use crate::message::{
+    DescribeQuorumNode, DescribeQuorumRequest, DescribeQuorumResponse, ErrorCode,
+    ReplicaDescription,
+};
+use crate::state::{QuorumState, ReplicaProgress};
+
+impl RaftNode {
+    fn describe_response(&self, error: ErrorCode) -> DescribeQuorumResponse {
+        DescribeQuorumResponse {
+            error_code: ErrorCode::NONE,
+            error_message: None,
+            topic_name: self.config.topic_name.clone(),
+            partition: self.config.partition,
+            partition_error_code: error,
+            partition_error_message: None,
+            leader_id: self.leader_id_or_sentinel(),
+            leader_epoch: self.state.epoch(),
+            high_watermark: -1,
+            current_voters: Vec::new(),
+            observers: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    pub(super) fn handle_describe_quorum_request(
+        &mut self,
+        r: DescribeQuorumRequest,
+    ) -> DescribeQuorumResponse {
+        if !self.api_matches_topic(&r.topic_name, r.partition) {
+            let mut response = self.describe_response(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+            response.topic_name = r.topic_name;
+            response.partition = r.partition;
+            return response;
+        }
+        self.describe_quorum()
+            .unwrap_or_else(|| self.describe_response(ErrorCode::NOT_LEADER_OR_FOLLOWER))
+    }
+
+    /// The leader's DescribeQuorum answer; `None` when this node is not the leader.
+    /// Timestamps are in the runtime's `now_ms` clock.
+    pub fn describe_quorum(&self) -> Option<DescribeQuorumResponse> {
+        let QuorumState::Leader(l) = &self.state else {
+            return None;
+        };
+        let now = self.now_ms as i64;
+        let describe = |id: i32, p: &ReplicaProgress| ReplicaDescription {
+            replica_id: id,
+            replica_directory_id: p.directory_id,
+            log_end_offset: p.end_offset.unwrap_or(-1),
+            last_fetch_timestamp: p.last_fetch_ms.map_or(-1, |t| t as i64),
+            last_caught_up_timestamp: p.last_caught_up_ms.map_or(-1, |t| t as i64),
+        };
+        let local_id = self.config.node_id;
+        let mut current_voters = Vec::with_capacity(self.config.voters.len());
+        for id in self.config.voter_ids() {
+            if id == local_id {
+                current_voters.push(ReplicaDescription {
+                    replica_id: id,
+                    replica_directory_id: self.config.directory_id,
+                    log_end_offset: self.log.end_offset,
+                    last_fetch_timestamp: now,
+                    last_caught_up_timestamp: now,
+                });
+            } else if let Some(p) = l.voters.get(&id) {
+                current_voters.push(describe(id, p));
+            }
+        }
+        let observers = l.observers.iter().map(|(&id, p)| describe(id, p)).collect();
+        let nodes = self
+            .config
+            .voter_ids()
+            .filter_map(|id| {
+                self.config.leader_endpoint(id).map(|e| DescribeQuorumNode {
+                    node_id: id,
+                    listeners: vec![e],
+                })
+            })
+            .collect();
+        let mut response = self.describe_response(ErrorCode::NONE);
+        response.high_watermark = l.high_watermark.unwrap_or(-1);
+        response.current_voters = current_voters;
+        response.observers = observers;
+        response.nodes = nodes;
+        Some(response)
+    }
+}

@@ -1,0 +1,154 @@
+//! BeginQuorumEpoch (53) and EndQuorumEpoch (54).
+
+use super::RaftNode;
+use crate::message::{
+    BeginQuorumEpochRequest, BeginQuorumEpochResponse, EndQuorumEpochRequest,
+    EndQuorumEpochResponse, ErrorCode,
+};
+use crate::state::QuorumState;
+
+impl RaftNode {
+    fn begin_response(&self, top: ErrorCode, partition: ErrorCode) -> BeginQuorumEpochResponse {
+        BeginQuorumEpochResponse {
+            error_code: top,
+            topic_name: self.config.topic_name.clone(),
+            partition: self.config.partition,
+            partition_error_code: partition,
+            leader_id: self.leader_id_or_sentinel(),
+            leader_epoch: self.state.epoch(),
+            node_endpoints: self.leader_node_endpoints(),
+        }
+    }
+
+    fn end_response(&self, top: ErrorCode, partition: ErrorCode) -> EndQuorumEpochResponse {
+        let b = self.begin_response(top, partition);
+        EndQuorumEpochResponse {
+            error_code: b.error_code,
+            topic_name: b.topic_name,
+            partition: b.partition,
+            partition_error_code: b.partition_error_code,
+            leader_id: b.leader_id,
+            leader_epoch: b.leader_epoch,
+            node_endpoints: b.node_endpoints,
+        }
+    }
+
+    /// Kafka's `validateVoterOnlyRequest`: stale epoch or a negative sender id.
+    fn validate_voter_only_request(&self, sender_id: i32, epoch: i32) -> Option<ErrorCode> {
+        if epoch < self.state.epoch() {
+            Some(ErrorCode::FENCED_LEADER_EPOCH)
+        } else if sender_id < 0 {
+            Some(ErrorCode::INVALID_REQUEST)
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn handle_begin_quorum_epoch_request(
+        &mut self,
+        r: BeginQuorumEpochRequest,
+    ) -> BeginQuorumEpochResponse {
+        if !self.cluster_id_matches(&r.cluster_id) {
+            return self.begin_response(ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE);
+        }
+        if !self.api_matches_topic(&r.topic_name, r.partition) {
+            return self.begin_response(ErrorCode::INVALID_REQUEST, ErrorCode::NONE);
+        }
+        if let Some(error) = self.validate_voter_only_request(r.leader_id, r.leader_epoch) {
+            return self.begin_response(ErrorCode::NONE, error);
+        }
+        if !self.is_intended_voter(r.voter_id, r.voter_directory_id) {
+            return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_VOTER_KEY);
+        }
+        if !self.maybe_transition(Some(r.leader_id), r.leader_epoch) {
+            return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_REQUEST);
+        }
+        self.begin_response(ErrorCode::NONE, ErrorCode::NONE)
+    }
+
+    pub(super) fn handle_begin_quorum_epoch_response(
+        &mut self,
+        _from: i32,
+        r: BeginQuorumEpochResponse,
+    ) -> bool {
+        if !self.api_matches_topic(&r.topic_name, r.partition) {
+            return false;
+        }
+        if let Some(handled) =
+            self.handle_common_response(r.partition_error_code, r.leader_id, r.leader_epoch)
+        {
+            return handled;
+        }
+        // Success needs no bookkeeping: the leader resends every period anyway.
+        r.partition_error_code.is_none()
+    }
+
+    pub(super) fn handle_end_quorum_epoch_request(
+        &mut self,
+        r: EndQuorumEpochRequest,
+    ) -> EndQuorumEpochResponse {
+        if !self.cluster_id_matches(&r.cluster_id) {
+            return self.end_response(ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE);
+        }
+        if !self.api_matches_topic(&r.topic_name, r.partition) {
+            return self.end_response(ErrorCode::INVALID_REQUEST, ErrorCode::NONE);
+        }
+        if let Some(error) = self.validate_voter_only_request(r.leader_id, r.leader_epoch) {
+            return self.end_response(ErrorCode::NONE, error);
+        }
+        if !self.maybe_transition(Some(r.leader_id), r.leader_epoch) {
+            return self.end_response(ErrorCode::NONE, ErrorCode::INVALID_REQUEST);
+        }
+        let local_id = self.config.node_id;
+        let successors: Vec<i32> = if r.preferred_candidates.is_empty() {
+            r.preferred_successors.clone()
+        } else {
+            r.preferred_candidates.iter().map(|k| k.id).collect()
+        };
+        let backoff_ms = self.end_epoch_election_backoff_ms(&successors);
+        if let QuorumState::Follower(f) = &mut self.state {
+            if f.leader_id == r.leader_id && self.config.is_voter(local_id) {
+                // The leader is going away: elect sooner, the most caught-up voter first.
+                f.fetch_deadline_ms = self.now_ms.saturating_add(backoff_ms);
+            }
+        }
+        self.end_response(ErrorCode::NONE, ErrorCode::NONE)
+    }
+
+    /// Spec 2.3 "After EndQuorumEpoch": 0 when first, `min(max, (max >> (n-1)) << (pos-1))` at
+    /// position pos of n, `max` when absent.
+    fn end_epoch_election_backoff_ms(&self, successors: &[i32]) -> u64 {
+        let max = self.config.election_backoff_max_ms;
+        match successors.iter().position(|&id| id == self.config.node_id) {
+            Some(0) => 0,
+            Some(pos) => {
+                let n = successors.len() as u32;
+                let shifted = max.checked_shr(n - 1).unwrap_or(0);
+                shifted.checked_shl(pos as u32 - 1).unwrap_or(max).min(max)
+            }
+            None => max,
+        }
+    }
+
+    pub(super) fn handle_end_quorum_epoch_response(
+        &mut self,
+        from: i32,
+        r: EndQuorumEpochResponse,
+    ) -> bool {
+        if !self.api_matches_topic(&r.topic_name, r.partition) {
+            return false;
+        }
+        if let Some(handled) =
+            self.handle_common_response(r.partition_error_code, r.leader_id, r.leader_epoch)
+        {
+            return handled;
+        }
+        if !r.partition_error_code.is_none() {
+            return false;
+        }
+        if let QuorumState::Resigned(s) = &mut self.state {
+            s.unacked_voters.remove(&from);
+        }
+        true
+    }
+}

@@ -1,0 +1,339 @@
+//! `RaftNode`: the sans-IO KRaft replica. See the crate docs for the driving contract.
+
+mod describe;
+mod epoch_rpcs;
+mod fetch_follower;
+mod fetch_leader;
+mod listeners;
+mod send;
+mod timers;
+mod transitions;
+mod vote;
+
+use std::collections::VecDeque;
+
+use crate::config::RaftConfig;
+use crate::connections::Connections;
+use crate::election::{ElectionState, RestoredState};
+use crate::error::{AppendError, RestoreError};
+use crate::io::{Input, LeaderAndEpoch, Output};
+use crate::listener::ListenerState;
+use crate::log::LogState;
+use crate::message::{NodeEndpoint, ReplicaKey, Response};
+use crate::rng::SplitMix64;
+use crate::state::{QuorumState, StateName, UnattachedState};
+
+/// Outputs not yet drained beyond this mean the runtime does not drain after each step: a bug.
+pub const MAX_PENDING_OUTPUTS: usize = 1 << 16;
+
+/// A snapshot of the node's status for logging, metrics and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeStatus {
+    pub node_id: i32,
+    pub state: StateName,
+    pub epoch: i32,
+    pub leader_id: Option<i32>,
+    pub voted_id: Option<i32>,
+    pub is_voter: bool,
+    pub high_watermark: Option<i64>,
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+    pub flushed_end_offset: i64,
+    pub last_fetched_epoch: i32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Shutdown {
+    deadline_ms: u64,
+    completed: bool,
+}
+
+/// One KRaft replica as a pure state machine.
+pub struct RaftNode {
+    config: RaftConfig,
+    now_ms: u64,
+    rng: SplitMix64,
+    state: QuorumState,
+    /// The election state last emitted for persistence.
+    election: ElectionState,
+    log: LogState,
+    /// Monotonic high watermark known to this node (None until learned).
+    high_watermark: Option<i64>,
+    connections: Connections,
+    listeners: Vec<ListenerState>,
+    outputs: VecDeque<Output>,
+    shutdown: Option<Shutdown>,
+}
+
+impl RaftNode {
+    /// Builds the node from its configuration and what its disk holds (spec 2.2 "Startup"), and
+    /// emits the initial election state for persistence. `now_ms` is any monotonic millisecond
+    /// clock (batch timestamps use it, so unix-epoch milliseconds are a good choice);
+    /// `random_seed` drives every random choice.
+    pub fn new(
+        config: RaftConfig,
+        restored: RestoredState,
+        now_ms: u64,
+        random_seed: u64,
+    ) -> Result<RaftNode, RestoreError> {
+        config.validate()?;
+        let r = &restored;
+        if r.log_start_offset < 0
+            || r.log_end_offset < r.log_start_offset
+            || r.flushed_end_offset < 0
+            || r.election.epoch < 0
+        {
+            return Err(RestoreError::Inconsistent(format!(
+                "log start {}, end {}, flushed {}, epoch {}",
+                r.log_start_offset, r.log_end_offset, r.flushed_end_offset, r.election.epoch
+            )));
+        }
+        let log = LogState::new(
+            r.log_start_offset,
+            r.log_end_offset,
+            r.flushed_end_offset,
+            &r.epoch_entries,
+            r.latest_snapshot,
+        );
+        let placeholder = QuorumState::Unattached(UnattachedState {
+            epoch: 0,
+            leader_id: None,
+            voted_key: None,
+            election_deadline_ms: None,
+        });
+        let mut node = RaftNode {
+            config,
+            now_ms,
+            rng: SplitMix64::new(random_seed),
+            state: placeholder,
+            election: ElectionState::initial(),
+            log,
+            high_watermark: None,
+            connections: Connections::default(),
+            listeners: Vec::new(),
+            outputs: VecDeque::new(),
+            shutdown: None,
+        };
+        node.initialize(restored.election)?;
+        node.after_event();
+        Ok(node)
+    }
+
+    /// Processes one input at time `now_ms`, then runs due timers.
+    pub fn step(&mut self, now_ms: u64, input: Input) {
+        self.advance_clock(now_ms);
+        match input {
+            Input::Request {
+                request_id,
+                request,
+            } => self.handle_request(request_id, request),
+            Input::Response { from, response } => self.handle_response(from, response),
+            Input::RequestFailed { to, error } => self.handle_request_failed(to, error),
+            Input::LogFlushed { flushed_end_offset } => self.handle_log_flushed(flushed_end_offset),
+            Input::RegisterListener(id) => self.register_listener(id),
+            Input::UnregisterListener(id) => self.listeners.retain(|l| l.id != id),
+            Input::Resign { epoch } => self.handle_resign(epoch),
+            Input::Shutdown => self.handle_shutdown(),
+        }
+        self.poll_timers();
+        self.after_event();
+    }
+
+    /// Runs due timers at `now_ms` (call at `next_deadline_ms()` or later).
+    pub fn tick(&mut self, now_ms: u64) {
+        self.advance_clock(now_ms);
+        self.poll_timers();
+        self.after_event();
+    }
+
+    /// Kafka's `prepareAppend` + `schedulePreparedAppend`: appends one record to the leader's
+    /// open batch and returns its offset. The batch reaches the log at linger expiry or when full
+    /// (at the next `tick`/`step`).
+    pub fn append(&mut self, now_ms: u64, epoch: i32, value: &[u8]) -> Result<i64, AppendError> {
+        self.advance_clock(now_ms);
+        if self.shutdown.is_some() {
+            return Err(AppendError::ShuttingDown);
+        }
+        let current_epoch = self.state.epoch();
+        match &mut self.state {
+            QuorumState::Leader(leader) if leader.epoch == epoch => {
+                let result = leader.accumulator.append(self.now_ms, value);
+                if result.is_ok() {
+                    self.drain_accumulator();
+                }
+                result
+            }
+            _ => Err(AppendError::NotLeader {
+                epoch,
+                current_epoch,
+            }),
+        }
+    }
+
+    /// The next output for the runtime, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the runtime must call `tick` next, at the latest.
+    pub fn next_deadline_ms(&self) -> u64 {
+        self.compute_next_deadline()
+    }
+
+    pub fn status(&self) -> NodeStatus {
+        NodeStatus {
+            node_id: self.config.node_id,
+            state: self.state.name(),
+            epoch: self.state.epoch(),
+            leader_id: self.state.leader_id(self.config.node_id),
+            voted_id: self.election.voted_key.map(|k| k.id),
+            is_voter: self.is_voter(),
+            high_watermark: self.high_watermark,
+            log_start_offset: self.log.start_offset,
+            log_end_offset: self.log.end_offset,
+            flushed_end_offset: self.log.flushed_end_offset,
+            last_fetched_epoch: self.log.last_fetched_epoch(),
+        }
+    }
+
+    /// The current leader and epoch (Kafka's `leaderAndEpoch()`).
+    pub fn leader_and_epoch(&self) -> LeaderAndEpoch {
+        LeaderAndEpoch {
+            leader_id: self.state.leader_id(self.config.node_id),
+            epoch: self.state.epoch(),
+        }
+    }
+
+    pub fn high_watermark(&self) -> Option<i64> {
+        self.high_watermark
+    }
+
+    pub fn config(&self) -> &RaftConfig {
+        &self.config
+    }
+
+    /// The persisted election state (last one emitted).
+    pub fn election_state(&self) -> &ElectionState {
+        &self.election
+    }
+
+    pub fn is_shutdown_complete(&self) -> bool {
+        self.shutdown.is_some_and(|s| s.completed)
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    fn advance_clock(&mut self, now_ms: u64) {
+        // A clock that goes backwards must not move deadlines; keep the latest time seen.
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
+    pub(crate) fn emit(&mut self, output: Output) {
+        assert!(
+            self.outputs.len() < MAX_PENDING_OUTPUTS,
+            "the runtime must drain outputs after every step"
+        );
+        self.outputs.push_back(output);
+    }
+
+    pub(crate) fn is_voter(&self) -> bool {
+        self.config.is_voter(self.config.node_id)
+    }
+
+    pub(crate) fn local_key(&self) -> ReplicaKey {
+        ReplicaKey {
+            id: self.config.node_id,
+            directory_id: self.config.directory_id,
+        }
+    }
+
+    pub(crate) fn leader_id_or_sentinel(&self) -> i32 {
+        self.state.leader_id(self.config.node_id).unwrap_or(-1)
+    }
+
+    /// NodeEndpoints for responses: the known leader's endpoint on our listener.
+    pub(crate) fn leader_node_endpoints(&self) -> Vec<NodeEndpoint> {
+        match self.state.leader_id(self.config.node_id) {
+            Some(id) => match self.config.voter(id) {
+                Some(v) => vec![NodeEndpoint {
+                    node_id: id,
+                    host: v.host.clone(),
+                    port: v.port,
+                }],
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        }
+    }
+
+    pub(crate) fn respond(&mut self, request_id: u64, response: Response) {
+        self.emit(Output::Respond {
+            request_id,
+            response,
+        });
+    }
+
+    /// Cluster id check shared by every handler: null is accepted.
+    pub(crate) fn cluster_id_matches(&self, cluster_id: &Option<String>) -> bool {
+        match cluster_id {
+            None => true,
+            Some(id) => *id == self.config.cluster_id,
+        }
+    }
+
+    /// Work done after every input: send what is due, deliver commits and leader changes.
+    fn after_event(&mut self) {
+        self.maybe_send_requests();
+        self.update_listeners();
+        self.maybe_complete_shutdown();
+    }
+
+    /// Java's graceful shutdown finishes once the node is an observer or the only voter or sees a
+    /// remote leader (a follower at once; a resigned leader once another leader is elected), or at
+    /// the timeout.
+    fn maybe_complete_shutdown(&mut self) {
+        let Some(shutdown) = self.shutdown else {
+            return;
+        };
+        if shutdown.completed {
+            return;
+        }
+        let local_id = self.config.node_id;
+        let done = !self.is_voter()
+            || self.config.voters.len() == 1
+            || self
+                .state
+                .leader_id(local_id)
+                .is_some_and(|l| l != local_id);
+        if done || self.now_ms >= shutdown.deadline_ms {
+            self.shutdown = Some(Shutdown {
+                completed: true,
+                ..shutdown
+            });
+            self.emit(Output::ShutdownComplete);
+        }
+    }
+
+    fn handle_shutdown(&mut self) {
+        if self.shutdown.is_some() {
+            return;
+        }
+        self.shutdown = Some(Shutdown {
+            deadline_ms: self
+                .now_ms
+                .saturating_add(self.config.graceful_shutdown_timeout_ms),
+            completed: false,
+        });
+        if matches!(self.state, QuorumState::Leader(_)) && self.config.voters.len() > 1 {
+            self.transition_to_resigned();
+        }
+    }
+
+    fn handle_resign(&mut self, epoch: i32) {
+        if let QuorumState::Leader(leader) = &self.state {
+            if leader.epoch == epoch && self.config.voters.len() > 1 {
+                self.transition_to_resigned();
+            }
+        }
+    }
+}

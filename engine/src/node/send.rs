@@ -1,0 +1,299 @@
+//! Dispatch of inbound requests and responses, the common response handling, and sending what
+//! each state needs (one request in flight per destination).
+
+use super::RaftNode;
+use crate::io::RequestError;
+use crate::message::{
+    BeginQuorumEpochRequest, EndQuorumEpochRequest, ErrorCode, FetchRequest, ReplicaKey, Request,
+    Response, Uuid, VoteRequest,
+};
+use crate::state::QuorumState;
+
+impl RaftNode {
+    pub(super) fn handle_request(&mut self, request_id: u64, request: Request) {
+        match request {
+            Request::Vote(r) => {
+                let response = self.handle_vote_request(r);
+                self.respond(request_id, Response::Vote(response));
+            }
+            Request::BeginQuorumEpoch(r) => {
+                let response = self.handle_begin_quorum_epoch_request(r);
+                self.respond(request_id, Response::BeginQuorumEpoch(response));
+            }
+            Request::EndQuorumEpoch(r) => {
+                let response = self.handle_end_quorum_epoch_request(r);
+                self.respond(request_id, Response::EndQuorumEpoch(response));
+            }
+            Request::Fetch(r) => self.handle_fetch_request(request_id, r),
+            Request::FetchSnapshot(r) => {
+                let response = self.handle_fetch_snapshot_request(r);
+                self.respond(request_id, Response::FetchSnapshot(response));
+            }
+            Request::DescribeQuorum(r) => {
+                let response = self.handle_describe_quorum_request(r);
+                self.respond(request_id, Response::DescribeQuorum(response));
+            }
+        }
+    }
+
+    pub(super) fn handle_response(&mut self, from: i32, response: Response) {
+        if !self.connections.on_response(from, response.kind()) {
+            // Not the response we wait for (late, duplicated, or from before a transition).
+            return;
+        }
+        let success = if !response.error_code().is_none() {
+            // Top-level errors (cluster id, bad request, broker not available): back off.
+            false
+        } else {
+            match response {
+                Response::Vote(r) => self.handle_vote_response(from, r),
+                Response::BeginQuorumEpoch(r) => self.handle_begin_quorum_epoch_response(from, r),
+                Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
+                Response::Fetch(r) => self.handle_fetch_response(from, r),
+                Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
+                // This node never sends DescribeQuorum.
+                Response::DescribeQuorum(_) => true,
+            }
+        };
+        if !success {
+            self.on_request_failure(from);
+        }
+    }
+
+    pub(super) fn handle_request_failed(&mut self, to: i32, error: RequestError) {
+        if !self.connections.has_in_flight(to) {
+            return;
+        }
+        // KIP-996: a voter that does not know pre-vote cannot answer one; run a standard
+        // election instead of waiting for a pre-vote majority that may never come.
+        if error == RequestError::UnsupportedVersion
+            && matches!(self.state, QuorumState::Prospective(_))
+        {
+            self.transition_to_candidate();
+            return;
+        }
+        self.on_request_failure(to);
+    }
+
+    pub(super) fn on_request_failure(&mut self, to: i32) {
+        self.connections
+            .on_failure(to, self.now_ms, self.config.retry_backoff_ms);
+    }
+
+    /// Kafka's `maybeHandleCommonResponse`: `Some(result)` when the response was fully handled
+    /// by the epoch rules, `None` when the API handler should go on.
+    pub(super) fn handle_common_response(
+        &mut self,
+        error: ErrorCode,
+        leader_id: i32,
+        epoch: i32,
+    ) -> Option<bool> {
+        let leader = (leader_id >= 0).then_some(leader_id);
+        let local_epoch = self.state.epoch();
+        if epoch < local_epoch || error == ErrorCode::UNKNOWN_LEADER_EPOCH {
+            // This node already moved on; the response is stale.
+            Some(true)
+        } else if epoch > local_epoch
+            || error == ErrorCode::FENCED_LEADER_EPOCH
+            || error == ErrorCode::NOT_LEADER_OR_FOLLOWER
+        {
+            self.maybe_transition(leader, epoch);
+            Some(true)
+        } else if epoch == local_epoch
+            && leader.is_some()
+            && self.state.leader_id(self.config.node_id).is_none()
+        {
+            // Learn the leader; a successful Fetch goes on into the handler so an observer can
+            // find the leader and append from the same response.
+            let consistent = self.maybe_transition(leader, epoch);
+            if error.is_none() && consistent {
+                None
+            } else {
+                Some(true)
+            }
+        } else {
+            None
+        }
+    }
+
+    /// Sends every request the current state needs to destinations that are ready.
+    pub(super) fn maybe_send_requests(&mut self) {
+        let now = self.now_ms;
+        match &self.state {
+            QuorumState::Unattached(_) => {
+                if !self.is_voter() {
+                    self.maybe_send_bootstrap_fetch();
+                }
+            }
+            QuorumState::Prospective(p) => {
+                let targets: Vec<i32> = p.votes.unrecorded().collect();
+                self.send_votes(&targets, true);
+            }
+            QuorumState::Candidate(c) => {
+                if c.backoff_deadline_ms.is_none() {
+                    let targets: Vec<i32> = c.votes.unrecorded().collect();
+                    self.send_votes(&targets, false);
+                }
+            }
+            QuorumState::Leader(l) => {
+                let targets: Vec<i32> = l
+                    .begin_quorum_pending
+                    .iter()
+                    .copied()
+                    .filter(|&id| self.connections.is_ready(id, now))
+                    .collect();
+                for to in targets {
+                    if let QuorumState::Leader(l) = &mut self.state {
+                        l.begin_quorum_pending.remove(&to);
+                    }
+                    let request = self.begin_quorum_epoch_request(to);
+                    self.send(to, Request::BeginQuorumEpoch(request));
+                }
+            }
+            QuorumState::Follower(f) => {
+                let target = f.rediscover_from.unwrap_or(f.leader_id);
+                // Followers acknowledge only durable data: the next Fetch waits for the flush.
+                if self.log.is_fully_flushed() && self.connections.is_ready(target, now) {
+                    let request = self.fetch_request();
+                    self.send(target, Request::Fetch(request));
+                }
+            }
+            QuorumState::Resigned(r) => {
+                let targets: Vec<i32> = r
+                    .unacked_voters
+                    .iter()
+                    .copied()
+                    .filter(|&id| self.connections.is_ready(id, now))
+                    .collect();
+                for to in targets {
+                    let request = self.end_quorum_epoch_request();
+                    self.send(to, Request::EndQuorumEpoch(request));
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, to: i32, request: Request) {
+        debug_assert_ne!(to, self.config.node_id);
+        self.connections.on_sent(
+            to,
+            request.kind(),
+            self.now_ms,
+            self.config.request_timeout_ms,
+        );
+        self.emit(crate::io::Output::Send { to, request });
+    }
+
+    fn send_votes(&mut self, targets: &[i32], pre_vote: bool) {
+        let local_id = self.config.node_id;
+        for &to in targets {
+            if to != local_id && self.connections.is_ready(to, self.now_ms) {
+                let request = self.vote_request(to, pre_vote);
+                self.send(to, Request::Vote(request));
+            }
+        }
+    }
+
+    /// Observer without a leader: Fetch from a random voter to learn who leads.
+    fn maybe_send_bootstrap_fetch(&mut self) {
+        let local_id = self.config.node_id;
+        let voters: Vec<i32> = self.config.voter_ids().filter(|&v| v != local_id).collect();
+        if voters.iter().any(|&v| self.connections.has_in_flight(v)) {
+            return;
+        }
+        let ready: Vec<i32> = voters
+            .into_iter()
+            .filter(|&v| self.connections.is_ready(v, self.now_ms))
+            .collect();
+        if ready.is_empty() {
+            return;
+        }
+        let to = ready[self.rng.below(ready.len() as u64) as usize];
+        let request = self.fetch_request();
+        self.send(to, Request::Fetch(request));
+    }
+
+    fn vote_request(&self, to: i32, pre_vote: bool) -> VoteRequest {
+        VoteRequest {
+            cluster_id: Some(self.config.cluster_id.clone()),
+            voter_id: to,
+            topic_name: self.config.topic_name.clone(),
+            partition: self.config.partition,
+            candidate_epoch: self.state.epoch(),
+            candidate_id: self.config.node_id,
+            candidate_directory_id: self.config.directory_id,
+            voter_directory_id: Uuid::ZERO,
+            last_offset_epoch: self.log.last_fetched_epoch(),
+            last_offset: self.log.end_offset,
+            pre_vote,
+        }
+    }
+
+    fn begin_quorum_epoch_request(&self, to: i32) -> BeginQuorumEpochRequest {
+        BeginQuorumEpochRequest {
+            cluster_id: Some(self.config.cluster_id.clone()),
+            voter_id: to,
+            topic_name: self.config.topic_name.clone(),
+            partition: self.config.partition,
+            voter_directory_id: Uuid::ZERO,
+            leader_id: self.config.node_id,
+            leader_epoch: self.state.epoch(),
+            leader_endpoints: self
+                .config
+                .leader_endpoint(self.config.node_id)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn end_quorum_epoch_request(&self) -> EndQuorumEpochRequest {
+        let successors = match &self.state {
+            QuorumState::Resigned(r) => r.preferred_successors.clone(),
+            _ => Vec::new(),
+        };
+        EndQuorumEpochRequest {
+            cluster_id: Some(self.config.cluster_id.clone()),
+            topic_name: self.config.topic_name.clone(),
+            partition: self.config.partition,
+            leader_id: self.config.node_id,
+            leader_epoch: self.state.epoch(),
+            preferred_candidates: successors
+                .iter()
+                .map(|&id| ReplicaKey {
+                    id,
+                    directory_id: Uuid::ZERO,
+                })
+                .collect(),
+            preferred_successors: successors,
+            leader_endpoints: self
+                .config
+                .leader_endpoint(self.config.node_id)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn fetch_request(&self) -> FetchRequest {
+        FetchRequest {
+            cluster_id: Some(self.config.cluster_id.clone()),
+            replica_id: self.config.node_id,
+            replica_epoch: -1,
+            max_wait_ms: self.config.fetch_max_wait_ms as i32,
+            min_bytes: 0,
+            max_bytes: self.config.max_batch_size_bytes as i32,
+            topic_id: self.config.topic_id,
+            partition: self.config.partition,
+            current_leader_epoch: self.state.epoch(),
+            fetch_offset: self.log.end_offset,
+            last_fetched_epoch: self.log.last_fetched_epoch(),
+            log_start_offset: -1,
+            partition_max_bytes: 0,
+            replica_directory_id: self.config.directory_id,
+            high_watermark: self.high_watermark.unwrap_or(-1),
+        }
+    }
+
+    pub(super) fn api_matches_topic(&self, topic_name: &str, partition: i32) -> bool {
+        topic_name == self.config.topic_name && partition == self.config.partition
+    }
+}

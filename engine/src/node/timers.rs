@@ -1,0 +1,161 @@
+//! Timers (spec 2.3): everything that happens because time passed.
+
+use super::RaftNode;
+use crate::state::QuorumState;
+
+impl RaftNode {
+    /// Runs every due timer at `self.now_ms`. Each transition resets the timer that fired, so
+    /// the loop is bounded; the bound guards against a bug turning it into a spin.
+    pub(super) fn poll_timers(&mut self) {
+        for _ in 0..16 {
+            if !self.poll_one_timer() {
+                break;
+            }
+        }
+        self.poll_request_timeouts();
+        self.expire_parked_fetches();
+        self.drain_accumulator();
+    }
+
+    /// Fires at most one state timer; returns whether one fired.
+    fn poll_one_timer(&mut self) -> bool {
+        let now = self.now_ms;
+        let shutting_down = self.shutdown.is_some();
+        match &mut self.state {
+            QuorumState::Unattached(s) => {
+                if s.election_deadline_ms.is_some_and(|d| now >= d) {
+                    if shutting_down {
+                        s.election_deadline_ms = None;
+                        return false;
+                    }
+                    self.start_election();
+                    return true;
+                }
+            }
+            QuorumState::Prospective(s) => {
+                if now >= s.election_deadline_ms {
+                    self.prospective_give_up();
+                    return true;
+                }
+            }
+            QuorumState::Candidate(c) => {
+                if let Some(backoff) = c.backoff_deadline_ms {
+                    if now >= backoff {
+                        self.start_election();
+                        return true;
+                    }
+                } else if now >= c.election_deadline_ms {
+                    // Election timed out undecided: back off before trying again.
+                    let retries = c.retries;
+                    let backoff = self.election_backoff_ms(retries);
+                    if let QuorumState::Candidate(c) = &mut self.state {
+                        c.backoff_deadline_ms = Some(now.saturating_add(backoff));
+                    }
+                    return true;
+                }
+            }
+            QuorumState::Follower(f) => {
+                if now >= f.fetch_deadline_ms {
+                    if self.config.is_voter(self.config.node_id) {
+                        if shutting_down {
+                            f.fetch_deadline_ms = u64::MAX;
+                            return false;
+                        }
+                        self.start_election();
+                    } else {
+                        // Observer: ask some voter who leads now.
+                        let voters: Vec<i32> = self.config.voter_ids().collect();
+                        let pick = voters[self.rng.below(voters.len() as u64) as usize];
+                        if let QuorumState::Follower(f) = &mut self.state {
+                            f.rediscover_from = Some(pick);
+                            f.fetch_deadline_ms = now.saturating_add(self.config.fetch_timeout_ms);
+                        }
+                    }
+                    return true;
+                }
+            }
+            QuorumState::Leader(l) => {
+                if l.check_quorum_deadline_ms.is_some_and(|d| now >= d) {
+                    // No majority fetched within the window: this leader may be partitioned.
+                    self.transition_to_resigned();
+                    return true;
+                }
+                if now >= l.begin_quorum_deadline_ms {
+                    l.begin_quorum_pending = l.voters.keys().copied().collect();
+                    l.begin_quorum_deadline_ms =
+                        now.saturating_add(self.config.fetch_timeout_ms / 2);
+                    return true;
+                }
+            }
+            QuorumState::Resigned(r) => {
+                if now >= r.election_deadline_ms {
+                    let epoch = r.epoch;
+                    if self.is_voter() && !self.config.pre_vote && !shutting_down {
+                        self.transition_to_candidate();
+                    } else {
+                        self.transition_to_unattached(epoch + 1, None);
+                    }
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn poll_request_timeouts(&mut self) {
+        for to in self.connections.timed_out(self.now_ms) {
+            self.on_request_failure(to);
+        }
+    }
+
+    /// Hands the leader's completed batches to the log.
+    pub(super) fn drain_accumulator(&mut self) {
+        let now = self.now_ms;
+        let QuorumState::Leader(leader) = &mut self.state else {
+            return;
+        };
+        let epoch = leader.epoch;
+        let batches = leader.accumulator.drain(now);
+        if batches.is_empty() {
+            return;
+        }
+        for batch in batches {
+            self.append_to_log(batch.base_offset, batch.last_offset, epoch, batch.bytes);
+        }
+        self.emit(crate::io::Output::Flush {
+            up_to_offset: self.log.end_offset,
+        });
+        self.wake_parked_fetches();
+    }
+
+    pub(super) fn compute_next_deadline(&self) -> u64 {
+        let mut next = u64::MAX;
+        let mut consider = |d: Option<u64>| {
+            if let Some(d) = d {
+                next = next.min(d);
+            }
+        };
+        match &self.state {
+            QuorumState::Unattached(s) => consider(s.election_deadline_ms),
+            QuorumState::Prospective(s) => consider(Some(s.election_deadline_ms)),
+            QuorumState::Candidate(c) => consider(Some(
+                c.backoff_deadline_ms.unwrap_or(c.election_deadline_ms),
+            )),
+            QuorumState::Follower(f) => consider(Some(f.fetch_deadline_ms)),
+            QuorumState::Leader(l) => {
+                consider(l.check_quorum_deadline_ms);
+                consider(Some(l.begin_quorum_deadline_ms));
+                consider(l.accumulator.linger_deadline_ms());
+                consider(l.parked.iter().map(|p| p.deadline_ms).min());
+            }
+            QuorumState::Resigned(r) => consider(Some(r.election_deadline_ms)),
+        }
+        consider(self.connections.next_deadline_ms(self.now_ms));
+        if let Some(s) = self.shutdown {
+            if !s.completed {
+                consider(Some(s.deadline_ms));
+            }
+        }
+        next
+    }
+}

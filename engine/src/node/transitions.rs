@@ -1,0 +1,473 @@
+//! State transitions (Kafka's `QuorumState.transitionTo*`). Every durable transition emits the new
+//! election state before anything that depends on it (spec 2.5).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kraft_records::{build_leader_change_batch, LeaderChangeMessage};
+
+use super::RaftNode;
+use crate::accumulator::BatchAccumulator;
+use crate::election::ElectionState;
+use crate::error::RestoreError;
+use crate::io::Output;
+use crate::message::{ErrorCode, ReplicaKey};
+use crate::state::{
+    CandidateState, FollowerState, LeaderState, ProspectiveState, QuorumState, ReplicaProgress,
+    ResignedState, UnattachedState, VoteTally,
+};
+
+/// Base of the candidate backoff (Kafka's `RETRY_BACKOFF_BASE_MS`).
+const ELECTION_BACKOFF_BASE_MS: u64 = 100;
+
+impl RaftNode {
+    /// Startup rules of spec 2.2.
+    pub(super) fn initialize(&mut self, stored: ElectionState) -> Result<(), RestoreError> {
+        let local_id = self.config.node_id;
+        let log_epoch = self.log.last_fetched_epoch();
+        let is_voter = self.is_voter();
+        if stored.epoch < log_epoch {
+            let deadline = self.voter_election_deadline();
+            self.enter_unattached(log_epoch, None, None, deadline);
+        } else if stored.leader_id == Some(local_id) {
+            // A restarted leader cannot lead (or vote) in its old epoch again: it may have lost
+            // unflushed records, so it must not reuse (offset, epoch) pairs.
+            self.persist(ElectionState {
+                epoch: stored.epoch,
+                leader_id: Some(local_id),
+                voted_key: None,
+            });
+            let deadline = self.fresh_election_deadline();
+            let unacked: BTreeSet<i32> = self.other_voters().collect();
+            self.set_state(QuorumState::Resigned(ResignedState {
+                epoch: stored.epoch,
+                election_deadline_ms: deadline,
+                unacked_voters: unacked,
+                preferred_successors: Vec::new(),
+            }));
+        } else if let Some(voted) = stored.voted_key.filter(|k| k.id == local_id) {
+            if voted.directory_id != self.config.directory_id && !voted.directory_id.is_zero() {
+                return Err(RestoreError::Inconsistent(format!(
+                    "voted for self with directory id {} but this node's is {}",
+                    voted.directory_id, self.config.directory_id
+                )));
+            }
+            if is_voter {
+                self.persist(ElectionState {
+                    epoch: stored.epoch,
+                    leader_id: None,
+                    voted_key: Some(self.local_key()),
+                });
+                let deadline = self.fresh_election_deadline();
+                let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+                self.set_state(QuorumState::Candidate(CandidateState {
+                    epoch: stored.epoch,
+                    retries: 1,
+                    votes,
+                    election_deadline_ms: deadline,
+                    backoff_deadline_ms: None,
+                }));
+            } else {
+                self.enter_unattached(stored.epoch, None, Some(voted), None);
+            }
+        } else if let Some(voted) = stored.voted_key {
+            let deadline = self.voter_election_deadline();
+            self.enter_unattached(stored.epoch, None, Some(voted), deadline);
+        } else if let Some(leader_id) = stored.leader_id {
+            if self.config.is_voter(leader_id) {
+                self.enter_follower(stored.epoch, leader_id);
+            } else {
+                let deadline = self.voter_election_deadline();
+                self.enter_unattached(stored.epoch, Some(leader_id), None, deadline);
+            }
+        } else {
+            let deadline = self.voter_election_deadline();
+            self.enter_unattached(stored.epoch, None, None, deadline);
+        }
+        // Whatever the branch, write the initial state back (the branches above all persist).
+        if self.outputs.is_empty() {
+            let election = self.election.clone();
+            self.emit(Output::PersistElectionState(election));
+        }
+        if is_voter && self.config.voters.len() == 1 {
+            match self.state {
+                QuorumState::Candidate(_) => self.maybe_become_leader(),
+                QuorumState::Leader(_) => {}
+                _ => self.start_election(),
+            }
+        }
+        Ok(())
+    }
+
+    /// Election timeout draw: `T + uniform[0, T)`.
+    pub(super) fn fresh_election_deadline(&mut self) -> u64 {
+        let t = self.config.election_timeout_ms;
+        self.now_ms.saturating_add(t + self.rng.below(t))
+    }
+
+    /// A fresh election deadline for voters, none (infinite) for observers.
+    fn voter_election_deadline(&mut self) -> Option<u64> {
+        if self.is_voter() {
+            Some(self.fresh_election_deadline())
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn other_voters(&self) -> impl Iterator<Item = i32> + '_ {
+        let local_id = self.config.node_id;
+        self.config.voter_ids().filter(move |&id| id != local_id)
+    }
+
+    /// Emits the election state for persistence if it changed.
+    pub(super) fn persist(&mut self, election: ElectionState) {
+        if election != self.election {
+            self.election = election.clone();
+            self.emit(Output::PersistElectionState(election));
+        }
+    }
+
+    /// Replaces the state. Leaving leadership fails parked fetches (answered with the new state's
+    /// epoch and leader) and drops unwritten appends; in-flight requests are forgotten.
+    fn set_state(&mut self, new_state: QuorumState) {
+        let old = std::mem::replace(&mut self.state, new_state);
+        self.connections.reset_all();
+        if let QuorumState::Leader(leader) = old {
+            for parked in leader.parked {
+                let response =
+                    self.fetch_error_response(&parked.request, ErrorCode::NOT_LEADER_OR_FOLLOWER);
+                self.respond(parked.request_id, response);
+            }
+        }
+    }
+
+    fn enter_unattached(
+        &mut self,
+        epoch: i32,
+        leader_id: Option<i32>,
+        voted_key: Option<ReplicaKey>,
+        election_deadline_ms: Option<u64>,
+    ) {
+        self.persist(ElectionState {
+            epoch,
+            leader_id,
+            voted_key,
+        });
+        self.set_state(QuorumState::Unattached(UnattachedState {
+            epoch,
+            leader_id,
+            voted_key,
+            election_deadline_ms,
+        }));
+    }
+
+    fn enter_follower(&mut self, epoch: i32, leader_id: i32) {
+        debug_assert_ne!(leader_id, self.config.node_id);
+        self.persist(ElectionState {
+            epoch,
+            leader_id: Some(leader_id),
+            voted_key: None,
+        });
+        let deadline = self.now_ms.saturating_add(self.config.fetch_timeout_ms);
+        self.set_state(QuorumState::Follower(FollowerState {
+            epoch,
+            leader_id,
+            fetch_deadline_ms: deadline,
+            has_fetched: false,
+            rediscover_from: None,
+        }));
+    }
+
+    /// A higher epoch without a leader (Vote request, or a response naming no leader).
+    pub(super) fn transition_to_unattached(&mut self, epoch: i32, leader_id: Option<i32>) {
+        debug_assert!(epoch > self.state.epoch());
+        // Moving up from a state that is already waiting to elect keeps the remaining time, so a
+        // stream of higher-epoch votes cannot postpone this node's own election forever.
+        let kept = match &self.state {
+            QuorumState::Unattached(s) => s.election_deadline_ms,
+            QuorumState::Candidate(s) => Some(s.election_deadline_ms),
+            QuorumState::Prospective(s) => Some(s.election_deadline_ms),
+            _ => None,
+        };
+        let deadline = match kept {
+            Some(d) if self.is_voter() => Some(d),
+            _ => self.voter_election_deadline(),
+        };
+        self.enter_unattached(epoch, leader_id, None, deadline);
+    }
+
+    /// Records a granted standard vote (durably, before the response is emitted).
+    pub(super) fn transition_to_unattached_voted(&mut self, epoch: i32, candidate: ReplicaKey) {
+        let deadline = self.voter_election_deadline();
+        self.enter_unattached(epoch, None, Some(candidate), deadline);
+    }
+
+    /// Follower of `leader_id` in `epoch`, or Unattached knowing the leader when it has no
+    /// endpoint (not a voter).
+    pub(super) fn transition_to_follower(&mut self, epoch: i32, leader_id: i32) {
+        if self.config.is_voter(leader_id) {
+            self.enter_follower(epoch, leader_id);
+        } else {
+            let deadline = self.voter_election_deadline();
+            self.enter_unattached(epoch, Some(leader_id), None, deadline);
+        }
+    }
+
+    /// Starts an election: pre-vote first when enabled, else a standard one.
+    pub(super) fn start_election(&mut self) {
+        if !self.is_voter() {
+            return;
+        }
+        if self.config.pre_vote {
+            self.transition_to_prospective();
+        } else {
+            self.transition_to_candidate();
+        }
+    }
+
+    /// Prospective (in memory only): same epoch, keeps leader and vote.
+    fn transition_to_prospective(&mut self) {
+        let local_id = self.config.node_id;
+        let epoch = self.state.epoch();
+        let (leader_id, voted_key, retries) = match &self.state {
+            QuorumState::Unattached(s) => (s.leader_id, s.voted_key, 0),
+            QuorumState::Follower(s) => (Some(s.leader_id), None, 0),
+            QuorumState::Candidate(s) => (None, Some(self.local_key()), s.retries),
+            QuorumState::Prospective(s) => (s.leader_id, s.voted_key, s.retries),
+            QuorumState::Leader(_) | QuorumState::Resigned(_) => (Some(local_id), None, 0),
+        };
+        let deadline = self.fresh_election_deadline();
+        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        self.set_state(QuorumState::Prospective(ProspectiveState {
+            epoch,
+            leader_id,
+            voted_key,
+            votes,
+            election_deadline_ms: deadline,
+            retries,
+        }));
+        self.maybe_finish_prevote();
+    }
+
+    /// Pre-vote won -> Candidate; lost -> back to Follower/Unattached in the same epoch.
+    pub(super) fn maybe_finish_prevote(&mut self) {
+        let QuorumState::Prospective(p) = &self.state else {
+            return;
+        };
+        if p.votes.is_won() {
+            self.transition_to_candidate();
+        } else if p.votes.is_lost() {
+            self.prospective_give_up();
+        }
+    }
+
+    /// Prospective lost or timed out: back to the same epoch's Follower (leader known) or
+    /// Unattached with the vote kept.
+    pub(super) fn prospective_give_up(&mut self) {
+        let QuorumState::Prospective(p) = &self.state else {
+            return;
+        };
+        let (epoch, leader_id, voted_key) = (p.epoch, p.leader_id, p.voted_key);
+        match leader_id {
+            Some(l) if l != self.config.node_id && self.config.is_voter(l) => {
+                self.enter_follower(epoch, l)
+            }
+            _ => {
+                let deadline = self.voter_election_deadline();
+                let leader_id = leader_id.filter(|&l| l != self.config.node_id);
+                self.enter_unattached(epoch, leader_id, voted_key, deadline);
+            }
+        }
+    }
+
+    /// Candidate in the next epoch with a durable self-vote.
+    pub(super) fn transition_to_candidate(&mut self) {
+        let local_id = self.config.node_id;
+        let epoch = self.state.epoch() + 1;
+        let retries = match &self.state {
+            QuorumState::Candidate(c) => c.retries + 1,
+            QuorumState::Prospective(p) => p.retries + 1,
+            _ => 1,
+        };
+        self.persist(ElectionState {
+            epoch,
+            leader_id: None,
+            voted_key: Some(self.local_key()),
+        });
+        let deadline = self.fresh_election_deadline();
+        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        self.set_state(QuorumState::Candidate(CandidateState {
+            epoch,
+            retries,
+            votes,
+            election_deadline_ms: deadline,
+            backoff_deadline_ms: None,
+        }));
+        self.maybe_become_leader();
+    }
+
+    /// Candidate decided: won -> Leader; lost -> start the backoff.
+    pub(super) fn maybe_become_leader(&mut self) {
+        let QuorumState::Candidate(c) = &mut self.state else {
+            return;
+        };
+        if c.votes.is_won() {
+            self.transition_to_leader();
+        } else if c.votes.is_lost() && c.backoff_deadline_ms.is_none() {
+            let retries = c.retries;
+            let backoff = self.election_backoff_ms(retries);
+            if let QuorumState::Candidate(c) = &mut self.state {
+                c.backoff_deadline_ms = Some(self.now_ms.saturating_add(backoff));
+            }
+        }
+    }
+
+    /// `min(100 * uniform_int[0, 2^retries), max)`.
+    pub(super) fn election_backoff_ms(&mut self, retries: u32) -> u64 {
+        let range = 1u64 << retries.clamp(1, 20);
+        (ELECTION_BACKOFF_BASE_MS * self.rng.below(range)).min(self.config.election_backoff_max_ms)
+    }
+
+    fn transition_to_leader(&mut self) {
+        let QuorumState::Candidate(c) = &self.state else {
+            return;
+        };
+        let epoch = c.epoch;
+        let granting_voters: Vec<i32> = c.votes.granted().collect();
+        let local_id = self.config.node_id;
+        self.persist(ElectionState {
+            epoch,
+            leader_id: Some(local_id),
+            voted_key: None,
+        });
+        let epoch_start_offset = self.log.end_offset;
+        let voters: BTreeMap<i32, ReplicaProgress> = self
+            .other_voters()
+            .map(|id| (id, ReplicaProgress::default()))
+            .collect();
+        let begin_quorum_pending: BTreeSet<i32> = voters.keys().copied().collect();
+        let check_quorum_deadline_ms = if self.config.voters.len() > 1 {
+            Some(self.now_ms.saturating_add(self.check_quorum_timeout_ms()))
+        } else {
+            None
+        };
+        let accumulator = BatchAccumulator::new(
+            epoch,
+            epoch_start_offset + 1,
+            self.config.append_linger_ms,
+            self.config.max_batch_size_bytes,
+            self.config.max_queued_batches,
+        );
+        self.set_state(QuorumState::Leader(Box::new(LeaderState {
+            epoch,
+            epoch_start_offset,
+            voters,
+            observers: BTreeMap::new(),
+            high_watermark: None,
+            begin_quorum_pending,
+            begin_quorum_deadline_ms: self.now_ms.saturating_add(self.config.fetch_timeout_ms / 2),
+            fetched_voters: BTreeSet::new(),
+            check_quorum_deadline_ms,
+            parked: Vec::new(),
+            accumulator,
+        })));
+        // The epoch's first record: a LeaderChange control batch. Committing it is what lets the
+        // high watermark advance in this epoch.
+        let message = LeaderChangeMessage {
+            version: 0,
+            leader_id: local_id,
+            voters: self.config.voter_ids().collect(),
+            granting_voters,
+        };
+        let mut buf = Vec::with_capacity(128);
+        let header = build_leader_change_batch(
+            &mut buf,
+            epoch_start_offset,
+            epoch,
+            self.now_ms as i64,
+            &message,
+        );
+        self.append_to_log(
+            header.base_offset,
+            header.last_offset(),
+            epoch,
+            bytes::Bytes::from(buf),
+        );
+        self.emit(Output::Flush {
+            up_to_offset: self.log.end_offset,
+        });
+    }
+
+    /// 1.5 x fetch timeout (Kafka's check-quorum window).
+    pub(super) fn check_quorum_timeout_ms(&self) -> u64 {
+        self.config.fetch_timeout_ms.saturating_mul(3) / 2
+    }
+
+    /// Leader -> Resigned: tell the voters with EndQuorumEpoch, most caught-up first.
+    pub(super) fn transition_to_resigned(&mut self) {
+        let QuorumState::Leader(leader) = &self.state else {
+            return;
+        };
+        let epoch = leader.epoch;
+        let mut successors: Vec<(i32, i64)> = leader
+            .voters
+            .iter()
+            .map(|(&id, p)| (id, p.end_offset.unwrap_or(-1)))
+            .collect();
+        successors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let preferred_successors: Vec<i32> = successors.iter().map(|s| s.0).collect();
+        let unacked: BTreeSet<i32> = preferred_successors.iter().copied().collect();
+        let deadline = self.fresh_election_deadline();
+        self.set_state(QuorumState::Resigned(ResignedState {
+            epoch,
+            election_deadline_ms: deadline,
+            unacked_voters: unacked,
+            preferred_successors,
+        }));
+    }
+
+    /// Kafka's `maybeTransition(leaderId, epoch)` for Begin/EndQuorumEpoch and responses. Returns
+    /// false (and changes nothing) when the message contradicts what this node knows: a different
+    /// leader for the same epoch, or this node named leader when it is not. Java treats that as
+    /// fatal; a bad message must not crash this node, so it is ignored.
+    pub(super) fn maybe_transition(&mut self, leader_id: Option<i32>, epoch: i32) -> bool {
+        let local_id = self.config.node_id;
+        let local_epoch = self.state.epoch();
+        let known = self.state.leader_id(local_id);
+        if let Some(l) = leader_id {
+            if epoch == local_epoch && known.is_some_and(|k| k != l) {
+                return false;
+            }
+            if l == local_id && !(epoch == local_epoch && known == Some(local_id)) {
+                return false;
+            }
+        }
+        if epoch > local_epoch {
+            match leader_id {
+                Some(l) => self.transition_to_follower(epoch, l),
+                None => self.transition_to_unattached(epoch, None),
+            }
+        } else if epoch == local_epoch && known.is_none() {
+            if let Some(l) = leader_id {
+                self.transition_to_follower(epoch, l);
+            }
+        }
+        true
+    }
+
+    /// Appends a whole batch to the log (leader's own batches and validated fetched batches).
+    pub(super) fn append_to_log(
+        &mut self,
+        base_offset: i64,
+        last_offset: i64,
+        epoch: i32,
+        bytes: bytes::Bytes,
+    ) {
+        self.log.append(base_offset, last_offset, epoch);
+        self.emit(Output::AppendBatch {
+            base_offset,
+            last_offset,
+            epoch,
+            bytes,
+        });
+    }
+}

@@ -1,0 +1,11 @@
+/// Fetching from a known leader.
+#[derive(Clone, Debug)]
+pub(crate) struct FollowerState {
+    pub(crate) epoch: i32,
+    pub(crate) leader_id: i32,
+    pub(crate) fetch_deadline_ms: u64,
+    /// A Fetch to the leader succeeded in this state (a follower that has one refuses pre-votes).
+    pub(crate) has_fetched: bool,
+    /// Observer only: after a fetch timeout, fetch once from this voter to rediscover the leader.
+    pub(crate) rediscover_from: Option<i32>,
+}
