@@ -170,6 +170,37 @@ impl Properties {
     }
 }
 
+/// Escapes `text` so that [`Properties::parse`] reads it back unchanged, as
+/// Java's `Properties.store` does: backslash, separators, comment characters,
+/// tabs, line breaks and form feeds are escaped, spaces too in keys but only
+/// a leading one in values, and characters outside printable ASCII become
+/// `\uXXXX` (UTF-16 code units). The result is plain ASCII.
+pub fn escape(text: &str, is_key: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (index, c) in text.chars().enumerate() {
+        match c {
+            ' ' if is_key || index == 0 => out.push_str("\\ "),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn is_white_space(c: char) -> bool {
     c == ' ' || c == '\t' || c == '\u{c}'
 }
