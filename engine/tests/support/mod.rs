@@ -1,0 +1,374 @@
+//! A tiny deterministic driver for the core tests: executes outputs in order against an in-memory
+//! log, delivers messages FIFO between nodes, and advances a virtual clock to the next deadline.
+//! (The randomized fault-injecting simulator lives in `src/sim`; this one is for exact scenarios.)
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use bytes::Bytes;
+use kraft_engine::message::{Records, Request, Response};
+use kraft_engine::{
+    ElectionState, Input, ListenerEvent, ListenerId, Output, RaftConfig, RaftNode, RestoredState,
+    Voter,
+};
+
+#[derive(Clone, Debug)]
+pub struct LogBatch {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub epoch: i32,
+    pub bytes: Bytes,
+}
+
+pub struct Peer {
+    pub node: RaftNode,
+    pub log: Vec<LogBatch>,
+    pub persisted: Vec<ElectionState>,
+    pub events: Vec<(ListenerId, ListenerEvent)>,
+    /// Every output in execution order, for ordering checks.
+    pub trace: Vec<Output>,
+}
+
+impl Peer {
+    pub fn log_end_offset(&self) -> i64 {
+        self.log.last().map_or(0, |b| b.last_offset + 1)
+    }
+
+    /// Concatenated batches from the one containing `from_offset`, at most `max_bytes` but at
+    /// least one batch, as a leader's runtime would read them from its log.
+    pub fn read(&self, from_offset: i64, max_bytes: u32) -> Bytes {
+        let mut out = Vec::new();
+        for b in self.log.iter().filter(|b| b.last_offset >= from_offset) {
+            if !out.is_empty() && out.len() + b.bytes.len() > max_bytes as usize {
+                break;
+            }
+            out.extend_from_slice(&b.bytes);
+        }
+        Bytes::from(out)
+    }
+
+    pub fn commits(&self, id: ListenerId) -> Vec<(i64, i64)> {
+        self.events
+            .iter()
+            .filter(|(l, _)| *l == id)
+            .filter_map(|(_, e)| match e {
+                ListenerEvent::Commit {
+                    from_offset,
+                    to_offset_exclusive,
+                } => Some((*from_offset, *to_offset_exclusive)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn leader_changes(&self, id: ListenerId) -> Vec<kraft_engine::LeaderAndEpoch> {
+        self.events
+            .iter()
+            .filter(|(l, _)| *l == id)
+            .filter_map(|(_, e)| match e {
+                ListenerEvent::LeaderChange(le) => Some(*le),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+enum Event {
+    Request {
+        from: i32,
+        to: i32,
+        request_id: u64,
+        request: Request,
+    },
+    Response {
+        from: i32,
+        to: i32,
+        response: Response,
+    },
+    Flushed {
+        node: i32,
+        offset: i64,
+    },
+}
+
+pub struct Cluster {
+    pub now: u64,
+    pub peers: BTreeMap<i32, Peer>,
+    events: VecDeque<Event>,
+    next_request_id: u64,
+    /// request id -> (requester, responder)
+    pending: BTreeMap<u64, (i32, i32)>,
+    /// Nodes whose messages are dropped (both directions).
+    pub isolated: BTreeSet<i32>,
+    /// When false, Flush outputs are not completed (tests complete them by hand).
+    pub auto_flush: bool,
+}
+
+pub fn voters(ids: &[i32]) -> Vec<Voter> {
+    ids.iter()
+        .map(|&id| Voter {
+            id,
+            host: "127.0.0.1".to_string(),
+            port: 9000 + id as u16,
+        })
+        .collect()
+}
+
+pub fn config(node_id: i32, voter_ids: &[i32]) -> RaftConfig {
+    RaftConfig::new(node_id, voters(voter_ids))
+}
+
+impl Cluster {
+    /// Nodes `node_ids` with voter set `voter_ids`, fresh disks.
+    pub fn new(node_ids: &[i32], voter_ids: &[i32]) -> Cluster {
+        let mut cluster = Cluster {
+            now: 1_000,
+            peers: BTreeMap::new(),
+            events: VecDeque::new(),
+            next_request_id: 1,
+            pending: BTreeMap::new(),
+            isolated: BTreeSet::new(),
+            auto_flush: true,
+        };
+        for &id in node_ids {
+            let node = RaftNode::new(
+                config(id, voter_ids),
+                RestoredState::empty(),
+                cluster.now,
+                id as u64 * 7919 + 1,
+            )
+            .expect("valid config");
+            cluster.add(id, node);
+        }
+        cluster
+    }
+
+    pub fn add(&mut self, id: i32, node: RaftNode) {
+        self.peers.insert(
+            id,
+            Peer {
+                node,
+                log: Vec::new(),
+                persisted: Vec::new(),
+                events: Vec::new(),
+                trace: Vec::new(),
+            },
+        );
+        self.drain(id);
+    }
+
+    pub fn peer(&self, id: i32) -> &Peer {
+        &self.peers[&id]
+    }
+
+    pub fn node(&self, id: i32) -> &RaftNode {
+        &self.peers[&id].node
+    }
+
+    pub fn step(&mut self, id: i32, input: Input) {
+        let now = self.now;
+        self.peers.get_mut(&id).unwrap().node.step(now, input);
+        self.drain(id);
+    }
+
+    pub fn append(
+        &mut self,
+        id: i32,
+        epoch: i32,
+        value: &[u8],
+    ) -> Result<i64, kraft_engine::AppendError> {
+        let now = self.now;
+        let r = self
+            .peers
+            .get_mut(&id)
+            .unwrap()
+            .node
+            .append(now, epoch, value);
+        self.drain(id);
+        r
+    }
+
+    /// Executes `id`'s outputs in order.
+    pub fn drain(&mut self, id: i32) {
+        loop {
+            let peer = self.peers.get_mut(&id).unwrap();
+            let Some(output) = peer.node.poll_output() else {
+                break;
+            };
+            peer.trace.push(output.clone());
+            match output {
+                Output::PersistElectionState(e) => peer.persisted.push(e),
+                Output::Send { to, request } => {
+                    let request_id = self.next_request_id;
+                    self.next_request_id += 1;
+                    if !self.isolated.contains(&id) && !self.isolated.contains(&to) {
+                        self.pending.insert(request_id, (id, to));
+                        self.events.push_back(Event::Request {
+                            from: id,
+                            to,
+                            request_id,
+                            request,
+                        });
+                    }
+                }
+                Output::Respond {
+                    request_id,
+                    mut response,
+                } => {
+                    if let Response::Fetch(f) = &mut response {
+                        if let Records::LogRange {
+                            from_offset,
+                            max_bytes,
+                        } = f.records
+                        {
+                            f.records = Records::Bytes(peer.read(from_offset, max_bytes));
+                        }
+                    }
+                    if let Some((requester, responder)) = self.pending.remove(&request_id) {
+                        assert_eq!(responder, id);
+                        if !self.isolated.contains(&id) && !self.isolated.contains(&requester) {
+                            self.events.push_back(Event::Response {
+                                from: id,
+                                to: requester,
+                                response,
+                            });
+                        }
+                    }
+                }
+                Output::AppendBatch {
+                    base_offset,
+                    last_offset,
+                    epoch,
+                    bytes,
+                } => {
+                    assert_eq!(base_offset, peer.log_end_offset(), "appends are contiguous");
+                    peer.log.push(LogBatch {
+                        base_offset,
+                        last_offset,
+                        epoch,
+                        bytes,
+                    });
+                }
+                Output::Flush { up_to_offset } => {
+                    if self.auto_flush {
+                        let offset = up_to_offset.min(peer.log_end_offset());
+                        self.events.push_back(Event::Flushed { node: id, offset });
+                    }
+                }
+                Output::Truncate { to_offset } => {
+                    peer.log.retain(|b| b.base_offset < to_offset);
+                    assert_eq!(
+                        peer.log_end_offset(),
+                        to_offset,
+                        "truncation at a batch boundary"
+                    );
+                }
+                Output::Listener { id: lid, event } => peer.events.push((lid, event)),
+                Output::ShutdownComplete => {}
+            }
+        }
+    }
+
+    /// Delivers queued events until none are left (bounded).
+    pub fn deliver_all(&mut self) {
+        for _ in 0..100_000 {
+            let Some(event) = self.events.pop_front() else {
+                return;
+            };
+            match event {
+                Event::Request {
+                    from,
+                    to,
+                    request_id,
+                    request,
+                } => {
+                    if self.isolated.contains(&from) || self.isolated.contains(&to) {
+                        self.pending.remove(&request_id);
+                        continue;
+                    }
+                    if self.peers.contains_key(&to) {
+                        self.step(
+                            to,
+                            Input::Request {
+                                request_id,
+                                request,
+                            },
+                        );
+                    }
+                }
+                Event::Response { from, to, response } => {
+                    if self.isolated.contains(&from) || self.isolated.contains(&to) {
+                        continue;
+                    }
+                    if self.peers.contains_key(&to) {
+                        self.step(to, Input::Response { from, response });
+                    }
+                }
+                Event::Flushed { node, offset } => {
+                    let end = self.peers[&node].log_end_offset();
+                    self.step(
+                        node,
+                        Input::LogFlushed {
+                            flushed_end_offset: offset.min(end),
+                        },
+                    );
+                }
+            }
+        }
+        panic!("message storm: events never settle");
+    }
+
+    /// Delivers messages and advances time deadline by deadline until `until_ms`.
+    pub fn run_for(&mut self, duration_ms: u64) {
+        let until = self.now + duration_ms;
+        for _ in 0..1_000_000 {
+            self.deliver_all();
+            let next = self
+                .peers
+                .values()
+                .map(|p| p.node.next_deadline_ms())
+                .min()
+                .unwrap_or(u64::MAX)
+                .max(self.now);
+            if next > until {
+                self.now = until;
+                return;
+            }
+            self.now = next;
+            let ids: Vec<i32> = self.peers.keys().copied().collect();
+            for id in ids {
+                if self.peers[&id].node.next_deadline_ms() <= self.now {
+                    let now = self.now;
+                    self.peers.get_mut(&id).unwrap().node.tick(now);
+                    self.drain(id);
+                }
+            }
+        }
+        panic!("time never reached {until}");
+    }
+
+    /// Runs until `cond` holds, at most `max_ms`; returns whether it held.
+    pub fn run_until(&mut self, max_ms: u64, mut cond: impl FnMut(&Cluster) -> bool) -> bool {
+        let until = self.now + max_ms;
+        while self.now < until {
+            if cond(self) {
+                return true;
+            }
+            self.run_for(10);
+        }
+        cond(self)
+    }
+
+    pub fn leader(&self) -> Option<i32> {
+        let leaders: Vec<i32> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.node.status().state == kraft_engine::StateName::Leader)
+            .map(|(&id, _)| id)
+            .collect();
+        leaders
+            .iter()
+            .copied()
+            .max_by_key(|&id| self.node(id).status().epoch)
+    }
+}
