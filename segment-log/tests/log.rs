@@ -70,8 +70,7 @@ fn append_read_roll_and_spec_reader_agree() {
         .iter()
         .map(|b| i64::from_be_bytes(b[..8].try_into().unwrap()))
         .nth(50)
-        .unwrap()
-        + 0;
+        .unwrap();
     let slice = reader.read(target, 1).unwrap().unwrap();
     assert_eq!(slice.base_offset, target);
     assert_eq!(
