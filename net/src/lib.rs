@@ -11,3 +11,4 @@ pub mod codec;
 pub mod convert;
 pub mod error;
 pub mod server;
+pub mod source;

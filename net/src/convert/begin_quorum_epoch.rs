@@ -18,10 +18,7 @@ use super::common::*;
 node_endpoint_conversions!(WireNodeEndpoint);
 listener_conversions!(WireLeaderEndpoint);
 
-pub fn request_from_kafka(
-    m: WireRequest,
-    _v: i16,
-) -> Result<BeginQuorumEpochRequest, ShapeError> {
+pub fn request_from_kafka(m: WireRequest, _v: i16) -> Result<BeginQuorumEpochRequest, ShapeError> {
     let leader_endpoints = listeners_from_kafka(&m.leader_endpoints);
     let topic = single(m.topics, "topics")?;
     let p = single(topic.partitions, "partitions")?;

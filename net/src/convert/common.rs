@@ -30,7 +30,9 @@ pub(crate) fn single<T>(items: Vec<T>, what: &str) -> Result<T, ShapeError> {
     let mut items = items.into_iter();
     match (items.next(), count) {
         (Some(item), 1) => Ok(item),
-        _ => Err(ShapeError::new(format!("{count} {what}, expected exactly one"))),
+        _ => Err(ShapeError::new(format!(
+            "{count} {what}, expected exactly one"
+        ))),
     }
 }
 

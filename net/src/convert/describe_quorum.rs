@@ -121,7 +121,11 @@ pub fn response_to_kafka(m: &DescribeQuorumResponse, v: i16) -> WireResponse {
         p.leader_id = m.leader_id.into();
         p.leader_epoch = m.leader_epoch;
         p.high_watermark = m.high_watermark;
-        p.current_voters = m.current_voters.iter().map(|r| replica_to_kafka(r, v)).collect();
+        p.current_voters = m
+            .current_voters
+            .iter()
+            .map(|r| replica_to_kafka(r, v))
+            .collect();
         p.observers = m.observers.iter().map(|r| replica_to_kafka(r, v)).collect();
         let mut topic = ResponseTopic::default();
         topic.topic_name = str_to_kafka(&m.topic_name).into();

@@ -7,8 +7,8 @@
 //! carries exactly one topic with exactly one partition; anything else is a [`ShapeError`], which
 //! the server answers with a top-level INVALID_REQUEST as Java does.
 
-mod common;
 pub mod begin_quorum_epoch;
+mod common;
 pub mod describe_quorum;
 pub mod end_quorum_epoch;
 pub mod fetch;
@@ -35,9 +35,9 @@ pub enum Inbound {
 pub fn request_from_kafka(request: KafkaRequest, api_version: i16) -> Result<Inbound, ShapeError> {
     Ok(Inbound::Raft(match request {
         KafkaRequest::Vote(m) => Request::Vote(vote::request_from_kafka(m, api_version)?),
-        KafkaRequest::BeginQuorumEpoch(m) => Request::BeginQuorumEpoch(
-            begin_quorum_epoch::request_from_kafka(m, api_version)?,
-        ),
+        KafkaRequest::BeginQuorumEpoch(m) => {
+            Request::BeginQuorumEpoch(begin_quorum_epoch::request_from_kafka(m, api_version)?)
+        }
         KafkaRequest::EndQuorumEpoch(m) => {
             Request::EndQuorumEpoch(end_quorum_epoch::request_from_kafka(m, api_version)?)
         }
@@ -73,12 +73,15 @@ pub fn request_to_kafka(request: &Request, api_version: i16) -> KafkaRequest {
 }
 
 /// Wire response to the core's response (client side). Fetch records stay a slice of the frame.
-pub fn response_from_kafka(response: KafkaResponse, api_version: i16) -> Result<Response, ShapeError> {
+pub fn response_from_kafka(
+    response: KafkaResponse,
+    api_version: i16,
+) -> Result<Response, ShapeError> {
     Ok(match response {
         KafkaResponse::Vote(m) => Response::Vote(vote::response_from_kafka(m, api_version)?),
-        KafkaResponse::BeginQuorumEpoch(m) => Response::BeginQuorumEpoch(
-            begin_quorum_epoch::response_from_kafka(m, api_version)?,
-        ),
+        KafkaResponse::BeginQuorumEpoch(m) => {
+            Response::BeginQuorumEpoch(begin_quorum_epoch::response_from_kafka(m, api_version)?)
+        }
         KafkaResponse::EndQuorumEpoch(m) => {
             Response::EndQuorumEpoch(end_quorum_epoch::response_from_kafka(m, api_version)?)
         }

@@ -1,1 +1,545 @@
+//! glommio TCP server: accepts connections on one listener, decodes requests, hands Raft
+//! requests to a [`RequestHandler`] and writes the responses back in request order.
+//!
+//! Per connection there are two tasks: the reader splits frames and decodes them, the writer
+//! awaits the responses in the order the requests arrived and writes them. Between them sits a
+//! bounded queue (`max_in_flight_per_connection`), so a peer may pipeline requests while a parked
+//! Fetch is pending, and a peer that never reads its responses stops being read from.
+//!
+//! ApiVersions and the voter-change APIs are answered here without involving the core; so are
+//! requests that cannot be decoded (Kafka's error response when the correlation id is readable,
+//! otherwise the connection is closed). Nothing a peer sends can affect another connection.
 
+mod stats;
+mod vectored;
+
+pub use stats::ServerStats;
+pub use vectored::write_all_vectored;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_lite::io::{ReadHalf, WriteHalf};
+use futures_lite::{AsyncReadExt, FutureExt};
+use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
+use glommio::net::{TcpListener, TcpStream};
+use kraft_engine::message::{Records, Request, Response, SnapshotRecords};
+
+use crate::codec::fetch_response::encode_fetch_response_frame;
+use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
+use crate::codec::{
+    api_versions_response, decode_request, encode_response_frame, rejection_frame, FrameDecoder,
+    KafkaRequest, KafkaResponse, DEFAULT_MAX_FRAME_SIZE_BYTES,
+};
+use crate::convert::{self, Inbound};
+use crate::error::{DecodeError, RequestDecodeError};
+use crate::source::RecordSource;
+
+/// Kafka's UNKNOWN_SERVER_ERROR, sent when the core's response cannot be written as asked.
+const ERROR_UNKNOWN_SERVER_ERROR: i16 = -1;
+/// Smallest and largest single read from a socket.
+const READ_CHUNK_MIN_BYTES: usize = 16 * 1024;
+const READ_CHUNK_MAX_BYTES: usize = 1024 * 1024;
+/// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_ERROR_PAUSE_MS: u64 = 10;
+
+/// Server settings for one listener.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Kafka listener name (e.g. `CONTROLLER`), passed to the handler with every request.
+    pub listener_name: String,
+    /// `host:port` to bind; port 0 picks a free port (see [`Server::local_addr`]).
+    pub bind_address: String,
+    /// Largest accepted request frame (Kafka's `socket.request.max.bytes`).
+    pub max_frame_size_bytes: usize,
+    /// Requests of one connection decoded but not yet answered, at most.
+    pub max_in_flight_per_connection: usize,
+}
+
+impl ServerConfig {
+    pub fn new(listener_name: impl Into<String>, bind_address: impl Into<String>) -> Self {
+        ServerConfig {
+            listener_name: listener_name.into(),
+            bind_address: bind_address.into(),
+            max_frame_size_bytes: DEFAULT_MAX_FRAME_SIZE_BYTES,
+            max_in_flight_per_connection: 16,
+        }
+    }
+}
+
+/// A Raft request as the core sees it, with where it came from.
+#[derive(Clone, Debug)]
+pub struct InboundRequest {
+    /// Unique per accepted connection of this server.
+    pub connection_id: u64,
+    /// The listener the request arrived on (Java answers `NodeEndpoints` for that listener).
+    pub listener_name: Rc<str>,
+    pub correlation_id: i32,
+    /// The version the response will be written at.
+    pub api_version: i16,
+    pub client_id: Option<String>,
+    pub request: Request,
+}
+
+/// The core's eventual answer to one request; `None` closes the connection (for example when
+/// the core is shutting down).
+pub type ResponseFuture = Pin<Box<dyn Future<Output = Option<Response>>>>;
+
+/// Implemented by the runtime: forwards a request to the Raft core and returns a future of its
+/// response, which may complete much later (a parked Fetch). Called on the server's executor.
+pub trait RequestHandler {
+    fn handle(&self, request: InboundRequest) -> ResponseFuture;
+}
+
+/// One step for a connection's writer, queued in request order.
+enum Pending {
+    /// A frame net built itself (ApiVersions, error responses).
+    Ready(BytesMut),
+    /// Waiting for the core.
+    Raft {
+        api_key: i16,
+        api_version: i16,
+        correlation_id: i32,
+        response: ResponseFuture,
+    },
+    /// Write everything queued before, then close.
+    Close,
+}
+
+struct Shared<H, S> {
+    config: ServerConfig,
+    listener_name: Rc<str>,
+    handler: Rc<H>,
+    records: Rc<S>,
+    stats: Rc<ServerStats>,
+    /// Open connections, so that stopping the server can close them.
+    connections: RefCell<HashMap<u64, RawFd>>,
+}
+
+/// A bound listener; call [`Server::serve`] to run it on the current glommio executor.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    config: ServerConfig,
+    stats: Rc<ServerStats>,
+}
+
+impl Server {
+    /// Binds the listener. Must be called on a glommio executor.
+    pub fn bind(config: ServerConfig) -> io::Result<Server> {
+        assert!(
+            config.max_in_flight_per_connection > 0,
+            "max_in_flight_per_connection must be at least 1"
+        );
+        let listener = TcpListener::bind(config.bind_address.as_str())
+            .map_err(|e| io::Error::other(format!("bind {}: {e}", config.bind_address)))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(Server {
+            listener,
+            local_addr,
+            config,
+            stats: Rc::new(ServerStats::default()),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Counters of this server (connections, requests, record bytes sent/copied).
+    pub fn stats(&self) -> Rc<ServerStats> {
+        self.stats.clone()
+    }
+
+    /// Accepts and serves connections until `stop` completes; then closes every connection.
+    pub async fn serve<H, S>(self, handler: Rc<H>, records: Rc<S>, stop: impl Future<Output = ()>)
+    where
+        H: RequestHandler + 'static,
+        S: RecordSource + 'static,
+    {
+        let shared = Rc::new(Shared {
+            listener_name: Rc::from(self.config.listener_name.as_str()),
+            config: self.config,
+            handler,
+            records,
+            stats: self.stats,
+            connections: RefCell::new(HashMap::new()),
+        });
+        let listener = self.listener;
+        let accept_loop = async {
+            let mut next_connection_id: u64 = 0;
+            loop {
+                match listener.accept().await {
+                    Ok(stream) => {
+                        next_connection_id += 1;
+                        shared
+                            .stats
+                            .connections_accepted
+                            .set(shared.stats.connections_accepted.get() + 1);
+                        let shared = shared.clone();
+                        glommio::spawn_local(run_connection(stream, next_connection_id, shared))
+                            .detach();
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        glommio::timer::sleep(Duration::from_millis(ACCEPT_ERROR_PAUSE_MS)).await;
+                    }
+                }
+            }
+        };
+        accept_loop.or(stop).await;
+        for (_, fd) in shared.connections.borrow_mut().drain() {
+            // SAFETY: the fd belongs to a live connection task (it removes itself before its
+            // stream is dropped); shutdown only wakes its reader and writer, which then exit.
+            unsafe {
+                libc::shutdown(fd, libc::SHUT_RDWR);
+            }
+        }
+    }
+}
+
+async fn run_connection<H, S>(stream: TcpStream, connection_id: u64, shared: Rc<Shared<H, S>>)
+where
+    H: RequestHandler + 'static,
+    S: RecordSource + 'static,
+{
+    // Responses are small and latency matters more than packet count.
+    let _ = stream.set_nodelay(true);
+    let fd = stream.as_raw_fd();
+    shared.connections.borrow_mut().insert(connection_id, fd);
+    let (reader, writer) = futures_lite::io::split(stream);
+    let (tx, rx) = local_channel::new_bounded(shared.config.max_in_flight_per_connection);
+    let writer_task = glommio::spawn_local(write_loop(fd, writer, rx, shared.clone()));
+    read_loop(reader, tx, connection_id, &shared).await;
+    writer_task.await;
+    shared.connections.borrow_mut().remove(&connection_id);
+}
+
+async fn read_loop<H, S>(
+    mut reader: ReadHalf<TcpStream>,
+    tx: LocalSender<Pending>,
+    connection_id: u64,
+    shared: &Shared<H, S>,
+) where
+    H: RequestHandler + 'static,
+    S: RecordSource + 'static,
+{
+    let decoder = FrameDecoder::new(shared.config.max_frame_size_bytes);
+    let mut buf = BytesMut::new();
+    loop {
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => {
+                    let pending = prepare(connection_id, frame, shared);
+                    let close = matches!(pending, Pending::Close);
+                    if tx.send(pending).await.is_err() || close {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(connection_id, error = %e, "closing connection: bad frame");
+                    shared
+                        .stats
+                        .closed_on_bad_frame
+                        .set(shared.stats.closed_on_bad_frame.get() + 1);
+                    let _ = tx.send(Pending::Close).await;
+                    return;
+                }
+            }
+        }
+        // The prefix was validated by `decode`, so this is at most the maximum frame size.
+        let needed = decoder.bytes_needed(&buf).unwrap_or(READ_CHUNK_MIN_BYTES);
+        let want = needed
+            .saturating_sub(buf.len())
+            .clamp(READ_CHUNK_MIN_BYTES, READ_CHUNK_MAX_BYTES);
+        let filled = buf.len();
+        buf.resize(filled + want, 0);
+        match reader.read(&mut buf[filled..]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.truncate(filled + n),
+        }
+    }
+}
+
+/// Decodes one frame into the writer's next step.
+fn prepare<H, S>(connection_id: u64, frame: Bytes, shared: &Shared<H, S>) -> Pending
+where
+    H: RequestHandler + 'static,
+    S: RecordSource + 'static,
+{
+    shared.stats.requests.set(shared.stats.requests.get() + 1);
+    let decoded = match decode_request(frame) {
+        Ok(decoded) => decoded,
+        Err(RequestDecodeError::HeaderUnreadable { frame_size_bytes }) => {
+            tracing::warn!(
+                connection_id,
+                frame_size_bytes,
+                "closing connection: unreadable request header"
+            );
+            shared
+                .stats
+                .closed_on_bad_frame
+                .set(shared.stats.closed_on_bad_frame.get() + 1);
+            return Pending::Close;
+        }
+        Err(RequestDecodeError::Rejected {
+            api_key,
+            api_version,
+            correlation_id,
+            cause,
+        }) => {
+            tracing::debug!(connection_id, api_key, api_version, error = %cause, "rejecting request");
+            shared
+                .stats
+                .rejected_requests
+                .set(shared.stats.rejected_requests.get() + 1);
+            let code = match cause {
+                DecodeError::UnknownApiKey { .. } | DecodeError::UnsupportedVersion { .. } => {
+                    ERROR_UNSUPPORTED_VERSION
+                }
+                _ => ERROR_INVALID_REQUEST,
+            };
+            return Pending::Ready(rejection_frame(api_key, api_version, correlation_id, code));
+        }
+    };
+    let header = decoded.header;
+    let (api_key, v, correlation_id) = (header.api_key, header.api_version, header.correlation_id);
+    match convert::request_from_kafka(decoded.body, v) {
+        Ok(Inbound::Raft(request)) => Pending::Raft {
+            api_key,
+            api_version: v,
+            correlation_id,
+            response: shared.handler.handle(InboundRequest {
+                connection_id,
+                listener_name: shared.listener_name.clone(),
+                correlation_id,
+                api_version: v,
+                client_id: header.client_id,
+                request,
+            }),
+        },
+        Ok(Inbound::Local(request)) => {
+            let response = match &request {
+                KafkaRequest::ApiVersions(_) => {
+                    Some(KafkaResponse::ApiVersions(api_versions_response(0)))
+                }
+                other => convert::raft_voter::refuse_voter_change(other),
+            };
+            let frame = response.and_then(|r| encode_response_frame(correlation_id, v, &r).ok());
+            Pending::Ready(frame.unwrap_or_else(|| {
+                rejection_frame(api_key, v, correlation_id, ERROR_UNKNOWN_SERVER_ERROR)
+            }))
+        }
+        Err(e) => {
+            tracing::debug!(connection_id, api_key, error = %e, "rejecting request");
+            shared
+                .stats
+                .rejected_requests
+                .set(shared.stats.rejected_requests.get() + 1);
+            Pending::Ready(rejection_frame(
+                api_key,
+                v,
+                correlation_id,
+                ERROR_INVALID_REQUEST,
+            ))
+        }
+    }
+}
+
+async fn write_loop<H, S>(
+    fd: RawFd,
+    mut writer: WriteHalf<TcpStream>,
+    rx: LocalReceiver<Pending>,
+    shared: Rc<Shared<H, S>>,
+) where
+    H: RequestHandler + 'static,
+    S: RecordSource + 'static,
+{
+    while let Some(pending) = rx.recv().await {
+        let result = match pending {
+            Pending::Ready(frame) => write_all_vectored(fd, &mut writer, &mut [&frame[..]]).await,
+            Pending::Raft {
+                api_key,
+                api_version,
+                correlation_id,
+                response,
+            } => match response.await {
+                None => break,
+                Some(response) => {
+                    write_response(
+                        fd,
+                        &mut writer,
+                        &shared,
+                        api_key,
+                        api_version,
+                        correlation_id,
+                        response,
+                    )
+                    .await
+                }
+            },
+            Pending::Close => break,
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    // Wakes the reader if it is blocked in a read, so both tasks end.
+    // SAFETY: `fd` is the connection's socket, kept open by the read half this task's sibling
+    // still holds; shutdown does not close the descriptor.
+    unsafe {
+        libc::shutdown(fd, libc::SHUT_RDWR);
+    }
+}
+
+async fn write_response<H, S>(
+    fd: RawFd,
+    writer: &mut WriteHalf<TcpStream>,
+    shared: &Shared<H, S>,
+    api_key: i16,
+    api_version: i16,
+    correlation_id: i32,
+    response: Response,
+) -> io::Result<usize>
+where
+    H: RequestHandler + 'static,
+    S: RecordSource + 'static,
+{
+    if response.kind().api_key() != api_key {
+        tracing::error!(
+            api_key,
+            answered = response.kind().api_key(),
+            "core answered a request with a response of another api"
+        );
+        let frame = rejection_frame(
+            api_key,
+            api_version,
+            correlation_id,
+            ERROR_UNKNOWN_SERVER_ERROR,
+        );
+        return write_all_vectored(fd, writer, &mut [&frame[..]]).await;
+    }
+    match response {
+        Response::Fetch(fetch) => {
+            let log_slice;
+            let records: &[u8] = match &fetch.records {
+                Records::Empty => &[],
+                Records::Bytes(bytes) => bytes,
+                Records::LogRange {
+                    from_offset,
+                    max_bytes,
+                } => {
+                    log_slice = shared.records.read_log(*from_offset, *max_bytes as usize);
+                    log_slice.as_deref().unwrap_or(&[])
+                }
+            };
+            match encode_fetch_response_frame(correlation_id, api_version, &fetch, records.len()) {
+                Ok(frame) => {
+                    let records = &records[..frame.records_len];
+                    let stats = &shared.stats;
+                    stats
+                        .fetch_record_bytes_sent
+                        .set(stats.fetch_record_bytes_sent.get() + records.len() as u64);
+                    stats
+                        .fetch_frame_bytes_sent
+                        .set(stats.fetch_frame_bytes_sent.get() + frame.wire_len() as u64);
+                    write_all_vectored(
+                        fd,
+                        writer,
+                        &mut [&frame.prefix[..], records, &frame.suffix[..]],
+                    )
+                    .await
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot encode Fetch response");
+                    let frame = rejection_frame(
+                        api_key,
+                        api_version,
+                        correlation_id,
+                        ERROR_UNKNOWN_SERVER_ERROR,
+                    );
+                    write_all_vectored(fd, writer, &mut [&frame[..]]).await
+                }
+            }
+        }
+        other => {
+            let frame = other_response_frame(shared, api_version, correlation_id, &other)
+                .unwrap_or_else(|| {
+                    rejection_frame(
+                        api_key,
+                        api_version,
+                        correlation_id,
+                        ERROR_UNKNOWN_SERVER_ERROR,
+                    )
+                });
+            write_all_vectored(fd, writer, &mut [&frame[..]]).await
+        }
+    }
+}
+
+/// Every response but Fetch goes through kafka-protocol's encoder.
+fn other_response_frame<H, S: RecordSource>(
+    shared: &Shared<H, S>,
+    v: i16,
+    correlation_id: i32,
+    response: &Response,
+) -> Option<BytesMut> {
+    let body = match response {
+        Response::Vote(m) => KafkaResponse::Vote(convert::vote::response_to_kafka(m, v)),
+        Response::BeginQuorumEpoch(m) => {
+            KafkaResponse::BeginQuorumEpoch(convert::begin_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::EndQuorumEpoch(m) => {
+            KafkaResponse::EndQuorumEpoch(convert::end_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::DescribeQuorum(m) => {
+            KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
+        }
+        Response::FetchSnapshot(m) => {
+            // Snapshot chunks are not batch-aligned and rare; they take one copy into the frame.
+            let bytes = match &m.unaligned_records {
+                SnapshotRecords::Empty => Bytes::new(),
+                SnapshotRecords::Bytes(b) => b.clone(),
+                SnapshotRecords::FileRange {
+                    snapshot_id,
+                    position,
+                    length,
+                } => shared
+                    .records
+                    .read_snapshot(*snapshot_id, *position, *length as usize)
+                    .map(|s| Bytes::copy_from_slice(&s))
+                    .unwrap_or_default(),
+            };
+            let stats = &shared.stats;
+            stats
+                .snapshot_bytes_copied
+                .set(stats.snapshot_bytes_copied.get() + bytes.len() as u64);
+            KafkaResponse::FetchSnapshot(convert::fetch_snapshot::response_to_kafka(m, bytes, v))
+        }
+        Response::Fetch(m) => {
+            let bytes = match &m.records {
+                Records::Bytes(b) => b.clone(),
+                _ => Bytes::new(),
+            };
+            KafkaResponse::Fetch(convert::fetch::response_to_kafka(m, bytes, v))
+        }
+    };
+    match encode_response_frame(correlation_id, v, &body) {
+        Ok(frame) => Some(frame),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode response");
+            None
+        }
+    }
+}

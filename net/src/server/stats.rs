@@ -1,0 +1,22 @@
+use std::cell::Cell;
+
+/// Counters of one server (single executor, so plain cells).
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    pub connections_accepted: Cell<u64>,
+    /// Request frames received (including rejected ones).
+    pub requests: Cell<u64>,
+    /// Requests answered with an error by net itself (undecodable, unknown api or version,
+    /// wrong shape).
+    pub rejected_requests: Cell<u64>,
+    /// Connections closed because a frame or header could not be read.
+    pub closed_on_bad_frame: Cell<u64>,
+    /// Record bytes written in Fetch responses. On this path they go from the log's slice
+    /// straight to `sendmsg`: zero user-space copies (the kernel's copy into the socket buffer
+    /// is the only one).
+    pub fetch_record_bytes_sent: Cell<u64>,
+    /// Total bytes of Fetch response frames written (records plus prefix/suffix).
+    pub fetch_frame_bytes_sent: Cell<u64>,
+    /// Snapshot bytes copied into FetchSnapshot frames (one user-space copy each).
+    pub snapshot_bytes_copied: Cell<u64>,
+}
