@@ -251,9 +251,13 @@ fn logical_lines(chars: &[char]) -> Vec<LogicalLine> {
             .position(|&c| !is_white_space(c))
             .unwrap_or(natural.len());
         let segment = &natural[start..];
+        // Java (9+) treats a line as the start of a logical line while
+        // nothing has been gathered yet, even after a continuation: so a
+        // line holding only a backslash followed by a comment, or by a blank
+        // line, yields no entry.
         let mut building = match current.take() {
-            Some(continued) => continued,
-            None => {
+            Some(continued) if !continued.text.is_empty() => continued,
+            _ => {
                 if segment.is_empty() || segment[0] == '#' || segment[0] == '!' {
                     continue;
                 }
@@ -273,9 +277,16 @@ fn logical_lines(chars: &[char]) -> Vec<LogicalLine> {
             logical.push(building);
         }
     }
-    // A continuation at end of input ends the line (Java drops the backslash).
+    // A continuation at end of input ends the line (Java drops the
+    // backslash). When nothing else was gathered, Java yields an entry with
+    // an empty key and value, except when the input ends in `\r\n` (its
+    // reader consumes the `\n` before it sees the end). Mirrored so that both
+    // readers agree on every input.
     if let Some(last) = current {
-        logical.push(last);
+        let ends_in_crlf = chars.ends_with(&['\r', '\n']);
+        if !(last.text.is_empty() && ends_in_crlf) {
+            logical.push(last);
+        }
     }
     logical
 }
