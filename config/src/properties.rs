@@ -7,7 +7,9 @@
 //!   `!` are comments. White space is space, tab and form feed.
 //! - A line ending in an odd number of backslashes continues on the next
 //!   line; that backslash, the line terminator and the leading white space
-//!   of the next line are dropped. A comment line never continues.
+//!   of the next line are dropped. A comment line never continues. While a
+//!   logical line is still empty (a line holding only a backslash), the next
+//!   line is read as a fresh one: it may be a comment or blank (JDK 9+).
 //! - The key ends at the first unescaped `=`, `:` or white space. White
 //!   space around the separator is skipped, and one `=` or `:` after white
 //!   space is still the separator (`key = value`, `key value`, `key:value`).
