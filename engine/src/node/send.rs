@@ -97,8 +97,12 @@ impl RaftNode {
             || error == ErrorCode::FENCED_LEADER_EPOCH
             || error == ErrorCode::NOT_LEADER_OR_FOLLOWER
         {
+            let before = (self.state.epoch(), self.state.leader_id(self.config.node_id));
             self.maybe_transition(leader, epoch);
-            Some(true)
+            let after = (self.state.epoch(), self.state.leader_id(self.config.node_id));
+            // Nothing learned (e.g. NOT_LEADER_OR_FOLLOWER from a resigned leader of this
+            // epoch): back off instead of asking the same node again at once.
+            Some(before != after)
         } else if epoch == local_epoch
             && leader.is_some()
             && self.state.leader_id(self.config.node_id).is_none()

@@ -3,6 +3,8 @@
 //! (The randomized fault-injecting simulator lives in `src/sim`; this one is for exact scenarios.)
 #![allow(dead_code)]
 
+pub mod solo;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use bytes::Bytes;

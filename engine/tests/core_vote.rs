@@ -1,0 +1,358 @@
+//! Vote (52) handler and election tests. Raft paper §5.2 (leader election, one vote per term),
+//! §5.4.1 (election restriction: up-to-date logs), KRaft spec 2.4-2.7.
+
+mod support;
+
+use kraft_engine::message::*;
+use kraft_engine::{ElectionState, Input, Output, RequestError, StateName};
+use support::solo::*;
+
+fn voted(epoch: i32, id: i32) -> ElectionState {
+    ElectionState {
+        epoch,
+        leader_id: None,
+        voted_key: Some(ReplicaKey {
+            id,
+            directory_id: Uuid::ZERO,
+        }),
+    }
+}
+
+#[test]
+fn wrong_cluster_id_is_a_top_level_error() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let mut r = vote_request(2, 1, 0, 0);
+    r.cluster_id = Some("other".to_string());
+    let v = as_vote(s.request(Request::Vote(r)).0);
+    assert_eq!(v.error_code, ErrorCode::INCONSISTENT_CLUSTER_ID);
+    assert_eq!(s.epoch(), 0, "a rejected request changes nothing");
+    // A null cluster id is accepted.
+    let mut r = vote_request(2, 1, 0, 0);
+    r.cluster_id = None;
+    let v = as_vote(s.request(Request::Vote(r)).0);
+    assert_eq!(v.error_code, ErrorCode::NONE);
+}
+
+#[test]
+fn wrong_topic_or_partition_is_invalid_request() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let mut r = vote_request(2, 1, 0, 0);
+    r.topic_name = "__cluster_metadata".to_string();
+    assert_eq!(
+        as_vote(s.request(Request::Vote(r)).0).error_code,
+        ErrorCode::INVALID_REQUEST
+    );
+    let mut r = vote_request(2, 1, 0, 0);
+    r.partition = 1;
+    assert_eq!(
+        as_vote(s.request(Request::Vote(r)).0).error_code,
+        ErrorCode::INVALID_REQUEST
+    );
+}
+
+#[test]
+fn bad_fields_are_partition_level_invalid_request() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let cases = [
+        vote_request(-1, 1, 0, 0), // negative candidate id
+        vote_request(2, 1, 0, -1), // negative last offset
+        vote_request(2, 1, -1, 0), // negative last epoch
+        vote_request(2, 1, 1, 10), // last epoch == candidate epoch (standard vote)
+        vote_request(2, 1, 2, 10), // last epoch > candidate epoch
+    ];
+    for r in cases {
+        let v = as_vote(s.request(Request::Vote(r.clone())).0);
+        assert_eq!(v.error_code, ErrorCode::NONE, "{r:?}");
+        assert_eq!(v.partition_error_code, ErrorCode::INVALID_REQUEST, "{r:?}");
+        assert!(!v.vote_granted);
+    }
+    // A pre-vote may carry last epoch == its epoch.
+    let mut r = vote_request(2, 1, 1, 10);
+    r.pre_vote = true;
+    let v = as_vote(s.request(Request::Vote(r)).0);
+    assert_eq!(v.partition_error_code, ErrorCode::NONE);
+    assert!(v.vote_granted);
+}
+
+#[test]
+fn stale_epoch_is_fenced() {
+    let mut s = Solo::restored(1, &[1, 2, 3], voted(5, 3));
+    let v = as_vote(s.request(Request::Vote(vote_request(2, 4, 0, 0))).0);
+    assert_eq!(v.partition_error_code, ErrorCode::FENCED_LEADER_EPOCH);
+    assert_eq!(v.leader_epoch, 5);
+    assert!(!v.vote_granted);
+}
+
+#[test]
+fn vote_meant_for_another_voter_is_invalid_voter_key() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let mut r = vote_request(2, 1, 0, 0);
+    r.voter_id = 3;
+    let v = as_vote(s.request(Request::Vote(r)).0);
+    assert_eq!(v.partition_error_code, ErrorCode::INVALID_VOTER_KEY);
+    assert!(!v.vote_granted);
+    let mut r = vote_request(2, 1, 0, 0);
+    r.voter_id = 1;
+    assert!(as_vote(s.request(Request::Vote(r)).0).vote_granted);
+}
+
+/// §5.2 + spec 2.5: the vote is durable before the granting response, and only one candidate
+/// gets it per epoch, also after a restart.
+#[test]
+fn grant_is_persisted_before_the_response_and_given_once_per_epoch() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let (resp, out) = s.request(Request::Vote(vote_request(2, 3, 0, 0)));
+    let v = as_vote(resp);
+    assert!(v.vote_granted);
+    assert_eq!(v.leader_epoch, 3);
+    let persist_pos = out
+        .iter()
+        .position(|o| matches!(o, Output::PersistElectionState(e) if e.voted_key.map(|k| k.id) == Some(2)))
+        .expect("vote persisted");
+    let respond_pos = out
+        .iter()
+        .position(|o| matches!(o, Output::Respond { .. }))
+        .unwrap();
+    assert!(persist_pos < respond_pos);
+    assert_eq!(persisted(&out).last().unwrap(), &voted(3, 2));
+    // Same candidate again: granted (idempotent), nothing new persisted.
+    let (resp, out) = s.request(Request::Vote(vote_request(2, 3, 0, 0)));
+    assert!(as_vote(resp).vote_granted);
+    assert!(persisted(&out).is_empty());
+    // Another candidate in the same epoch: refused.
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 3, 0, 0))).0).vote_granted);
+    // After a restart from the persisted vote: still refused for 3, granted for 2.
+    let mut s = Solo::restored(1, &[1, 2, 3], voted(3, 2));
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 3, 0, 0))).0).vote_granted);
+    assert!(as_vote(s.request(Request::Vote(vote_request(2, 3, 0, 0))).0).vote_granted);
+}
+
+/// §5.4.1: compare the last epoch first, then the end offset.
+#[test]
+fn vote_needs_an_up_to_date_log_and_a_refusal_still_bumps_the_epoch() {
+    let mut s = Solo::leader(1, &[1, 2, 3]); // log: LeaderChange at offset 0, epoch 1
+                                             // A higher-epoch vote makes the leader step down to Unattached(epoch) durably first.
+    let (resp, out) = s.request(Request::Vote(vote_request(2, 5, 0, 7)));
+    let v = as_vote(resp);
+    assert!(!v.vote_granted, "last epoch 0 < local last epoch 1");
+    assert_eq!(v.leader_epoch, 5);
+    assert_eq!(s.state(), StateName::Unattached);
+    assert_eq!(persisted(&out)[0].epoch, 5);
+    assert_eq!(persisted(&out)[0].voted_key, None);
+    // Same last epoch, shorter log: refused; equal: granted.
+    assert!(!as_vote(s.request(Request::Vote(vote_request(2, 5, 1, 0))).0).vote_granted);
+    assert!(as_vote(s.request(Request::Vote(vote_request(2, 5, 1, 1))).0).vote_granted);
+    // Higher last epoch with a shorter log would also have won (epoch first).
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    assert!(as_vote(s.request(Request::Vote(vote_request(3, 6, 4, 0))).0).vote_granted);
+}
+
+#[test]
+fn follower_candidate_and_leader_refuse_standard_votes_in_their_epoch() {
+    // Follower of 2 in epoch 4.
+    let mut s = Solo::restored(
+        1,
+        &[1, 2, 3],
+        ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+    );
+    assert_eq!(s.state(), StateName::Follower);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 4, 0, 0))).0).vote_granted);
+    // Candidate (voted for itself).
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    s.tick_next();
+    assert_eq!(s.state(), StateName::Candidate);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 1, 0, 0))).0).vote_granted);
+    // Leader.
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 1, 0, 5))).0).vote_granted);
+}
+
+/// Unattached that knows the leader id (no endpoint) does not vote.
+#[test]
+fn unattached_with_known_leader_refuses() {
+    let mut s = Solo::restored(
+        1,
+        &[1, 2, 3],
+        ElectionState {
+            epoch: 2,
+            leader_id: Some(9), // not a voter: no endpoint known
+            voted_key: None,
+        },
+    );
+    assert_eq!(s.state(), StateName::Unattached);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 2, 0, 0))).0).vote_granted);
+}
+
+/// KIP-996: a pre-vote changes nothing durable; a follower that has fetched refuses it, a
+/// leader never grants it.
+#[test]
+fn pre_vote_grants_are_not_persisted_and_respect_fetch_state() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let mut r = vote_request(2, 0, 0, 0);
+    r.pre_vote = true;
+    let (resp, out) = s.request(Request::Vote(r.clone()));
+    assert!(as_vote(resp).vote_granted);
+    assert!(persisted(&out).is_empty());
+    assert_eq!(s.epoch(), 0);
+    // It can still grant a real vote afterwards to someone else.
+    assert!(as_vote(s.request(Request::Vote(vote_request(3, 1, 0, 0))).0).vote_granted);
+
+    // Follower that has not fetched yet grants; after a successful fetch it refuses.
+    let mut s = Solo::restored(
+        1,
+        &[1, 2, 3],
+        ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+    );
+    let mut r = vote_request(3, 4, 0, 0);
+    r.pre_vote = true;
+    assert!(as_vote(s.request(Request::Vote(r.clone())).0).vote_granted);
+    // The follower's Fetch (sent at startup) gets a successful answer.
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Fetch(fetch_response(2, 4, -1, Records::Empty)),
+    });
+    assert!(!as_vote(s.request(Request::Vote(r.clone())).0).vote_granted);
+    assert_eq!(s.state(), StateName::Follower);
+
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    let mut r = vote_request(3, 1, 1, 100);
+    r.pre_vote = true;
+    assert!(!as_vote(s.request(Request::Vote(r)).0).vote_granted);
+    assert_eq!(s.state(), StateName::Leader);
+}
+
+/// §5.2: a candidate persists epoch+1 and its self-vote before asking; it wins with a majority.
+#[test]
+fn candidate_persists_self_vote_then_asks_every_voter() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    let out = s.tick_next();
+    let p = persisted(&out);
+    assert_eq!(p, vec![voted(1, 1)]);
+    let first_send = out
+        .iter()
+        .position(|o| matches!(o, Output::Send { .. }))
+        .unwrap();
+    let persist = out
+        .iter()
+        .position(|o| matches!(o, Output::PersistElectionState(_)))
+        .unwrap();
+    assert!(persist < first_send);
+    let requests = sent(&out);
+    assert_eq!(requests.len(), 2);
+    for (to, req) in &requests {
+        let Request::Vote(v) = req else {
+            panic!("expected Vote")
+        };
+        assert_eq!(v.candidate_epoch, 1);
+        assert_eq!(v.candidate_id, 1);
+        assert_eq!(v.voter_id, *to);
+        assert!(!v.pre_vote);
+    }
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Vote(vote_response(1, -1, true)),
+    });
+    assert_eq!(s.state(), StateName::Leader);
+}
+
+/// A majority of rejections starts the backoff at once; afterwards a new election in epoch+1.
+#[test]
+fn candidate_backs_off_after_majority_rejection_then_retries() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    s.tick_next();
+    assert_eq!(s.epoch(), 1);
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Vote(vote_response(1, -1, false)),
+    });
+    assert_eq!(s.state(), StateName::Candidate);
+    s.step(Input::Response {
+        from: 3,
+        response: Response::Vote(vote_response(1, -1, false)),
+    });
+    // The backoff is random in [0, 1000] ms (it may be 0, then the retry already happened).
+    let rejected_at = s.now;
+    if s.epoch() == 1 {
+        s.tick_next();
+    }
+    assert!(
+        s.now <= rejected_at + 1_000,
+        "backoff at most election.backoff.max.ms"
+    );
+    assert_eq!(s.state(), StateName::Candidate);
+    assert_eq!(s.epoch(), 2);
+    assert_eq!(s.node.election_state(), &voted(2, 1));
+}
+
+/// A vote response carrying a higher epoch and a leader makes the candidate follow it.
+#[test]
+fn candidate_follows_leader_named_in_a_higher_epoch_response() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    s.tick_next();
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Vote(vote_response(3, 3, false)),
+    });
+    assert_eq!(s.state(), StateName::Follower);
+    assert_eq!(s.epoch(), 3);
+    assert_eq!(s.node.status().leader_id, Some(3));
+}
+
+/// KIP-996: Prospective asks with pre-votes in its current epoch; a majority -> Candidate(e+1).
+#[test]
+fn prospective_runs_pre_vote_then_real_election() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+    let out = s.tick_next();
+    assert_eq!(s.state(), StateName::Prospective);
+    assert!(persisted(&out).is_empty(), "pre-vote is in memory only");
+    let reqs = sent(&out);
+    assert_eq!(reqs.len(), 2);
+    for (_, r) in &reqs {
+        let Request::Vote(v) = r else { panic!() };
+        assert!(v.pre_vote);
+        assert_eq!(v.candidate_epoch, 0);
+    }
+    s.step(Input::Response {
+        from: 3,
+        response: Response::Vote(vote_response(0, -1, true)),
+    });
+    assert_eq!(s.state(), StateName::Candidate);
+    assert_eq!(s.epoch(), 1);
+}
+
+#[test]
+fn prospective_falls_back_to_candidate_when_a_voter_lacks_pre_vote() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+    s.tick_next();
+    assert_eq!(s.state(), StateName::Prospective);
+    s.step(Input::RequestFailed {
+        to: 2,
+        error: RequestError::UnsupportedVersion,
+    });
+    assert_eq!(s.state(), StateName::Candidate);
+}
+
+#[test]
+fn prospective_returns_to_unattached_after_losing() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+    s.tick_next();
+    for from in [2, 3] {
+        s.step(Input::Response {
+            from,
+            response: Response::Vote(vote_response(0, -1, false)),
+        });
+    }
+    assert_eq!(s.state(), StateName::Unattached);
+    assert_eq!(s.epoch(), 0);
+}
