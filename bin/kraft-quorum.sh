@@ -1,13 +1,12 @@
 #!/bin/sh
-# Describes a running KRaft quorum, like Kafka's kafka-metadata-quorum.sh:
+# Describes a KRaft quorum like Kafka's kafka-metadata-quorum.sh:
 #
 #   bin/kraft-quorum.sh --bootstrap-server localhost:9092 describe --status
+#   bin/kraft-quorum.sh --bootstrap-server localhost:9092 describe --replication
 #
-# Builds the release binary first when it is missing or older than any source
-# file of the workspace, then replaces this shell with it. Works from any
-# directory.
+# Builds the release binary first when it is missing or stale (see
+# run-release-binary.sh). Works from any directory.
 set -eu
-# Follow symbolic links to this script so the helper beside it is found.
 self=$0
 while [ -L "$self" ]; do
     link=$(readlink -- "$self")

@@ -1,16 +1,12 @@
-//! Placeholder: the runtime is not wired yet.
+//! Entry point of the server runtime (see `runtime` for its threads and data path).
 
 use std::process::ExitCode;
 
 use kraft_config::cli::ServerArgs;
 use kraft_config::ServerConfig;
 
-/// Runs the server until it stops; the exit code reports how it ended.
+/// Runs the server until it stops; the exit code reports how it ended (0 after SIGINT/SIGTERM
+/// with a graceful resignation and a final flush, 1 on a fatal error).
 pub fn run(config: ServerConfig, args: ServerArgs) -> ExitCode {
-    tracing::error!(
-        node_id = config.node_id,
-        throughput_records_per_sec = args.throughput_records_per_sec,
-        "runtime not wired yet"
-    );
-    ExitCode::FAILURE
+    crate::runtime::run(config, args)
 }

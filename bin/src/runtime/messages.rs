@@ -1,0 +1,45 @@
+//! What the roles say to each other. Everything here is `Send`: it crosses executors.
+
+use bytes::Bytes;
+use kraft_engine::message::{Request, Response};
+use kraft_engine::RequestError;
+
+/// Raft loop -> segment log. Executed in order.
+#[derive(Debug)]
+pub enum LogCommand {
+    /// Append one whole batch whose base offset is the log end offset.
+    Append { base_offset: i64, bytes: Bytes },
+    /// Make everything appended so far durable, then report `LogEvent::Flushed`.
+    Flush,
+    /// Drop every batch at or after `to_offset`.
+    Truncate { to_offset: i64 },
+    /// Flush and stop.
+    Stop,
+}
+
+/// Segment log -> Raft loop.
+#[derive(Debug)]
+pub enum LogEvent {
+    /// Everything below `flushed_end_offset` is durable (and readable through the log reader).
+    Flushed { flushed_end_offset: i64 },
+    /// The log cannot go on (I/O error, refused batch); the node must stop rather than lose data.
+    Failed(String),
+    /// Answer to `Stop`.
+    Stopped,
+}
+
+/// Raft loop -> network.
+#[derive(Debug)]
+pub enum NetCommand {
+    Send { to: i32, request: Request },
+    Respond { request_id: u64, response: Response },
+    Stop,
+}
+
+/// Network -> Raft loop.
+#[derive(Debug)]
+pub enum NetEvent {
+    Request { request_id: u64, request: Request },
+    Response { from: i32, response: Response },
+    RequestFailed { to: i32, error: RequestError },
+}

@@ -1,0 +1,291 @@
+//! The thread-per-core runtime: three roles (Raft loop, network I/O, segment log), each on a
+//! glommio executor pinned to the CPU the config names. Roles configured on one CPU share an
+//! executor and talk through local channels; others through shared channels (see `link`).
+//!
+//! ```text
+//!            NetEvent (requests, responses)              LogCommand (append, flush, truncate)
+//!  network ───────────────────────────────▶ raft loop ─────────────────────────────────────▶ log
+//!          ◀─────────────────────────────── (core,    ◀───────────────────────────────────── (only
+//!            NetCommand (send, respond)      workload)   LogEvent (flushed end offset)        writer)
+//!  network ── reads Fetch slices from the log's mmap through a LogReader (no copy, no message) ──
+//! ```
+
+mod clock;
+mod link;
+mod log_role;
+mod messages;
+mod net_role;
+mod persist;
+mod raft_role;
+mod signals;
+mod status;
+
+use clock::Clock;
+use kraft_config::cli::ServerArgs;
+use kraft_config::placement::Role;
+use kraft_config::ServerConfig;
+use kraft_engine::{RaftConfig, RaftNode, RestoredState, Voter};
+use kraft_perf::{Workload, WorkloadConfig};
+use kraft_segment_log::{LogConfig, SegmentLog};
+use link::LinkHalf;
+use messages::{LogCommand, LogEvent, NetCommand, NetEvent};
+use persist::QuorumStateStore;
+use raft_role::{RaftExit, RaftRole};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Capacity of each link between roles. Bounded, so a slow role pushes back on a fast one.
+const LINK_CAPACITY: usize = 4096;
+
+/// Runs the server until a signal stops it (exit 0) or a fatal error (exit 1).
+pub fn run(config: ServerConfig, args: ServerArgs) -> ExitCode {
+    match start(config, args) {
+        Ok(RaftExit::Graceful) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Ok(RaftExit::Fatal(error)) | Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("kraft-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What one executor runs: the parts of the roles placed on its CPU, and its halves of the links.
+struct ExecutorParts {
+    cpu: usize,
+    roles: Vec<Role>,
+    raft: Option<RaftParts>,
+    log: Option<SegmentLog>,
+    net: Option<net_role::NetParts>,
+    raft_to_log: LinkHalf<LogCommand>,
+    log_to_raft: LinkHalf<LogEvent>,
+    raft_to_net: LinkHalf<NetCommand>,
+    net_to_raft: LinkHalf<NetEvent>,
+}
+
+struct RaftParts {
+    node: RaftNode,
+    node_id: i32,
+    clock: Clock,
+    workload: Workload,
+    quorum_state: QuorumStateStore,
+    log_reader: kraft_segment_log::LogReader,
+    shutdown: Arc<AtomicBool>,
+    histogram_path: std::path::PathBuf,
+}
+
+fn seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+fn raft_config(config: &ServerConfig) -> RaftConfig {
+    let voters = config
+        .voters()
+        .iter()
+        .map(|v| Voter {
+            id: v.id,
+            host: v.host.clone(),
+            port: v.port,
+        })
+        .collect();
+    let mut raft = RaftConfig::new(config.node_id, voters);
+    raft.listener_name = config.raft_listener_name().to_string();
+    let quorum = &config.quorum;
+    raft.election_timeout_ms = u64::from(quorum.election_timeout_ms);
+    raft.fetch_timeout_ms = u64::from(quorum.fetch_timeout_ms);
+    raft.election_backoff_max_ms = u64::from(quorum.election_backoff_max_ms);
+    raft.append_linger_ms = u64::from(quorum.append_linger_ms);
+    raft.request_timeout_ms = u64::from(quorum.request_timeout_ms);
+    raft.retry_backoff_ms = u64::from(quorum.retry_backoff_ms);
+    raft
+}
+
+fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    signals::install(shutdown.clone())
+        .map_err(|e| format!("cannot install signal handling: {e}"))?;
+
+    let raft = raft_config(&config);
+    let partition_dir = config.partition_dir();
+    let log_config = LogConfig {
+        segment_bytes: u64::from(config.metadata_log_segment_bytes),
+        index_interval_bytes: config.index_interval_bytes as usize,
+        topic_id: raft.topic_id,
+        ..LogConfig::default()
+    };
+    let (log, recovery) = SegmentLog::open(&partition_dir, log_config)
+        .map_err(|e| format!("cannot open the log in {}: {e}", partition_dir.display()))?;
+    tracing::info!(?recovery, "log opened in {}", partition_dir.display());
+
+    let voter_ids: Vec<i32> = config.voters().iter().map(|v| v.id).collect();
+    let quorum_state = QuorumStateStore::new(&partition_dir, voter_ids);
+    let election = quorum_state
+        .load()
+        .map_err(|e| format!("cannot read the quorum state: {e}"))?;
+    let restored = RestoredState {
+        election,
+        log_start_offset: log.log_start_offset(),
+        log_end_offset: log.log_end_offset(),
+        flushed_end_offset: log.flushed_end_offset(),
+        epoch_entries: log.epoch_cache().entries().to_vec(),
+        latest_snapshot: None,
+    };
+    tracing::info!(
+        epoch = restored.election.epoch,
+        log_end_offset = restored.log_end_offset,
+        "restored state"
+    );
+    let clock = Clock::new();
+    let node = RaftNode::new(raft, restored, clock.now_ms(), seed())
+        .map_err(|e| format!("cannot start the Raft node: {e}"))?;
+    let workload = Workload::new(
+        WorkloadConfig::new(
+            config.node_id,
+            args.throughput_records_per_sec,
+            args.record_size_bytes,
+        ),
+        seed() ^ 0x5eed,
+    );
+    let log_reader = log.reader();
+    let net = net_role::NetParts::new(&config, log_reader.clone())?;
+
+    let plans = config.placement.executors();
+    let executor_of = |role: Role| {
+        plans
+            .iter()
+            .position(|p| p.roles.contains(&role))
+            .expect("every role is placed")
+    };
+    let (raft_ix, log_ix, net_ix) = (
+        executor_of(Role::Raft),
+        executor_of(Role::Log),
+        executor_of(Role::Network),
+    );
+    let n = plans.len();
+    let mut raft_to_log = link::plan::<LogCommand>(raft_ix, log_ix, n, LINK_CAPACITY);
+    let mut log_to_raft = link::plan::<LogEvent>(log_ix, raft_ix, n, LINK_CAPACITY);
+    let mut raft_to_net = link::plan::<NetCommand>(raft_ix, net_ix, n, LINK_CAPACITY);
+    let mut net_to_raft = link::plan::<NetEvent>(net_ix, raft_ix, n, LINK_CAPACITY);
+
+    let mut raft_parts = Some(RaftParts {
+        node,
+        node_id: config.node_id,
+        clock,
+        workload,
+        quorum_state,
+        log_reader,
+        shutdown,
+        histogram_path: partition_dir.join("commit-latency.hgrm"),
+    });
+    let mut log = Some(log);
+    let mut net = Some(net);
+    let mut handles = Vec::with_capacity(n);
+    // Drain back to front so each executor takes its own halves by index.
+    let mut parts: Vec<ExecutorParts> = Vec::with_capacity(n);
+    for (ix, plan) in plans.iter().enumerate().rev() {
+        parts.push(ExecutorParts {
+            cpu: plan.cpu,
+            roles: plan.roles.clone(),
+            raft: if ix == raft_ix {
+                raft_parts.take()
+            } else {
+                None
+            },
+            log: if ix == log_ix { log.take() } else { None },
+            net: if ix == net_ix { net.take() } else { None },
+            raft_to_log: raft_to_log.pop().expect("one half per executor"),
+            log_to_raft: log_to_raft.pop().expect("one half per executor"),
+            raft_to_net: raft_to_net.pop().expect("one half per executor"),
+            net_to_raft: net_to_raft.pop().expect("one half per executor"),
+        });
+    }
+    parts.reverse();
+    let spin = config.placement.spin;
+    for part in parts {
+        let name = format!(
+            "kraft-{}",
+            part.roles
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("+")
+        );
+        let mut builder =
+            glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(part.cpu)).name(&name);
+        if spin {
+            builder = builder.spin_before_park(Duration::from_millis(10));
+        }
+        let cpu = part.cpu;
+        let handle = builder
+            .spawn(move || run_executor(part))
+            .map_err(|e| format!("cannot start executor {name} on CPU {cpu}: {e}"))?;
+        handles.push(handle);
+    }
+    let mut exit = RaftExit::Fatal("the Raft executor ended without a result".into());
+    for handle in handles {
+        match handle.join() {
+            Ok(Some(result)) => exit = result,
+            Ok(None) => {}
+            Err(e) => return Err(format!("executor failed: {e}")),
+        }
+    }
+    Ok(exit)
+}
+
+/// Body of one executor: opens its link halves (in one global order, so two executors never
+/// wait on each other's second link), then runs its roles to completion.
+async fn run_executor(parts: ExecutorParts) -> Option<RaftExit> {
+    let (raft_to_log_tx, raft_to_log_rx) = parts.raft_to_log.open().await;
+    let (log_to_raft_tx, log_to_raft_rx) = parts.log_to_raft.open().await;
+    let (raft_to_net_tx, raft_to_net_rx) = parts.raft_to_net.open().await;
+    let (net_to_raft_tx, net_to_raft_rx) = parts.net_to_raft.open().await;
+
+    let log_task = parts.log.map(|log| {
+        glommio::spawn_local(log_role::run(
+            log,
+            raft_to_log_rx.expect("log executor holds the command receiver"),
+            log_to_raft_tx.expect("log executor holds the event sender"),
+        ))
+    });
+    let net_task = parts.net.map(|net| {
+        glommio::spawn_local(net.run(
+            raft_to_net_rx.expect("network executor holds the command receiver"),
+            net_to_raft_tx.expect("network executor holds the event sender"),
+        ))
+    });
+    let raft_result = match parts.raft {
+        Some(raft) => {
+            let role = RaftRole {
+                node: raft.node,
+                node_id: raft.node_id,
+                clock: raft.clock,
+                workload: raft.workload,
+                quorum_state: raft.quorum_state,
+                log_reader: raft.log_reader,
+                to_log: raft_to_log_tx.expect("raft executor holds the log command sender"),
+                from_log: log_to_raft_rx.expect("raft executor holds the log event receiver"),
+                to_net: raft_to_net_tx.expect("raft executor holds the net command sender"),
+                from_net: net_to_raft_rx.expect("raft executor holds the net event receiver"),
+                shutdown: raft.shutdown,
+                histogram_path: raft.histogram_path,
+            };
+            Some(role.run().await)
+        }
+        None => None,
+    };
+    if let Some(task) = log_task {
+        task.await;
+    }
+    if let Some(task) = net_task {
+        task.await;
+    }
+    raft_result
+}

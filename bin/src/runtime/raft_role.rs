@@ -1,0 +1,385 @@
+//! The Raft role: drives the sans-IO core with the clock, the network and the log, executes its
+//! outputs in order, runs the perf workload as the core's listener, and prints the reports.
+
+use super::clock::Clock;
+use super::link::{Rx, Tx};
+use super::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
+use super::persist::QuorumStateStore;
+use super::status::StatusLog;
+use futures_lite::future;
+use kraft_engine::{Input, ListenerEvent, ListenerId, Output, RaftNode};
+use kraft_perf::Workload;
+use kraft_records::BatchIter;
+use kraft_segment_log::LogReader;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The perf workload is this node's one listener.
+const WORKLOAD_LISTENER: ListenerId = 1;
+/// Longest sleep: the shutdown flag and the reports are checked at least this often.
+const MAX_IDLE_MS: u64 = 100;
+/// Wake-up granularity of the workload: due records are appended together (one wake-up per
+/// 0.5 ms at most, instead of one per record at high rates).
+const WORKLOAD_GRANULARITY_NS: u64 = 500_000;
+/// Events handled per wake-up before the core is ticked and its outputs run (bounds latency).
+const MAX_EVENTS_PER_WAKE: usize = 256;
+/// Records appended per wake-up at most (bounds the loop; the throttle carries the rest).
+const MAX_APPENDS_PER_WAKE: usize = 20_000;
+/// Bytes read from the log per handleCommit delivery step (Kafka's max batch size).
+const MAX_COMMIT_READ_BYTES: usize = 8 << 20;
+/// A graceful shutdown that has not finished by then is cut short (Kafka: 5 s).
+const SHUTDOWN_GRACE_MS: u64 = 6000;
+
+pub struct RaftRole {
+    pub node: RaftNode,
+    pub node_id: i32,
+    pub clock: Clock,
+    pub workload: Workload,
+    pub quorum_state: QuorumStateStore,
+    pub log_reader: LogReader,
+    pub to_log: Tx<LogCommand>,
+    pub from_log: Rx<LogEvent>,
+    pub to_net: Tx<NetCommand>,
+    pub from_net: Rx<NetEvent>,
+    pub shutdown: Arc<AtomicBool>,
+    pub histogram_path: PathBuf,
+}
+
+enum Wake {
+    Net(Option<NetEvent>),
+    Log(Option<LogEvent>),
+    Timer,
+}
+
+/// How the role ended.
+#[derive(Debug)]
+pub enum RaftExit {
+    /// Shutdown requested and done: resigned if leader, log flushed.
+    Graceful,
+    /// The node cannot go on safely (disk error, a peer role died).
+    Fatal(String),
+}
+
+struct Run {
+    commit_next_offset: i64,
+    commit_target_offset: i64,
+    shutdown_started_ms: Option<u64>,
+    shutdown_complete: bool,
+    status: StatusLog,
+}
+
+impl RaftRole {
+    pub async fn run(mut self) -> RaftExit {
+        let mut run = Run {
+            commit_next_offset: 0,
+            commit_target_offset: 0,
+            shutdown_started_ms: None,
+            shutdown_complete: false,
+            status: StatusLog::new(self.node_id),
+        };
+        let now_ms = self.clock.now_ms();
+        self.node
+            .step(now_ms, Input::RegisterListener(WORKLOAD_LISTENER));
+        loop {
+            if let Err(error) = self.execute_outputs(&mut run).await {
+                return RaftExit::Fatal(error);
+            }
+            run.status.observe(&self.node, self.clock.now_ms());
+            if run.shutdown_complete {
+                return self.finish().await;
+            }
+            let now_ms = self.clock.now_ms();
+            if self.shutdown.load(Ordering::Acquire) {
+                match run.shutdown_started_ms {
+                    None => {
+                        run.shutdown_started_ms = Some(now_ms);
+                        self.node.step(now_ms, Input::Shutdown);
+                        continue;
+                    }
+                    Some(start) if now_ms.saturating_sub(start) > SHUTDOWN_GRACE_MS => {
+                        tracing::warn!("graceful shutdown timed out; stopping");
+                        return self.finish().await;
+                    }
+                    Some(_) => {}
+                }
+            } else {
+                self.pump_workload();
+            }
+            self.report();
+            let wake = self.wait().await;
+            let mut handled = 0;
+            let mut next = Some(wake);
+            while let Some(wake) = next.take() {
+                match wake {
+                    Wake::Net(Some(event)) => self.on_net_event(event),
+                    Wake::Log(Some(event)) => {
+                        if let Err(error) = self.on_log_event(event) {
+                            return RaftExit::Fatal(error);
+                        }
+                    }
+                    Wake::Net(None) => return RaftExit::Fatal("network role stopped".into()),
+                    Wake::Log(None) => return RaftExit::Fatal("log role stopped".into()),
+                    Wake::Timer => {}
+                }
+                handled += 1;
+                if handled < MAX_EVENTS_PER_WAKE {
+                    next = self
+                        .from_net
+                        .try_recv()
+                        .map(|e| Wake::Net(Some(e)))
+                        .or_else(|| self.from_log.try_recv().map(|e| Wake::Log(Some(e))));
+                }
+            }
+            self.node.tick(self.clock.now_ms());
+        }
+    }
+
+    async fn wait(&self) -> Wake {
+        let now_ns = self.clock.now_ns();
+        let now_ms = now_ns / 1_000_000;
+        let mut sleep_ns = self
+            .node
+            .next_deadline_ms()
+            .saturating_sub(now_ms)
+            .min(MAX_IDLE_MS)
+            * 1_000_000;
+        if let Some(due_ns) = self.workload.next_due_ns() {
+            let due_in = due_ns.saturating_sub(now_ns).max(WORKLOAD_GRANULARITY_NS);
+            sleep_ns = sleep_ns.min(due_in);
+        }
+        let net = async { Wake::Net(self.from_net.recv().await) };
+        let log = async { Wake::Log(self.from_log.recv().await) };
+        let timer = async {
+            glommio::timer::sleep(Duration::from_nanos(sleep_ns)).await;
+            Wake::Timer
+        };
+        future::or(net, future::or(log, timer)).await
+    }
+
+    fn on_net_event(&mut self, event: NetEvent) {
+        let now_ms = self.clock.now_ms();
+        let input = match event {
+            NetEvent::Request {
+                request_id,
+                request,
+            } => Input::Request {
+                request_id,
+                request,
+            },
+            NetEvent::Response { from, response } => Input::Response { from, response },
+            NetEvent::RequestFailed { to, error } => Input::RequestFailed { to, error },
+        };
+        self.node.step(now_ms, input);
+    }
+
+    fn on_log_event(&mut self, event: LogEvent) -> Result<(), String> {
+        match event {
+            LogEvent::Flushed { flushed_end_offset } => {
+                self.node.step(
+                    self.clock.now_ms(),
+                    Input::LogFlushed { flushed_end_offset },
+                );
+                Ok(())
+            }
+            LogEvent::Failed(error) => Err(format!("segment log failed: {error}")),
+            LogEvent::Stopped => Err("segment log stopped unexpectedly".into()),
+        }
+    }
+
+    /// Executes every queued output, in order. A persist completes before the next output runs.
+    async fn execute_outputs(&mut self, run: &mut Run) -> Result<(), String> {
+        while let Some(output) = self.node.poll_output() {
+            match output {
+                Output::PersistElectionState(state) => {
+                    self.quorum_state
+                        .persist(&state)
+                        .map_err(|e| format!("cannot persist the quorum state: {e}"))?;
+                }
+                Output::Send { to, request } => self.net(NetCommand::Send { to, request }).await?,
+                Output::Respond {
+                    request_id,
+                    response,
+                } => {
+                    self.net(NetCommand::Respond {
+                        request_id,
+                        response,
+                    })
+                    .await?
+                }
+                Output::AppendBatch {
+                    base_offset, bytes, ..
+                } => self.log(LogCommand::Append { base_offset, bytes }).await?,
+                Output::Flush { .. } => self.log(LogCommand::Flush).await?,
+                Output::Truncate { to_offset } => {
+                    self.log(LogCommand::Truncate { to_offset }).await?
+                }
+                Output::Listener { id, event } => {
+                    debug_assert_eq!(id, WORKLOAD_LISTENER);
+                    self.on_listener_event(run, event);
+                }
+                Output::ShutdownComplete => run.shutdown_complete = true,
+            }
+        }
+        self.deliver_commits(run);
+        Ok(())
+    }
+
+    async fn net(&self, command: NetCommand) -> Result<(), String> {
+        self.to_net
+            .send(command)
+            .await
+            .map_err(|_| "network role stopped".to_string())
+    }
+
+    async fn log(&self, command: LogCommand) -> Result<(), String> {
+        self.to_log
+            .send(command)
+            .await
+            .map_err(|_| "log role stopped".to_string())
+    }
+
+    fn on_listener_event(&mut self, run: &mut Run, event: ListenerEvent) {
+        let now_ns = self.clock.now_ns();
+        match event {
+            ListenerEvent::LeaderChange(leader) => {
+                run.status.leader_change(leader);
+                self.workload
+                    .on_leader_change(leader.leader_id, leader.epoch, now_ns);
+            }
+            ListenerEvent::Commit {
+                from_offset,
+                to_offset_exclusive,
+            } => {
+                debug_assert!(from_offset >= run.commit_next_offset.min(from_offset));
+                if run.commit_target_offset <= run.commit_next_offset {
+                    run.commit_next_offset = from_offset;
+                }
+                run.commit_target_offset = run.commit_target_offset.max(to_offset_exclusive);
+            }
+            ListenerEvent::LoadSnapshot { snapshot_id } => {
+                // The perf workload keeps no state to rebuild; commits continue after the snapshot.
+                run.commit_next_offset = snapshot_id.end_offset;
+            }
+        }
+    }
+
+    /// handleCommit: reads committed batches from the log (zero-copy) and hands each record to
+    /// the workload. Stops early when the log has not published a batch yet; the next call resumes.
+    fn deliver_commits(&mut self, run: &mut Run) {
+        let now_ns = self.clock.now_ns();
+        // Bounded: each round advances by at least one batch or stops.
+        for _ in 0..64 {
+            if run.commit_next_offset >= run.commit_target_offset {
+                return;
+            }
+            let slice = match self
+                .log_reader
+                .read(run.commit_next_offset, MAX_COMMIT_READ_BYTES)
+            {
+                Ok(Some(slice)) => slice,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::warn!(%error, offset = run.commit_next_offset, "cannot read committed batches");
+                    return;
+                }
+            };
+            let before = run.commit_next_offset;
+            for batch in BatchIter::new(&slice) {
+                let Ok(batch) = batch else {
+                    tracing::error!(
+                        offset = run.commit_next_offset,
+                        "corrupt batch in committed log range"
+                    );
+                    return;
+                };
+                let header = batch.header;
+                if header.next_offset() <= run.commit_next_offset {
+                    continue;
+                }
+                if header.base_offset >= run.commit_target_offset {
+                    break;
+                }
+                if !header.is_control() {
+                    for record in batch.records() {
+                        let Ok(record) = record else { break };
+                        let offset = header.base_offset + i64::from(record.offset_delta);
+                        let size = record.value.map_or(0, <[u8]>::len) as u64;
+                        if let Err(mismatch) = self.workload.on_committed_record(
+                            header.partition_leader_epoch,
+                            offset,
+                            size,
+                            now_ns,
+                        ) {
+                            tracing::error!(%mismatch, "workload and log disagree");
+                        }
+                    }
+                }
+                run.commit_next_offset = header.next_offset();
+            }
+            if run.commit_next_offset == before {
+                return;
+            }
+        }
+    }
+
+    fn pump_workload(&mut self) {
+        let now_ns = self.clock.now_ns();
+        let Some(epoch) = self.workload.leader_epoch() else {
+            return;
+        };
+        let due = self.workload.due(now_ns).min(MAX_APPENDS_PER_WAKE);
+        let now_ms = now_ns / 1_000_000;
+        for _ in 0..due {
+            let payload = self.workload.next_payload();
+            match self.node.append(now_ms, epoch, payload) {
+                Ok(offset) => self.workload.on_appended(offset, now_ns),
+                Err(_) => self.workload.on_append_refused(),
+            }
+        }
+    }
+
+    fn report(&mut self) {
+        let now_ns = self.clock.now_ns();
+        if let Some(report) = self.workload.maybe_report(now_ns) {
+            println!("{report}");
+        }
+    }
+
+    /// Stops the log (final flush) and the network, prints the summary and saves the histogram.
+    async fn finish(mut self) -> RaftExit {
+        let _ = self.to_log.send(LogCommand::Stop).await;
+        // Bounded: the log answers Stop after its final flush.
+        for _ in 0..10_000 {
+            match self.from_log.recv().await {
+                Some(LogEvent::Stopped) | None => break,
+                Some(LogEvent::Flushed { flushed_end_offset }) => {
+                    self.node.step(
+                        self.clock.now_ms(),
+                        Input::LogFlushed { flushed_end_offset },
+                    );
+                }
+                Some(LogEvent::Failed(error)) => return RaftExit::Fatal(error),
+            }
+        }
+        let _ = self.to_net.send(NetCommand::Stop).await;
+        let now_ns = self.clock.now_ns();
+        if let Some(summary) = self.workload.summary(now_ns) {
+            println!("Summary: {summary}");
+            match std::fs::File::create(&self.histogram_path).and_then(|mut f| {
+                kraft_perf::write_percentile_distribution(
+                    self.workload.stats().total_histogram(),
+                    &mut f,
+                )
+            }) {
+                Ok(()) => println!(
+                    "Commit latency histogram written to {}",
+                    self.histogram_path.display()
+                ),
+                Err(error) => tracing::warn!(%error, "cannot write the latency histogram"),
+            }
+        }
+        RaftExit::Graceful
+    }
+}

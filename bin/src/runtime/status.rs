@@ -1,0 +1,73 @@
+//! Log lines a user watches: state transitions with their epoch, and the follower's progress.
+
+use kraft_engine::{LeaderAndEpoch, NodeStatus, RaftNode};
+
+/// Followers print their progress this often.
+const FOLLOWER_REPORT_INTERVAL_MS: u64 = 5000;
+
+pub struct StatusLog {
+    node_id: i32,
+    last: Option<(String, i32, Option<i32>)>,
+    next_follower_report_ms: u64,
+}
+
+impl StatusLog {
+    pub fn new(node_id: i32) -> Self {
+        StatusLog {
+            node_id,
+            last: None,
+            next_follower_report_ms: 0,
+        }
+    }
+
+    /// Logs a transition when the state, epoch or leader changed since the last call.
+    pub fn observe(&mut self, node: &RaftNode, now_ms: u64) {
+        let status = node.status();
+        let state = format!("{:?}", status.state);
+        let key = (state.clone(), status.epoch, status.leader_id);
+        if self.last.as_ref() != Some(&key) {
+            match status.leader_id {
+                Some(leader) => tracing::info!(
+                    node = self.node_id,
+                    epoch = status.epoch,
+                    leader,
+                    "became {state} in epoch {}",
+                    status.epoch
+                ),
+                None => tracing::info!(
+                    node = self.node_id,
+                    epoch = status.epoch,
+                    "became {state} in epoch {}",
+                    status.epoch
+                ),
+            }
+            self.last = Some(key);
+        }
+        if now_ms >= self.next_follower_report_ms {
+            self.next_follower_report_ms = now_ms + FOLLOWER_REPORT_INTERVAL_MS;
+            if status.leader_id.is_some() && status.leader_id != Some(self.node_id) {
+                println!("{}", follower_line(&status));
+            }
+        }
+    }
+
+    pub fn leader_change(&mut self, leader: LeaderAndEpoch) {
+        tracing::debug!(leader = ?leader.leader_id, epoch = leader.epoch, "handleLeaderChange");
+    }
+}
+
+fn follower_line(status: &NodeStatus) -> String {
+    let leader = status.leader_id.unwrap_or(-1);
+    match status.high_watermark {
+        Some(hw) => format!(
+            "Following leader {leader} in epoch {}: log end offset {}, high watermark {hw}, lag {} records",
+            status.epoch,
+            status.log_end_offset,
+            (hw - status.log_end_offset).max(0)
+        ),
+        None => format!(
+            "Following leader {leader} in epoch {}: log end offset {}, high watermark unknown",
+            status.epoch, status.log_end_offset
+        ),
+    }
+}
