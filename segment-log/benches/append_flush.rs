@@ -33,7 +33,12 @@ fn batch_of_size(target_bytes: usize) -> Vec<u8> {
 fn fdatasync(file: &std::fs::File) {
     // SAFETY: owned descriptor.
     let rc = unsafe { libc::fdatasync(file.as_raw_fd()) };
-    assert_eq!(rc, 0, "fdatasync failed: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "fdatasync failed: {}",
+        std::io::Error::last_os_error()
+    );
 }
 
 fn histogram() -> Histogram<u64> {

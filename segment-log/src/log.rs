@@ -69,8 +69,11 @@ pub struct RecoveryReport {
     pub epoch_cache: EpochCacheRecovery,
     /// Leftovers deleted: partial/deleted snapshots, orphan indexes, temp files.
     pub removed_files: Vec<PathBuf>,
-    /// Frozen snapshots present, ascending.
+    /// Frozen snapshots present, ascending (after deleting those below the log start).
     pub snapshots: Vec<SnapshotId>,
+    /// The newest snapshot was ahead of the log (crash after a snapshot download), so the log was
+    /// emptied and restarted at its end offset.
+    pub truncated_to_snapshot: Option<SnapshotId>,
 }
 
 /// Readers' view of the whole log, swapped atomically when segments come or go.
@@ -329,6 +332,7 @@ impl SegmentLog {
             epoch_cache: EpochCacheRecovery::FromCheckpoint,
             removed_files,
             snapshots,
+            truncated_to_snapshot: None,
         };
 
         let mut rebuilt_epochs = LeaderEpochCache::new();
@@ -415,6 +419,7 @@ impl SegmentLog {
             tracing::info!(dir = %dir.display(), %reason, "leader epoch cache rebuilt from batch headers");
         }
 
+        log.reconcile_snapshots(&mut report)?;
         partition_metadata::ensure(&dir, &log.config.topic_id)?;
 
         log.publish_segments();
@@ -425,6 +430,49 @@ impl SegmentLog {
         report.log_start_offset = log.log_start_offset;
         report.log_end_offset = log.log_end_offset;
         Ok((log, report))
+    }
+
+    /// Spec 4.6: a newest snapshot ahead of the log replaces the log; a log that starts above 0
+    /// needs a snapshot at or beyond its start; snapshots below the log start are deleted.
+    fn reconcile_snapshots(&mut self, report: &mut RecoveryReport) -> Result<(), LogError> {
+        if let Some(&latest) = report.snapshots.last() {
+            let log_epoch = self.epoch_cache.latest_epoch().unwrap_or(0);
+            if latest.epoch > log_epoch
+                || (latest.epoch == log_epoch && latest.end_offset > self.log_end_offset)
+            {
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    snapshot = %latest,
+                    log_end_offset = self.log_end_offset,
+                    "newest snapshot is ahead of the log; restarting the log at the snapshot"
+                );
+                self.truncate_fully_and_start_at(latest.end_offset)?;
+                report.truncated_to_snapshot = Some(latest);
+            }
+        }
+        if self.log_start_offset > 0
+            && !report
+                .snapshots
+                .iter()
+                .any(|s| s.end_offset >= self.log_start_offset)
+        {
+            return Err(LogError::corrupt(
+                &self.dir,
+                0,
+                format!(
+                    "log starts at offset {} but no snapshot reaches it",
+                    self.log_start_offset
+                ),
+            ));
+        }
+        let start = self.log_start_offset;
+        for id in report.snapshots.iter().filter(|s| s.end_offset < start) {
+            let path = id.path_in(&self.dir);
+            fsutil::remove_file(&path)?;
+            report.removed_files.push(path);
+        }
+        report.snapshots.retain(|s| s.end_offset >= start);
+        Ok(())
     }
 
     /// Scans one existing segment, repairs its tail and index, and maps it for use.
@@ -1042,6 +1090,42 @@ impl SegmentLog {
         self.epoch_checkpoint.write(self.epoch_cache.entries())?;
         self.epoch_checkpoint_dirty = false;
         Ok(())
+    }
+
+    /// Moves the log start up to `new_start` (a snapshot covers everything below it) and deletes
+    /// the sealed segments that lie wholly below it. Returns how many segments were deleted.
+    /// The start is not persisted apart from the segments: after a restart the log starts at its
+    /// first segment's base offset (at or below `new_start`).
+    pub fn advance_log_start_offset(&mut self, new_start: i64) -> Result<usize, LogError> {
+        if new_start <= self.log_start_offset {
+            return Ok(0);
+        }
+        if new_start > self.log_end_offset {
+            return Err(LogError::OutOfRange {
+                offset: new_start,
+                log_start_offset: self.log_start_offset,
+                log_end_offset: self.log_end_offset,
+            });
+        }
+        let sealed = self.segments.len() - 1;
+        let removable = self.segments[..sealed]
+            .iter()
+            .take_while(|s| s.next_offset <= new_start)
+            .count();
+        let removed: Vec<WriterSegment> = self.segments.drain(..removable).collect();
+        self.log_start_offset = new_start;
+        self.publish_segments();
+        for seg in &removed {
+            fsutil::remove_file(seg.log_path())?;
+            fsutil::remove_file(&seg.index_path)?;
+        }
+        if !removed.is_empty() {
+            fsutil::fsync_dir(&self.dir)?;
+        }
+        if self.epoch_cache.truncate_from_start(new_start) {
+            self.epoch_checkpoint.write(self.epoch_cache.entries())?;
+        }
+        Ok(removed.len())
     }
 
     /// `create_segment`, but if a segment with that base exists its file is replaced by a new
