@@ -10,7 +10,7 @@ use common::{data_batch, partition_dir, small_config, XorShift};
 use kraft_records::BatchIter;
 use kraft_segment_log::{
     EpochCacheRecovery, EpochEntry, LogConfig, LogError, QuorumStateData, QuorumStateFile,
-    SegmentLog, Uuid,
+    SegmentLog, SnapshotId, SnapshotWriter, Uuid,
 };
 
 /// Appends `count` batches with varied sizes and epochs that step up every 7 batches; returns
@@ -222,7 +222,20 @@ fn truncate_fully_and_start_at_snapshot_offset() {
     assert_eq!(info.base_offset, 500);
     log.flush().unwrap();
     drop(log);
-    let (log, _) = SegmentLog::open(&dir, small_config()).unwrap();
+    // Without the snapshot that justifies the start offset, the log is refused.
+    assert!(matches!(
+        SegmentLog::open(&dir, small_config()),
+        Err(LogError::Corrupt { .. })
+    ));
+    let id = SnapshotId {
+        end_offset: 500,
+        epoch: 4,
+    };
+    let mut snapshot = SnapshotWriter::create(&dir, id).unwrap();
+    snapshot.append(&data_batch(0, 4, 2, 8, 1)).unwrap();
+    snapshot.freeze().unwrap();
+    let (log, report) = SegmentLog::open(&dir, small_config()).unwrap();
+    assert_eq!(report.snapshots, vec![id]);
     assert_eq!((log.log_start_offset(), log.log_end_offset()), (500, 502));
     assert!(matches!(
         log.reader().read(10, 100),
