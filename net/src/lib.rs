@@ -10,5 +10,6 @@ pub mod client;
 pub mod codec;
 pub mod convert;
 pub mod error;
+pub mod samples;
 pub mod server;
 pub mod source;

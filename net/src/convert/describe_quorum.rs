@@ -61,7 +61,7 @@ fn replica_to_kafka(r: &ReplicaDescription, v: i16) -> WireReplicaState {
     out
 }
 
-pub fn response_from_kafka(m: WireResponse, _v: i16) -> Result<DescribeQuorumResponse, ShapeError> {
+pub fn response_from_kafka(m: WireResponse, v: i16) -> Result<DescribeQuorumResponse, ShapeError> {
     let nodes = m
         .nodes
         .iter()
@@ -70,7 +70,12 @@ pub fn response_from_kafka(m: WireResponse, _v: i16) -> Result<DescribeQuorumRes
             listeners: listeners_from_kafka(&n.listeners),
         })
         .collect();
-    let error_message = opt_from_kafka(&m.error_message);
+    // Absent before v2 (kafka-protocol then reads an empty string).
+    let error_message = if v >= 2 {
+        opt_from_kafka(&m.error_message)
+    } else {
+        None
+    };
     if m.error_code != 0 && m.topics.is_empty() {
         return Ok(DescribeQuorumResponse {
             error_code: code(m.error_code),
@@ -95,7 +100,11 @@ pub fn response_from_kafka(m: WireResponse, _v: i16) -> Result<DescribeQuorumRes
         topic_name: string_from_kafka(&topic.topic_name.0),
         partition: p.partition_index,
         partition_error_code: code(p.error_code),
-        partition_error_message: opt_from_kafka(&p.error_message),
+        partition_error_message: if v >= 2 {
+            opt_from_kafka(&p.error_message)
+        } else {
+            None
+        },
         leader_id: p.leader_id.0,
         leader_epoch: p.leader_epoch,
         high_watermark: p.high_watermark,

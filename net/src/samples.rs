@@ -1,0 +1,418 @@
+//! Sample messages of every API and version this crate handles, with non-default values in
+//! every field the version has. Shared by the round-trip tests, the randomized hardening test,
+//! the fuzz targets' seeds and the benchmarks, so that all of them cover the same surface.
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::add_raft_voter_request::Listener as AddListener;
+use kafka_protocol::messages::update_raft_voter_request::{
+    KRaftVersionFeature, Listener as UpdateListener,
+};
+use kafka_protocol::messages::{
+    AddRaftVoterRequest, ApiVersionsRequest, RemoveRaftVoterRequest, UpdateRaftVoterRequest,
+};
+use kafka_protocol::protocol::StrBytes;
+use kraft_engine::message::*;
+
+use crate::codec::{
+    api_versions_response, encode_request_frame, encode_response_frame, KafkaRequest,
+    KafkaResponse, RequestHeader, SUPPORTED_APIS,
+};
+use crate::convert;
+
+pub const TOPIC: &str = "__raft_performance_test";
+
+pub fn topic_id() -> Uuid {
+    Uuid::from_parts(0, 2)
+}
+
+fn dir(n: u8) -> Uuid {
+    Uuid([n; 16])
+}
+
+fn endpoint(node_id: i32) -> NodeEndpoint {
+    NodeEndpoint {
+        node_id,
+        host: format!("node-{node_id}.example"),
+        port: 9090 + node_id as u16,
+    }
+}
+
+fn listener(name: &str) -> LeaderEndpoint {
+    LeaderEndpoint {
+        name: name.into(),
+        host: "10.0.0.1".into(),
+        port: 9093,
+    }
+}
+
+/// A Fetch request as Java's raft client sends it (v17 shape).
+pub fn fetch_request() -> FetchRequest {
+    FetchRequest {
+        cluster_id: Some("AAAAAAAAAAAAAAAAAAAAAA".into()),
+        replica_id: 2,
+        replica_epoch: -1,
+        max_wait_ms: 500,
+        min_bytes: 0,
+        max_bytes: 8 * 1024 * 1024,
+        topic_id: topic_id(),
+        partition: 0,
+        current_leader_epoch: 7,
+        fetch_offset: 123_456,
+        last_fetched_epoch: 6,
+        log_start_offset: -1,
+        partition_max_bytes: 0,
+        replica_directory_id: dir(9),
+        high_watermark: 123_000,
+    }
+}
+
+/// A Fetch response carrying `records` and a current leader.
+pub fn fetch_response(records: Records) -> FetchResponse {
+    FetchResponse {
+        throttle_time_ms: 0,
+        error_code: ErrorCode::NONE,
+        topic_id: topic_id(),
+        partition: 0,
+        partition_error_code: ErrorCode::NONE,
+        high_watermark: 123_400,
+        log_start_offset: 0,
+        diverging_epoch: EpochEndOffset::NONE,
+        current_leader: LeaderIdAndEpoch {
+            leader_id: 1,
+            leader_epoch: 7,
+        },
+        snapshot_id: SnapshotId::NONE,
+        records,
+        node_endpoints: vec![endpoint(1)],
+    }
+}
+
+/// Raft requests of every kind, several shapes each.
+pub fn raft_requests() -> Vec<Request> {
+    let vote = VoteRequest {
+        cluster_id: Some("cluster-a".into()),
+        voter_id: 3,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        candidate_epoch: 8,
+        candidate_id: 1,
+        candidate_directory_id: dir(1),
+        voter_directory_id: dir(3),
+        last_offset_epoch: 7,
+        last_offset: 1000,
+        pre_vote: true,
+    };
+    let begin = BeginQuorumEpochRequest {
+        cluster_id: Some("cluster-a".into()),
+        voter_id: 2,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        voter_directory_id: dir(2),
+        leader_id: 1,
+        leader_epoch: 8,
+        leader_endpoints: vec![listener("CONTROLLER"), listener("OTHER")],
+    };
+    let end = EndQuorumEpochRequest {
+        cluster_id: None,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        leader_id: 1,
+        leader_epoch: 8,
+        preferred_successors: vec![3, 2],
+        preferred_candidates: vec![
+            ReplicaKey {
+                id: 3,
+                directory_id: Uuid::ZERO,
+            },
+            ReplicaKey {
+                id: 2,
+                directory_id: Uuid::ZERO,
+            },
+        ],
+        leader_endpoints: vec![listener("CONTROLLER")],
+    };
+    let snapshot = FetchSnapshotRequest {
+        cluster_id: Some("cluster-a".into()),
+        replica_id: 2,
+        max_bytes: 8 * 1024 * 1024,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        current_leader_epoch: 8,
+        snapshot_id: SnapshotId {
+            end_offset: 5000,
+            epoch: 6,
+        },
+        position: 4096,
+        replica_directory_id: dir(2),
+    };
+    let mut fetch_observer = fetch_request();
+    fetch_observer.replica_id = -1;
+    fetch_observer.cluster_id = None;
+    vec![
+        Request::Vote(vote.clone()),
+        Request::Vote(VoteRequest {
+            cluster_id: None,
+            pre_vote: false,
+            ..vote
+        }),
+        Request::BeginQuorumEpoch(begin),
+        Request::EndQuorumEpoch(end),
+        Request::Fetch(fetch_request()),
+        Request::Fetch(fetch_observer),
+        Request::FetchSnapshot(snapshot),
+        Request::DescribeQuorum(DescribeQuorumRequest {
+            topic_name: TOPIC.into(),
+            partition: 0,
+        }),
+    ]
+}
+
+/// Requests of the APIs net answers itself (ApiVersions, voter changes), at version `v`.
+fn local_requests(api_key: i16, v: i16) -> Vec<KafkaRequest> {
+    match api_key {
+        18 => {
+            let mut m = ApiVersionsRequest::default();
+            if v >= 3 {
+                m.client_software_name = StrBytes::from_static_str("apache-kafka-java");
+                m.client_software_version = StrBytes::from_static_str("3.9.0");
+            }
+            vec![KafkaRequest::ApiVersions(m)]
+        }
+        80 => {
+            let mut l = AddListener::default();
+            l.name = StrBytes::from_static_str("CONTROLLER");
+            l.host = StrBytes::from_static_str("localhost");
+            l.port = 9093;
+            let mut m = AddRaftVoterRequest::default();
+            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
+            m.timeout_ms = 30_000;
+            m.voter_id = 4;
+            m.voter_directory_id = uuid::Uuid::from_bytes([4; 16]);
+            m.listeners = vec![l];
+            vec![KafkaRequest::AddRaftVoter(m)]
+        }
+        81 => {
+            let mut m = RemoveRaftVoterRequest::default();
+            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
+            m.voter_id = 4;
+            m.voter_directory_id = uuid::Uuid::from_bytes([4; 16]);
+            vec![KafkaRequest::RemoveRaftVoter(m)]
+        }
+        82 => {
+            let mut l = UpdateListener::default();
+            l.name = StrBytes::from_static_str("CONTROLLER");
+            l.host = StrBytes::from_static_str("localhost");
+            l.port = 9093;
+            let mut f = KRaftVersionFeature::default();
+            f.min_supported_version = 0;
+            f.max_supported_version = 1;
+            let mut m = UpdateRaftVoterRequest::default();
+            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
+            m.current_leader_epoch = 8;
+            m.voter_id = 2;
+            m.voter_directory_id = uuid::Uuid::from_bytes([2; 16]);
+            m.listeners = vec![l];
+            m.k_raft_version_feature = f;
+            vec![KafkaRequest::UpdateRaftVoter(m)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every handled request at every handled version: (api key, version, wire request).
+pub fn kafka_requests() -> Vec<(i16, i16, KafkaRequest)> {
+    let raft = raft_requests();
+    let mut out = Vec::new();
+    for range in SUPPORTED_APIS {
+        for v in range.min_version..=range.max_version {
+            for request in raft.iter().filter(|r| r.kind().api_key() == range.api_key) {
+                out.push((range.api_key, v, convert::request_to_kafka(request, v)));
+            }
+            for request in local_requests(range.api_key, v) {
+                out.push((range.api_key, v, request));
+            }
+        }
+    }
+    out
+}
+
+/// Complete request frames (size prefix included) of [`kafka_requests`].
+pub fn request_frames() -> Vec<(i16, i16, BytesMut)> {
+    kafka_requests()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (api_key, v, body))| {
+            let header = RequestHeader {
+                api_key,
+                api_version: v,
+                correlation_id: i as i32,
+                client_id: Some("raft-client-2".into()),
+            };
+            let frame = encode_request_frame(&header, &body)
+                .unwrap_or_else(|e| panic!("sample request encodes: {e}"));
+            (api_key, v, frame)
+        })
+        .collect()
+}
+
+/// Raft responses of every kind, several shapes each.
+pub fn raft_responses() -> Vec<Response> {
+    let vote = VoteResponse {
+        error_code: ErrorCode::NONE,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        partition_error_code: ErrorCode::FENCED_LEADER_EPOCH,
+        leader_id: 1,
+        leader_epoch: 8,
+        vote_granted: true,
+        node_endpoints: vec![endpoint(1), endpoint(3)],
+    };
+    let begin = BeginQuorumEpochResponse {
+        error_code: ErrorCode::NONE,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        partition_error_code: ErrorCode::NONE,
+        leader_id: 1,
+        leader_epoch: 8,
+        node_endpoints: vec![endpoint(1)],
+    };
+    let end = EndQuorumEpochResponse {
+        error_code: ErrorCode::NONE,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        partition_error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        leader_id: 2,
+        leader_epoch: 9,
+        node_endpoints: vec![endpoint(2)],
+    };
+    let mut diverging = fetch_response(Records::Empty);
+    diverging.diverging_epoch = EpochEndOffset {
+        epoch: 5,
+        end_offset: 900,
+    };
+    let mut snapshot = fetch_response(Records::Empty);
+    snapshot.snapshot_id = SnapshotId {
+        end_offset: 5000,
+        epoch: 6,
+    };
+    let snapshot_chunk = FetchSnapshotResponse {
+        throttle_time_ms: 0,
+        error_code: ErrorCode::NONE,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        partition_error_code: ErrorCode::NONE,
+        snapshot_id: SnapshotId {
+            end_offset: 5000,
+            epoch: 6,
+        },
+        current_leader: LeaderIdAndEpoch {
+            leader_id: 1,
+            leader_epoch: 8,
+        },
+        size: 10_000,
+        position: 4096,
+        unaligned_records: SnapshotRecords::Bytes(Bytes::from_static(b"snapshot bytes")),
+        node_endpoints: vec![endpoint(1)],
+    };
+    let replica = |id: i32| ReplicaDescription {
+        replica_id: id,
+        replica_directory_id: dir(id as u8),
+        log_end_offset: 1000 + id as i64,
+        last_fetch_timestamp: 1_700_000_000_000,
+        last_caught_up_timestamp: 1_700_000_000_001,
+    };
+    let describe = DescribeQuorumResponse {
+        error_code: ErrorCode::NONE,
+        error_message: None,
+        topic_name: TOPIC.into(),
+        partition: 0,
+        partition_error_code: ErrorCode::NONE,
+        partition_error_message: Some("fine".into()),
+        leader_id: 1,
+        leader_epoch: 8,
+        high_watermark: 1000,
+        current_voters: vec![replica(1), replica(2), replica(3)],
+        observers: vec![replica(7)],
+        nodes: vec![DescribeQuorumNode {
+            node_id: 1,
+            listeners: vec![listener("CONTROLLER")],
+        }],
+    };
+    vec![
+        Response::Vote(vote),
+        Response::Vote(VoteResponse {
+            error_code: ErrorCode::INCONSISTENT_CLUSTER_ID,
+            topic_name: String::new(),
+            partition: -1,
+            partition_error_code: ErrorCode::NONE,
+            leader_id: -1,
+            leader_epoch: -1,
+            vote_granted: false,
+            node_endpoints: Vec::new(),
+        }),
+        Response::BeginQuorumEpoch(begin),
+        Response::EndQuorumEpoch(end),
+        Response::Fetch(fetch_response(Records::Bytes(Bytes::from_static(
+            b"batch bytes stand-in",
+        )))),
+        Response::Fetch(diverging),
+        Response::Fetch(snapshot),
+        Response::FetchSnapshot(snapshot_chunk),
+        Response::DescribeQuorum(describe),
+    ]
+}
+
+/// A Raft response as kafka-protocol's message at version `v` (records resolved to bytes).
+pub fn response_to_kafka(response: &Response, v: i16) -> KafkaResponse {
+    match response {
+        Response::Vote(m) => KafkaResponse::Vote(convert::vote::response_to_kafka(m, v)),
+        Response::BeginQuorumEpoch(m) => {
+            KafkaResponse::BeginQuorumEpoch(convert::begin_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::EndQuorumEpoch(m) => {
+            KafkaResponse::EndQuorumEpoch(convert::end_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::Fetch(m) => {
+            let records = match &m.records {
+                Records::Bytes(b) => b.clone(),
+                _ => Bytes::new(),
+            };
+            KafkaResponse::Fetch(convert::fetch::response_to_kafka(m, records, v))
+        }
+        Response::FetchSnapshot(m) => {
+            let records = match &m.unaligned_records {
+                SnapshotRecords::Bytes(b) => b.clone(),
+                _ => Bytes::new(),
+            };
+            KafkaResponse::FetchSnapshot(convert::fetch_snapshot::response_to_kafka(m, records, v))
+        }
+        Response::DescribeQuorum(m) => {
+            KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
+        }
+    }
+}
+
+/// Every response the client decodes, at every version: (api key, version, frame without its
+/// size prefix).
+pub fn response_frames() -> Vec<(i16, i16, Bytes)> {
+    let responses = raft_responses();
+    let mut out = Vec::new();
+    for range in SUPPORTED_APIS {
+        for v in range.min_version..=range.max_version {
+            let mut bodies: Vec<KafkaResponse> = responses
+                .iter()
+                .filter(|r| r.kind().api_key() == range.api_key)
+                .map(|r| response_to_kafka(r, v))
+                .collect();
+            if range.api_key == 18 {
+                bodies.push(KafkaResponse::ApiVersions(api_versions_response(0)));
+            }
+            for (i, body) in bodies.iter().enumerate() {
+                let frame = encode_response_frame(i as i32, v, body)
+                    .unwrap_or_else(|e| panic!("sample response encodes: {e}"));
+                out.push((range.api_key, v, frame.freeze().slice(4..)));
+            }
+        }
+    }
+    out
+}
