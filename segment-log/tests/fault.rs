@@ -8,7 +8,9 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use common::spec_reader::{self, SpecBatch};
-use common::{copy_dir, data_batch, partition_dir, segment_files, small_config, XorShift};
+use common::{
+    copy_dir, data_batch, partition_dir, scratch_dir, segment_files, small_config, XorShift,
+};
 use kraft_segment_log::{EpochCacheRecovery, LogError, SegmentLog};
 
 struct Pristine {
@@ -22,7 +24,7 @@ struct Pristine {
 
 /// A flushed log over several segments; the last segment holds a few batches.
 fn pristine(close: bool) -> Pristine {
-    let root = tempfile::tempdir().unwrap();
+    let root = scratch_dir();
     let dir = partition_dir(root.path());
     let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
     let mut rng = XorShift(0x5eed);
@@ -137,7 +139,7 @@ fn cut_last_segment_at_every_byte_of_its_last_batch() {
     for close in [false, true] {
         let p = pristine(close);
         let (last_index, last) = p.last_segment_batches().last().cloned().unwrap();
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = scratch_dir();
         for cut in last.position..=last.position + last.size {
             let dir = p.copy(&scratch.path().join(format!("cut{cut}")));
             let seg = file_in(&dir, &p.last_segment);
@@ -176,7 +178,7 @@ fn cut_last_segment_at_every_byte_of_its_last_batch() {
 fn torn_write_zeroes_inside_preallocated_segment() {
     let p = pristine(false);
     let (last_index, last) = p.last_segment_batches().last().cloned().unwrap();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     for cut in (last.position..last.position + last.size).step_by(3) {
         let dir = p.copy(&scratch.path().join(format!("torn{cut}")));
         let seg = file_in(&dir, &p.last_segment);
@@ -192,7 +194,7 @@ fn torn_write_zeroes_inside_preallocated_segment() {
 fn random_bit_flips_drop_the_damaged_batch_and_everything_after() {
     let p = pristine(true);
     let in_last = p.last_segment_batches();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     let mut rng = XorShift(0xb17f);
     for round in 0..120 {
         // Damage any batch of the last segment, not only the last one.
@@ -220,7 +222,7 @@ fn random_bit_flips_drop_the_damaged_batch_and_everything_after() {
 fn trailing_zeros_are_kept_silently_and_garbage_is_dropped() {
     let p = pristine(true);
     let all = p.batches.len();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     let mut rng = XorShift(77);
     for (name, garbage) in [
         ("zeros", vec![0u8; 5000]),
@@ -264,7 +266,7 @@ fn deleted_or_garbled_indexes_are_rebuilt_identically() {
         originals.iter().any(|(_, b)| !b.is_empty()),
         "test needs index entries"
     );
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     for garble in [false, true] {
         let dir = p.copy(&scratch.path().join(format!("g{garble}")));
         for (idx, bytes) in &originals {
@@ -292,7 +294,7 @@ fn damage_before_the_last_segment_is_an_error_naming_file_and_position() {
     let p = pristine(true);
     let first = segment_files(&p.dir)[0].clone();
     let batch = p.batches[1].clone();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     let dir = p.copy(scratch.path());
     let seg = file_in(&dir, &first);
     let mut data = std::fs::read(&seg).unwrap();
@@ -316,7 +318,7 @@ fn damage_before_the_last_segment_is_an_error_naming_file_and_position() {
 fn bad_or_missing_epoch_checkpoint_is_rebuilt_from_headers() {
     let p = pristine(true);
     let expected = spec_reader::read_epoch_checkpoint(&p.dir);
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir();
     for (name, content) in [
         ("missing", None),
         ("garbled", Some(b"0\n7\nxx\n".to_vec())),

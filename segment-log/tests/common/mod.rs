@@ -52,6 +52,22 @@ pub fn data_batch(
     buf
 }
 
+/// A scratch directory in memory (tmpfs) when the machine has one: the fault tests check
+/// recovery logic over hundreds of reopen cycles, and fsync on a real disk would dominate their
+/// run time. Durability tests use `tempfile::tempdir()` on the real disk instead.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::Builder::new()
+            .prefix("segment-log-test")
+            .tempdir_in(shm)
+        {
+            return dir;
+        }
+    }
+    tempfile::tempdir().unwrap()
+}
+
 pub fn small_config() -> LogConfig {
     LogConfig {
         segment_bytes: 4096,
