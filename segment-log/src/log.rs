@@ -151,6 +151,35 @@ impl FlushTicket {
         Ok(())
     }
 
+    /// Like [`sync`](Self::sync) but the segment fdatasyncs go through glommio's io_uring, so
+    /// the log executor keeps running other tasks meanwhile. Must run on a glommio executor.
+    /// Directory fsync and the epoch checkpoint (rare: new segment or new epoch) stay blocking.
+    #[cfg(feature = "glommio")]
+    pub async fn sync_uring(&self) -> Result<(), LogError> {
+        use std::os::unix::io::FromRawFd;
+        for (file, path) in &self.files {
+            // glommio takes ownership of the descriptor it is given: hand it a duplicate.
+            // SAFETY: plain dup of a descriptor owned by `file`.
+            let fd = unsafe { libc::dup(file.as_raw_fd()) };
+            if fd < 0 {
+                return Err(LogError::io(path, "dup", std::io::Error::last_os_error()));
+            }
+            // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+            let uring_file = unsafe { glommio::io::BufferedFile::from_raw_fd(fd) };
+            let synced = uring_file.fdatasync().await;
+            let closed = uring_file.close().await;
+            synced.map_err(|e| LogError::io(path, "fdatasync (io_uring)", e.into()))?;
+            closed.map_err(|e| LogError::io(path, "close", e.into()))?;
+        }
+        if let Some(dir) = &self.dir {
+            fsutil::fsync_dir(dir)?;
+        }
+        if let Some((checkpoint, entries)) = &self.checkpoint {
+            checkpoint.write(entries)?;
+        }
+        Ok(())
+    }
+
     /// The segment files to fdatasync, for callers that issue the sync themselves (io_uring).
     pub fn files(&self) -> impl Iterator<Item = (&File, &Path)> {
         self.files.iter().map(|(f, p)| (f.as_ref(), p.as_path()))
@@ -934,6 +963,18 @@ impl SegmentLog {
         let ticket = self.prepare_flush();
         if let Err(e) = ticket.sync() {
             // Nothing became durable for sure: re-arm what the ticket carried.
+            self.dir_dirty |= ticket.dir.is_some();
+            self.epoch_checkpoint_dirty |= ticket.checkpoint.is_some();
+            return Err(e);
+        }
+        Ok(self.complete_flush(ticket))
+    }
+
+    /// [`flush`](Self::flush) with the fdatasync issued through glommio's io_uring.
+    #[cfg(feature = "glommio")]
+    pub async fn flush_uring(&mut self) -> Result<i64, LogError> {
+        let ticket = self.prepare_flush();
+        if let Err(e) = ticket.sync_uring().await {
             self.dir_dirty |= ticket.dir.is_some();
             self.epoch_checkpoint_dirty |= ticket.checkpoint.is_some();
             return Err(e);
