@@ -1,26 +1,232 @@
-//! The network role (being wired to kraft-net's server and client).
+//! The network role: kraft-net's server on the Raft listener, and one client connection per
+//! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
+//! server writes them in request order per connection. Fetch responses that point into the log
+//! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here).
 
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
+use glommio::channels::local_channel::{self, LocalSender};
 use kraft_config::ServerConfig;
-use kraft_segment_log::LogReader;
+use kraft_engine::message::{Response, SnapshotId};
+use kraft_engine::RequestError;
+use kraft_net::client::{ClientConfig, PeerClient};
+use kraft_net::error::ClientError;
+use kraft_net::server::{
+    InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
+};
+use kraft_net::source::RecordSource;
+use kraft_segment_log::{LogReader, LogSlice};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Requests queued for one peer at most (the core keeps one in flight per peer; this only
+/// absorbs a burst around reconnects).
+const PEER_QUEUE_CAPACITY: usize = 64;
 
 pub struct NetParts {
-    _log_reader: LogReader,
+    node_id: i32,
+    listener_name: String,
+    bind_address: String,
+    max_frame_size_bytes: usize,
+    request_timeout_ms: u64,
+    retry_backoff_ms: u64,
+    peers: Vec<(i32, String)>,
+    log_reader: LogReader,
 }
 
 impl NetParts {
-    pub fn new(_config: &ServerConfig, log_reader: LogReader) -> Result<NetParts, String> {
+    pub fn new(config: &ServerConfig, log_reader: LogReader) -> Result<NetParts, String> {
+        let (host, port) = config.raft_listener();
+        let peers = config
+            .voters()
+            .iter()
+            .filter(|v| v.id != config.node_id)
+            .map(|v| (v.id, format!("{}:{}", v.host, v.port)))
+            .collect();
         Ok(NetParts {
-            _log_reader: log_reader,
+            node_id: config.node_id,
+            listener_name: config.raft_listener_name().to_string(),
+            bind_address: format!("{host}:{port}"),
+            max_frame_size_bytes: config.socket_request_max_bytes as usize,
+            request_timeout_ms: u64::from(config.quorum.request_timeout_ms),
+            retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
+            peers,
+            log_reader,
         })
     }
 
-    pub async fn run(self, commands: Rx<NetCommand>, _events: Tx<NetEvent>) {
+    pub async fn run(self, commands: Rx<NetCommand>, events: Tx<NetEvent>) {
+        let events = Rc::new(events);
+        let mut server_config =
+            NetServerConfig::new(self.listener_name.clone(), self.bind_address.clone());
+        server_config.max_frame_size_bytes = self.max_frame_size_bytes;
+        let server = match Server::bind(server_config) {
+            Ok(server) => server,
+            Err(error) => {
+                tracing::error!(%error, "cannot listen on {}", self.bind_address);
+                // Without its listener the node cannot take part: stop the process.
+                std::process::exit(1);
+            }
+        };
+        tracing::info!(
+            "listening on {} ({})",
+            server.local_addr(),
+            self.listener_name
+        );
+        let handler = Rc::new(Handler {
+            events: events.clone(),
+            next_request_id: Cell::new(1),
+            pending: RefCell::new(HashMap::new()),
+        });
+        let records = Rc::new(LogRecords(self.log_reader.clone()));
+        let (stop_tx, stop_rx) = local_channel::new_bounded::<()>(1);
+        let server_task = glommio::spawn_local({
+            let handler = handler.clone();
+            async move {
+                server
+                    .serve(handler, records, async move {
+                        let _ = stop_rx.recv().await;
+                    })
+                    .await
+            }
+        });
+
+        let mut peers: HashMap<i32, LocalSender<kraft_engine::message::Request>> = HashMap::new();
+        for (id, address) in &self.peers {
+            let (tx, rx) = local_channel::new_bounded(PEER_QUEUE_CAPACITY);
+            let mut client_config =
+                ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
+            client_config.request_timeout_ms = self.request_timeout_ms;
+            client_config.reconnect_backoff_ms = self.retry_backoff_ms.max(1);
+            let client = PeerClient::new(client_config);
+            glommio::spawn_local(run_peer(*id, client, rx, events.clone())).detach();
+            peers.insert(*id, tx);
+        }
+
         while let Some(command) = commands.recv().await {
-            if let NetCommand::Stop = command {
-                break;
+            match command {
+                NetCommand::Respond {
+                    request_id,
+                    response,
+                } => handler.respond(request_id, response),
+                NetCommand::Send { to, request } => match peers.get(&to) {
+                    Some(peer) => {
+                        if peer.try_send(request).is_err() {
+                            let _ = events
+                                .send(NetEvent::RequestFailed {
+                                    to,
+                                    error: RequestError::Disconnected,
+                                })
+                                .await;
+                        }
+                    }
+                    None => {
+                        tracing::warn!(to, "request for a node that is not a known voter");
+                        let _ = events
+                            .send(NetEvent::RequestFailed {
+                                to,
+                                error: RequestError::Disconnected,
+                            })
+                            .await;
+                    }
+                },
+                NetCommand::Stop => break,
             }
         }
+        drop(peers);
+        let _ = stop_tx.send(()).await;
+        server_task.await;
+    }
+}
+
+/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop.
+async fn run_peer(
+    to: i32,
+    mut client: PeerClient,
+    requests: local_channel::LocalReceiver<kraft_engine::message::Request>,
+    events: Rc<Tx<NetEvent>>,
+) {
+    while let Some(request) = requests.recv().await {
+        let event = match client.send(&request).await {
+            Ok(response) => NetEvent::Response { from: to, response },
+            Err(error) => {
+                tracing::debug!(to, %error, "request failed");
+                let error = match error {
+                    ClientError::Timeout { .. } => RequestError::Timeout,
+                    ClientError::UnsupportedVersion { .. } => RequestError::UnsupportedVersion,
+                    ClientError::Disconnected { .. }
+                    | ClientError::BadResponse { .. }
+                    | ClientError::Encode { .. } => RequestError::Disconnected,
+                };
+                NetEvent::RequestFailed { to, error }
+            }
+        };
+        if events.send(event).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Forwards inbound requests to the Raft loop and resolves each with the loop's answer.
+struct Handler {
+    events: Rc<Tx<NetEvent>>,
+    next_request_id: Cell<u64>,
+    pending: RefCell<HashMap<u64, LocalSender<Response>>>,
+}
+
+impl Handler {
+    fn respond(&self, request_id: u64, response: Response) {
+        if let Some(waiter) = self.pending.borrow_mut().remove(&request_id) {
+            // The connection may be gone already; then nobody waits for this answer.
+            let _ = waiter.try_send(response);
+        }
+    }
+}
+
+impl RequestHandler for Handler {
+    fn handle(&self, request: InboundRequest) -> ResponseFuture {
+        let request_id = self.next_request_id.get();
+        self.next_request_id.set(request_id + 1);
+        let (tx, rx) = local_channel::new_bounded(1);
+        self.pending.borrow_mut().insert(request_id, tx);
+        let events = self.events.clone();
+        Box::pin(async move {
+            events
+                .send(NetEvent::Request {
+                    request_id,
+                    request: request.request,
+                })
+                .await
+                .ok()?;
+            rx.recv().await
+        })
+    }
+}
+
+/// The log as the server's record source: zero-copy slices of the mmap.
+struct LogRecords(LogReader);
+
+impl RecordSource for LogRecords {
+    type Slice = LogSlice;
+
+    fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<LogSlice> {
+        match self.0.read(from_offset, max_bytes) {
+            Ok(slice) => slice,
+            Err(error) => {
+                tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
+                None
+            }
+        }
+    }
+
+    fn read_snapshot(
+        &self,
+        _snapshot_id: SnapshotId,
+        _position: i64,
+        _length: usize,
+    ) -> Option<LogSlice> {
+        // This node never creates snapshots yet, so it never advertises one to fetch.
+        None
     }
 }
