@@ -86,6 +86,27 @@ impl LogReader {
     /// least one batch, however large), all from one segment. `Ok(None)` at the log end;
     /// `OutOfRange` below the log start or beyond the end.
     pub fn read(&self, from_offset: i64, max_bytes: usize) -> Result<Option<LogSlice>, LogError> {
+        self.read_impl(from_offset, max_bytes, i64::MAX)
+    }
+
+    /// Like [`read`](Self::read) but only batches that end below `end_offset` (exclusive), e.g. the
+    /// high watermark for committed-only readers. `Ok(None)` when the batch holding `from_offset`
+    /// reaches `end_offset`.
+    pub fn read_below(
+        &self,
+        from_offset: i64,
+        end_offset: i64,
+        max_bytes: usize,
+    ) -> Result<Option<LogSlice>, LogError> {
+        self.read_impl(from_offset, max_bytes, end_offset)
+    }
+
+    fn read_impl(
+        &self,
+        from_offset: i64,
+        max_bytes: usize,
+        end_offset: i64,
+    ) -> Result<Option<LogSlice>, LogError> {
         // Load the end first: the segment list and positions loaded after it are at least as new.
         let log_end_offset = self.log_end_offset();
         let list = self.shared.segments.load();
@@ -120,6 +141,9 @@ impl LogReader {
                     ))
                 }
             };
+            if first_batch.last_offset >= end_offset {
+                return Ok(None);
+            }
             let mut slice_end = pos + first_batch.size_bytes;
             let mut last_offset = first_batch.last_offset;
             // Add following whole batches while they fit; bounded by the segment end.
@@ -127,7 +151,7 @@ impl LogReader {
                 let Some(next) = scan::raw_batch_at(data, slice_end) else {
                     break;
                 };
-                if slice_end + next.size_bytes - pos > max_bytes {
+                if slice_end + next.size_bytes - pos > max_bytes || next.last_offset >= end_offset {
                     break;
                 }
                 slice_end += next.size_bytes;

@@ -84,6 +84,30 @@ fn append_read_roll_and_spec_reader_agree() {
     ));
     assert!(reader.read(log.log_end_offset(), 10).unwrap().is_none());
 
+    // Committed-only reads stop before the batch that reaches the bound.
+    let b50_end = slice.next_offset();
+    let bounded = reader.read_below(0, b50_end, usize::MAX).unwrap().unwrap();
+    assert!(bounded.next_offset() <= b50_end);
+    let whole: Vec<u8> = batches[..51].concat();
+    assert!(whole.starts_with(&bounded));
+    assert!(reader
+        .read_below(target, target, 1 << 20)
+        .unwrap()
+        .is_none());
+    // A bound inside batch 50 (its last offset) excludes the whole batch.
+    assert!(reader
+        .read_below(target, b50_end - 1, 1 << 20)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        reader
+            .read_below(target, b50_end, 1 << 20)
+            .unwrap()
+            .unwrap()
+            .next_offset(),
+        b50_end
+    );
+
     let leo = log.log_end_offset();
     log.close().unwrap();
     let spec = spec_reader::read_partition(&dir);
