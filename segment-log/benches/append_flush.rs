@@ -49,7 +49,19 @@ fn us(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 
-fn run_size(dir: &Path, batch_bytes: usize, iters: usize) {
+fn print_row(batch_len: usize, name: &str, h: &Histogram<u64>) {
+    println!(
+        "batch {:>5} B  {:<30} p50 {:>8.1} us  p99 {:>8.1} us  p99.9 {:>8.1} us  (n={})",
+        batch_len,
+        name,
+        us(h, 0.5),
+        us(h, 0.99),
+        us(h, 0.999),
+        h.len()
+    );
+}
+
+fn run_size(dir: &Path, batch_bytes: usize, iters: usize, warmup: usize) {
     let batch = batch_of_size(batch_bytes);
     let log_dir = dir.join(format!("log-{batch_bytes}"));
     let config = LogConfig {
@@ -65,9 +77,9 @@ fn run_size(dir: &Path, batch_bytes: usize, iters: usize) {
         .open(&raw_path)
         .expect("open raw file");
 
-    let (mut h_log, mut h_raw) = (histogram(), histogram());
+    let (mut h_log, mut h_raw, mut h_append) = (histogram(), histogram(), histogram());
     // Warm-up: page tables, first extent allocations, journal.
-    for _ in 0..ROUND {
+    for _ in 0..warmup {
         log.append(&batch).unwrap();
         log.flush().unwrap();
         raw.write_all(&batch).unwrap();
@@ -78,8 +90,10 @@ fn run_size(dir: &Path, batch_bytes: usize, iters: usize) {
         for _ in 0..ROUND {
             let t = Instant::now();
             log.append(&batch).unwrap();
+            let appended = t.elapsed();
             log.flush().unwrap();
             h_log.record(t.elapsed().as_nanos() as u64).unwrap();
+            h_append.record(appended.as_nanos() as u64).unwrap();
         }
         for _ in 0..ROUND {
             let t = Instant::now();
@@ -89,26 +103,11 @@ fn run_size(dir: &Path, batch_bytes: usize, iters: usize) {
         }
         done += ROUND;
     }
+    print_row(batch.len(), "segment-log append+flush", &h_log);
+    print_row(batch.len(), "raw write+fdatasync", &h_raw);
+    print_row(batch.len(), "(segment-log append alone)", &h_append);
     println!(
-        "batch {:>5} B  {:<26} p50 {:>8.1} us  p99 {:>8.1} us  p99.9 {:>8.1} us  (n={})",
-        batch.len(),
-        "segment-log append+flush",
-        us(&h_log, 0.5),
-        us(&h_log, 0.99),
-        us(&h_log, 0.999),
-        h_log.len()
-    );
-    println!(
-        "batch {:>5} B  {:<26} p50 {:>8.1} us  p99 {:>8.1} us  p99.9 {:>8.1} us  (n={})",
-        batch.len(),
-        "raw write+fdatasync",
-        us(&h_raw, 0.5),
-        us(&h_raw, 0.99),
-        us(&h_raw, 0.999),
-        h_raw.len()
-    );
-    println!(
-        "batch {:>5} B  ratio log/raw              p50 {:>8.2}     p99 {:>8.2}     p99.9 {:>8.2}",
+        "batch {:>5} B  ratio log/raw                  p50 {:>8.2}     p99 {:>8.2}     p99.9 {:>8.2}",
         batch.len(),
         us(&h_log, 0.5) / us(&h_raw, 0.5),
         us(&h_log, 0.99) / us(&h_raw, 0.99),
@@ -139,7 +138,8 @@ fn main() {
         iters,
         dir.path().display()
     );
+    let warmup = if smoke { 10 } else { ROUND };
     for size in [256, 4096] {
-        run_size(dir.path(), size, iters);
+        run_size(dir.path(), size, iters, warmup);
     }
 }
