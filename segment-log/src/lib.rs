@@ -1,30 +1,58 @@
 //! Kafka's on-disk partition log for a KRaft node: memory-mapped segments of v2 record batches,
 //! the sparse offset index, the leader-epoch checkpoint, snapshots, `partition.metadata` and the
-//! `quorum-state` file, byte-compatible with what Apache Kafka writes.
+//! `quorum-state` file, byte-compatible with what Apache Kafka writes (spec KRAFT.md 2.8, 4).
 //!
-//! # Writer
-//! [`SegmentLog`] is the one writer of a partition directory (it lives on the log executor):
+//! # Writer (one per partition, lives on the log executor)
 //! - [`SegmentLog::open`]`(dir, `[`LogConfig`]`) -> (SegmentLog, `[`RecoveryReport`]`)` creates or
-//!   recovers the directory (every batch validated; a torn/corrupt tail of the last segment is
-//!   dropped and reported; damage in an earlier segment is a [`LogError::Corrupt`]).
-//! - [`SegmentLog::append`] (leader: base offset set to the log end offset) and
-//!   [`SegmentLog::append_fetched`] (follower: concatenated batches that must start at the log
-//!   end) validate, copy the bytes once into the preallocated mmap tail, update the index and the
-//!   epoch cache, and publish the new end to readers. Segments roll at `segment_bytes`.
-//! - [`SegmentLog::flush`] fdatasyncs and returns the flushed end offset. To run the sync
-//!   elsewhere (another thread, or an io_uring fdatasync on the same file): [`SegmentLog::prepare_flush`]
-//!   -> [`FlushTicket::sync`] (or sync [`FlushTicket::files`] yourself) -> [`SegmentLog::complete_flush`].
-//! - [`SegmentLog::truncate_to`], [`SegmentLog::truncate_fully_and_start_at`],
-//!   [`SegmentLog::assign_epoch`], [`SegmentLog::epoch_cache`].
+//!   recovers the directory like Kafka after an unclean shutdown (recovery point 0): every batch
+//!   of every segment is validated (length, magic, CRC-32C, contiguous offsets). A torn or corrupt
+//!   tail of the *last* segment is cut off (durably) and reported in
+//!   [`RecoveryReport::dropped_tail`]; damage in an earlier segment, or a gap between segments, is
+//!   a [`LogError::Corrupt`] naming the file and byte position (never silent loss). Sealed
+//!   segments are fdatasynced before the next segment is created, so only the last one can hold a
+//!   torn write. Indexes are rebuilt from the scan when missing or different; the epoch cache is
+//!   taken from `leader-epoch-checkpoint` when it agrees with the batch headers, else rebuilt from
+//!   them; `.part`/`.deleted` snapshots are removed, a newest snapshot ahead of the log restarts
+//!   the log at it, and a log starting above 0 without a snapshot reaching it is refused.
+//!   (The whole log is scanned rather than trusting the index: CRC-32C runs at ~16 GB/s, and
+//!   Kafka's KRaft log also recovers from offset 0.)
+//! - [`SegmentLog::append`] (leader: the base offset is set to the log end offset) and
+//!   [`SegmentLog::append_fetched`] (follower: one or more concatenated batches that must start
+//!   at the log end; validated as a whole before anything is written) copy the bytes once into
+//!   the preallocated mmap tail, add index entries every `index_interval_bytes`, update the epoch
+//!   cache, then publish the new end to readers. Segments roll at `segment_bytes`.
+//! - [`SegmentLog::flush`] fdatasyncs the active segment (plus directory and epoch checkpoint when
+//!   they changed) and returns the flushed end offset. Split form for syncing elsewhere:
+//!   [`SegmentLog::prepare_flush`] -> [`FlushTicket::sync`] (any thread) or
+//!   `FlushTicket::sync_uring` (feature `glommio`, io_uring fdatasync) ->
+//!   [`SegmentLog::complete_flush`]; `SegmentLog::flush_uring` does all three on a glommio
+//!   executor.
+//! - [`SegmentLog::truncate_to`] (divergence: segments, index, epoch cache; durable on return),
+//!   [`SegmentLog::truncate_fully_and_start_at`] (snapshot install),
+//!   [`SegmentLog::advance_log_start_offset`] (delete segments behind a snapshot),
+//!   [`SegmentLog::assign_epoch`] (new leader: epoch starts at the log end),
+//!   [`SegmentLog::epoch_cache`], [`SegmentLog::log_end_offset`],
+//!   [`SegmentLog::log_start_offset`], [`SegmentLog::flushed_end_offset`], [`SegmentLog::close`].
 //!
-//! # Readers
-//! [`SegmentLog::reader`] gives a [`LogReader`] (Clone + Send + Sync). [`LogReader::read`] returns
-//! a [`LogSlice`]: whole batches borrowed from the mapping (no copy, no lock), found through the
-//! offset index, never past the atomically published end.
+//! # Readers (any thread)
+//! [`SegmentLog::reader`] gives a [`LogReader`] (Clone + Send + Sync). [`LogReader::read`] and
+//! [`LogReader::read_below`] (bounded by e.g. the high watermark) return a [`LogSlice`]: whole
+//! batches of one segment borrowed from the mapping (no copy, no lock: the segment list is an
+//! arc-swap pointer and each segment's end an atomic), starting at the batch holding the offset,
+//! at least one batch however large, found through the offset index, never past the published
+//! end. A `LogSlice` keeps its mapping alive; it derefs to `[u8]`.
+//!
+//! Contract: readers must not read above an offset that may still be truncated (Raft truncates
+//! only uncommitted entries, which only the leader serves, and a leader never truncates). A slice
+//! that outlives a truncation of its bytes sees zeros, never a fault: the writer never shrinks a
+//! file below a position it handed out.
 //!
 //! # Other files
-//! [`QuorumStateFile`] / [`QuorumStateData`] (spec 2.8), [`LeaderEpochCheckpoint`] (spec 4.3),
-//! [`SnapshotWriter`] / [`SnapshotReader`] / [`SnapshotId`] (spec 4.5).
+//! [`QuorumStateFile`] / [`QuorumStateData`] (spec 2.8: reads v0 and v1, writes either; atomic
+//! replace), [`LeaderEpochCheckpoint`] (spec 4.3 text format), [`SnapshotWriter`] /
+//! [`SnapshotReader`] / [`SnapshotId`] / [`list_snapshots`] / [`mark_deleted`] (spec 4.5).
+//!
+//! Not written: `.timeindex` files (Kafka recreates missing ones; KRaft never reads them).
 
 mod config;
 mod epoch_checkpoint;
