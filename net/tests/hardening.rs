@@ -142,7 +142,8 @@ fn feed_requests(bytes: &[u8], outcome: &mut Outcome) {
                 match decode_request(frame) {
                     Ok(decoded) => {
                         outcome.decoded += 1;
-                        let _ = convert::request_from_kafka(decoded.body, decoded.header.api_version);
+                        let _ =
+                            convert::request_from_kafka(decoded.body, decoded.header.api_version);
                     }
                     Err(_) => outcome.rejected += 1,
                 }

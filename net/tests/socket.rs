@@ -141,10 +141,18 @@ fn run<F: std::future::Future<Output = ()> + 'static>(test: impl FnOnce() -> F +
         .expect("test body does not panic");
 }
 
+type StopSender = glommio::channels::local_channel::LocalSender<()>;
+
 /// Starts a server with the stub core; returns its address and a stop trigger.
-fn start_server() -> (String, glommio::channels::local_channel::LocalSender<()>) {
+fn start_server() -> (String, StopSender) {
+    let (addr, stop, _) = start_server_with_stats();
+    (addr, stop)
+}
+
+fn start_server_with_stats() -> (String, StopSender, Rc<kraft_net::server::ServerStats>) {
     let server = Server::bind(ServerConfig::new("CONTROLLER", "127.0.0.1:0")).expect("bind");
     let addr = server.local_addr().to_string();
+    let stats = server.stats();
     let (stop_tx, stop_rx) = glommio::channels::local_channel::new_bounded::<()>(1);
     let core = Rc::new(StubCore {
         handled: Cell::new(0),
@@ -157,7 +165,7 @@ fn start_server() -> (String, glommio::channels::local_channel::LocalSender<()>)
             .await;
     })
     .detach();
-    (addr, stop_tx)
+    (addr, stop_tx, stats)
 }
 
 async fn raw_round_trip(stream: &mut TcpStream, frame: &[u8]) -> Option<Vec<u8>> {
@@ -176,7 +184,7 @@ async fn read_raw_frame(stream: &mut TcpStream) -> Option<Vec<u8>> {
 #[test]
 fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
     run(|| async {
-        let (addr, stop) = start_server();
+        let (addr, stop, stats) = start_server_with_stats();
         let mut client = PeerClient::new(ClientConfig::new(addr.clone(), "raft-client-2"));
 
         // Vote: negotiated at our highest version, answered by the stub.
@@ -311,5 +319,34 @@ fn client_reports_refused_connections_and_backs_off() {
             }
             other => panic!("expected backoff, got {other:?}"),
         }
+    });
+}
+
+#[test]
+fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
+    run(|| async {
+        let (addr, stop, stats) = start_server_with_stats();
+        let mut config = ClientConfig::new(addr, "raft-client-2");
+        config.request_timeout_ms = 100;
+        let mut client = PeerClient::new(config);
+        // The stub parks this Fetch for 5 s, far beyond the request timeout.
+        let result = client.send(&fetch(0, 10, 5_000)).await;
+        assert_eq!(result, Err(ClientError::Timeout { timeout_ms: 100 }));
+        assert!(!client.is_connected());
+        let response = client
+            .send(&vote(3))
+            .await
+            .expect("answered on a new connection");
+        assert!(matches!(response, Response::Vote(_)));
+        assert_eq!(stats.connections_accepted.get(), 2);
+
+        // Stopping the server closes its connections and the listener.
+        let _ = stop.send(()).await;
+        glommio::timer::sleep(Duration::from_millis(20)).await;
+        let after_stop = client.send(&vote(4)).await;
+        assert!(
+            matches!(after_stop, Err(ClientError::Disconnected { .. })),
+            "{after_stop:?}"
+        );
     });
 }
