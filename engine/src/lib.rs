@@ -36,6 +36,8 @@ mod log;
 pub mod message;
 mod node;
 mod rng;
+/// Deterministic whole-quorum simulator (written against the public API above).
+pub mod sim;
 mod state;
 
 pub use config::{RaftConfig, Voter};

@@ -41,6 +41,14 @@ impl RaftNode {
             // Not the response we wait for (late, duplicated, or from before a transition).
             return;
         }
+        if response.error_code() == ErrorCode::UNSUPPORTED_VERSION
+            && matches!(response, Response::Vote(_))
+            && matches!(self.state, QuorumState::Prospective(_))
+        {
+            // A voter that does not know pre-vote (Vote v2): run a standard election.
+            self.transition_to_candidate();
+            return;
+        }
         let success = if !response.error_code().is_none() {
             // Top-level errors (cluster id, bad request, broker not available): back off.
             false
@@ -97,9 +105,15 @@ impl RaftNode {
             || error == ErrorCode::FENCED_LEADER_EPOCH
             || error == ErrorCode::NOT_LEADER_OR_FOLLOWER
         {
-            let before = (self.state.epoch(), self.state.leader_id(self.config.node_id));
+            let before = (
+                self.state.epoch(),
+                self.state.leader_id(self.config.node_id),
+            );
             self.maybe_transition(leader, epoch);
-            let after = (self.state.epoch(), self.state.leader_id(self.config.node_id));
+            let after = (
+                self.state.epoch(),
+                self.state.leader_id(self.config.node_id),
+            );
             // Nothing learned (e.g. NOT_LEADER_OR_FOLLOWER from a resigned leader of this
             // epoch): back off instead of asking the same node again at once.
             Some(before != after)
@@ -125,16 +139,23 @@ impl RaftNode {
         let now = self.now_ms;
         match &self.state {
             QuorumState::Unattached(_) => {
-                if !self.is_voter() {
+                // Kafka 4.x: voters and observers without a leader ask the bootstrap servers
+                // (here: the voters) with Fetch; a response naming the leader attaches them.
+                if self.shutdown.is_none() || !self.is_voter() {
                     self.maybe_send_bootstrap_fetch();
                 }
             }
             QuorumState::Prospective(p) => {
                 let targets: Vec<i32> = p.votes.unrecorded().collect();
+                debug_assert!(
+                    !p.votes.is_lost(),
+                    "a lost pre-vote leaves Prospective at once"
+                );
                 self.send_votes(&targets, true);
             }
             QuorumState::Candidate(c) => {
-                if c.backoff_deadline_ms.is_none() {
+                // Stop asking once a majority refused (the timeout or backoff decides next).
+                if c.backoff_deadline_ms.is_none() && !c.votes.is_lost() {
                     let targets: Vec<i32> = c.votes.unrecorded().collect();
                     self.send_votes(&targets, false);
                 }
@@ -198,7 +219,7 @@ impl RaftNode {
         }
     }
 
-    /// Observer without a leader: Fetch from a random voter to learn who leads.
+    /// No leader known: Fetch from a random voter to learn who leads.
     fn maybe_send_bootstrap_fetch(&mut self) {
         let local_id = self.config.node_id;
         let voters: Vec<i32> = self.config.voter_ids().filter(|&v| v != local_id).collect();

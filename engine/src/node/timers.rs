@@ -45,7 +45,16 @@ impl RaftNode {
                         return true;
                     }
                 } else if now >= c.election_deadline_ms {
-                    // Election timed out undecided: back off before trying again.
+                    if self.config.pre_vote {
+                        // Kafka 4.x: back to Prospective (its random timeout spreads retries).
+                        if shutting_down {
+                            c.election_deadline_ms = u64::MAX;
+                            return false;
+                        }
+                        self.start_election();
+                        return true;
+                    }
+                    // Baseline: election timed out undecided: back off before trying again.
                     let retries = c.retries;
                     let backoff = self.election_backoff_ms(retries);
                     if let QuorumState::Candidate(c) = &mut self.state {

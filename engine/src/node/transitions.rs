@@ -201,6 +201,22 @@ impl RaftNode {
         self.enter_unattached(epoch, None, Some(candidate), deadline);
     }
 
+    /// A Prospective grants a standard vote in its epoch: durable, and it stays Prospective.
+    pub(super) fn prospective_add_vote(&mut self, candidate: ReplicaKey) {
+        let QuorumState::Prospective(p) = &self.state else {
+            return;
+        };
+        let election = ElectionState {
+            epoch: p.epoch,
+            leader_id: None,
+            voted_key: Some(candidate),
+        };
+        self.persist(election);
+        if let QuorumState::Prospective(p) = &mut self.state {
+            p.voted_key = Some(candidate);
+        }
+    }
+
     /// Follower of `leader_id` in `epoch`, or Unattached knowing the leader when it has no
     /// endpoint (not a voter).
     pub(super) fn transition_to_follower(&mut self, epoch: i32, leader_id: i32) {
@@ -312,7 +328,7 @@ impl RaftNode {
         };
         if c.votes.is_won() {
             self.transition_to_leader();
-        } else if c.votes.is_lost() && c.backoff_deadline_ms.is_none() {
+        } else if c.votes.is_lost() && c.backoff_deadline_ms.is_none() && !self.config.pre_vote {
             let retries = c.retries;
             let backoff = self.election_backoff_ms(retries);
             if let QuorumState::Candidate(c) = &mut self.state {

@@ -67,11 +67,15 @@ impl RaftNode {
             >= (self.log.last_fetched_epoch(), self.log.end_offset);
         let granted = self.can_grant_vote(candidate, up_to_date, r.pre_vote);
         if granted && !r.pre_vote {
-            if let QuorumState::Unattached(u) = &self.state {
-                if u.voted_key.is_none() {
+            match &self.state {
+                QuorumState::Unattached(u) if u.voted_key.is_none() => {
                     // Durable before the response that carries the grant.
                     self.transition_to_unattached_voted(r.candidate_epoch, candidate);
                 }
+                QuorumState::Prospective(p) if p.voted_key.is_none() => {
+                    self.prospective_add_vote(candidate);
+                }
+                _ => {}
             }
         }
         self.vote_response(ErrorCode::NONE, granted)
