@@ -356,3 +356,97 @@ fn prospective_returns_to_unattached_after_losing() {
     assert_eq!(s.state(), StateName::Unattached);
     assert_eq!(s.epoch(), 0);
 }
+
+/// A Prospective that grants a standard vote in its epoch records it durably (one vote per
+/// epoch also holds during pre-vote).
+#[test]
+fn prospective_persists_a_standard_vote_it_grants() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(
+        cfg,
+        kraft_engine::RestoredState {
+            election: ElectionState {
+                epoch: 2,
+                leader_id: None,
+                voted_key: None,
+            },
+            ..kraft_engine::RestoredState::empty()
+        },
+    );
+    s.tick_next();
+    assert_eq!(s.state(), StateName::Prospective);
+    let (resp, out) = s.request(Request::Vote(vote_request(3, 2, 0, 0)));
+    assert!(as_vote(resp).vote_granted);
+    assert_eq!(persisted(&out), vec![voted(2, 3)]);
+    assert_eq!(s.state(), StateName::Prospective);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(2, 2, 0, 0))).0).vote_granted);
+}
+
+/// Kafka 4.x: a candidate whose election times out goes back to Prospective (pre-vote again).
+#[test]
+fn candidate_timeout_returns_to_prospective_with_pre_vote() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+    s.tick_next();
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Vote(vote_response(0, -1, true)),
+    });
+    assert_eq!(s.state(), StateName::Candidate);
+    // A majority rejects: no more Vote requests, wait for the timeout.
+    s.step(Input::Response {
+        from: 2,
+        response: Response::Vote(vote_response(1, -1, false)),
+    });
+    let out = s.step(Input::Response {
+        from: 3,
+        response: Response::Vote(vote_response(1, -1, false)),
+    });
+    assert!(sent(&out)
+        .iter()
+        .all(|(_, r)| !matches!(r, Request::Vote(_))));
+    assert_eq!(s.state(), StateName::Candidate);
+    s.tick_next();
+    assert_eq!(s.state(), StateName::Prospective);
+    assert_eq!(s.epoch(), 1);
+}
+
+/// A vote response with a top-level UNSUPPORTED_VERSION (peer without Vote v2) makes a
+/// Prospective run a standard election.
+#[test]
+fn unsupported_version_vote_response_falls_back_to_candidate() {
+    let cfg = support::config(1, &[1, 2, 3]);
+    let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+    s.tick_next();
+    let mut r = vote_response(0, -1, false);
+    r.error_code = ErrorCode::UNSUPPORTED_VERSION;
+    s.step(Input::Response {
+        from: 3,
+        response: Response::Vote(r),
+    });
+    assert_eq!(s.state(), StateName::Candidate);
+    assert_eq!(s.epoch(), 1);
+}
+
+/// Kafka 4.x: an Unattached voter asks the voters with Fetch and attaches to a leader it finds.
+#[test]
+fn unattached_voter_discovers_the_leader_through_fetch() {
+    let (mut s, out) = Solo::new(
+        support::config(1, &[1, 2, 3]),
+        kraft_engine::RestoredState::empty(),
+    );
+    let fetches: Vec<i32> = sent(&out)
+        .into_iter()
+        .filter(|(_, r)| matches!(r, Request::Fetch(_)))
+        .map(|(to, _)| to)
+        .collect();
+    assert_eq!(fetches.len(), 1);
+    let mut r = fetch_response(3, 7, -1, Records::Empty);
+    r.partition_error_code = ErrorCode::FENCED_LEADER_EPOCH;
+    s.step(Input::Response {
+        from: fetches[0],
+        response: Response::Fetch(r),
+    });
+    assert_eq!(s.state(), StateName::Follower);
+    assert_eq!((s.epoch(), s.node.status().leader_id), (7, Some(3)));
+}
