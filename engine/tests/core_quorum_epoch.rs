@@ -41,9 +41,11 @@ fn begin_checks_cluster_topic_epoch_sender_and_voter_key() {
 
     let mut r = begin_request(3, 6);
     r.voter_id = 2;
+    assert_eq!(s.epoch(), 5, "the error paths above change nothing");
     let b = as_begin(s.request(Request::BeginQuorumEpoch(r)).0);
     assert_eq!(b.partition_error_code, ErrorCode::INVALID_VOTER_KEY);
-    assert_eq!(s.epoch(), 5, "no error path changes the state");
+    // As Kafka, the news of a new leader is still applied.
+    assert_eq!((b.leader_id, b.leader_epoch), (3, 6));
 }
 
 /// Higher epoch with a leader: Follower, persisted before the response.

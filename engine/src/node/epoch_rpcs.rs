@@ -57,11 +57,12 @@ impl RaftNode {
         if let Some(error) = self.validate_voter_only_request(r.leader_id, r.leader_epoch) {
             return self.begin_response(ErrorCode::NONE, error);
         }
-        if !self.is_intended_voter(r.voter_id, r.voter_directory_id) {
-            return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_VOTER_KEY);
-        }
         if !self.maybe_transition(Some(r.leader_id), r.leader_epoch) {
             return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_REQUEST);
+        }
+        // As Kafka: the epoch/leader news is applied even when the voter key does not match.
+        if !self.is_intended_voter(r.voter_id, r.voter_directory_id) {
+            return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_VOTER_KEY);
         }
         self.begin_response(ErrorCode::NONE, ErrorCode::NONE)
     }

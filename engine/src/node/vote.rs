@@ -38,9 +38,6 @@ impl RaftNode {
         if !self.api_matches_topic(&r.topic_name, r.partition) {
             return self.vote_top_level_error(ErrorCode::INVALID_REQUEST);
         }
-        if r.candidate_id < 0 {
-            return self.vote_response(ErrorCode::INVALID_REQUEST, false);
-        }
         let epoch_too_high = if r.pre_vote {
             r.last_offset_epoch > r.candidate_epoch
         } else {
@@ -49,8 +46,12 @@ impl RaftNode {
         if r.last_offset < 0 || r.last_offset_epoch < 0 || epoch_too_high {
             return self.vote_response(ErrorCode::INVALID_REQUEST, false);
         }
+        // Kafka's order: epoch first, then the sender id.
         if r.candidate_epoch < self.state.epoch() {
             return self.vote_response(ErrorCode::FENCED_LEADER_EPOCH, false);
+        }
+        if r.candidate_id < 0 {
+            return self.vote_response(ErrorCode::INVALID_REQUEST, false);
         }
         if r.candidate_epoch > self.state.epoch() {
             // Even a refused vote moves this node to the higher epoch (durably, first).
