@@ -213,6 +213,7 @@ fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
             f.records,
             Records::Bytes(bytes::Bytes::copy_from_slice(&LOG[10..30]))
         );
+        assert_eq!(stats.fetch_record_bytes_sent.get(), 20);
 
         // A garbage frame (oversize prefix) closes only its own connection.
         let mut garbage = TcpStream::connect(addr.as_str()).await.expect("connect");
