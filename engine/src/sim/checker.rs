@@ -127,10 +127,17 @@ pub struct Checker {
     batch_identity: BTreeMap<(i32, i64), (i64, u64)>,
     /// The committed log, contiguous from offset 0, as whole batches.
     committed: Vec<CommittedBatch>,
+    /// Per committed batch: an upper bound of the epoch in which it became committed (the epoch
+    /// of the node that first reported it, raised to be non-decreasing along the log). Leader
+    /// completeness binds leaders of later epochs only: a stale leader of an older epoch may
+    /// still win an election it started before the commit, and it can never commit anything.
+    commit_epochs: Vec<i32>,
     /// Last high watermark seen per live node.
     high_watermarks: BTreeMap<NodeId, i64>,
     /// Next offset each (node, listener) must be handed.
     listener_next_offsets: BTreeMap<(NodeId, u64), i64>,
+    /// Current epoch per node, as last reported by `on_node_epoch`.
+    node_epochs: HashMap<NodeId, i32>,
     /// Last persisted epoch per node.
     persisted_epochs: HashMap<NodeId, i32>,
     liveness: Option<LivenessWindow>,
@@ -236,6 +243,11 @@ impl Checker {
 
     // ----- elections ---------------------------------------------------------------------------
 
+    /// `node` is now in `epoch` (reported after every step, before its commits are judged).
+    pub fn on_node_epoch(&mut self, node: NodeId, epoch: i32) {
+        self.node_epochs.insert(node, epoch);
+    }
+
     /// `node` acts as leader of `epoch`; `disk` is its log right now.
     pub fn on_leader<Q: Clone>(
         &mut self,
@@ -256,7 +268,9 @@ impl Checker {
                 self.leaders.insert(epoch, node);
             }
         }
-        if let Some(last) = self.committed.last().copied() {
+        let binding = self.commit_epochs.partition_point(|&e| e < epoch);
+        if binding > 0 {
+            let last = self.committed[binding - 1];
             let held = disk
                 .batch_containing(last.last_offset)
                 .map(CommittedBatch::of);
@@ -343,6 +357,8 @@ impl Checker {
         if claimed.last_offset < committed_end {
             return;
         }
+        // Unknown epoch: assume the highest, which only ever weakens the completeness check.
+        let epoch = self.node_epochs.get(&node).copied().unwrap_or(i32::MAX);
         // Extend the committed log with the node's batches from the committed end on.
         let batches = disk.batches();
         let start = batches.partition_point(|b| b.last_offset < committed_end);
@@ -351,6 +367,8 @@ impl Checker {
                 break;
             }
             self.committed.push(CommittedBatch::of(b));
+            let commit_epoch = self.commit_epochs.last().map_or(epoch, |&e| e.max(epoch));
+            self.commit_epochs.push(commit_epoch);
         }
     }
 
@@ -642,9 +660,12 @@ mod tests {
         let short = log(&[(0, 4, 1, 1)]);
         let mut checker = Checker::new();
         checker.on_leader(0, 1, 1, &full);
+        checker.on_node_epoch(1, 1);
         checker.on_high_watermark(5, 1, 10, &full);
         assert_eq!(checker.committed_end_offset(), 10);
         checker.on_leader(6, 2, 2, &full);
+        // A stale leader of the commit's own epoch (or older) is not bound by it.
+        checker.on_leader(6, 4, 0, &short);
         assert_eq!(checker.violation_count(), 0);
         checker.on_leader(7, 3, 3, &short);
         assert!(checker.has(Invariant::LeaderCompleteness));

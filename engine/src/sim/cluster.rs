@@ -40,8 +40,9 @@ pub struct SimOptions {
     pub liveness_bound_ms: u64,
     /// Mean gap between workload appends.
     pub append_interval_ms: u64,
-    /// Keep a human-readable trace of the last events (slower; for replaying one seed).
-    pub trace: bool,
+    /// Keep a human-readable trace of the last `trace_lines` events (slower; for replaying one
+    /// seed). 0 = no trace.
+    pub trace_lines: usize,
     pub pre_vote: bool,
     pub append_linger_ms: u64,
 }
@@ -49,7 +50,7 @@ pub struct SimOptions {
 impl SimOptions {
     /// A mix of 3- and 5-voter quorums, sometimes with an observer, mostly with faults.
     pub fn for_seed(seed: u64) -> SimOptions {
-        let mut rng = SimRng::new(seed ^ 0x5EED_0F_0F71_0E5);
+        let mut rng = SimRng::new(seed ^ 0x5EED_0F0F_710E_5EED);
         let voters = if rng.chance(0.5) { 3 } else { 5 };
         let observers = usize::from(rng.chance(0.25));
         let faults = !rng.chance(0.05);
@@ -62,7 +63,7 @@ impl SimOptions {
             faults,
             liveness_bound_ms: 12_000,
             append_interval_ms: rng.range_inclusive(10, 80),
-            trace: false,
+            trace_lines: 0,
             pre_vote: rng.chance(0.7),
             append_linger_ms: rng.range_inclusive(0, 25),
         }
@@ -83,7 +84,7 @@ pub struct SimOutcome {
     pub leaders_seen: usize,
     pub crashes: u64,
     pub liveness_windows_passed: u64,
-    /// The last events in text form (only with `SimOptions::trace`).
+    /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
 }
 
@@ -154,12 +155,14 @@ struct Inbound {
     vote: Option<(NodeId, i32)>,
 }
 
-/// A flush asked for and not completed yet.
-#[derive(Clone, Copy, Debug)]
-struct PendingFlush {
-    /// Offsets below this are covered (capped by truncations since the request).
-    target: i64,
-    done_at_ms: u64,
+/// The node's fsync pipeline, modelled like a runtime's flush thread: one fsync at a time, and
+/// requests that arrive meanwhile coalesce into the next one.
+#[derive(Clone, Copy, Debug, Default)]
+struct FlushPipeline {
+    /// Offsets below this are covered by the fsync in flight (capped by truncations since).
+    in_flight: Option<i64>,
+    /// Highest offset asked for since the fsync in flight started.
+    wanted: Option<i64>,
 }
 
 struct SimNode {
@@ -174,7 +177,7 @@ struct SimNode {
     /// Ticks at one instant in a row (a deadline that never moves forward is a core bug).
     same_instant_ticks: u32,
     last_tick_ms: u64,
-    flushes: VecDeque<PendingFlush>,
+    flushes: FlushPipeline,
     /// Correlation id of the request last sent to each peer.
     outstanding: BTreeMap<NodeId, u64>,
     inbound: BTreeMap<u64, Inbound>,
@@ -188,10 +191,6 @@ struct SimNode {
 const MAX_INBOUND: usize = 10_000;
 /// Ticks at one instant before the run reports a spinning deadline.
 const MAX_SAME_INSTANT_TICKS: u32 = 1_000;
-/// Lines of text trace kept.
-const TRACE_TAIL_LINES: usize = 400;
-/// Pending flushes per node (the core asks again after each append; more means a runaway core).
-const MAX_PENDING_FLUSHES: usize = 10_000;
 
 pub struct Cluster {
     options: SimOptions,
@@ -235,6 +234,112 @@ fn valid_prefix_len(buf: &[u8]) -> usize {
     iter.position()
 }
 
+/// Short text of a request for traces (no topic names, ids or bytes).
+fn describe_request(request: &Request) -> String {
+    match request {
+        Request::Vote(r) => format!(
+            "Vote(candidate {} epoch {} last ({}, {}) pre_vote {})",
+            r.candidate_id, r.candidate_epoch, r.last_offset_epoch, r.last_offset, r.pre_vote
+        ),
+        Request::BeginQuorumEpoch(r) => {
+            format!(
+                "BeginQuorumEpoch(leader {} epoch {})",
+                r.leader_id, r.leader_epoch
+            )
+        }
+        Request::EndQuorumEpoch(r) => format!(
+            "EndQuorumEpoch(leader {} epoch {} successors {:?})",
+            r.leader_id, r.leader_epoch, r.preferred_successors
+        ),
+        Request::Fetch(r) => format!(
+            "Fetch(replica {} epoch {} offset {} last_fetched_epoch {} hw {})",
+            r.replica_id,
+            r.current_leader_epoch,
+            r.fetch_offset,
+            r.last_fetched_epoch,
+            r.high_watermark
+        ),
+        other => format!("{:?}", other.kind()),
+    }
+}
+
+/// Short text of a response for traces.
+fn describe_response(response: &Response) -> String {
+    match response {
+        Response::Vote(r) => format!(
+            "Vote({:?}/{:?} leader {} epoch {} granted {})",
+            r.error_code, r.partition_error_code, r.leader_id, r.leader_epoch, r.vote_granted
+        ),
+        Response::BeginQuorumEpoch(r) => format!(
+            "BeginQuorumEpoch({:?}/{:?} leader {} epoch {})",
+            r.error_code, r.partition_error_code, r.leader_id, r.leader_epoch
+        ),
+        Response::EndQuorumEpoch(r) => format!(
+            "EndQuorumEpoch({:?}/{:?} leader {} epoch {})",
+            r.error_code, r.partition_error_code, r.leader_id, r.leader_epoch
+        ),
+        Response::Fetch(r) => {
+            let records = match &r.records {
+                Records::Empty => "none".to_string(),
+                Records::Bytes(b) => format!("{} bytes", b.len()),
+                Records::LogRange {
+                    from_offset,
+                    max_bytes,
+                } => {
+                    format!("log from {from_offset} max {max_bytes}")
+                }
+            };
+            format!(
+                "Fetch({:?}/{:?} hw {} leader {:?} diverging {:?} snapshot {:?} records {records})",
+                r.error_code,
+                r.partition_error_code,
+                r.high_watermark,
+                r.current_leader,
+                r.diverging_epoch,
+                r.snapshot_id
+            )
+        }
+        other => format!("{:?} {:?}", other.kind(), other.error_code()),
+    }
+}
+
+fn describe_input(input: &Input) -> String {
+    match input {
+        Input::Request {
+            request_id,
+            request,
+        } => {
+            format!("request {request_id}: {}", describe_request(request))
+        }
+        Input::Response { from, response } => {
+            format!("response from {from}: {}", describe_response(response))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+fn describe_output(output: &Output) -> String {
+    match output {
+        Output::Send { to, request } => format!("send to {to}: {}", describe_request(request)),
+        Output::Respond {
+            request_id,
+            response,
+        } => {
+            format!("respond {request_id}: {}", describe_response(response))
+        }
+        Output::AppendBatch {
+            base_offset,
+            last_offset,
+            epoch,
+            bytes,
+        } => format!(
+            "AppendBatch [{base_offset}, {last_offset}] epoch {epoch} ({} bytes)",
+            bytes.len()
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
 fn calm_network() -> NetworkConfig {
     NetworkConfig {
         min_delay_ms: 1,
@@ -275,7 +380,7 @@ impl Cluster {
                 scheduled_tick_ms: None,
                 same_instant_ticks: 0,
                 last_tick_ms: 0,
-                flushes: VecDeque::new(),
+                flushes: FlushPipeline::default(),
                 outstanding: BTreeMap::new(),
                 inbound: BTreeMap::new(),
                 listeners: Vec::new(),
@@ -335,8 +440,8 @@ impl Cluster {
     }
 
     fn trace_line(&mut self, line: impl FnOnce() -> String) {
-        if self.options.trace {
-            if self.trace_tail.len() >= TRACE_TAIL_LINES {
+        if self.options.trace_lines > 0 {
+            if self.trace_tail.len() >= self.options.trace_lines {
                 self.trace_tail.pop_front();
             }
             let text = format!("t={:>6} {}", self.now_ms, line());
@@ -387,7 +492,7 @@ impl Cluster {
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         node.same_instant_ticks = 0;
-        node.flushes.clear();
+        node.flushes = FlushPipeline::default();
         node.outstanding.clear();
         node.inbound.clear();
         node.listeners.clear();
@@ -463,7 +568,7 @@ impl Cluster {
         let id = self.nodes[i].id;
         self.checker.on_crash(id);
         self.network.drop_node_traffic(id);
-        self.nodes[i].flushes.clear();
+        self.nodes[i].flushes = FlushPipeline::default();
         self.nodes[i].inbound.clear();
         // Peers waiting on this node see their connection reset.
         for j in 0..self.nodes.len() {
@@ -505,9 +610,9 @@ impl Cluster {
             Input::Shutdown => 17,
         };
         self.hash_words(&[3, now, i as u64, code]);
-        if self.options.trace {
+        if self.options.trace_lines > 0 {
             let id = self.nodes[i].id;
-            self.trace_line(|| format!("node {id} <- {input:?}"));
+            self.trace_line(|| format!("node {id} <- {}", describe_input(&input)));
         }
         let Some(core) = self.nodes[i].core.as_mut() else {
             return;
@@ -537,6 +642,12 @@ impl Cluster {
 
     /// Drains outputs, observes the node, reschedules its tick, then checks the invariants.
     fn after_core_call(&mut self, i: usize) {
+        // The epoch at the end of the step bounds every epoch the node passed through while
+        // producing these outputs (commits it reports are attributed to it).
+        if let Some(core) = self.nodes[i].core.as_ref() {
+            let epoch = core.status().epoch;
+            self.checker.on_node_epoch(self.nodes[i].id, epoch);
+        }
         self.drain(i);
         self.observe(i);
         self.reschedule_tick(i);
@@ -639,8 +750,8 @@ impl Cluster {
     fn execute(&mut self, i: usize, output: Output) {
         let now = self.now_ms;
         let id = self.nodes[i].id;
-        if self.options.trace {
-            self.trace_line(|| format!("node {id} -> {output:?}"));
+        if self.options.trace_lines > 0 {
+            self.trace_line(|| format!("node {id} -> {}", describe_output(&output)));
         }
         match output {
             Output::PersistElectionState(state) => {
@@ -668,38 +779,21 @@ impl Cluster {
             Output::Flush { up_to_offset } => {
                 self.hash_words(&[24, up_to_offset as u64]);
                 let node = &mut self.nodes[i];
-                if node.flushes.len() >= MAX_PENDING_FLUSHES {
-                    self.violation(
-                        Invariant::Contract,
-                        Some(id),
-                        format!("more than {MAX_PENDING_FLUSHES} flushes pending"),
-                    );
-                    return;
-                }
+                // Only what is written now can be covered by this request.
                 let target = up_to_offset.min(node.disk.end_offset());
-                // fsyncs of one log complete in order.
-                let earliest = node.flushes.back().map_or(now, |f| f.done_at_ms).max(now);
-                let delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
-                let done_at_ms = earliest + delay;
-                let incarnation = self.nodes[i].incarnation;
-                self.nodes[i]
-                    .flushes
-                    .push_back(PendingFlush { target, done_at_ms });
-                self.schedule(
-                    done_at_ms - now,
-                    EventKind::FlushDone {
-                        node: i,
-                        incarnation,
-                    },
-                );
+                node.flushes.wanted = Some(node.flushes.wanted.map_or(target, |w| w.max(target)));
+                if node.flushes.in_flight.is_none() {
+                    self.start_fsync(i);
+                }
             }
             Output::Truncate { to_offset } => {
                 self.hash_words(&[25, to_offset as u64]);
                 let node = &mut self.nodes[i];
                 self.checker.on_truncate(now, id, to_offset, &node.disk);
-                for flush in node.flushes.iter_mut() {
-                    flush.target = flush.target.min(to_offset);
-                }
+                // An fsync never reports bytes that were cut off after it was asked for.
+                let pipeline = &mut node.flushes;
+                pipeline.in_flight = pipeline.in_flight.map(|t| t.min(to_offset));
+                pipeline.wanted = pipeline.wanted.map(|t| t.min(to_offset));
                 if let Err(e) = node.disk.truncate(to_offset) {
                     self.violation(Invariant::Contract, Some(id), e.to_string());
                 }
@@ -757,6 +851,23 @@ impl Cluster {
                 self.after_node_down(i);
             }
         }
+    }
+
+    /// Starts an fsync covering everything asked for so far.
+    fn start_fsync(&mut self, i: usize) {
+        let Some(target) = self.nodes[i].flushes.wanted.take() else {
+            return;
+        };
+        self.nodes[i].flushes.in_flight = Some(target);
+        let incarnation = self.nodes[i].incarnation;
+        let delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
+        self.schedule(
+            delay,
+            EventKind::FlushDone {
+                node: i,
+                incarnation,
+            },
+        );
     }
 
     fn send_request(&mut self, i: usize, to: NodeId, request: Request) {
@@ -985,10 +1096,13 @@ impl Cluster {
                 if self.nodes[node].incarnation != incarnation || !self.is_up(node) {
                     return;
                 }
-                let Some(flush) = self.nodes[node].flushes.pop_front() else {
+                let Some(target) = self.nodes[node].flushes.in_flight.take() else {
                     return;
                 };
-                let flushed = self.nodes[node].disk.complete_flush(flush.target);
+                let flushed = self.nodes[node].disk.complete_flush(target);
+                if self.nodes[node].flushes.wanted.is_some() {
+                    self.start_fsync(node);
+                }
                 self.step_node(
                     node,
                     Input::LogFlushed {
@@ -1053,16 +1167,18 @@ impl Cluster {
                 (view.leader_id == Some(self.nodes[i].id)).then_some((view.epoch, i))
             })
             .max();
-        let target = if self.rng.chance(0.05) || leader.is_none() {
-            let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.is_up(i)).collect();
-            if up.is_empty() {
-                return;
+        let stray = self.rng.chance(0.05);
+        let target = match leader {
+            Some(leader) if !stray => leader,
+            _ => {
+                let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.is_up(i)).collect();
+                if up.is_empty() {
+                    return;
+                }
+                let i = up[self.rng.index(up.len())];
+                let epoch = self.listener_view(i).map_or(0, |v| v.epoch);
+                (epoch, i)
             }
-            let i = up[self.rng.index(up.len())];
-            let epoch = self.listener_view(i).map_or(0, |v| v.epoch);
-            (epoch, i)
-        } else {
-            leader.expect("checked above")
         };
         let (epoch, i) = target;
         let size = self.rng.range_inclusive(8, 200) as usize;
@@ -1327,9 +1443,9 @@ impl Cluster {
     }
 }
 
-/// Runs one seed with the default mix of options.
-pub fn run_seed(seed: u64, trace: bool) -> SimOutcome {
+/// Runs one seed with the default mix of options, keeping the last `trace_lines` trace lines.
+pub fn run_seed(seed: u64, trace_lines: usize) -> SimOutcome {
     let mut options = SimOptions::for_seed(seed);
-    options.trace = trace;
+    options.trace_lines = trace_lines;
     Cluster::new(options).run()
 }
