@@ -441,3 +441,46 @@ fn leader_without_fetching_majority_resigns() {
     s.tick_to(quiet + 3_000);
     assert_eq!(s.state(), StateName::Resigned);
 }
+
+/// DescribeQuorum timestamps (KIP-836): last fetch, last caught up (Kafka's rule), observer
+/// expiry after 5 minutes of silence.
+#[test]
+fn describe_quorum_tracks_fetch_and_caught_up_times_and_expires_observers() {
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    let mut r = fetch_request(2, 1, 1, 1);
+    r.max_wait_ms = 0;
+    let t1 = s.now;
+    fetch(&mut s, r.clone());
+    let d = s.node.describe_quorum().unwrap();
+    let v2 = &d.current_voters[1];
+    assert_eq!((v2.replica_id, v2.log_end_offset), (2, 1));
+    assert_eq!(v2.last_fetch_timestamp, t1 as i64);
+    assert_eq!(v2.last_caught_up_timestamp, t1 as i64);
+    // The leader appends; a fetch from the old end is not caught up now, but was at t1.
+    s.node.append(s.now, 1, b"x").unwrap();
+    s.tick_to(t1 + 100);
+    fetch(&mut s, r);
+    let d = s.node.describe_quorum().unwrap();
+    let v2 = &d.current_voters[1];
+    assert_eq!(v2.last_fetch_timestamp, (t1 + 100) as i64);
+    assert_eq!(v2.last_caught_up_timestamp, t1 as i64);
+    // Voter 3 never fetched.
+    assert_eq!(d.current_voters[2].last_fetch_timestamp, -1);
+
+    let mut o = fetch_request(9, 1, 0, 0);
+    o.max_wait_ms = 0;
+    fetch(&mut s, o);
+    assert_eq!(s.node.describe_quorum().unwrap().observers.len(), 1);
+    // Keep the leader alive through check quorum while the observer is silent.
+    let start = s.now;
+    let mut t = start;
+    while t < start + 300_000 {
+        t += 1_000;
+        s.tick_to(t);
+        let mut r = fetch_request(2, 1, 2, 1);
+        r.max_wait_ms = 0;
+        fetch(&mut s, r);
+    }
+    assert_eq!(s.state(), StateName::Leader);
+    assert!(s.node.describe_quorum().unwrap().observers.is_empty());
+}

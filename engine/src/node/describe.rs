@@ -68,7 +68,16 @@ impl RaftNode {
                 current_voters.push(describe(id, p));
             }
         }
-        let observers = l.observers.iter().map(|(&id, p)| describe(id, p)).collect();
+        let observers = l
+            .observers
+            .iter()
+            .filter(|(_, p)| {
+                p.last_fetch_ms.is_some_and(|t| {
+                    self.now_ms.saturating_sub(t) < super::fetch_leader::OBSERVER_EXPIRY_MS
+                })
+            })
+            .map(|(&id, p)| describe(id, p))
+            .collect();
         let nodes = self
             .config
             .voter_ids()

@@ -13,6 +13,12 @@ use crate::state::{ParkedFetch, QuorumState, ReplicaProgress};
 /// so only misbehaving clients reach it).
 const MAX_PARKED_FETCHES: usize = 1024;
 
+/// Observers the leader tracks at most.
+const MAX_OBSERVERS: usize = 1024;
+
+/// Kafka forgets an observer that has not fetched for 5 minutes.
+pub(super) const OBSERVER_EXPIRY_MS: u64 = 300_000;
+
 impl RaftNode {
     fn current_leader(&self) -> LeaderIdAndEpoch {
         LeaderIdAndEpoch {
@@ -180,20 +186,22 @@ impl RaftNode {
             l.fetched_voters.insert(r.replica_id);
             l.voters.get_mut(&r.replica_id).expect("checked above")
         } else {
-            // Observers are bounded by the number of distinct replica ids that fetch.
-            if l.observers.len() >= 1024 && !l.observers.contains_key(&r.replica_id) {
-                return;
+            // Observers are bounded: forget the ones silent for the expiry, then cap the count.
+            if !l.observers.contains_key(&r.replica_id) && l.observers.len() >= MAX_OBSERVERS {
+                l.observers.retain(|_, p| {
+                    p.last_fetch_ms
+                        .is_some_and(|t| now.saturating_sub(t) < OBSERVER_EXPIRY_MS)
+                });
+                if l.observers.len() >= MAX_OBSERVERS {
+                    return;
+                }
             }
             l.observers
                 .entry(r.replica_id)
                 .or_insert_with(ReplicaProgress::default)
         };
         progress.directory_id = r.replica_directory_id;
-        progress.end_offset = Some(r.fetch_offset);
-        progress.last_fetch_ms = Some(now);
-        if r.fetch_offset >= leader_end {
-            progress.last_caught_up_ms = Some(now);
-        }
+        progress.record_fetch(r.fetch_offset, leader_end, now);
         if is_voter {
             self.maybe_reset_check_quorum();
             self.maybe_update_leader_high_watermark();

@@ -11,6 +11,30 @@ pub(crate) struct ReplicaProgress {
     pub(crate) end_offset: Option<i64>,
     pub(crate) last_fetch_ms: Option<u64>,
     pub(crate) last_caught_up_ms: Option<u64>,
+    /// The leader's end offset at this replica's previous fetch (for the caught-up time).
+    pub(crate) last_fetch_leader_end_offset: i64,
+}
+
+impl ReplicaProgress {
+    /// Kafka's `ReplicaState.updateFollowerState`: a replica is caught up when it fetches from
+    /// the leader's end, or from at least where the leader's end was at its previous fetch (then
+    /// it was caught up at that previous fetch).
+    pub(crate) fn record_fetch(&mut self, fetch_offset: i64, leader_end_offset: i64, now_ms: u64) {
+        let previous_fetch_ms = self.last_fetch_ms;
+        self.end_offset = Some(fetch_offset);
+        self.last_fetch_ms = Some(previous_fetch_ms.map_or(now_ms, |t| t.max(now_ms)));
+        if fetch_offset >= leader_end_offset {
+            self.last_caught_up_ms = Some(self.last_caught_up_ms.map_or(now_ms, |t| t.max(now_ms)));
+        } else if self.last_fetch_leader_end_offset > 0
+            && fetch_offset >= self.last_fetch_leader_end_offset
+        {
+            if let Some(previous) = previous_fetch_ms {
+                self.last_caught_up_ms =
+                    Some(self.last_caught_up_ms.map_or(previous, |t| t.max(previous)));
+            }
+        }
+        self.last_fetch_leader_end_offset = leader_end_offset;
+    }
 }
 
 /// A Fetch waiting for new data or its `MaxWaitMs`.
