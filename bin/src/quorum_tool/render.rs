@@ -51,8 +51,8 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<8}{:<16}{:<8}{:<24}{:<24}{}",
-        "NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"
+        "{:<8}{:<16}{:<8}{:<24}{:<24}Status",
+        "NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp"
     );
     let rows = q
         .voters
