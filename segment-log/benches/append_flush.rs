@@ -1,5 +1,5 @@
 //! Append + flush latency of the segment log next to a raw `write` + `fdatasync` loop on the same
-//! disk, in the same run, interleaved in rounds so disk noise hits both alike.
+//! disk, in the same run, alternating every iteration so disk noise hits both alike.
 //!
 //! `cargo bench -p kraft-segment-log` (env: `BENCH_ITERS`, default 2000 per size and variant;
 //! `BENCH_DIR`, default the system temp dir).
@@ -14,6 +14,7 @@ use hdrhistogram::Histogram;
 use kraft_records::{BatchBuilder, Uuid};
 use kraft_segment_log::{LogConfig, SegmentLog};
 
+/// Smoke-test iterations (`cargo test --benches`) and warm-up length.
 const ROUND: usize = 100;
 
 fn batch_of_size(target_bytes: usize) -> Vec<u8> {
@@ -85,23 +86,20 @@ fn run_size(dir: &Path, batch_bytes: usize, iters: usize, warmup: usize) {
         raw.write_all(&batch).unwrap();
         fdatasync(&raw);
     }
-    let mut done = 0;
-    while done < iters {
-        for _ in 0..ROUND {
-            let t = Instant::now();
-            log.append(&batch).unwrap();
-            let appended = t.elapsed();
-            log.flush().unwrap();
-            h_log.record(t.elapsed().as_nanos() as u64).unwrap();
-            h_append.record(appended.as_nanos() as u64).unwrap();
-        }
-        for _ in 0..ROUND {
-            let t = Instant::now();
-            raw.write_all(&batch).unwrap();
-            fdatasync(&raw);
-            h_raw.record(t.elapsed().as_nanos() as u64).unwrap();
-        }
-        done += ROUND;
+    // Alternate every iteration: the shared disk's latency drifts in bursts, and both loops
+    // must see the same weather.
+    for _ in 0..iters {
+        let t = Instant::now();
+        log.append(&batch).unwrap();
+        let appended = t.elapsed();
+        log.flush().unwrap();
+        h_log.record(t.elapsed().as_nanos() as u64).unwrap();
+        h_append.record(appended.as_nanos() as u64).unwrap();
+
+        let t = Instant::now();
+        raw.write_all(&batch).unwrap();
+        fdatasync(&raw);
+        h_raw.record(t.elapsed().as_nanos() as u64).unwrap();
     }
     print_row(batch.len(), "segment-log append+flush", &h_log);
     print_row(batch.len(), "raw write+fdatasync", &h_raw);
