@@ -454,6 +454,10 @@ where
                     stats
                         .fetch_frame_bytes_sent
                         .set(stats.fetch_frame_bytes_sent.get() + frame.wire_len() as u64);
+                    let built = (frame.prefix.len() + frame.suffix.len()) as u64;
+                    stats
+                        .fetch_frame_bytes_built
+                        .set(stats.fetch_frame_bytes_built.get() + built);
                     write_all_vectored(
                         fd,
                         writer,

@@ -15,6 +15,13 @@ pub struct ServerStats {
     /// straight to `sendmsg`: zero user-space copies (the kernel's copy into the socket buffer
     /// is the only one).
     pub fetch_record_bytes_sent: Cell<u64>,
+    /// Record bytes of Fetch responses copied in user space before sending. Every Fetch path
+    /// passes the records to `sendmsg` as their own buffer, so this stays 0; it exists so that
+    /// the claim is measured (`cargo bench -p kraft-net`) rather than assumed.
+    pub fetch_record_bytes_copied: Cell<u64>,
+    /// Bytes of Fetch response frames built in user space (size, header and the fields around
+    /// the records).
+    pub fetch_frame_bytes_built: Cell<u64>,
     /// Total bytes of Fetch response frames written (records plus prefix/suffix).
     pub fetch_frame_bytes_sent: Cell<u64>,
     /// Snapshot bytes copied into FetchSnapshot frames (one user-space copy each).
