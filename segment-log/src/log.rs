@@ -698,10 +698,15 @@ impl SegmentLog {
         self.shared.segments.store(Arc::new(list));
     }
 
-    fn active(&self) -> &WriterSegment {
-        self.segments
-            .last()
-            .expect("a log always has an active segment")
+    /// The active segment, recreating it if a failed `truncate_fully_and_start_at` left none.
+    fn active_mut(&mut self) -> Result<&mut WriterSegment, LogError> {
+        if self.segments.is_empty() {
+            let segment = self.create_segment(self.log_end_offset)?;
+            self.segments.push(segment);
+            self.dir_dirty = true;
+            self.publish_segments();
+        }
+        Ok(self.segments.last_mut().expect("just ensured"))
     }
 
     /// A handle for reading from any thread.
@@ -837,10 +842,11 @@ impl SegmentLog {
             .ok_or_else(|| LogError::InvalidBatch {
                 reason: "last offset overflows".into(),
             })?;
+        let segment_bytes = self.config.segment_bytes as usize;
         let needs_roll = {
-            let active = self.active();
+            let active = self.active_mut()?;
             active.size_bytes > 0
-                && (active.size_bytes + size > self.config.segment_bytes as usize
+                && (active.size_bytes + size > segment_bytes
                     || last_offset - active.base_offset() > i64::from(i32::MAX)
                     || active.index_entries >= active.index_capacity_entries)
         };
@@ -848,7 +854,7 @@ impl SegmentLog {
             self.roll()?;
         }
         let interval = self.config.index_interval_bytes;
-        let active = self.segments.last_mut().expect("active segment");
+        let active = self.active_mut()?;
         let pos = active.size_bytes;
         active.shared.log.write(pos, bytes);
         if header.base_offset != base_offset {
@@ -904,7 +910,9 @@ impl SegmentLog {
     }
 
     fn seal_active(&mut self) -> Result<(), LogError> {
-        let active = self.segments.last_mut().expect("active segment");
+        let Some(active) = self.segments.last_mut() else {
+            return Ok(());
+        };
         if active.sealed {
             return Ok(());
         }
@@ -923,11 +931,11 @@ impl SegmentLog {
 
     /// Everything needed to make the current log end durable, without doing it yet.
     pub fn prepare_flush(&mut self) -> FlushTicket {
-        let active = self.active();
-        let files = if self.flushed_end_offset < self.log_end_offset {
-            vec![(active.log_file.clone(), active.shared.log_path.clone())]
-        } else {
-            Vec::new()
+        let files = match self.segments.last() {
+            Some(active) if self.flushed_end_offset < self.log_end_offset => {
+                vec![(active.log_file.clone(), active.shared.log_path.clone())]
+            }
+            _ => Vec::new(),
         };
         let dir = self.dir_dirty.then(|| self.dir.clone());
         let checkpoint = self.epoch_checkpoint_dirty.then(|| {
@@ -1026,6 +1034,18 @@ impl SegmentLog {
         self.log_end_offset = new_end;
         self.shared.log_end_offset.store(new_end, Ordering::Release);
         let removed: Vec<WriterSegment> = self.segments.drain(idx + 1..).collect();
+        // Crash safety: later segments go first (newest first, then the directory is synced), and
+        // only then is the tail of segment `idx` zeroed. A crash in between leaves a longer but
+        // contiguous log, never a gap that recovery would refuse.
+        self.publish_segments();
+        for gone in removed.iter().rev() {
+            fsutil::remove_file(gone.log_path())?;
+            fsutil::remove_file(&gone.index_path)?;
+        }
+        if !removed.is_empty() || self.dir_dirty {
+            fsutil::fsync_dir(&self.dir)?;
+            self.dir_dirty = false;
+        }
         let seg = &mut self.segments[idx];
         let old_size = seg.size_bytes;
         let old_entries = seg.index_entries;
@@ -1087,14 +1107,6 @@ impl SegmentLog {
         self.publish_segments();
         let seg = &self.segments[idx];
         fsutil::fdatasync(&seg.log_file, &seg.shared.log_path)?;
-        for gone in &removed {
-            fsutil::remove_file(gone.log_path())?;
-            fsutil::remove_file(&gone.index_path)?;
-        }
-        if !removed.is_empty() || self.dir_dirty {
-            fsutil::fsync_dir(&self.dir)?;
-            self.dir_dirty = false;
-        }
         self.epoch_cache.truncate_from_end(new_end);
         self.epoch_checkpoint.write(self.epoch_cache.entries())?;
         self.epoch_checkpoint_dirty = false;
@@ -1113,20 +1125,30 @@ impl SegmentLog {
             });
         }
         self.truncations += 1;
-        let fresh = self.create_segment_replacing(offset)?;
-        let old: Vec<WriterSegment> = std::mem::replace(&mut self.segments, vec![fresh]);
+        // Readers first: nothing below `offset` is readable any more.
         self.log_start_offset = offset;
         self.log_end_offset = offset;
         self.flushed_end_offset = offset;
         self.shared.log_end_offset.store(offset, Ordering::Release);
-        self.publish_segments();
-        for seg in &old {
-            if seg.base_offset() != offset {
-                fsutil::remove_file(seg.log_path())?;
-                fsutil::remove_file(&seg.index_path)?;
-            }
+        let old: Vec<WriterSegment> = std::mem::take(&mut self.segments);
+        self.shared.segments.store(Arc::new(SegmentList {
+            log_start_offset: offset,
+            segments: Vec::new(),
+        }));
+        // Crash safety: delete newest first, sync, and only then create the new segment, so a
+        // crash leaves a contiguous prefix (or nothing), never a gap. Recovery then follows the
+        // snapshot the caller installed.
+        for seg in old.iter().rev() {
+            fsutil::remove_file(seg.log_path())?;
+            fsutil::remove_file(&seg.index_path)?;
         }
         fsutil::fsync_dir(&self.dir)?;
+        let fresh = self.create_segment(offset)?;
+        fsutil::fdatasync(&fresh.log_file, &fresh.shared.log_path)?;
+        fsutil::fsync_dir(&self.dir)?;
+        self.segments.push(fresh);
+        self.dir_dirty = false;
+        self.publish_segments();
         self.epoch_cache = LeaderEpochCache::new();
         self.epoch_checkpoint.write(self.epoch_cache.entries())?;
         self.epoch_checkpoint_dirty = false;
@@ -1148,7 +1170,7 @@ impl SegmentLog {
                 log_end_offset: self.log_end_offset,
             });
         }
-        let sealed = self.segments.len() - 1;
+        let sealed = self.segments.len().saturating_sub(1);
         let removable = self.segments[..sealed]
             .iter()
             .take_while(|s| s.next_offset <= new_start)
@@ -1167,18 +1189,6 @@ impl SegmentLog {
             self.epoch_checkpoint.write(self.epoch_cache.entries())?;
         }
         Ok(removed.len())
-    }
-
-    /// `create_segment`, but if a segment with that base exists its file is replaced by a new
-    /// inode first, so mappings readers still hold never see the file shrink.
-    fn create_segment_replacing(&self, base: i64) -> Result<WriterSegment, LogError> {
-        if let Some(seg) = self.segments.iter().find(|s| s.base_offset() == base) {
-            fsutil::remove_file(seg.log_path())?;
-            fsutil::remove_file(&seg.index_path)?;
-        }
-        let segment = self.create_segment(base)?;
-        fsutil::fdatasync(&segment.log_file, &segment.shared.log_path)?;
-        Ok(segment)
     }
 
     /// Trims and syncs the active segment so the directory is exactly what Kafka writes on a
