@@ -8,7 +8,8 @@
 
 use std::io::Write;
 
-use kraft_engine::sim::cluster::{run_seed, SimOutcome};
+use kraft_engine::sim::checker::Invariant;
+use kraft_engine::sim::cluster::{run_seed, Cluster, Sabotage, SimOptions, SimOutcome};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -132,6 +133,41 @@ fn runs_make_progress() {
             o.liveness_windows_passed > 0,
             "seed {} never showed liveness",
             o.seed
+        );
+    }
+}
+
+#[test]
+fn checker_catches_a_sabotaged_runtime() {
+    // End to end: a runtime that breaks a durability or storage promise must be reported by the
+    // invariants that promise protects, within a few seeds.
+    let cases = [
+        (
+            Sabotage::ForgetQuorumState,
+            &[Invariant::VoteNotDurable][..],
+        ),
+        (
+            Sabotage::AcknowledgeUnflushed,
+            &[Invariant::CommittedLost][..],
+        ),
+        (
+            Sabotage::IgnoreTruncate,
+            &[Invariant::LogMatching, Invariant::Contract][..],
+        ),
+    ];
+    for (sabotage, expected) in cases {
+        let caught = (0..10).any(|seed| {
+            let mut options = SimOptions::for_seed(seed);
+            options.sabotage = sabotage;
+            let outcome = Cluster::new(options).run();
+            outcome
+                .violations
+                .iter()
+                .any(|v| expected.contains(&v.invariant))
+        });
+        assert!(
+            caught,
+            "{sabotage:?} went unnoticed (expected one of {expected:?})"
         );
     }
 }

@@ -45,6 +45,21 @@ pub struct SimOptions {
     pub trace_lines: usize,
     pub pre_vote: bool,
     pub append_linger_ms: u64,
+    /// Deliberately broken runtime behaviour, to show end to end that the checker catches it.
+    pub sabotage: Sabotage,
+}
+
+/// A runtime bug the simulator can be told to commit, so tests can show that the checker reports
+/// what such a bug breaks. `None` in every real run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sabotage {
+    None,
+    /// Quorum-state writes are dropped (the file never changes): votes are not durable.
+    ForgetQuorumState,
+    /// `LogFlushed` is reported at once for the whole log, but nothing becomes durable.
+    AcknowledgeUnflushed,
+    /// `Truncate` outputs are ignored.
+    IgnoreTruncate,
 }
 
 impl SimOptions {
@@ -58,14 +73,15 @@ impl SimOptions {
             seed,
             voters,
             observers,
-            duration_ms: 20_000,
+            duration_ms: 45_000,
             max_steps: 400_000,
             faults,
             liveness_bound_ms: 12_000,
-            append_interval_ms: rng.range_inclusive(10, 80),
+            append_interval_ms: rng.range_inclusive(5, 60),
             trace_lines: 0,
             pre_vote: rng.chance(0.7),
             append_linger_ms: rng.range_inclusive(0, 25),
+            sabotage: Sabotage::None,
         }
     }
 }
@@ -120,6 +136,10 @@ enum EventKind {
     },
     Restart {
         node: usize,
+    },
+    Resume {
+        node: usize,
+        incarnation: u64,
     },
     Workload,
     Fault,
@@ -185,7 +205,15 @@ struct SimNode {
     listeners: Vec<(u64, Option<LeaderAndEpoch>)>,
     /// A graceful shutdown was requested.
     stopping: bool,
+    /// The process is frozen (GC pause, stalled VM) until this time: nothing it receives is
+    /// processed and none of its timers fire before then.
+    paused_until_ms: u64,
+    /// Messages that arrived while paused, delivered in order on resume.
+    deferred: VecDeque<(NodeId, Wire)>,
 }
+
+/// Messages held for a paused node; beyond this they are lost (a full socket buffer).
+const MAX_DEFERRED: usize = 10_000;
 
 /// Bound on requests a node holds unanswered (parked fetches included).
 const MAX_INBOUND: usize = 10_000;
@@ -385,6 +413,8 @@ impl Cluster {
                 inbound: BTreeMap::new(),
                 listeners: Vec::new(),
                 stopping: false,
+                paused_until_ms: 0,
+                deferred: VecDeque::new(),
             });
         }
         let network_rng_draw = rng.next_u64();
@@ -462,6 +492,15 @@ impl Cluster {
         self.nodes[i].core.is_some()
     }
 
+    fn is_paused(&self, i: usize) -> bool {
+        self.now_ms < self.nodes[i].paused_until_ms
+    }
+
+    /// Up and not paused: able to take an input now.
+    fn is_running(&self, i: usize) -> bool {
+        self.is_up(i) && !self.is_paused(i)
+    }
+
     // ----- node lifecycle ----------------------------------------------------------------------
 
     fn start_node(&mut self, i: usize) {
@@ -497,6 +536,8 @@ impl Cluster {
         node.inbound.clear();
         node.listeners.clear();
         node.stopping = false;
+        node.paused_until_ms = 0;
+        node.deferred.clear();
         let id = node.id;
         let config = node.config.clone();
         self.hash_words(&[1, now, id as u64, seed]);
@@ -570,6 +611,8 @@ impl Cluster {
         self.network.drop_node_traffic(id);
         self.nodes[i].flushes = FlushPipeline::default();
         self.nodes[i].inbound.clear();
+        self.nodes[i].deferred.clear();
+        self.nodes[i].paused_until_ms = 0;
         // Peers waiting on this node see their connection reset.
         for j in 0..self.nodes.len() {
             if j == i || !self.is_up(j) {
@@ -763,7 +806,9 @@ impl Cluster {
                 ]);
                 self.checker
                     .on_persist_election(now, id, election_record(&state));
-                self.nodes[i].disk.persist_quorum_state(state);
+                if self.options.sabotage != Sabotage::ForgetQuorumState {
+                    self.nodes[i].disk.persist_quorum_state(state);
+                }
             }
             Output::Send { to, request } => self.send_request(i, to, request),
             Output::Respond {
@@ -778,6 +823,11 @@ impl Cluster {
             } => self.append_batch(i, base_offset, last_offset, epoch, bytes),
             Output::Flush { up_to_offset } => {
                 self.hash_words(&[24, up_to_offset as u64]);
+                if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
+                    let claimed = self.nodes[i].disk.end_offset().min(up_to_offset);
+                    self.schedule_lie_flush(i, claimed);
+                    return;
+                }
                 let node = &mut self.nodes[i];
                 // Only what is written now can be covered by this request.
                 let target = up_to_offset.min(node.disk.end_offset());
@@ -788,6 +838,9 @@ impl Cluster {
             }
             Output::Truncate { to_offset } => {
                 self.hash_words(&[25, to_offset as u64]);
+                if self.options.sabotage == Sabotage::IgnoreTruncate {
+                    return;
+                }
                 let node = &mut self.nodes[i];
                 self.checker.on_truncate(now, id, to_offset, &node.disk);
                 // An fsync never reports bytes that were cut off after it was asked for.
@@ -851,6 +904,19 @@ impl Cluster {
                 self.after_node_down(i);
             }
         }
+    }
+
+    /// Sabotage: claims `claimed` is durable right away (nothing is).
+    fn schedule_lie_flush(&mut self, i: usize, claimed: i64) {
+        let incarnation = self.nodes[i].incarnation;
+        self.nodes[i].flushes.in_flight = Some(claimed);
+        self.schedule(
+            0,
+            EventKind::FlushDone {
+                node: i,
+                incarnation,
+            },
+        );
     }
 
     /// Starts an fsync covering everything asked for so far.
@@ -1012,6 +1078,12 @@ impl Cluster {
         let Some(j) = self.node_index(to) else {
             return;
         };
+        if self.is_up(j) && self.is_paused(j) {
+            if self.nodes[j].deferred.len() < MAX_DEFERRED {
+                self.nodes[j].deferred.push_back((from, wire));
+            }
+            return;
+        }
         match wire {
             Wire::Request {
                 correlation_id,
@@ -1081,6 +1153,21 @@ impl Cluster {
     }
 
     fn handle_event(&mut self, event: Event) {
+        // A paused node's timers and I/O completions wait for it to resume.
+        match event.kind {
+            EventKind::Tick { node, .. } if self.is_paused(node) => {
+                self.nodes[node].scheduled_tick_ms = None;
+                return;
+            }
+            EventKind::FlushDone { node, .. } | EventKind::Disconnected { node, .. }
+                if self.is_paused(node) =>
+            {
+                let wait = self.nodes[node].paused_until_ms - self.now_ms;
+                self.schedule(wait, event.kind);
+                return;
+            }
+            _ => {}
+        }
         match event.kind {
             EventKind::Tick { node, incarnation } => {
                 let n = &self.nodes[node];
@@ -1099,7 +1186,11 @@ impl Cluster {
                 let Some(target) = self.nodes[node].flushes.in_flight.take() else {
                     return;
                 };
-                let flushed = self.nodes[node].disk.complete_flush(target);
+                let flushed = if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
+                    target
+                } else {
+                    self.nodes[node].disk.complete_flush(target)
+                };
                 if self.nodes[node].flushes.wanted.is_some() {
                     self.start_fsync(node);
                 }
@@ -1136,6 +1227,11 @@ impl Cluster {
                     self.start_node(node);
                 }
             }
+            EventKind::Resume { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.resume(node);
+                }
+            }
             EventKind::Workload => {
                 self.workload();
                 let gap = self
@@ -1156,12 +1252,39 @@ impl Cluster {
         }
     }
 
+    /// Ends a pause: messages that arrived meanwhile are processed in order, then due timers.
+    fn resume(&mut self, i: usize) {
+        self.nodes[i].paused_until_ms = 0;
+        let to = self.nodes[i].id;
+        let deferred = std::mem::take(&mut self.nodes[i].deferred);
+        self.trace_line(|| format!("node {to} resumes with {} messages", deferred.len()));
+        for (from, wire) in deferred {
+            self.deliver(from, to, wire);
+        }
+        self.tick_node(i);
+    }
+
+    fn pause(&mut self, i: usize, duration_ms: u64) {
+        if !self.is_running(i) {
+            return;
+        }
+        self.nodes[i].paused_until_ms = self.now_ms + duration_ms;
+        let incarnation = self.nodes[i].incarnation;
+        self.schedule(
+            duration_ms,
+            EventKind::Resume {
+                node: i,
+                incarnation,
+            },
+        );
+    }
+
     /// Local appends on whichever node believes it leads (and now and then on a node that does
     /// not, which must be refused).
     fn workload(&mut self) {
         let now = self.now_ms;
         let leader = (0..self.nodes.len())
-            .filter(|&i| self.is_up(i))
+            .filter(|&i| self.is_running(i))
             .filter_map(|i| {
                 let view = self.listener_view(i)?;
                 (view.leader_id == Some(self.nodes[i].id)).then_some((view.epoch, i))
@@ -1171,7 +1294,9 @@ impl Cluster {
         let target = match leader {
             Some(leader) if !stray => leader,
             _ => {
-                let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.is_up(i)).collect();
+                let up: Vec<usize> = (0..self.nodes.len())
+                    .filter(|&i| self.is_running(i))
+                    .collect();
                 if up.is_empty() {
                     return;
                 }
@@ -1274,7 +1399,7 @@ impl Cluster {
     fn inject_fault(&mut self) {
         let ids = self.all_ids();
         let n = self.nodes.len();
-        let pick = self.rng.below(100);
+        let pick = self.rng.below(110);
         let action;
         match pick {
             0..=14 => {
@@ -1332,19 +1457,19 @@ impl Cluster {
             81..=86 => {
                 let i = self.rng.index(n);
                 action = format!("graceful shutdown of node {}", self.nodes[i].id);
-                if self.is_up(i) && !self.nodes[i].stopping {
+                if self.is_running(i) && !self.nodes[i].stopping {
                     self.nodes[i].stopping = true;
                     self.step_node(i, Input::Shutdown);
                 }
             }
             87..=92 => {
                 action = match self.current_leader() {
-                    Some(i) => {
+                    Some(i) if self.is_running(i) => {
                         let epoch = self.nodes[i].core.as_ref().map_or(0, |c| c.status().epoch);
                         self.step_node(i, Input::Resign { epoch });
                         format!("leader {} resigns epoch {epoch}", self.nodes[i].id)
                     }
-                    None => "resign (no leader)".to_string(),
+                    _ => "resign (no running leader)".to_string(),
                 };
             }
             93..=96 => {
@@ -1354,13 +1479,24 @@ impl Cluster {
                     self.start_node(i);
                 }
             }
-            _ => {
+            97..=99 => {
                 // A second listener registered late (KAFKA-16286 path).
                 let i = self.rng.index(n);
                 action = format!("late listener on node {}", self.nodes[i].id);
-                if self.is_up(i) && self.nodes[i].listeners.len() < 4 {
+                if self.is_running(i) && self.nodes[i].listeners.len() < 4 {
                     self.register_listener(i);
                 }
+            }
+            _ => {
+                // A process freeze (GC pause, stalled VM), often of the leader: it wakes up
+                // believing it still leads, with a backlog of stale messages.
+                let i = match self.current_leader() {
+                    Some(leader) if self.rng.chance(0.5) => leader,
+                    _ => self.rng.index(n),
+                };
+                let duration_ms = self.rng.range_inclusive(100, 4_000);
+                action = format!("pause node {} for {duration_ms} ms", self.nodes[i].id);
+                self.pause(i, duration_ms);
             }
         }
         self.hash_words(&[7, self.now_ms, pick]);
@@ -1375,6 +1511,8 @@ impl Cluster {
         for i in 0..self.nodes.len() {
             if !self.is_up(i) {
                 self.start_node(i);
+            } else if self.is_paused(i) {
+                self.resume(i);
             }
         }
         self.trace_line(|| "calm".to_string());
