@@ -334,6 +334,9 @@ fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
         let result = client.send(&fetch(0, 10, 5_000)).await;
         assert_eq!(result, Err(ClientError::Timeout { timeout_ms: 100 }));
         assert!(!client.is_connected());
+        // The server drops the parked request's connection at once, not after the 5 s park.
+        glommio::timer::sleep(Duration::from_millis(50)).await;
+        assert_eq!(stats.connections_closed.get(), 1);
         let response = client
             .send(&vote(3))
             .await

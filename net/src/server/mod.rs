@@ -217,17 +217,28 @@ where
     let _ = stream.set_nodelay(true);
     let fd = stream.as_raw_fd();
     shared.connections.borrow_mut().insert(connection_id, fd);
-    let (reader, writer) = futures_lite::io::split(stream);
+    let (mut reader, writer) = futures_lite::io::split(stream);
     let (tx, rx) = local_channel::new_bounded(shared.config.max_in_flight_per_connection);
-    let writer_task = glommio::spawn_local(write_loop(fd, writer, rx, shared.clone()));
-    read_loop(reader, tx, connection_id, &shared).await;
-    writer_task.await;
+    // Dropped by the reader when it stops, telling the writer not to wait for the core any more.
+    let (reader_alive, reader_gone) = local_channel::new_bounded::<()>(1);
+    let writer_task = glommio::spawn_local(write_loop(fd, writer, rx, reader_gone, shared.clone()));
+    read_loop(&mut reader, tx, reader_alive, connection_id, &shared).await;
+    let writer = writer_task.await;
+    // Deregister before the halves (and with them the descriptor) are dropped, so `serve`
+    // never shuts down a descriptor number that may already belong to another socket.
     shared.connections.borrow_mut().remove(&connection_id);
+    shared
+        .stats
+        .connections_closed
+        .set(shared.stats.connections_closed.get() + 1);
+    drop(writer);
+    drop(reader);
 }
 
 async fn read_loop<H, S>(
-    mut reader: ReadHalf<TcpStream>,
+    reader: &mut ReadHalf<TcpStream>,
     tx: LocalSender<Pending>,
+    _alive: LocalSender<()>,
     connection_id: u64,
     shared: &Shared<H, S>,
 ) where
@@ -357,12 +368,15 @@ where
     }
 }
 
+/// Returns the write half so the caller controls when the socket is closed.
 async fn write_loop<H, S>(
     fd: RawFd,
     mut writer: WriteHalf<TcpStream>,
     rx: LocalReceiver<Pending>,
+    reader_gone: LocalReceiver<()>,
     shared: Rc<Shared<H, S>>,
-) where
+) -> WriteHalf<TcpStream>
+where
     H: RequestHandler + 'static,
     S: RecordSource + 'static,
 {
@@ -374,7 +388,15 @@ async fn write_loop<H, S>(
                 api_version,
                 correlation_id,
                 response,
-            } => match response.await {
+            } => match response
+                .or(async {
+                    // Once the peer is gone nobody reads the answer: stop waiting (a parked
+                    // Fetch would otherwise hold the connection until the core answers).
+                    let _ = reader_gone.recv().await;
+                    None
+                })
+                .await
+            {
                 None => break,
                 Some(response) => {
                     write_response(
@@ -401,6 +423,7 @@ async fn write_loop<H, S>(
     unsafe {
         libc::shutdown(fd, libc::SHUT_RDWR);
     }
+    writer
 }
 
 async fn write_response<H, S>(

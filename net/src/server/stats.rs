@@ -4,6 +4,8 @@ use std::cell::Cell;
 #[derive(Debug, Default)]
 pub struct ServerStats {
     pub connections_accepted: Cell<u64>,
+    /// Connections whose tasks have ended.
+    pub connections_closed: Cell<u64>,
     /// Request frames received (including rejected ones).
     pub requests: Cell<u64>,
     /// Requests answered with an error by net itself (undecodable, unknown api or version,
