@@ -740,6 +740,12 @@ impl SegmentLog {
         &self.epoch_cache
     }
 
+    /// Kafka's `endOffsetForEpoch` against this log (see [`LeaderEpochCache::end_offset_for_epoch`]).
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> Option<(i32, i64)> {
+        self.epoch_cache
+            .end_offset_for_epoch(epoch, self.log_end_offset)
+    }
+
     /// A new leader records its epoch at the log end before appending (spec 4.4). Persisted with
     /// the next flush.
     pub fn assign_epoch(&mut self, epoch: i32, start_offset: i64) {

@@ -309,6 +309,29 @@ fn rejects_invalid_batches_without_side_effects() {
 }
 
 #[test]
+fn sparse_segments_without_preallocation_work_the_same() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = partition_dir(root.path());
+    let config = LogConfig {
+        preallocate: false,
+        ..small_config()
+    };
+    let (mut log, _) = SegmentLog::open(&dir, config.clone()).unwrap();
+    let batches = fill(&mut log, 60, 21);
+    log.flush().unwrap();
+    assert_eq!(
+        log.end_offset_for_epoch(1),
+        Some((1, log.epoch_cache().entries()[1].start_offset))
+    );
+    drop(log);
+    let (log, report) = SegmentLog::open(&dir, config).unwrap();
+    assert_eq!(report.dropped_tail, None);
+    read_all(&log, &batches);
+    drop(log);
+    assert_eq!(spec_reader::read_partition(&dir).len(), batches.len());
+}
+
+#[test]
 fn readers_on_other_threads_see_only_whole_batches() {
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());
