@@ -1116,7 +1116,9 @@ impl SegmentLog {
         self.epoch_cache.truncate_from_end(new_end);
         self.epoch_checkpoint.write(self.epoch_cache.entries())?;
         self.epoch_checkpoint_dirty = false;
-        self.flushed_end_offset = self.flushed_end_offset.min(new_end);
+        // The fdatasync above made all of segment `idx` durable and earlier segments were synced
+        // when sealed, so everything below the new end is on disk.
+        self.flushed_end_offset = new_end;
         Ok(new_end)
     }
 
