@@ -4,7 +4,7 @@ use kraft_records::BatchIter;
 
 use super::RaftNode;
 use crate::io::Output;
-use crate::message::{FetchResponse, FetchSnapshotResponse, Records};
+use crate::message::{ErrorCode, FetchResponse, FetchSnapshotResponse, Records};
 use crate::state::QuorumState;
 
 /// Batches taken from one response at most (a response holds at most 8 MiB anyway).
@@ -20,12 +20,16 @@ impl RaftNode {
                 f.rediscover_from = None;
             }
         }
+        // A responder behind this node's epoch teaches nothing; asking it again at once would
+        // spin (e.g. an unattached node fetching from a voter that lags one epoch).
+        let stale = r.current_leader.leader_epoch < self.state.epoch()
+            || r.partition_error_code == ErrorCode::UNKNOWN_LEADER_EPOCH;
         if let Some(handled) = self.handle_common_response(
             r.partition_error_code,
             r.current_leader.leader_id,
             r.current_leader.leader_epoch,
         ) {
-            return handled;
+            return handled && !stale;
         }
         if !r.partition_error_code.is_none() {
             return false;

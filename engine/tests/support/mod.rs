@@ -27,8 +27,10 @@ pub struct Peer {
     pub log: Vec<LogBatch>,
     pub persisted: Vec<ElectionState>,
     pub events: Vec<(ListenerId, ListenerEvent)>,
-    /// Every output in execution order, for ordering checks.
+    /// Every output in execution order, for ordering checks (when `Cluster::record_trace`).
     pub trace: Vec<Output>,
+    /// Durable end of `log` (what survives a crash).
+    pub flushed: i64,
 }
 
 impl Peer {
@@ -104,6 +106,37 @@ pub struct Cluster {
     pub isolated: BTreeSet<i32>,
     /// When false, Flush outputs are not completed (tests complete them by hand).
     pub auto_flush: bool,
+    pub record_trace: bool,
+    /// Seeded message loss and reordering (None = reliable FIFO).
+    pub chaos: Option<Chaos>,
+}
+
+/// Seeded network faults for the randomized tests.
+pub struct Chaos {
+    pub rng: u64,
+    /// Probability in 1/1000 that a message is lost.
+    pub drop_per_mille: u64,
+    /// Deliver a random one of the first `reorder_window` queued events.
+    pub reorder_window: usize,
+}
+
+impl Chaos {
+    pub fn next(&mut self) -> u64 {
+        // splitmix64
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
 }
 
 pub fn voters(ids: &[i32]) -> Vec<Voter> {
@@ -131,6 +164,8 @@ impl Cluster {
             pending: BTreeMap::new(),
             isolated: BTreeSet::new(),
             auto_flush: true,
+            record_trace: true,
+            chaos: None,
         };
         for &id in node_ids {
             let node = RaftNode::new(
@@ -154,8 +189,57 @@ impl Cluster {
                 persisted: Vec::new(),
                 events: Vec::new(),
                 trace: Vec::new(),
+                flushed: 0,
             },
         );
+        self.drain(id);
+    }
+
+    /// Crash: the node disappears with its in-flight messages; unflushed data is lost.
+    pub fn crash(&mut self, id: i32) -> Peer {
+        let mut peer = self.peers.remove(&id).expect("running");
+        let flushed = peer.flushed;
+        peer.log.retain(|b| b.last_offset < flushed);
+        self.events.retain(|e| match e {
+            Event::Request { from, to, .. } | Event::Response { from, to, .. } => {
+                *from != id && *to != id
+            }
+            Event::Flushed { node, .. } => *node != id,
+        });
+        peer
+    }
+
+    /// Restarts a crashed node from its durable state (last persisted election state, flushed
+    /// log).
+    pub fn restart(&mut self, id: i32, mut peer: Peer, voter_ids: &[i32], seed: u64) {
+        let end = peer.log_end_offset();
+        let mut entries: Vec<kraft_engine::EpochEntry> = Vec::new();
+        for b in &peer.log {
+            if entries.last().is_none_or(|e| b.epoch > e.epoch) {
+                entries.push(kraft_engine::EpochEntry {
+                    epoch: b.epoch,
+                    start_offset: b.base_offset,
+                });
+            }
+        }
+        let election = peer
+            .persisted
+            .last()
+            .cloned()
+            .unwrap_or_else(ElectionState::initial);
+        let restored = RestoredState {
+            election,
+            log_start_offset: 0,
+            log_end_offset: end,
+            flushed_end_offset: end,
+            epoch_entries: entries,
+            latest_snapshot: None,
+        };
+        peer.node =
+            RaftNode::new(config(id, voter_ids), restored, self.now, seed).expect("restart");
+        peer.flushed = end;
+        peer.events.clear();
+        self.peers.insert(id, peer);
         self.drain(id);
     }
 
@@ -197,7 +281,9 @@ impl Cluster {
             let Some(output) = peer.node.poll_output() else {
                 break;
             };
-            peer.trace.push(output.clone());
+            if self.record_trace {
+                peer.trace.push(output.clone());
+            }
             match output {
                 Output::PersistElectionState(e) => peer.persisted.push(e),
                 Output::Send { to, request } => {
@@ -258,6 +344,16 @@ impl Cluster {
                     }
                 }
                 Output::Truncate { to_offset } => {
+                    // The log layer lowers its durable end on truncation, including flushes
+                    // still in progress (the Input::LogFlushed contract).
+                    peer.flushed = peer.flushed.min(to_offset);
+                    for e in self.events.iter_mut() {
+                        if let Event::Flushed { node, offset } = e {
+                            if *node == id {
+                                *offset = (*offset).min(to_offset);
+                            }
+                        }
+                    }
                     peer.log.retain(|b| b.base_offset < to_offset);
                     assert_eq!(
                         peer.log_end_offset(),
@@ -274,8 +370,24 @@ impl Cluster {
     /// Delivers queued events until none are left (bounded).
     pub fn deliver_all(&mut self) {
         for _ in 0..100_000 {
-            let Some(event) = self.events.pop_front() else {
-                return;
+            let event = match &mut self.chaos {
+                Some(chaos) if !self.events.is_empty() => {
+                    let window = chaos.reorder_window.clamp(1, self.events.len());
+                    let i = chaos.below(window as u64) as usize;
+                    let event = self.events.remove(i).expect("in range");
+                    let is_message = !matches!(event, Event::Flushed { .. });
+                    if is_message && chaos.below(1000) < chaos.drop_per_mille {
+                        if let Event::Request { request_id, .. } = event {
+                            self.pending.remove(&request_id);
+                        }
+                        continue;
+                    }
+                    event
+                }
+                _ => match self.events.pop_front() {
+                    Some(event) => event,
+                    None => return,
+                },
             };
             match event {
                 Event::Request {
@@ -307,7 +419,11 @@ impl Cluster {
                     }
                 }
                 Event::Flushed { node, offset } => {
-                    let end = self.peers[&node].log_end_offset();
+                    let Some(peer) = self.peers.get_mut(&node) else {
+                        continue;
+                    };
+                    let end = peer.log_end_offset();
+                    peer.flushed = peer.flushed.max(offset.min(end));
                     self.step(
                         node,
                         Input::LogFlushed {
@@ -317,7 +433,23 @@ impl Cluster {
                 }
             }
         }
-        panic!("message storm: events never settle");
+        let sample: Vec<String> = self
+            .events
+            .iter()
+            .take(6)
+            .map(|e| match e {
+                Event::Request {
+                    from, to, request, ..
+                } => format!("req {from}->{to} {request:?}"),
+                Event::Response { from, to, response } => format!("resp {from}->{to} {response:?}"),
+                Event::Flushed { node, offset } => format!("flushed {node} {offset}"),
+            })
+            .collect();
+        let statuses: Vec<_> = self.peers.values().map(|p| p.node.status()).collect();
+        panic!(
+            "message storm: events never settle at {}: {sample:#?} {statuses:#?}",
+            self.now
+        );
     }
 
     /// Delivers messages and advances time deadline by deadline until `until_ms`.
