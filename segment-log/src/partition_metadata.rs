@@ -10,8 +10,9 @@ use crate::fsutil;
 
 pub const PARTITION_METADATA_FILE: &str = "partition.metadata";
 
+/// Exactly what Kafka writes (no trailing newline).
 pub fn format(topic_id: &Uuid) -> String {
-    format!("version: 0\ntopic_id: {topic_id}\n")
+    format!("version: 0\ntopic_id: {topic_id}")
 }
 
 /// Parses the file strictly: version 0 and a valid topic id.
@@ -68,7 +69,7 @@ mod tests {
         let id = Uuid::from_parts(0, 2);
         ensure(dir.path(), &id).unwrap();
         let text = std::fs::read_to_string(dir.path().join(PARTITION_METADATA_FILE)).unwrap();
-        assert_eq!(text, format!("version: 0\ntopic_id: {id}\n"));
+        assert_eq!(text, format!("version: 0\ntopic_id: {id}"));
         ensure(dir.path(), &id).unwrap();
         let err = ensure(dir.path(), &Uuid::from_parts(0, 3)).unwrap_err();
         assert!(matches!(err, LogError::InconsistentTopicId { .. }), "{err}");
