@@ -80,7 +80,7 @@ impl Checker {
                     let p = c.peers.get(id).or_else(|| crashed.get(id));
                     p.is_some_and(|p| {
                         p.log.iter().any(|b| {
-                            b.base_offset == base && b.last_offset < p.flushed && &b.bytes == bytes
+                            b.base_offset == base && b.last_offset < p.flushed && b.bytes == *bytes
                         })
                     })
                 })
