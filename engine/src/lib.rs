@@ -20,6 +20,43 @@
 //! log's durable end offset; `Send` responses come back as `Input::Response` or
 //! `Input::RequestFailed`.
 //!
+//! Time: `now_ms` is any non-decreasing millisecond clock (the core keeps the latest value it
+//! saw); batch timestamps and DescribeQuorum timestamps use it, so unix-epoch milliseconds are a
+//! good choice. Randomness (election timeouts, backoffs, bootstrap choice) comes only from the
+//! seed given to [`RaftNode::new`]: the same seed and inputs replay exactly.
+//!
+//! Drain outputs after `append` too: a full batch is handed to the log at once.
+//!
+//! Behaviour follows Kafka's `KafkaRaftClient` (spec `KRAFT.md`): the baseline (3.9) RPC rules
+//! and, with `RaftConfig::pre_vote` (default on), Kafka 4.x's pre-vote election flow
+//! (Unattached/Follower -> Prospective -> Candidate; a timed-out Candidate goes back to
+//! Prospective; Resigned -> Unattached(epoch + 1)). With `pre_vote` off, the 3.9 flow
+//! (Candidate with random backoff) is used.
+//!
+//! Not implemented yet: downloading snapshots as a follower (a Fetch answered with `SnapshotId`
+//! is retried with backoff; the leader side of FetchSnapshot is implemented), dynamic voters
+//! (KIP-853 RPCs), listener `LoadSnapshot` beyond the interface.
+//!
+//! Tests (`tests/core_*.rs`), by Raft paper section / KRaft behaviour:
+//! - §5.2 leader election, one vote per term, persist before acting: `core_vote.rs`
+//!   (grant persisted before the response, refusal after restart, candidate self-vote durable
+//!   before asking, majority win/loss, backoff), `core_lifecycle.rs` (startup rules of spec 2.2).
+//! - §5.4.1 election restriction (last epoch, then offset): `core_vote.rs`.
+//! - KIP-996 pre-vote: `core_vote.rs` (nothing persisted, fetched follower and leader refuse,
+//!   Vote v2 fallback, Candidate timeout back to Prospective).
+//! - §5.3 log replication via Fetch, DivergingEpoch truncation, flush before fetch, follower HW:
+//!   `core_follower.rs`; leader side, long poll, SnapshotId, FetchSnapshot: `core_fetch.rs`.
+//! - §5.4.2 commit only with a record of the current epoch, leader counts its flushed offset
+//!   (spec 5.1): `core_fetch.rs`, `core_cluster.rs`.
+//! - BeginQuorumEpoch / EndQuorumEpoch, preferred successors: `core_quorum_epoch.rs`.
+//! - Listeners (spec 5.3, KAFKA-16286 registration regression, KAFKA-15345, KAFKA-17333),
+//!   graceful shutdown (spec 2.9), determinism: `core_lifecycle.rs`.
+//! - Every handler's error codes (INCONSISTENT_CLUSTER_ID, INVALID_REQUEST, FENCED_LEADER_EPOCH,
+//!   UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, BROKER_NOT_AVAILABLE, INVALID_VOTER_KEY,
+//!   UNKNOWN_TOPIC_OR_PARTITION, SNAPSHOT_NOT_FOUND, POSITION_OUT_OF_RANGE): the files above.
+//! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
+//!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
+//!
 //! Modules: [`message`] (Raft-level RPC types the network layer converts), [`config`],
 //! [`election`] (persisted/restored state), [`io`] (inputs and outputs), `node` (the state
 //! machine, one file per RPC/concern), `state` (one file per epoch state), `accumulator`,
