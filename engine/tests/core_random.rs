@@ -101,11 +101,13 @@ fn run(seed: u64, n: usize) {
         rng: seed,
         drop_per_mille: 0,
         reorder_window: 1,
+        duplicate_per_mille: 0,
     });
     let mut rng = Chaos {
         rng: seed ^ 0xDEAD_BEEF,
         drop_per_mille: 0,
         reorder_window: 1,
+        duplicate_per_mille: 0,
     };
     let mut checker = Checker {
         leaders: BTreeMap::new(),
@@ -122,6 +124,7 @@ fn run(seed: u64, n: usize) {
         let chaos = c.chaos.as_mut().unwrap();
         chaos.drop_per_mille = rng.below(200);
         chaos.reorder_window = 1 + rng.below(4) as usize;
+        chaos.duplicate_per_mille = rng.below(100);
         match rng.below(10) {
             0 => {
                 // isolate a random node

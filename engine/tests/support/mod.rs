@@ -77,6 +77,7 @@ impl Peer {
     }
 }
 
+#[derive(Clone)]
 enum Event {
     Request {
         from: i32,
@@ -118,6 +119,8 @@ pub struct Chaos {
     pub drop_per_mille: u64,
     /// Deliver a random one of the first `reorder_window` queued events.
     pub reorder_window: usize,
+    /// Probability in 1/1000 that a delivered message is delivered again later.
+    pub duplicate_per_mille: u64,
 }
 
 impl Chaos {
@@ -381,6 +384,9 @@ impl Cluster {
                             self.pending.remove(&request_id);
                         }
                         continue;
+                    }
+                    if is_message && chaos.below(1000) < chaos.duplicate_per_mille {
+                        self.events.push_back(event.clone());
                     }
                     event
                 }
