@@ -305,3 +305,19 @@ fn same_seed_same_behaviour() {
     assert_eq!(run(3), run(3));
     assert_ne!(run(3), run(4));
 }
+
+/// `resign(epoch)` on a sole voter: it resigns, then wins a later epoch by itself.
+#[test]
+fn sole_voter_resigns_and_is_elected_again() {
+    let mut s = Solo::leader(1, &[1]);
+    s.step(Input::Resign { epoch: 1 });
+    assert_eq!(s.state(), StateName::Resigned);
+    for _ in 0..10 {
+        if s.state() == StateName::Leader {
+            break;
+        }
+        s.tick_next();
+    }
+    assert_eq!(s.state(), StateName::Leader);
+    assert!(s.epoch() > 1);
+}

@@ -331,7 +331,7 @@ impl RaftNode {
 
     fn handle_resign(&mut self, epoch: i32) {
         if let QuorumState::Leader(leader) = &self.state {
-            if leader.epoch == epoch && self.config.voters.len() > 1 {
+            if leader.epoch == epoch {
                 self.transition_to_resigned();
             }
         }
