@@ -5,4 +5,7 @@
 //! and noisy: a ratio against a baseline taken minutes earlier would measure the neighbours.
 
 pub mod floor;
+pub mod plot;
 pub mod print;
+pub mod process;
+pub mod summary;

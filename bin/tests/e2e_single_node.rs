@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{free_ports, read_log, write_config, Server};
+use support::{free_ports, read_log, write_config};
 
 const REPORT: &str = "Throughput (bytes/second):";
 
@@ -14,10 +14,10 @@ fn single_node_commits_reports_and_survives_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_ports(1)[0];
     let log_dir = dir.path().join("node-0");
-    let config = write_config(dir.path(), 0, &[(0, port)], &log_dir);
+    let config = write_config(dir.path(), 0, &[(0, port)], &log_dir, "");
 
     // First run: elects itself, commits, reports; SIGTERM -> exit 0 with a summary.
-    let mut server = Server::start(
+    let mut server = support::start(
         0,
         &config,
         &log_dir,
@@ -59,7 +59,7 @@ fn single_node_commits_reports_and_survives_restarts() {
     assert!(data_records > 1000, "only {data_records} records");
 
     // Second run, killed with SIGKILL once it has committed more.
-    let mut server = Server::start(
+    let mut server = support::start(
         0,
         &config,
         &log_dir,
@@ -92,7 +92,7 @@ fn single_node_commits_reports_and_survives_restarts() {
 
     // Third run after the kill: recovers and keeps everything the second run flushed. With one
     // voter the high watermark is the flushed end, so everything flushed was committed.
-    let mut server = Server::start(0, &config, &log_dir, &["--throughput", "500"]);
+    let mut server = support::start(0, &config, &log_dir, &["--throughput", "500"]);
     assert!(
         server
             .wait_for_line(Duration::from_secs(20), |l| l.starts_with(REPORT))

@@ -29,8 +29,8 @@ fn three_nodes_elect_replicate_fail_over_and_converge() {
     let mut servers: Vec<Server> = (1..=3)
         .map(|id| {
             let log_dir = dir.path().join(format!("node-{id}"));
-            let config = write_config(dir.path(), id, &ids, &log_dir);
-            Server::start(id, &config, &log_dir, &args)
+            let config = write_config(dir.path(), id, &ids, &log_dir, "");
+            support::start(id, &config, &log_dir, &args)
         })
         .collect();
     let stderr_all = |servers: &[Server]| -> String {
@@ -95,7 +95,7 @@ fn three_nodes_elect_replicate_fail_over_and_converge() {
     // The old leader rejoins as a follower, truncates any uncommitted tail and catches up.
     let old = &servers[leader_ix];
     let (config, log_dir) = (old.config.clone(), old.log_dir.clone());
-    servers[leader_ix] = Server::start(leader, &config, &log_dir, &args);
+    servers[leader_ix] = support::start(leader, &config, &log_dir, &args);
     let caught_up = poll(Duration::from_secs(20), || {
         replication_lag(&all, leader).filter(|&lag| lag == 0)
     });

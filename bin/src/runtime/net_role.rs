@@ -69,6 +69,7 @@ impl NetParts {
                 std::process::exit(1);
             }
         };
+        let stats = server.stats();
         tracing::info!(
             "listening on {} ({})",
             server.local_addr(),
@@ -137,6 +138,15 @@ impl NetParts {
         drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
+        // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
+        tracing::info!(
+            fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
+            fetch_record_bytes_copied = stats.fetch_record_bytes_copied.get(),
+            fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
+            requests = stats.requests.get(),
+            rejected_requests = stats.rejected_requests.get(),
+            "network stats"
+        );
     }
 }
 

@@ -1,0 +1,271 @@
+//! Real `kraft-server` processes for end-to-end tests and benchmarks: free loopback ports,
+//! generated configs, captured output, bounded waits, and a guard that kills every process by PID
+//! when it goes out of scope. The binaries are passed in (tests get them from Cargo's
+//! `CARGO_BIN_EXE_*`, benchmarks from `target/release`).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Free loopback ports, found by binding port 0 (the OS picks; the socket is closed again).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("addr").port())
+        .collect()
+}
+
+/// Writes a node's config in the shape of config/kraft-quorum-N.properties, plus `extra` lines.
+pub fn write_config(
+    dir: &Path,
+    node_id: i32,
+    ports: &[(i32, u16)],
+    log_dir: &Path,
+    extra: &str,
+) -> PathBuf {
+    let own = ports
+        .iter()
+        .find(|(id, _)| *id == node_id)
+        .expect("own port")
+        .1;
+    let voters: Vec<String> = ports
+        .iter()
+        .map(|(id, port)| format!("{id}@127.0.0.1:{port}"))
+        .collect();
+    let text = format!(
+        "node.id={node_id}\nlisteners=PLAINTEXT://127.0.0.1:{own}\ncontroller.listener.names=PLAINTEXT\n\
+         controller.quorum.voters={}\nlog.dirs={}\n{extra}\n",
+        voters.join(","),
+        log_dir.display()
+    );
+    let path = dir.join(format!("node-{node_id}.properties"));
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// One running server with its stdout lines collected.
+pub struct Server {
+    pub node_id: i32,
+    pub binary: PathBuf,
+    pub config: PathBuf,
+    pub log_dir: PathBuf,
+    child: Option<Child>,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr_path: PathBuf,
+}
+
+impl Server {
+    pub fn start(
+        binary: &Path,
+        node_id: i32,
+        config: &Path,
+        log_dir: &Path,
+        args: &[&str],
+    ) -> Server {
+        // Appended across restarts, so a failing test shows every run of the node.
+        let stderr_path = log_dir.with_extension("stderr");
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .expect("stderr file");
+        let mut child = Command::new(binary)
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .expect("start kraft-server");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let pipe = child.stdout.take().expect("stdout");
+        let lines = stdout.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().expect("lines").push(line);
+            }
+        });
+        Server {
+            node_id,
+            binary: binary.to_path_buf(),
+            config: config.to_path_buf(),
+            log_dir: log_dir.to_path_buf(),
+            child: Some(child),
+            stdout,
+            stderr_path,
+        }
+    }
+
+    /// Starts the same node again (same binary, config and log dir).
+    pub fn restart(&mut self, args: &[&str]) {
+        self.kill();
+        *self = Server::start(
+            &self.binary.clone(),
+            self.node_id,
+            &self.config.clone(),
+            &self.log_dir.clone(),
+            args,
+        );
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().expect("lines").clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// Waits until a stdout line satisfies `pred`, at most `timeout`.
+    pub fn wait_for_line(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(line) = self.stdout_lines().into_iter().find(|l| pred(l)) {
+                return Some(line);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Number of report lines printed so far.
+    pub fn report_lines(&self) -> usize {
+        self.stdout_lines()
+            .iter()
+            .filter(|l| l.starts_with("Throughput (bytes/second):"))
+            .count()
+    }
+
+    /// `kill -9`.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM and wait (bounded) for the exit status.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        // SAFETY: sending a signal to our own child's PID.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    pub fn partition_dir(&self) -> PathBuf {
+        self.log_dir.join("__raft_performance_test-0")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One batch as found in a segment file, parsed independently of the server's code paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBatch {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub epoch: i32,
+    pub bytes: Vec<u8>,
+}
+
+/// Every valid batch of the partition's segments, in offset order (a torn tail is ignored).
+pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(partition_dir)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "log"))
+                .collect()
+        })
+        .unwrap_or_default();
+    segments.sort();
+    let mut out = Vec::new();
+    for segment in segments {
+        let data = std::fs::read(&segment).expect("read segment");
+        for batch in kraft_records::BatchIter::new(&data) {
+            let Ok(batch) = batch else { break };
+            out.push(StoredBatch {
+                base_offset: batch.header.base_offset,
+                last_offset: batch.header.last_offset(),
+                epoch: batch.header.partition_leader_epoch,
+                bytes: batch.bytes.to_vec(),
+            });
+        }
+    }
+    out
+}
+
+/// Runs the `kraft-quorum` binary and returns its stdout if it succeeded.
+pub fn describe(binary: &Path, servers: &[String], view: &str) -> Option<String> {
+    let output = Command::new(binary)
+        .arg("--bootstrap-server")
+        .arg(servers.join(","))
+        .arg("--timeout-ms")
+        .arg("1000")
+        .arg("describe")
+        .arg(view)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `(leader id, epoch, high watermark)` from `describe --status`.
+pub fn quorum_status(binary: &Path, servers: &[String]) -> Option<(i32, i32, i64)> {
+    let text = describe(binary, servers, "--status")?;
+    let field = |name: &str| -> Option<i64> {
+        text.lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .last()?
+            .parse()
+            .ok()
+    };
+    Some((
+        field("LeaderId:")? as i32,
+        field("LeaderEpoch:")? as i32,
+        field("HighWatermark:")?,
+    ))
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, at most `timeout`.
+pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
