@@ -315,3 +315,21 @@ fn observer_never_elects_and_rediscovers_the_leader() {
     assert_eq!(s.state(), StateName::Follower);
     assert_eq!(s.epoch(), 4);
 }
+
+/// Any Fetch acknowledges durable data: an Unattached voter with an unflushed tail waits for the
+/// flush before asking the bootstrap voters (else a leader could count unflushed records).
+#[test]
+fn no_fetch_of_any_kind_before_the_flush() {
+    let mut s = follower();
+    respond_records(&mut s, -1, data_batch(0, 4, 3));
+    // A higher-epoch vote makes it Unattached while offsets 0..3 are not durable yet.
+    let (_, out) = s.request(Request::Vote(vote_request(3, 9, 0, 0)));
+    assert_eq!(s.state(), StateName::Unattached);
+    assert!(fetches(&out).is_empty());
+    let out = s.step(Input::LogFlushed {
+        flushed_end_offset: 3,
+    });
+    let f = fetches(&out);
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].1.fetch_offset, f[0].1.current_leader_epoch), (3, 9));
+}

@@ -223,7 +223,9 @@ impl RaftNode {
     fn maybe_send_bootstrap_fetch(&mut self) {
         let local_id = self.config.node_id;
         let voters: Vec<i32> = self.config.voter_ids().filter(|&v| v != local_id).collect();
-        if voters.iter().any(|&v| self.connections.has_in_flight(v)) {
+        // A Fetch offset acknowledges durable data: never send one ahead of the flush.
+        if !self.log.is_fully_flushed() || voters.iter().any(|&v| self.connections.has_in_flight(v))
+        {
             return;
         }
         let ready: Vec<i32> = voters
