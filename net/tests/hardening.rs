@@ -221,3 +221,35 @@ fn mutated_response_frames_never_panic_the_client_decoder() {
     }
     assert!(decoded > 1_000, "only {decoded} mutated responses decoded");
 }
+
+/// Deterministic complement to the random run: every byte position of every sample request
+/// gets each boundary value (huge varints and int32s included), so every length and count
+/// field of every API and version is hit with a value far beyond the frame.
+#[test]
+fn boundary_values_at_every_position_never_panic() {
+    let mut outcome = Outcome::default();
+    let mut input = Vec::new();
+    let mut inputs = 0u64;
+    for (api_key, v, frame) in samples::request_frames() {
+        for at in 4..frame.len() {
+            inputs += INTERESTING.len() as u64;
+            for value in INTERESTING {
+                input.clear();
+                input.extend_from_slice(&frame);
+                for (k, b) in value.iter().enumerate() {
+                    if at + k < input.len() {
+                        input[at + k] = *b;
+                    }
+                }
+                let result = catch_unwind(AssertUnwindSafe(|| feed_requests(&input, &mut outcome)));
+                assert!(
+                    result.is_ok(),
+                    "panic for api {api_key} v{v} with {value:02x?} at {at}: {input:02x?}"
+                );
+            }
+        }
+    }
+    // The size prefix is left intact, so every input is exactly one frame.
+    assert_eq!(outcome.frames, inputs, "{outcome:?}");
+    assert!(outcome.rejected > 0 && outcome.decoded > 0, "{outcome:?}");
+}

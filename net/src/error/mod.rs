@@ -4,8 +4,10 @@ mod client;
 mod decode;
 mod encode;
 mod frame;
+mod request_decode;
 
 pub use client::ClientError;
-pub use decode::{DecodeError, RequestDecodeError};
+pub use decode::DecodeError;
 pub use encode::EncodeError;
 pub use frame::FrameError;
+pub use request_decode::RequestDecodeError;
