@@ -111,6 +111,12 @@ impl RaftConfig {
                 return Err(ConfigError::new(format!("{name} must be positive")));
             }
         }
+        if self.fetch_max_wait_ms > i32::MAX as u64 {
+            return Err(ConfigError::new(format!(
+                "fetch max wait {} ms does not fit Fetch's int32 MaxWaitMs",
+                self.fetch_max_wait_ms
+            )));
+        }
         if self.fetch_max_wait_ms >= self.request_timeout_ms {
             return Err(ConfigError::new(format!(
                 "fetch max wait {} ms must be below the request timeout {} ms",

@@ -450,3 +450,27 @@ fn unattached_voter_discovers_the_leader_through_fetch() {
     assert_eq!(s.state(), StateName::Follower);
     assert_eq!((s.epoch(), s.node.status().leader_id), (7, Some(3)));
 }
+
+/// Bad input never panics: an epoch of i32::MAX from the network cannot overflow the next
+/// election's epoch.
+#[test]
+fn maximal_epoch_from_the_network_does_not_overflow() {
+    for pre_vote in [false, true] {
+        let mut cfg = support::config(1, &[1, 2, 3]);
+        cfg.pre_vote = pre_vote;
+        let (mut s, _) = Solo::new(cfg, kraft_engine::RestoredState::empty());
+        s.request(Request::Vote(vote_request(2, i32::MAX, 0, 0)));
+        assert_eq!(s.epoch(), i32::MAX);
+        for _ in 0..5 {
+            s.tick_to(s.now + 3_000);
+            for from in [2, 3] {
+                s.step(Input::Response {
+                    from,
+                    response: Response::Vote(vote_response(i32::MAX, -1, true)),
+                });
+            }
+        }
+        assert_eq!(s.epoch(), i32::MAX);
+        assert_ne!(s.state(), StateName::Leader);
+    }
+}

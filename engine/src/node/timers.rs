@@ -101,8 +101,13 @@ impl RaftNode {
                     let epoch = r.epoch;
                     if self.is_voter() && !self.config.pre_vote && !shutting_down {
                         self.transition_to_candidate();
+                    } else if let Some(next) = epoch.checked_add(1) {
+                        self.transition_to_unattached(next, None);
                     } else {
-                        self.transition_to_unattached(epoch + 1, None);
+                        if let QuorumState::Resigned(r) = &mut self.state {
+                            r.election_deadline_ms = u64::MAX;
+                        }
+                        return false;
                     }
                     return true;
                 }

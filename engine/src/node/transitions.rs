@@ -298,7 +298,11 @@ impl RaftNode {
     /// Candidate in the next epoch with a durable self-vote.
     pub(super) fn transition_to_candidate(&mut self) {
         let local_id = self.config.node_id;
-        let epoch = self.state.epoch() + 1;
+        // Epochs come from the network; at i32::MAX no further election is possible (Java's
+        // int would wrap). Refuse rather than overflow.
+        let Some(epoch) = self.state.epoch().checked_add(1) else {
+            return;
+        };
         let retries = match &self.state {
             QuorumState::Candidate(c) => c.retries + 1,
             QuorumState::Prospective(p) => p.retries + 1,
