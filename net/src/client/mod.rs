@@ -204,8 +204,7 @@ impl PeerClient {
         api_version: i16,
         body: &KafkaRequest,
     ) -> Result<KafkaResponse, ClientError> {
-        let frame = self.request_frame(api_key, api_version, body)?;
-        let correlation_id = self.next_correlation_id.wrapping_sub(1).max(0);
+        let (frame, correlation_id) = self.request_frame(api_key, api_version, body)?;
         let connection = self
             .connection
             .as_mut()
@@ -220,21 +219,24 @@ impl PeerClient {
         Ok(response)
     }
 
+    /// The request's frame and the correlation id it carries.
     fn request_frame(
         &mut self,
         api_key: i16,
         api_version: i16,
         body: &KafkaRequest,
-    ) -> Result<BytesMut, ClientError> {
+    ) -> Result<(BytesMut, i32), ClientError> {
+        let correlation_id = self.correlation_id();
         let header = RequestHeader {
             api_key,
             api_version,
-            correlation_id: self.correlation_id(),
+            correlation_id,
             client_id: Some(self.config.client_id.clone()),
         };
-        encode_request_frame(&header, body).map_err(|e| ClientError::Encode {
+        let frame = encode_request_frame(&header, body).map_err(|e| ClientError::Encode {
             reason: e.to_string(),
-        })
+        })?;
+        Ok((frame, correlation_id))
     }
 
     async fn connect(&mut self) -> Result<(), ClientError> {
@@ -312,12 +314,11 @@ impl PeerClient {
         let mut request = ApiVersionsRequest::default();
         request.client_software_name = StrBytes::from_static_str(CLIENT_SOFTWARE_NAME);
         request.client_software_version = StrBytes::from_static_str(env!("CARGO_PKG_VERSION"));
-        let frame = self.request_frame(
+        let (frame, correlation_id) = self.request_frame(
             API_KEY_API_VERSIONS,
             version,
             &KafkaRequest::ApiVersions(request),
         )?;
-        let correlation_id = self.next_correlation_id.wrapping_sub(1).max(0);
         connection.write_frame(&frame).await?;
         let frame = connection.read_frame().await?;
         let bad = |e: crate::error::DecodeError| ClientError::BadResponse {

@@ -214,8 +214,8 @@ pub fn error_response(api_key: i16, error_code: i16) -> Option<KafkaResponse> {
     })
 }
 
-/// The frame answering a request that could not be served, or `None` when no well-formed answer
-/// exists (the caller then closes the connection, as Kafka does):
+/// The frame answering a request that could not be served (the caller closes the connection
+/// instead only when not even the correlation id could be read):
 /// - ApiVersions at a version we do not know: UNSUPPORTED_VERSION in a v0 response listing our
 ///   ranges (KIP-511), so the client can retry at a version we both speak;
 /// - any other served api at a served version: its response with the top-level error

@@ -135,10 +135,12 @@ pub struct Server {
 impl Server {
     /// Binds the listener. Must be called on a glommio executor.
     pub fn bind(config: ServerConfig) -> io::Result<Server> {
-        assert!(
-            config.max_in_flight_per_connection > 0,
-            "max_in_flight_per_connection must be at least 1"
-        );
+        if config.max_in_flight_per_connection == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max_in_flight_per_connection must be at least 1",
+            ));
+        }
         let listener = TcpListener::bind(config.bind_address.as_str())
             .map_err(|e| io::Error::other(format!("bind {}: {e}", config.bind_address)))?;
         let local_addr = listener
