@@ -7,6 +7,7 @@
 //!                                            append + flush, printing "flushed <offset>" per flush
 //! ```
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ fn usage() -> ExitCode {
 }
 
 fn dump(dir: &Path) -> Result<(), String> {
+    // Write errors (e.g. a closed pipe) end the command instead of panicking like println!.
+    let mut out = std::io::stdout().lock();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -30,11 +33,12 @@ fn dump(dir: &Path) -> Result<(), String> {
     for name in names {
         let path = dir.join(&name);
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        println!("segment {name} ({} bytes)", bytes.len());
+        writeln!(out, "segment {name} ({} bytes)", bytes.len()).map_err(|e| e.to_string())?;
         let mut iter = BatchIter::new(&bytes);
         for batch in iter.by_ref() {
             match batch {
-                Ok(b) => println!(
+                Ok(b) => writeln!(
+                    out,
                     "  offsets {}..={} epoch {} records {} bytes {}{}",
                     b.header.base_offset,
                     b.header.last_offset(),
@@ -46,9 +50,10 @@ fn dump(dir: &Path) -> Result<(), String> {
                     } else {
                         ""
                     }
-                ),
+                )
+                .map_err(|e| e.to_string())?,
                 Err(e) => {
-                    println!("  invalid batch: {e}");
+                    writeln!(out, "  invalid batch: {e}").map_err(|e| e.to_string())?;
                     break;
                 }
             }
@@ -56,17 +61,21 @@ fn dump(dir: &Path) -> Result<(), String> {
         let end = iter.position();
         if end < bytes.len() {
             let zeros = bytes[end..].iter().all(|&b| b == 0);
-            println!(
+            writeln!(
+                out,
                 "  {} bytes after position {end} ({})",
                 bytes.len() - end,
                 if zeros { "zeros" } else { "not a valid batch" }
-            );
+            )
+            .map_err(|e| e.to_string())?;
         }
     }
     Ok(())
 }
 
 fn verify(dir: &Path) -> Result<(), String> {
+    // Write errors (e.g. a closed pipe) end the command instead of panicking like println!.
+    let mut out = std::io::stdout().lock();
     let (log, report) = SegmentLog::open(
         dir,
         LogConfig {
@@ -75,12 +84,14 @@ fn verify(dir: &Path) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
-    println!("{report:#?}");
-    println!("epoch cache: {:?}", log.epoch_cache().entries());
+    writeln!(out, "{report:#?}").map_err(|e| e.to_string())?;
+    writeln!(out, "epoch cache: {:?}", log.epoch_cache().entries()).map_err(|e| e.to_string())?;
     Ok(())
 }
 
 fn append_loop(dir: &Path, batches: u64, value_bytes: usize) -> Result<(), String> {
+    // Write errors (e.g. a closed pipe) end the command instead of panicking like println!.
+    let mut out = std::io::stdout().lock();
     let config = LogConfig {
         segment_bytes: 64 * 1024,
         topic_id: Uuid::from_parts(0, 2),
@@ -98,7 +109,7 @@ fn append_loop(dir: &Path, batches: u64, value_bytes: usize) -> Result<(), Strin
         if i % 3 == 2 {
             let flushed = log.flush().map_err(|e| e.to_string())?;
             // The parent kills us at a random point; everything printed here must survive.
-            println!("flushed {flushed}");
+            writeln!(out, "flushed {flushed}").map_err(|e| e.to_string())?;
         }
     }
     Ok(())
