@@ -201,6 +201,8 @@ pub struct SegmentLog {
     dir_dirty: bool,
     /// Bumped on every truncation so a flush prepared before it cannot claim newer offsets.
     truncations: u64,
+    /// The partition directory, open and flock'ed: one writer per log, even across processes.
+    _dir_lock: File,
 }
 
 impl std::fmt::Debug for SegmentLog {
@@ -223,6 +225,24 @@ fn open_rw(path: &Path, create: bool) -> Result<File, LogError> {
         .truncate(false)
         .open(path)
         .map_err(|e| LogError::io(path, "open", e))
+}
+
+/// Takes an exclusive, non-blocking flock on the directory itself. The lock goes away with the
+/// descriptor (on drop or process death), so a crash never leaves a stale lock behind.
+fn lock_dir(dir: &Path) -> Result<File, LogError> {
+    let handle = File::open(dir).map_err(|e| LogError::io(dir, "open directory", e))?;
+    // SAFETY: plain syscall on an owned descriptor.
+    let rc = unsafe { libc::flock(handle.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        let err = std::io::Error::last_os_error();
+        let op = if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            "lock (the log is already open elsewhere)"
+        } else {
+            "lock"
+        };
+        return Err(LogError::io(dir, op, err));
+    }
+    Ok(handle)
 }
 
 /// True when `[from, len)` of the file holds only zero bytes (preallocated, never written).
@@ -283,6 +303,7 @@ impl SegmentLog {
         std::fs::create_dir_all(partition_dir)
             .map_err(|e| LogError::io(partition_dir, "create directory", e))?;
         let dir = partition_dir.to_path_buf();
+        let dir_lock = lock_dir(&dir)?;
         let mut removed_files = Vec::new();
         let mut log_bases = Vec::new();
         let mut index_bases = Vec::new();
@@ -349,6 +370,7 @@ impl SegmentLog {
             epoch_checkpoint_dirty: false,
             dir_dirty: false,
             truncations: 0,
+            _dir_lock: dir_lock,
         };
 
         let mut report = RecoveryReport {

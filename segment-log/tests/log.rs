@@ -229,6 +229,11 @@ fn truncate_across_segments_then_append_and_reopen() {
     assert_eq!(log.epoch_cache().entries(), epochs.as_slice());
     spec_reader::read_partition(&dir);
 
+    // One writer per directory, even within a process.
+    let err = SegmentLog::open(&dir, small_config()).unwrap_err();
+    assert!(err.to_string().contains("already open"), "{err}");
+    drop(log);
+
     // Truncate everything down to the log start.
     let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
     log.truncate_to(0).unwrap();

@@ -88,17 +88,24 @@ fn zigzag_varint(b: &[u8]) -> (i64, usize) {
 }
 
 /// Parses an offset index and checks each entry points at a batch whose last offset is the
-/// entry's offset, ascending. Trailing all-zero entries (preallocated) are ignored.
+/// entry's offset, ascending. Trailing all-zero entries (preallocated) are ignored; entries after
+/// them must be zero too.
 pub fn check_index(index: &[u8], base: i64, batches: &[SpecBatch]) -> usize {
     assert_eq!(index.len() % 8, 0, "index length");
     let mut count = 0;
     let mut prev: Option<(u32, u32)> = None;
-    for entry in index.chunks(8) {
-        let rel = u32::from_be_bytes(entry[..4].try_into().unwrap());
-        let pos = u32::from_be_bytes(entry[4..].try_into().unwrap());
-        if rel == 0 && pos == 0 && count > 0 {
+    for (i, entry) in index.chunks(8).enumerate() {
+        // No entry ever points at position 0 (one is added only after more than
+        // index.interval.bytes), so an all-zero entry is preallocated space: the end.
+        if entry.iter().all(|&b| b == 0) {
+            assert!(
+                index[i * 8..].iter().all(|&b| b == 0),
+                "entries after the end of the index"
+            );
             break;
         }
+        let rel = u32::from_be_bytes(entry[..4].try_into().unwrap());
+        let pos = u32::from_be_bytes(entry[4..].try_into().unwrap());
         if let Some((pr, pp)) = prev {
             assert!(rel > pr && pos > pp, "index not ascending");
         }
