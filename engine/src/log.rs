@@ -53,6 +53,26 @@ impl LogState {
         }
     }
 
+    /// (last epoch, end offset) of the durable prefix: what a candidate may claim in a Vote.
+    /// A crash can lose the unflushed tail, and a restarted candidate keeps the votes it got
+    /// (they are re-granted without a log check), so a vote must never rest on unflushed data.
+    /// (Java flushes before it handles the next message, so there the two are always equal.)
+    pub(crate) fn durable_position(&self) -> (i32, i64) {
+        let end = self.flushed_end_offset.min(self.end_offset);
+        if end >= self.end_offset {
+            return (self.last_fetched_epoch(), self.end_offset);
+        }
+        let epoch = if end > self.start_offset {
+            self.epoch_cache.epoch_for_offset(end - 1).unwrap_or(0)
+        } else {
+            self.latest_snapshot
+                .map(|s| s.snapshot_id.epoch)
+                .filter(|_| end == self.start_offset && end > 0)
+                .unwrap_or(0)
+        };
+        (epoch, end)
+    }
+
     /// KRaft's `endOffsetForEpoch` (spec 4.4): the epoch cache's answer, with an undefined result
     /// mapped to (last epoch, LEO) and a result equal to the snapshot's end offset in the same
     /// epoch mapped to the snapshot id.
@@ -232,6 +252,19 @@ mod tests {
         );
         assert_eq!(l.validate_fetch_position(100, 3), FetchPosition::Valid);
         assert_eq!(l.validate_fetch_position(120, 3), FetchPosition::Valid);
+    }
+
+    #[test]
+    fn durable_position_ignores_the_unflushed_tail() {
+        let mut l = log(&[], 0);
+        assert_eq!(l.durable_position(), (0, 0));
+        l.append(0, 4, 1);
+        l.append(5, 9, 3);
+        assert_eq!(l.durable_position(), (0, 0));
+        l.flushed_end_offset = 5;
+        assert_eq!(l.durable_position(), (1, 5));
+        l.flushed_end_offset = 10;
+        assert_eq!(l.durable_position(), (3, 10));
     }
 
     #[test]

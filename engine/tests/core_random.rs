@@ -131,7 +131,23 @@ fn run(seed: u64, n: usize) {
                 let id = voters[rng.below(n as u64) as usize];
                 c.isolated.insert(id);
             }
-            1 => c.isolated.clear(),
+            1 => {
+                c.isolated.clear();
+                c.blocked.clear();
+            }
+            4 => {
+                // one-way link failure
+                let from = voters[rng.below(n as u64) as usize];
+                let to = voters[rng.below(n as u64) as usize];
+                c.blocked.insert((from, to));
+            }
+            5 => {
+                // slow disks for a while: flushes complete only later
+                c.auto_flush = !c.auto_flush;
+                if c.auto_flush {
+                    c.flush_all();
+                }
+            }
             2 if crashed.len() < n / 2 + 1 => {
                 let id = voters[rng.below(n as u64) as usize];
                 if let Some(p) = c.peers.get(&id).map(|_| id) {
@@ -158,18 +174,93 @@ fn run(seed: u64, n: usize) {
             }
         }
         c.run_for(50 + rng.below(500));
+        if std::env::var("CORE_RANDOM_DEBUG").is_ok() {
+            eprintln!(
+                "t={} isolated={:?} blocked={:?} crashed={:?} auto_flush={}",
+                c.now,
+                c.isolated,
+                c.blocked,
+                crashed.keys().collect::<Vec<_>>(),
+                c.auto_flush
+            );
+            for p in c.peers.values() {
+                let st = p.node.status();
+                let log: Vec<(i64, i64, i32, u8)> = p
+                    .log
+                    .iter()
+                    .map(|b| (b.base_offset, b.last_offset, b.epoch, b.bytes[20]))
+                    .collect();
+                eprintln!(
+                    "  {} {:?} e{} l{:?} v{:?} hw{:?} leo{} fl{} dur{} {:?}",
+                    st.node_id,
+                    st.state,
+                    st.epoch,
+                    st.leader_id,
+                    st.voted_id,
+                    st.high_watermark,
+                    st.log_end_offset,
+                    st.flushed_end_offset,
+                    p.flushed,
+                    log
+                );
+            }
+        }
         checker.check(&c, seed);
         checker.check_durable(&c, &crashed, &voters, seed);
     }
-    // Calm phase: heal everything, restart everyone, reliable network.
+    // Calm phase: heal everything, restart everyone, reliable network, working disks.
     c.isolated.clear();
+    c.blocked.clear();
+    c.auto_flush = true;
+    c.flush_all();
     let ids: Vec<i32> = crashed.keys().copied().collect();
     for id in ids {
         let peer = crashed.remove(&id).unwrap();
+        if std::env::var("CORE_RANDOM_DEBUG").is_ok() {
+            let log: Vec<(i64, i64, i32)> = peer
+                .log
+                .iter()
+                .map(|b| (b.base_offset, b.last_offset, b.epoch))
+                .collect();
+            eprintln!(
+                "restart {id}: election {:?} flushed {} log {:?}",
+                peer.persisted.last(),
+                peer.flushed,
+                log
+            );
+        }
         c.restart(id, peer, &voters, rng.next());
         c.step(id, Input::RegisterListener(1));
     }
     c.chaos = None;
+    if std::env::var("CORE_RANDOM_DEBUG").is_ok() {
+        for _ in 0..100 {
+            c.run_for(25);
+            eprintln!("calm t={}", c.now);
+            for p in c.peers.values() {
+                let st = p.node.status();
+                let log: Vec<(i64, i64, i32, u8)> = p
+                    .log
+                    .iter()
+                    .map(|b| (b.base_offset, b.last_offset, b.epoch, b.bytes[20]))
+                    .collect();
+                eprintln!(
+                    "  {} {:?} e{} l{:?} v{:?} hw{:?} leo{} fl{} dur{} {:?}",
+                    st.node_id,
+                    st.state,
+                    st.epoch,
+                    st.leader_id,
+                    st.voted_id,
+                    st.high_watermark,
+                    st.log_end_offset,
+                    st.flushed_end_offset,
+                    p.flushed,
+                    log
+                );
+            }
+            checker.check(&c, seed);
+        }
+    }
     // Liveness: a leader every voter agrees on appears, and a new record commits everywhere.
     // (A record appended just before a late election may legitimately be lost: retry.)
     let agreed = |c: &Cluster| {
@@ -226,7 +317,11 @@ fn random_faults_three_and_five_voters() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(40);
-    for seed in 0..seeds {
+    let start: u64 = std::env::var("CORE_RANDOM_START")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    for seed in start..start + seeds {
         run(seed, if seed % 2 == 0 { 3 } else { 5 });
     }
 }

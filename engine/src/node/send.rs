@@ -241,6 +241,7 @@ impl RaftNode {
     }
 
     fn vote_request(&self, to: i32, pre_vote: bool) -> VoteRequest {
+        let (durable_epoch, durable_end) = self.log.durable_position();
         VoteRequest {
             cluster_id: Some(self.config.cluster_id.clone()),
             voter_id: to,
@@ -250,8 +251,8 @@ impl RaftNode {
             candidate_id: self.config.node_id,
             candidate_directory_id: self.config.directory_id,
             voter_directory_id: Uuid::ZERO,
-            last_offset_epoch: self.log.last_fetched_epoch(),
-            last_offset: self.log.end_offset,
+            last_offset_epoch: durable_epoch,
+            last_offset: durable_end,
             pre_vote,
         }
     }

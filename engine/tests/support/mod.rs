@@ -105,6 +105,8 @@ pub struct Cluster {
     pending: BTreeMap<u64, (i32, i32)>,
     /// Nodes whose messages are dropped (both directions).
     pub isolated: BTreeSet<i32>,
+    /// Directed links (from, to) whose messages are dropped (asymmetric partitions).
+    pub blocked: BTreeSet<(i32, i32)>,
     /// When false, Flush outputs are not completed (tests complete them by hand).
     pub auto_flush: bool,
     pub record_trace: bool,
@@ -166,6 +168,7 @@ impl Cluster {
             next_request_id: 1,
             pending: BTreeMap::new(),
             isolated: BTreeSet::new(),
+            blocked: BTreeSet::new(),
             auto_flush: true,
             record_trace: true,
             chaos: None,
@@ -246,6 +249,22 @@ impl Cluster {
         self.drain(id);
     }
 
+    /// Completes every outstanding flush (a slow disk catching up).
+    pub fn flush_all(&mut self) {
+        for (&id, p) in &self.peers {
+            self.events.push_back(Event::Flushed {
+                node: id,
+                offset: p.log_end_offset(),
+            });
+        }
+    }
+
+    fn link_up(&self, from: i32, to: i32) -> bool {
+        !self.isolated.contains(&from)
+            && !self.isolated.contains(&to)
+            && !self.blocked.contains(&(from, to))
+    }
+
     pub fn peer(&self, id: i32) -> &Peer {
         &self.peers[&id]
     }
@@ -292,7 +311,7 @@ impl Cluster {
                 Output::Send { to, request } => {
                     let request_id = self.next_request_id;
                     self.next_request_id += 1;
-                    if !self.isolated.contains(&id) && !self.isolated.contains(&to) {
+                    if self.link_up(id, to) {
                         self.pending.insert(request_id, (id, to));
                         self.events.push_back(Event::Request {
                             from: id,
@@ -317,7 +336,7 @@ impl Cluster {
                     }
                     if let Some((requester, responder)) = self.pending.remove(&request_id) {
                         assert_eq!(responder, id);
-                        if !self.isolated.contains(&id) && !self.isolated.contains(&requester) {
+                        if self.link_up(id, requester) {
                             self.events.push_back(Event::Response {
                                 from: id,
                                 to: requester,
@@ -402,7 +421,7 @@ impl Cluster {
                     request_id,
                     request,
                 } => {
-                    if self.isolated.contains(&from) || self.isolated.contains(&to) {
+                    if !self.link_up(from, to) {
                         self.pending.remove(&request_id);
                         continue;
                     }
@@ -417,7 +436,7 @@ impl Cluster {
                     }
                 }
                 Event::Response { from, to, response } => {
-                    if self.isolated.contains(&from) || self.isolated.contains(&to) {
+                    if !self.link_up(from, to) {
                         continue;
                     }
                     if self.peers.contains_key(&to) {
