@@ -842,7 +842,7 @@ impl Cluster {
                     return;
                 }
                 let node = &mut self.nodes[i];
-                self.checker.on_truncate(now, id, to_offset, &node.disk);
+                self.checker.on_truncate(now, id, to_offset);
                 // An fsync never reports bytes that were cut off after it was asked for.
                 let pipeline = &mut node.flushes;
                 pipeline.in_flight = pipeline.in_flight.map(|t| t.min(to_offset));
