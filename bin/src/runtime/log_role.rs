@@ -2,7 +2,8 @@
 //!
 //! Commands arrive in order from the Raft loop. Everything already queued is applied before one
 //! flush, so a burst of appends costs one fdatasync (group commit) and the Raft loop learns the
-//! durable end offset once per flush.
+//! durable end offset once per flush. Appends that arrive while a flush is in flight wait for the
+//! next one, which then covers all of them.
 
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
@@ -53,7 +54,9 @@ pub async fn run(mut log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEv
             }
         }
         if flush {
-            match log.flush() {
+            // io_uring fdatasync: while it is in flight, the other roles on this executor (the
+            // Raft loop on a 2-CPU machine) keep running instead of blocking on the syscall.
+            match log.flush_uring().await {
                 Ok(flushed_end_offset) => {
                     if events
                         .send(LogEvent::Flushed { flushed_end_offset })
