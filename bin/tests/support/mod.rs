@@ -1,6 +1,7 @@
 //! The process harness of `kraft-benches`, bound to this package's binaries.
 
-#![allow(dead_code)] // each test file uses a different part
+// Each test file compiles this module on its own and uses a different part of it.
+#![allow(dead_code, unused_imports)]
 
 use std::path::Path;
 
