@@ -45,6 +45,12 @@ pub struct SimOptions {
     pub trace_lines: usize,
     pub pre_vote: bool,
     pub append_linger_ms: u64,
+    pub election_timeout_ms: u64,
+    pub fetch_timeout_ms: u64,
+    /// Small batches make the accumulator fill up and fetches return several batches.
+    pub max_batch_size_bytes: usize,
+    /// Give every process its own clock origin (re-drawn on restart), as separate machines have.
+    pub clock_skew: bool,
     /// Deliberately broken runtime behaviour, to show end to end that the checker catches it.
     pub sabotage: Sabotage,
 }
@@ -81,6 +87,14 @@ impl SimOptions {
             trace_lines: 0,
             pre_vote: rng.chance(0.7),
             append_linger_ms: rng.range_inclusive(0, 25),
+            election_timeout_ms: rng.range_inclusive(500, 1_500),
+            fetch_timeout_ms: rng.range_inclusive(1_000, 3_000),
+            max_batch_size_bytes: if rng.chance(0.3) {
+                rng.range_inclusive(1_024, 4_096) as usize
+            } else {
+                8 * 1024 * 1024
+            },
+            clock_skew: rng.chance(0.5),
             sabotage: Sabotage::None,
         }
     }
@@ -210,6 +224,8 @@ struct SimNode {
     paused_until_ms: u64,
     /// Messages that arrived while paused, delivered in order on resume.
     deferred: VecDeque<(NodeId, Wire)>,
+    /// This process's clock reads simulated time plus this offset.
+    clock_offset_ms: u64,
 }
 
 /// Messages held for a paused node; beyond this they are lost (a full socket buffer).
@@ -398,6 +414,9 @@ impl Cluster {
             let mut config = RaftConfig::new(id, voter_list.clone());
             config.pre_vote = options.pre_vote;
             config.append_linger_ms = options.append_linger_ms;
+            config.election_timeout_ms = options.election_timeout_ms;
+            config.fetch_timeout_ms = options.fetch_timeout_ms;
+            config.max_batch_size_bytes = options.max_batch_size_bytes;
             nodes.push(SimNode {
                 id,
                 is_voter: i < options.voters,
@@ -415,6 +434,7 @@ impl Cluster {
                 stopping: false,
                 paused_until_ms: 0,
                 deferred: VecDeque::new(),
+                clock_offset_ms: 0,
             });
         }
         let network_rng_draw = rng.next_u64();
@@ -492,6 +512,11 @@ impl Cluster {
         self.nodes[i].core.is_some()
     }
 
+    /// What node `i`'s clock reads now.
+    fn node_clock(&self, i: usize) -> u64 {
+        self.now_ms + self.nodes[i].clock_offset_ms
+    }
+
     fn is_paused(&self, i: usize) -> bool {
         self.now_ms < self.nodes[i].paused_until_ms
     }
@@ -505,7 +530,10 @@ impl Cluster {
 
     fn start_node(&mut self, i: usize) {
         let seed = self.rng.next_u64();
-        let now = self.now_ms;
+        if self.options.clock_skew {
+            self.nodes[i].clock_offset_ms = self.rng.below(1 << 40);
+        }
+        let now = self.node_clock(i);
         let node = &mut self.nodes[i];
         node.disk.recover(valid_prefix_len);
         let restored = RestoredState {
@@ -657,12 +685,13 @@ impl Cluster {
             let id = self.nodes[i].id;
             self.trace_line(|| format!("node {id} <- {}", describe_input(&input)));
         }
+        let clock = self.node_clock(i);
         let Some(core) = self.nodes[i].core.as_mut() else {
             return;
         };
         self.steps += 1;
         let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.step(now, input)));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.step(clock, input)));
         match result {
             Ok(()) => self.after_core_call(i),
             Err(panic) => self.core_panicked(i, panic),
@@ -672,11 +701,12 @@ impl Cluster {
     fn tick_node(&mut self, i: usize) {
         let now = self.now_ms;
         self.hash_words(&[4, now, i as u64]);
+        let clock = self.node_clock(i);
         let Some(core) = self.nodes[i].core.as_mut() else {
             return;
         };
         self.steps += 1;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.tick(now)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.tick(clock)));
         match result {
             Ok(()) => self.after_core_call(i),
             Err(panic) => self.core_panicked(i, panic),
@@ -742,7 +772,9 @@ impl Cluster {
         let Some(core) = self.nodes[i].core.as_ref() else {
             return;
         };
-        let mut deadline = core.next_deadline_ms().max(now);
+        // The core's deadline is in its own clock.
+        let offset = self.nodes[i].clock_offset_ms;
+        let mut deadline = core.next_deadline_ms().saturating_sub(offset).max(now);
         let node = &mut self.nodes[i];
         if deadline == now {
             if node.last_tick_ms == now {
@@ -1282,7 +1314,6 @@ impl Cluster {
     /// Local appends on whichever node believes it leads (and now and then on a node that does
     /// not, which must be refused).
     fn workload(&mut self) {
-        let now = self.now_ms;
         let leader = (0..self.nodes.len())
             .filter(|&i| self.is_running(i))
             .filter_map(|i| {
@@ -1306,16 +1337,33 @@ impl Cluster {
             }
         };
         let (epoch, i) = target;
+        // Mostly single records, sometimes a burst that fills batches and the append queue.
+        let records = if self.rng.chance(0.1) {
+            self.rng.range_inclusive(2, 60)
+        } else {
+            1
+        };
+        for _ in 0..records {
+            if !self.is_running(i) {
+                return;
+            }
+            self.append_one(i, epoch);
+        }
+    }
+
+    fn append_one(&mut self, i: usize, epoch: i32) {
+        let now = self.now_ms;
         let size = self.rng.range_inclusive(8, 200) as usize;
         let mut value = vec![0u8; size];
         self.rng.fill_bytes(&mut value);
         self.hash_words(&[5, now, i as u64, epoch as u64, size as u64]);
+        let clock = self.node_clock(i);
         let Some(core) = self.nodes[i].core.as_mut() else {
             return;
         };
         self.steps += 1;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            core.append(now, epoch, &value)
+            core.append(clock, epoch, &value)
         }));
         match result {
             Ok(Ok(offset)) => {
