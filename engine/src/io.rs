@@ -32,12 +32,17 @@ pub enum Input {
         request_id: u64,
         request: Request,
     },
-    /// The response to the request this node last sent to `from`.
+    /// The response to a request this node sent to `from`. Contract: each `Output::Send` gets
+    /// at most one `Response` or `RequestFailed`, and per destination they arrive in send order
+    /// (what one TCP connection gives). A response delivered twice, or one to a request that was
+    /// already answered, could be taken for the answer to a newer request. A late response to a
+    /// request the core itself timed out is fine.
     Response {
         from: i32,
         response: Response,
     },
-    /// The request this node last sent to `to` failed.
+    /// The request this node sent to `to` failed (at most one per `Output::Send`, like
+    /// `Response`).
     RequestFailed {
         to: i32,
         error: RequestError,

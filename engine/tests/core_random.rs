@@ -85,6 +85,13 @@ impl Checker {
                     })
                 })
                 .count();
+            if holders <= voters.len() / 2 {
+                for p in c.peers.values() {
+                    if let Some(d) = p.node.describe_quorum() {
+                        eprintln!("leader {} view: {:?}", d.leader_id, d.current_voters);
+                    }
+                }
+            }
             assert!(
                 holders > voters.len() / 2,
                 "seed {seed}: committed batch at {base} durable on only {holders} voters"

@@ -275,6 +275,14 @@ impl Cluster {
 
     pub fn step(&mut self, id: i32, input: Input) {
         let now = self.now;
+        if std::env::var("CORE_TRACE_NODE")
+            .ok()
+            .and_then(|v| v.parse::<i32>().ok())
+            == Some(id)
+        {
+            let text = format!("{input:?}");
+            eprintln!("t={now} node {id} <- {}", &text[..text.len().min(200)]);
+        }
         self.peers.get_mut(&id).unwrap().node.step(now, input);
         self.drain(id);
     }
@@ -305,6 +313,18 @@ impl Cluster {
             };
             if self.record_trace {
                 peer.trace.push(output.clone());
+            }
+            if std::env::var("CORE_TRACE_NODE")
+                .ok()
+                .and_then(|v| v.parse::<i32>().ok())
+                == Some(id)
+            {
+                let text = format!("{output:?}");
+                eprintln!(
+                    "t={} node {id} -> {}",
+                    self.now,
+                    &text[..text.len().min(200)]
+                );
             }
             match output {
                 Output::PersistElectionState(e) => peer.persisted.push(e),
@@ -404,7 +424,10 @@ impl Cluster {
                         }
                         continue;
                     }
-                    if is_message && chaos.below(1000) < chaos.duplicate_per_mille {
+                    // Only requests are duplicated: the runtime contract is at most one response
+                    // per sent request (TCP never duplicates; see `Input::Response`).
+                    let is_request = matches!(event, Event::Request { .. });
+                    if is_request && chaos.below(1000) < chaos.duplicate_per_mille {
                         self.events.push_back(event.clone());
                     }
                     event
@@ -424,6 +447,18 @@ impl Cluster {
                     if !self.link_up(from, to) {
                         self.pending.remove(&request_id);
                         continue;
+                    }
+                    if std::env::var("CORE_TRACE_FETCH").is_ok() {
+                        if let Request::Fetch(f) = &request {
+                            eprintln!(
+                                "t={} fetch {from}->{to} replica {} offset {} epoch {} last {}",
+                                self.now,
+                                f.replica_id,
+                                f.fetch_offset,
+                                f.current_leader_epoch,
+                                f.last_fetched_epoch
+                            );
+                        }
                     }
                     if self.peers.contains_key(&to) {
                         self.step(
