@@ -32,11 +32,11 @@ pub enum Input {
         request_id: u64,
         request: Request,
     },
-    /// The response to a request this node sent to `from`. Contract: each `Output::Send` gets
-    /// at most one `Response` or `RequestFailed`, and per destination they arrive in send order
-    /// (what one TCP connection gives). A response delivered twice, or one to a request that was
-    /// already answered, could be taken for the answer to a newer request. A late response to a
-    /// request the core itself timed out is fine.
+    /// The response to a request this node sent to `from`. Deliver each response once, per
+    /// destination in send order (what one TCP connection gives). The core still tolerates late,
+    /// reordered and duplicated responses: a response is taken only while a request of its API
+    /// is in flight to `from`, and stale ones are recognized by epoch, log offsets and the
+    /// leader's append-only log (randomized tests duplicate and reorder responses).
     Response {
         from: i32,
         response: Response,

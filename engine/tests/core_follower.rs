@@ -333,3 +333,25 @@ fn no_fetch_of_any_kind_before_the_flush() {
     assert_eq!(f.len(), 1);
     assert_eq!((f[0].1.fetch_offset, f[0].1.current_leader_epoch), (3, 9));
 }
+
+/// A DivergingEpoch that would cut records this leader already sent in its epoch is a stale
+/// response (to an older request): it is ignored, nothing acknowledged is truncated.
+#[test]
+fn stale_diverging_response_does_not_truncate_records_from_the_leader() {
+    let mut s = follower();
+    respond_records(&mut s, -1, data_batch(0, 4, 5));
+    s.step(Input::LogFlushed {
+        flushed_end_offset: 5,
+    });
+    let mut r = fetch_response(2, 4, -1, Records::Empty);
+    r.diverging_epoch = EpochEndOffset {
+        epoch: 4,
+        end_offset: 1,
+    };
+    let out = s.step(Input::Response {
+        from: 2,
+        response: Response::Fetch(r),
+    });
+    assert!(!out.iter().any(|o| matches!(o, Output::Truncate { .. })));
+    assert_eq!(s.node.status().log_end_offset, 5);
+}

@@ -82,6 +82,12 @@ impl RaftNode {
         if self.high_watermark.is_some_and(|hw| to < hw) {
             return false;
         }
+        if let QuorumState::Follower(f) = &self.state {
+            if to < f.validated_end_offset {
+                // Stale: this leader already sent us these records in its epoch.
+                return false;
+            }
+        }
         if to < self.log.end_offset {
             self.log.truncate(to);
             self.emit(Output::Truncate { to_offset: to });
@@ -128,9 +134,11 @@ impl RaftNode {
             appended = true;
         }
         if appended {
-            self.emit(Output::Flush {
-                up_to_offset: self.log.end_offset,
-            });
+            let end = self.log.end_offset;
+            if let QuorumState::Follower(f) = &mut self.state {
+                f.validated_end_offset = end;
+            }
+            self.emit(Output::Flush { up_to_offset: end });
         }
     }
 

@@ -174,6 +174,7 @@ impl RaftNode {
             fetch_deadline_ms: deadline,
             has_fetched: false,
             rediscover_from: None,
+            validated_end_offset: 0,
         }));
     }
 

@@ -8,4 +8,8 @@ pub(crate) struct FollowerState {
     pub(crate) has_fetched: bool,
     /// Observer only: after a fetch timeout, fetch once from this voter to rediscover the leader.
     pub(crate) rediscover_from: Option<i32>,
+    /// Log end after the last records appended from this leader in this state. The leader
+    /// never truncates its log within its epoch, so a DivergingEpoch below this offset can only
+    /// be a stale response (to an older request) and is ignored.
+    pub(crate) validated_end_offset: i64,
 }

@@ -424,10 +424,9 @@ impl Cluster {
                         }
                         continue;
                     }
-                    // Only requests are duplicated: the runtime contract is at most one response
-                    // per sent request (TCP never duplicates; see `Input::Response`).
-                    let is_request = matches!(event, Event::Request { .. });
-                    if is_request && chaos.below(1000) < chaos.duplicate_per_mille {
+                    // Responses are duplicated too, beyond the runtime contract (at most one
+                    // response per request): the core must stay safe anyway.
+                    if is_message && chaos.below(1000) < chaos.duplicate_per_mille {
                         self.events.push_back(event.clone());
                     }
                     event
