@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-pub use kraft_benches::process::{free_ports, poll, read_log, write_config, Server, StoredBatch};
+pub use kraft_benches::process::{
+    free_ports, one_cpu_per_member, poll, read_log, write_config, Server, StoredBatch,
+};
 
 pub fn server_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kraft-server"))
