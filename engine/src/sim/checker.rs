@@ -42,6 +42,8 @@ pub enum Invariant {
     TruncatedCommitted,
     /// No leader / no new commit within the bound after the cluster became calm.
     Liveness,
+    /// The first batch of an epoch is not a LeaderChange record naming that epoch's leader.
+    LeaderChangeRecord,
     /// The core panicked.
     CorePanic,
 }
@@ -280,6 +282,23 @@ impl Checker {
                     last.base_offset, last.last_offset, last.epoch
                 );
                 self.report(time_ms, Invariant::LeaderCompleteness, Some(node), detail);
+            }
+        }
+    }
+
+    /// A log of `node` starts `epoch` with a LeaderChange record naming `leader_id`: it must be
+    /// the node seen leading that epoch (and becomes it if none was seen yet).
+    pub fn on_epoch_start(&mut self, time_ms: u64, node: NodeId, epoch: i32, leader_id: NodeId) {
+        match self.leaders.get(&epoch) {
+            Some(&leader) if leader != leader_id => {
+                let detail = format!(
+                    "epoch {epoch} starts with a LeaderChange naming {leader_id}, but node {leader} led it"
+                );
+                self.report(time_ms, Invariant::LeaderChangeRecord, Some(node), detail);
+            }
+            Some(_) => {}
+            None => {
+                self.leaders.insert(epoch, leader_id);
             }
         }
     }
@@ -634,6 +653,22 @@ mod tests {
             &log(&[(0, 4, 1, 1), (5, 6, 1, 3), (7, 9, 1, 4)]),
         );
         assert!(checker.has(Invariant::LogMatching));
+    }
+
+    #[test]
+    fn leader_change_record_naming_another_leader_is_reported() {
+        let disk = log(&[]);
+        let mut checker = Checker::new();
+        checker.on_leader(0, 1, 3, &disk);
+        checker.on_epoch_start(1, 2, 3, 1);
+        checker.on_epoch_start(1, 2, 4, 2);
+        assert_eq!(checker.violation_count(), 0);
+        checker.on_epoch_start(2, 3, 3, 2);
+        // The record's leader counts as the epoch's leader for election safety too.
+        checker.on_leader(3, 3, 4, &disk);
+        assert_eq!(checker.violation_count(), 2);
+        assert!(checker.has(Invariant::LeaderChangeRecord));
+        assert!(checker.has(Invariant::ElectionSafety));
     }
 
     #[test]

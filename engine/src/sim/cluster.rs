@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use bytes::Bytes;
-use kraft_records::{validate_batch, BatchIter, EpochEntry};
+use kraft_records::{parse_control_record, validate_batch, BatchIter, ControlRecord, EpochEntry};
 
 use super::checker::{Checker, ElectionRecord, Invariant, Violation};
 use super::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
@@ -264,6 +264,19 @@ fn election_record(state: &ElectionState) -> ElectionRecord {
         epoch: state.epoch,
         leader_id: state.leader_id.unwrap_or(-1),
         voted_id: state.voted_key.map_or(-1, |k| k.id),
+    }
+}
+
+/// The leader named by `bytes` if it is a control batch holding a LeaderChange record.
+fn leader_change_of(bytes: &[u8]) -> Option<i32> {
+    let batch = BatchIter::new(bytes).next()?.ok()?;
+    if !batch.header.is_control() {
+        return None;
+    }
+    let record = batch.records().next()?.ok()?;
+    match parse_control_record(&record).ok()? {
+        ControlRecord::LeaderChange(message) => Some(message.leader_id),
+        _ => None,
     }
 }
 
@@ -1092,6 +1105,30 @@ impl Cluster {
                     ),
                 );
                 return;
+            }
+        }
+        if let Some(core) = self.nodes[i].core.as_ref() {
+            let node_epoch = core.status().epoch;
+            if epoch > node_epoch {
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    format!("appends a batch of epoch {epoch} while in epoch {node_epoch}"),
+                );
+            }
+        }
+        let disk = &self.nodes[i].disk;
+        if disk.end_offset() == 0 || disk.last_epoch() != epoch {
+            // The first batch of an epoch in any log is its leader's LeaderChange record.
+            match leader_change_of(&bytes) {
+                Some(leader_id) => self.checker.on_epoch_start(now, id, epoch, leader_id),
+                None => self.violation(
+                    Invariant::LeaderChangeRecord,
+                    Some(id),
+                    format!(
+                        "batch [{base_offset}, {last_offset}] starts epoch {epoch} in the log but is not a LeaderChange record"
+                    ),
+                ),
             }
         }
         let node = &mut self.nodes[i];
