@@ -12,7 +12,7 @@
 //!
 //! Runtime usage (all on one glommio executor):
 //!
-//! ```ignore
+//! ```text
 //! // Server: one per listener. The handler forwards each request to the core and returns a
 //! // future of its response; responses are written in request order per connection.
 //! struct Core { /* channel to the Raft core */ }
