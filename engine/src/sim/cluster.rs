@@ -1487,10 +1487,24 @@ impl Cluster {
         let pick = self.rng.below(110);
         let action;
         match pick {
-            0..=14 => {
+            0..=11 => {
                 let i = self.rng.index(n);
                 action = format!("crash node {}", self.nodes[i].id);
                 self.crash(i);
+            }
+            12..=14 => {
+                // Power loss in a whole rack: several nodes, possibly all, at once.
+                let count = self.rng.range_inclusive(2, n as u64) as usize;
+                let mut victims: Vec<usize> = (0..n).collect();
+                for k in (1..victims.len()).rev() {
+                    let j = self.rng.index(k + 1);
+                    victims.swap(k, j);
+                }
+                victims.truncate(count);
+                action = format!("crash nodes {victims:?} (indexes)");
+                for i in victims {
+                    self.crash(i);
+                }
             }
             15..=29 => {
                 action = match self.current_leader() {
