@@ -102,6 +102,24 @@ struct WriterSegment {
     index_capacity_entries: usize,
     bytes_since_index_entry: usize,
     sealed: bool,
+    /// File length reserved so far (fallocate'd, or set for sparse files). Grows in
+    /// `PREALLOCATE_STEP_BYTES` steps up to the mapping's length; writes stay below it.
+    allocated_bytes: usize,
+}
+
+/// The active segment's file grows by this much at a time instead of by a whole segment at once:
+/// the zeros after the last batch are what recovery must check after a crash, so reserving 1 GiB
+/// up front made every restart read up to 1 GiB (measured: 3.4 s) before the node could start.
+const PREALLOCATE_STEP_BYTES: usize = 64 << 20;
+
+/// How far to reserve so that `needed` bytes fit: the next step boundary, at most `capacity`.
+fn reserve_target(needed: usize, capacity: usize) -> usize {
+    needed
+        .max(1)
+        .div_ceil(PREALLOCATE_STEP_BYTES)
+        .saturating_mul(PREALLOCATE_STEP_BYTES)
+        .min(capacity)
+        .max(needed)
 }
 
 impl WriterSegment {
@@ -596,11 +614,22 @@ impl SegmentLog {
         } else {
             valid
         };
+        let mut allocated_bytes = valid;
         if is_last {
             if self.config.preallocate {
-                fsutil::preallocate(&log_file, &log_path, capacity as u64)?;
-            } else if file_len < capacity || !tail_zero {
-                fsutil::set_len(&log_file, &log_path, capacity as u64)?;
+                let target = reserve_target(valid, capacity);
+                fsutil::preallocate(&log_file, &log_path, target as u64)?;
+                // A file reserved further (older layout) keeps its length; never shrink here.
+                allocated_bytes = if tail_zero {
+                    target.max(file_len.min(capacity))
+                } else {
+                    target
+                };
+            } else {
+                if file_len < capacity || !tail_zero {
+                    fsutil::set_len(&log_file, &log_path, capacity as u64)?;
+                }
+                allocated_bytes = capacity;
             }
         } else if file_len != valid {
             // Only zeros follow (checked above): trim them so Kafka sees a clean sealed segment.
@@ -658,6 +687,7 @@ impl SegmentLog {
             index_capacity_entries,
             bytes_since_index_entry,
             sealed: !is_last,
+            allocated_bytes,
         };
         Ok((segment, scan))
     }
@@ -674,11 +704,14 @@ impl SegmentLog {
             .truncate(true)
             .open(&log_path)
             .map_err(|e| LogError::io(&log_path, "create", e))?;
-        if self.config.preallocate {
-            fsutil::preallocate(&log_file, &log_path, capacity as u64)?;
+        let allocated_bytes = if self.config.preallocate {
+            let target = reserve_target(0, capacity);
+            fsutil::preallocate(&log_file, &log_path, target as u64)?;
+            target
         } else {
             fsutil::set_len(&log_file, &log_path, capacity as u64)?;
-        }
+            capacity
+        };
         let index_file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -709,6 +742,7 @@ impl SegmentLog {
             index_capacity_entries,
             bytes_since_index_entry: 0,
             sealed: false,
+            allocated_bytes,
         })
     }
 
@@ -884,6 +918,15 @@ impl SegmentLog {
         let interval = self.config.index_interval_bytes;
         let active = self.active_mut()?;
         let pos = active.size_bytes;
+        if pos + size > active.allocated_bytes {
+            let target = reserve_target(pos + size, active.shared.log.len());
+            fsutil::preallocate(&active.log_file, &active.shared.log_path, target as u64)?;
+            active.allocated_bytes = target;
+        }
+        assert!(
+            pos + size <= active.shared.log.len(),
+            "write beyond the segment mapping"
+        );
         active.shared.log.write(pos, bytes);
         if header.base_offset != base_offset {
             set_base_offset(
@@ -1085,11 +1128,14 @@ impl SegmentLog {
         if seg.sealed {
             // Reopen the sealed segment for appends: grow the file back and map it anew.
             let capacity = (self.config.segment_bytes as usize).max(old_size);
-            if self.config.preallocate {
-                fsutil::preallocate(&seg.log_file, &seg.shared.log_path, capacity as u64)?;
+            seg.allocated_bytes = if self.config.preallocate {
+                let target = reserve_target(old_size, capacity);
+                fsutil::preallocate(&seg.log_file, &seg.shared.log_path, target as u64)?;
+                target
             } else {
                 fsutil::set_len(&seg.log_file, &seg.shared.log_path, capacity as u64)?;
-            }
+                capacity
+            };
             let index_capacity = self.config.index_capacity_entries().max(old_entries);
             fsutil::set_len(
                 &seg.index_file,

@@ -429,3 +429,38 @@ fn flush_ticket_can_sync_on_another_thread() {
         end.min(log.flushed_end_offset())
     );
 }
+
+/// The active segment's file grows in steps instead of being reserved whole, so that recovery
+/// after a crash checks at most one step of zeros (not up to a whole segment): a 256 MiB segment
+/// starts with a 64 MiB file, grows past it on demand, and a crash-style reopen (no close, no
+/// trim) keeps every batch and finds the file still shorter than the segment size.
+#[test]
+fn segment_file_grows_in_steps_and_reopens_intact() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = partition_dir(root.path());
+    let config = LogConfig {
+        segment_bytes: 256 << 20,
+        ..small_config()
+    };
+    let (mut log, _) = SegmentLog::open(&dir, config.clone()).unwrap();
+    let segment = dir.join("00000000000000000000.log");
+    let len = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
+    assert_eq!(len(&segment), 64 << 20, "first step only");
+    let mut expected = Vec::new();
+    // 70 batches of ~1 MiB cross the first 64 MiB step.
+    for i in 0..70 {
+        let mut batch = data_batch(0, 1, 1, 1 << 20, i);
+        let info = log.append(&batch).unwrap();
+        batch[..8].copy_from_slice(&info.base_offset.to_be_bytes());
+        expected.push(batch);
+    }
+    log.flush().unwrap();
+    assert_eq!(len(&segment), 128 << 20, "grown by one step");
+    read_all(&log, &expected);
+    drop(log); // no close(): the file keeps its reserved length, as after a crash
+    let (log, report) = SegmentLog::open(&dir, config).unwrap();
+    assert_eq!(report.log_end_offset, 70);
+    assert!(report.dropped_tail.is_none());
+    assert!(len(&segment) < 256 << 20);
+    read_all(&log, &expected);
+}

@@ -24,7 +24,9 @@ pub async fn run(mut log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEv
         while let Some(command) = next.take() {
             match command {
                 LogCommand::Append { base_offset, bytes } => {
-                    if let Err(error) = log.append(&bytes) {
+                    // Leader batches and fetched batches alike start at the log end offset the
+                    // core assigned; `append_fetched` checks that instead of re-stamping it.
+                    if let Err(error) = log.append_fetched(&bytes) {
                         let msg =
                             format!("append of batch at offset {base_offset} failed: {error}");
                         let _ = events.send(LogEvent::Failed(msg)).await;
@@ -75,8 +77,15 @@ pub async fn run(mut log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEv
             }
         }
         if stop {
+            // Trims the preallocated tail so the files look as Kafka leaves them.
+            if let Err(error) = log.close() {
+                let _ = events
+                    .send(LogEvent::Failed(format!("closing the log failed: {error}")))
+                    .await;
+                return;
+            }
             let _ = events.send(LogEvent::Stopped).await;
-            break;
+            return;
         }
     }
 }
