@@ -420,6 +420,29 @@ fn describe_quorum_errors() {
     assert_eq!(d.topic_name, "x", "the topic is echoed");
 }
 
+/// A follower refuses DescribeQuorum as Kafka does, but names the leader and its endpoint so a
+/// tool pointed at any member can ask the leader next.
+#[test]
+fn describe_quorum_on_a_follower_points_at_the_leader() {
+    let mut s = Solo::fresh(1, &[1, 2, 3]);
+    s.request(Request::BeginQuorumEpoch(begin_request(2, 1)));
+    assert_eq!(s.state(), StateName::Follower);
+    let d = as_describe(s.request(Request::DescribeQuorum(describe_request())).0);
+    assert_eq!(d.partition_error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    assert_eq!((d.leader_id, d.leader_epoch), (2, 1));
+    assert_eq!(d.nodes.len(), 1);
+    assert_eq!(d.nodes[0].node_id, 2);
+    assert!(!d.nodes[0].listeners.is_empty());
+    // Without a known leader there is nobody to point at.
+    let mut unattached = Solo::fresh(1, &[1, 2, 3]);
+    let d = as_describe(
+        unattached
+            .request(Request::DescribeQuorum(describe_request()))
+            .0,
+    );
+    assert!(d.nodes.is_empty());
+}
+
 /// Check quorum: a leader no majority fetches from resigns after 1.5 x fetch timeout.
 #[test]
 fn leader_without_fetching_majority_resigns() {

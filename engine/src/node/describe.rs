@@ -35,8 +35,24 @@ impl RaftNode {
             response.partition = r.partition;
             return response;
         }
-        self.describe_quorum()
-            .unwrap_or_else(|| self.describe_response(ErrorCode::NOT_LEADER_OR_FOLLOWER))
+        self.describe_quorum().unwrap_or_else(|| {
+            // Not the leader: Kafka's error, plus (v2) the known leader's endpoint so a tool
+            // pointed at any member can ask the leader next. Java clients ignore the extra node.
+            let mut response = self.describe_response(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+            response.nodes = self
+                .state
+                .leader_id(self.config.node_id)
+                .and_then(|id| {
+                    let endpoint = self.config.leader_endpoint(id)?;
+                    Some(DescribeQuorumNode {
+                        node_id: id,
+                        listeners: vec![endpoint],
+                    })
+                })
+                .into_iter()
+                .collect();
+            response
+        })
     }
 
     /// The leader's DescribeQuorum answer; `None` when this node is not the leader.
