@@ -323,7 +323,7 @@ fn random_faults_three_and_five_voters() {
     let seeds: u64 = std::env::var("CORE_RANDOM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(200);
     let start: u64 = std::env::var("CORE_RANDOM_START")
         .ok()
         .and_then(|s| s.parse().ok())
