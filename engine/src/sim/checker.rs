@@ -26,6 +26,9 @@ pub enum Invariant {
     CommittedLost,
     /// A live node's high watermark went backwards.
     HighWatermarkDecrease,
+    /// A leader's high watermark does not cover a batch of its own epoch (spec 5.1: adopted only
+    /// above `epochStartOffset`; the Raft rule that protects against the "figure 8" loss).
+    HighWatermarkBeforeEpochStart,
     /// A vote was granted before it was durable in the granting node's quorum-state.
     VoteNotDurable,
     /// A persisted epoch went backwards.
@@ -138,6 +141,8 @@ pub struct Checker {
     high_watermarks: BTreeMap<NodeId, i64>,
     /// Next offset each (node, listener) must be handed.
     listener_next_offsets: BTreeMap<(NodeId, u64), i64>,
+    /// Per node: (epoch it leads, high watermark it had when first seen leading it).
+    leader_hw_baselines: HashMap<NodeId, (i32, i64)>,
     /// Current epoch per node, as last reported by `on_node_epoch`.
     node_epochs: HashMap<NodeId, i32>,
     /// Last persisted epoch per node.
@@ -418,6 +423,47 @@ impl Checker {
         }
         self.high_watermarks.insert(node, high_watermark);
         self.on_committed_up_to(time_ms, node, high_watermark, disk, "high watermark");
+    }
+
+    /// `node` leads `epoch` with high watermark `high_watermark`. A leader may keep the high
+    /// watermark it learned before its election, but any advance it makes itself must cover a
+    /// batch of its own epoch.
+    pub fn on_leader_high_watermark<Q: Clone>(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        epoch: i32,
+        high_watermark: i64,
+        disk: &SimDisk<Q>,
+    ) {
+        match self.leader_hw_baselines.get(&node) {
+            Some(&(e, baseline)) if e == epoch => {
+                if high_watermark <= baseline {
+                    return;
+                }
+            }
+            _ => {
+                self.leader_hw_baselines
+                    .insert(node, (epoch, high_watermark));
+                return;
+            }
+        }
+        let batches = disk.batches();
+        let first = batches.partition_point(|b| b.epoch < epoch);
+        let covered = batches
+            .get(first)
+            .is_some_and(|b| b.epoch == epoch && b.base_offset < high_watermark);
+        if !covered {
+            let detail = format!(
+                "leader of epoch {epoch} has high watermark {high_watermark} but no batch of its epoch below it"
+            );
+            self.report(
+                time_ms,
+                Invariant::HighWatermarkBeforeEpochStart,
+                Some(node),
+                detail,
+            );
+        }
     }
 
     /// A listener of `node` was registered (again): it starts from offset 0.
@@ -748,6 +794,27 @@ mod tests {
         assert_eq!(checker.violation_count(), 0);
         checker.on_truncate(3, 1, 3);
         assert!(checker.has(Invariant::TruncatedCommitted));
+    }
+
+    #[test]
+    fn leader_high_watermark_before_its_epoch_start_is_reported() {
+        let a = log(&[(0, 4, 1, 1), (5, 5, 3, 2), (6, 9, 3, 3)]);
+        let mut checker = Checker::new();
+        // Node 1 leads epoch 3 keeping the high watermark 2 it learned as a follower.
+        checker.on_leader_high_watermark(0, 1, 3, 2, &a);
+        checker.on_leader_high_watermark(0, 1, 3, 6, &a);
+        checker.on_leader_high_watermark(0, 1, 3, 10, &a);
+        assert_eq!(checker.violation_count(), 0);
+        // Node 2 leads epoch 3 from 2 and commits epoch-1 entries by counting replicas before
+        // its epoch-3 LeaderChange is replicated.
+        checker.on_leader_high_watermark(1, 2, 3, 2, &a);
+        checker.on_leader_high_watermark(1, 2, 3, 5, &a);
+        // Node 1 leads epoch 4 from 10: nothing owed until it advances, then it has no batch.
+        checker.on_leader_high_watermark(2, 1, 4, 10, &a);
+        assert_eq!(checker.violation_count(), 1);
+        checker.on_leader_high_watermark(2, 1, 4, 11, &a);
+        assert_eq!(checker.violation_count(), 2);
+        assert!(checker.has(Invariant::HighWatermarkBeforeEpochStart));
     }
 
     #[test]

@@ -766,6 +766,10 @@ impl Cluster {
         }
         if let Some(hw) = status.high_watermark {
             self.checker.on_high_watermark(now, node.id, hw, &node.disk);
+            if status.state == StateName::Leader {
+                self.checker
+                    .on_leader_high_watermark(now, node.id, status.epoch, hw, &node.disk);
+            }
         }
         let resigned = status.state == StateName::Resigned;
         for &(listener_id, view) in &node.listeners {
