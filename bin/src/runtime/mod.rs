@@ -86,7 +86,7 @@ fn seed() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
-fn raft_config(config: &ServerConfig) -> RaftConfig {
+fn raft_config(config: &ServerConfig, args: &ServerArgs) -> RaftConfig {
     let voters = config
         .voters()
         .iter()
@@ -98,6 +98,11 @@ fn raft_config(config: &ServerConfig) -> RaftConfig {
         .collect();
     let mut raft = RaftConfig::new(config.node_id, voters);
     raft.listener_name = config.raft_listener_name().to_string();
+    // Kafka's script takes the replica directory id on the command line; static voters
+    // (kraft.version 0) match by id, so the zero id stands for "not given".
+    if let Some(directory_id) = args.replica_directory_id {
+        raft.directory_id = directory_id;
+    }
     let quorum = &config.quorum;
     raft.election_timeout_ms = u64::from(quorum.election_timeout_ms);
     raft.fetch_timeout_ms = u64::from(quorum.fetch_timeout_ms);
@@ -113,7 +118,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
     signals::install(shutdown.clone())
         .map_err(|e| format!("cannot install signal handling: {e}"))?;
 
-    let raft = raft_config(&config);
+    let raft = raft_config(&config, &args);
     let partition_dir = config.partition_dir();
     let log_config = LogConfig {
         segment_bytes: u64::from(config.metadata_log_segment_bytes),

@@ -106,6 +106,10 @@ impl RaftRole {
                 }
             } else {
                 self.pump_workload();
+                // A batch that filled up during the appends goes out now, not after the sleep.
+                if let Err(error) = self.execute_outputs(&mut run).await {
+                    return RaftExit::Fatal(error);
+                }
             }
             self.report();
             let wake = self.wait().await;
