@@ -1,9 +1,24 @@
 //! Deterministic simulation of whole KRaft quorums (issue 4).
 //!
-//! One u64 seed drives everything: the simulated network (`network`), the per-node disks (`disk`),
-//! crashes and restarts, the workload and the seeds handed to each node's core. After every step
-//! the `checker` verifies Raft's safety invariants, and liveness once the cluster has been calm for
-//! long enough.
+//! One u64 seed drives everything: the simulated network (`network`: delay, loss, duplication,
+//! reordering, partitions), the per-node disks (`disk`: unflushed writes lost or torn on a crash,
+//! atomic quorum-state), crashes, pauses and restarts, the workload and the seeds handed to each
+//! node's core (`cluster`). After every step the `checker` verifies Raft's safety invariants, and
+//! liveness once the cluster has been calm for long enough. The same seed replays exactly.
+//!
+//! Running it:
+//!
+//! ```text
+//! cargo test --release -p kraft-engine --test sim            # seeds 0..1000, one summary line
+//! SIM_START=5000 SIM_SEEDS=100000 cargo test --release -p kraft-engine --test sim simulation
+//! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-engine --test sim simulation
+//! ```
+//!
+//! The summary line is `simulation: N seeds, M steps, V violations`; a failing seed prints its
+//! violations and the command replaying it; `SIM_TRACE=N` prints its last N events.
+//!
+//! In code: `cluster::run_seed(seed, trace_lines)` or `cluster::Cluster::new(options).run()`
+//! return a `cluster::SimOutcome`.
 
 pub mod checker;
 pub mod cluster;
