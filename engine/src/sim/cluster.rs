@@ -80,7 +80,8 @@ impl SimOptions {
             voters,
             observers,
             duration_ms: 45_000,
-            max_steps: 400_000,
+            // Busy seeds take about 100,000 steps; ten times that means a core that spins.
+            max_steps: 1_000_000,
             faults,
             liveness_bound_ms: 12_000,
             append_interval_ms: rng.range_inclusive(5, 60),
@@ -1667,6 +1668,13 @@ impl Cluster {
                 self.after_calm();
             }
             was_calm = self.checker.in_calm();
+        }
+        if self.steps >= self.options.max_steps {
+            let detail = format!(
+                "step budget of {} exhausted at {} ms simulated: far more work than the workload explains",
+                self.options.max_steps, self.now_ms
+            );
+            self.violation(Invariant::Contract, None, detail);
         }
         SimOutcome {
             seed: self.options.seed,
