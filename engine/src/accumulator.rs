@@ -26,6 +26,8 @@ pub(crate) struct BatchAccumulator {
     open: Option<OpenBatch>,
     linger_deadline_ms: Option<u64>,
     completed: VecDeque<CompletedBatch>,
+    /// Size of the last completed batch, the guess for the next one's buffer.
+    last_batch_size_bytes: usize,
 }
 
 impl BatchAccumulator {
@@ -46,6 +48,7 @@ impl BatchAccumulator {
             open: None,
             linger_deadline_ms: None,
             completed: VecDeque::new(),
+            last_batch_size_bytes: 0,
         }
     }
 
@@ -60,14 +63,26 @@ impl BatchAccumulator {
     }
 
     /// Appends one data record; returns its offset.
+    #[cfg(test)]
     pub(crate) fn append(&mut self, now_ms: u64, value: &[u8]) -> Result<i64, AppendError> {
+        self.append_with(now_ms, value.len(), |out| out.copy_from_slice(value))
+    }
+
+    /// Appends one data record whose `value_len`-byte value `fill` writes in place in the open
+    /// batch (the only write of those bytes before the log's copy); returns its offset.
+    pub(crate) fn append_with(
+        &mut self,
+        now_ms: u64,
+        value_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<i64, AppendError> {
         let record_bytes = match &self.open {
-            Some(open) => open.record_size_bytes(value.len()),
-            None => value.len() + 16,
+            Some(open) => open.record_size_bytes(value_len),
+            None => value_len + 16,
         };
         if BATCH_HEADER_LEN + record_bytes > self.max_batch_size_bytes {
             return Err(AppendError::RecordTooLarge {
-                size_bytes: value.len(),
+                size_bytes: value_len,
                 max_bytes: self.max_batch_size_bytes - BATCH_HEADER_LEN - 16,
             });
         }
@@ -82,7 +97,14 @@ impl BatchAccumulator {
                     queued_batches: self.completed.len(),
                 });
             }
-            self.buf = Vec::with_capacity(BATCH_HEADER_LEN + record_bytes);
+            // Sized like the previous batch (at least 64 KiB), so a batch rarely regrows: each
+            // regrowth would copy every record written so far.
+            let capacity = self
+                .last_batch_size_bytes
+                .max(64 << 10)
+                .max(BATCH_HEADER_LEN + record_bytes)
+                .min(self.max_batch_size_bytes);
+            self.buf = Vec::with_capacity(capacity);
             self.open = Some(OpenBatch::begin(
                 &mut self.buf,
                 self.next_offset,
@@ -93,7 +115,7 @@ impl BatchAccumulator {
             self.linger_deadline_ms = Some(now_ms.saturating_add(self.linger_ms));
         }
         let open = self.open.as_mut().expect("opened above");
-        open.append_value(&mut self.buf, value);
+        open.append_value_with(&mut self.buf, value_len, fill);
         let offset = self.next_offset;
         self.next_offset += 1;
         Ok(offset)
@@ -102,6 +124,7 @@ impl BatchAccumulator {
     fn complete_open(&mut self) {
         if let Some(open) = self.open.take() {
             let header = open.finish(&mut self.buf);
+            self.last_batch_size_bytes = self.buf.len();
             self.completed.push_back(CompletedBatch {
                 base_offset: header.base_offset,
                 last_offset: header.last_offset(),

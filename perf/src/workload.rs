@@ -71,7 +71,6 @@ pub struct Workload {
     /// (offset, append time) of records appended in the current epoch, oldest first.
     pending: VecDeque<(i64, u64)>,
     payload: PayloadGenerator,
-    scratch: Vec<u8>,
     stats: LatencyStats,
     run_start_ns: Option<u64>,
     interval_start_ns: u64,
@@ -90,7 +89,6 @@ impl Workload {
             leading: None,
             pending: VecDeque::with_capacity(config.max_pending_records),
             payload: PayloadGenerator::new(seed),
-            scratch: vec![0; config.record_size_bytes as usize],
             stats: LatencyStats::new(),
             run_start_ns: None,
             interval_start_ns: 0,
@@ -162,10 +160,11 @@ impl Workload {
         self.leading.as_ref().map(|l| l.throttle.next_due_ns())
     }
 
-    /// A fresh random payload for the next record (valid until the next call).
-    pub fn next_payload(&mut self) -> &[u8] {
-        self.payload.fill(&mut self.scratch);
-        &self.scratch
+    /// Writes a fresh random payload of `record_size_bytes` into `out`, which is the record's
+    /// place in the Raft node's open batch (no staging copy).
+    pub fn fill_payload(&mut self, out: &mut [u8]) {
+        debug_assert_eq!(out.len(), self.config.record_size_bytes as usize);
+        self.payload.fill(out);
     }
 
     /// The record was accepted by the Raft node at `offset`.
@@ -285,7 +284,10 @@ mod tests {
         let mut w = workload();
         w.on_leader_change(Some(1), 2, 0);
         assert_eq!(w.due(2 * MS), 2);
-        assert_eq!(w.next_payload().len(), 16);
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        w.fill_payload(&mut a);
+        w.fill_payload(&mut b);
+        assert_ne!(a, b, "every record gets fresh random bytes");
         w.on_appended(10, 2 * MS);
         w.on_appended(11, 2 * MS);
         w.on_committed_record(2, 10, 16, 5 * MS).unwrap();

@@ -79,9 +79,20 @@ impl OpenBatch {
     }
 
     fn append(&mut self, buf: &mut Vec<u8>, key: Option<&[u8]>, value: &[u8]) {
+        self.append_with(buf, key, value.len(), |out| out.copy_from_slice(value));
+    }
+
+    /// Writes the record around a value of `value_len` bytes that `fill` writes in place.
+    fn append_with(
+        &mut self,
+        buf: &mut Vec<u8>,
+        key: Option<&[u8]>,
+        value_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) {
         assert!(!self.control || key.is_some(), "control records have keys");
-        assert!(value.len() < i32::MAX as usize / 2, "record too large");
-        let body = self.body_len(key.map(<[u8]>::len), value.len());
+        assert!(value_len < i32::MAX as usize / 2, "record too large");
+        let body = self.body_len(key.map(<[u8]>::len), value_len);
         buf.reserve(varint_size(body as i32) + body);
         write_varint(buf, body as i32);
         buf.push(0); // attributes
@@ -94,8 +105,11 @@ impl OpenBatch {
                 buf.extend_from_slice(key);
             }
         }
-        write_varint(buf, value.len() as i32);
-        buf.extend_from_slice(value);
+        write_varint(buf, value_len as i32);
+        let value_start = buf.len();
+        // Capacity was reserved above, so this only zeroes the bytes `fill` overwrites.
+        buf.resize(value_start + value_len, 0);
+        fill(&mut buf[value_start..]);
         buf.push(0); // no headers
         self.records_count += 1;
     }
@@ -104,6 +118,18 @@ impl OpenBatch {
     pub fn append_value(&mut self, buf: &mut Vec<u8>, value: &[u8]) {
         assert!(!self.control, "data record in a control batch");
         self.append(buf, None, value);
+    }
+
+    /// Appends a data record whose `value_len`-byte value `fill` writes straight into the batch,
+    /// so a producer writes each record byte exactly once.
+    pub fn append_value_with(
+        &mut self,
+        buf: &mut Vec<u8>,
+        value_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) {
+        assert!(!self.control, "data record in a control batch");
+        self.append_with(buf, None, value_len, fill);
     }
 
     /// Appends a control record: key = version 0 + type, value = the encoded message.
@@ -254,6 +280,19 @@ mod tests {
         assert_eq!(records[0].key, None);
         assert_eq!(records[1].offset_delta, 1);
         assert_eq!(records[1].value.unwrap().len(), 300);
+    }
+
+    #[test]
+    fn value_written_in_place_equals_copied_value() {
+        let mut copied = Vec::new();
+        let mut open = OpenBatch::begin(&mut copied, 5, 2, 9, false);
+        open.append_value(&mut copied, b"in place");
+        open.finish(&mut copied);
+        let mut in_place = Vec::new();
+        let mut open = OpenBatch::begin(&mut in_place, 5, 2, 9, false);
+        open.append_value_with(&mut in_place, 8, |out| out.copy_from_slice(b"in place"));
+        open.finish(&mut in_place);
+        assert_eq!(copied, in_place);
     }
 
     #[test]

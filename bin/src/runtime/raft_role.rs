@@ -335,9 +335,13 @@ impl RaftRole {
         };
         let due = self.workload.due(now_ns).min(MAX_APPENDS_PER_WAKE);
         let now_ms = now_ns / 1_000_000;
+        let size = self.workload.config().record_size_bytes as usize;
         for _ in 0..due {
-            let payload = self.workload.next_payload();
-            match self.node.append(now_ms, epoch, payload) {
+            let workload = &mut self.workload;
+            match self
+                .node
+                .append_with(now_ms, epoch, size, |out| workload.fill_payload(out))
+            {
                 Ok(offset) => self.workload.on_appended(offset, now_ns),
                 Err(_) => self.workload.on_append_refused(),
             }

@@ -150,6 +150,19 @@ impl RaftNode {
     /// open batch and returns its offset. The batch reaches the log at linger expiry or when full
     /// (at the next `tick`/`step`).
     pub fn append(&mut self, now_ms: u64, epoch: i32, value: &[u8]) -> Result<i64, AppendError> {
+        self.append_with(now_ms, epoch, value.len(), |out| out.copy_from_slice(value))
+    }
+
+    /// Like [`append`](Self::append), but `fill` writes the `value_len`-byte value straight into
+    /// the open batch: the producer's write is the record's only write before the log copies the
+    /// batch (no staging buffer). `fill` is not called when the append is refused.
+    pub fn append_with(
+        &mut self,
+        now_ms: u64,
+        epoch: i32,
+        value_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<i64, AppendError> {
         self.advance_clock(now_ms);
         if self.shutdown.is_some() {
             return Err(AppendError::ShuttingDown);
@@ -157,7 +170,7 @@ impl RaftNode {
         let current_epoch = self.state.epoch();
         match &mut self.state {
             QuorumState::Leader(leader) if leader.epoch == epoch => {
-                let result = leader.accumulator.append(self.now_ms, value);
+                let result = leader.accumulator.append_with(self.now_ms, value_len, fill);
                 if result.is_ok() {
                     self.drain_accumulator();
                 }
