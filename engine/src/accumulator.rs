@@ -134,11 +134,27 @@ impl BatchAccumulator {
         self.linger_deadline_ms = None;
     }
 
-    /// Completes the open batch if its linger time passed, then hands out all completed batches.
-    pub(crate) fn drain(&mut self, now_ms: u64) -> Vec<CompletedBatch> {
+    /// Completes the open batch if its linger time passed.
+    pub(crate) fn complete_lingered(&mut self, now_ms: u64) {
         if self.linger_deadline_ms.is_some_and(|d| now_ms >= d) {
             self.complete_open();
         }
+    }
+
+    /// A batch is complete and waits for the log (a full one, or one whose linger passed).
+    pub(crate) fn has_completed(&self) -> bool {
+        !self.completed.is_empty()
+    }
+
+    /// The oldest completed batch. Popped one at a time so that draining allocates nothing.
+    pub(crate) fn pop_completed(&mut self) -> Option<CompletedBatch> {
+        self.completed.pop_front()
+    }
+
+    /// Completes the open batch if its linger time passed, then hands out all completed batches.
+    #[cfg(test)]
+    pub(crate) fn drain(&mut self, now_ms: u64) -> Vec<CompletedBatch> {
+        self.complete_lingered(now_ms);
         self.completed.drain(..).collect()
     }
 }

@@ -171,7 +171,9 @@ impl RaftNode {
         match &mut self.state {
             QuorumState::Leader(leader) if leader.epoch == epoch => {
                 let result = leader.accumulator.append_with(self.now_ms, value_len, fill);
-                if result.is_ok() {
+                // A batch that filled up goes to the log at once; a lingering one waits for the
+                // next tick or step, so appends made together share a batch even with linger 0.
+                if result.is_ok() && leader.accumulator.has_completed() {
                     self.drain_accumulator();
                 }
                 result

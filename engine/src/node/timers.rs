@@ -129,11 +129,18 @@ impl RaftNode {
             return;
         };
         let epoch = leader.epoch;
-        let batches = leader.accumulator.drain(now);
-        if batches.is_empty() {
+        leader.accumulator.complete_lingered(now);
+        if !leader.accumulator.has_completed() {
             return;
         }
-        for batch in batches {
+        // Bounded by the accumulator's queue limit (max_queued_batches).
+        loop {
+            let QuorumState::Leader(leader) = &mut self.state else {
+                break;
+            };
+            let Some(batch) = leader.accumulator.pop_completed() else {
+                break;
+            };
             self.append_to_log(batch.base_offset, batch.last_offset, epoch, batch.bytes);
         }
         self.emit(crate::io::Output::Flush {
