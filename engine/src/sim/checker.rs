@@ -47,6 +47,8 @@ pub enum Invariant {
     Liveness,
     /// The first batch of an epoch is not a LeaderChange record naming that epoch's leader.
     LeaderChangeRecord,
+    /// The leader's DescribeQuorum answer contradicts its state or omits a fetching observer.
+    DescribeQuorum,
     /// The core panicked.
     CorePanic,
 }
@@ -88,6 +90,27 @@ pub struct ElectionRecord {
     pub epoch: i32,
     pub leader_id: i32,
     pub voted_id: i32,
+}
+
+/// What a leader's DescribeQuorum answer said (replica ids only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribeView {
+    pub leader_id: NodeId,
+    pub leader_epoch: i32,
+    pub high_watermark: i64,
+    pub voters: Vec<NodeId>,
+    pub observers: Vec<NodeId>,
+}
+
+/// What the simulator knows the answer must reflect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribeExpectation {
+    pub epoch: i32,
+    /// The node's high watermark, -1 when unknown (the answer may also say -1).
+    pub high_watermark: i64,
+    pub voter_set: Vec<NodeId>,
+    /// Observers this leader answered a Fetch without error moments ago.
+    pub fetching_observers: Vec<NodeId>,
 }
 
 /// A batch of the globally committed log.
@@ -463,6 +486,54 @@ impl Checker {
                 Some(node),
                 detail,
             );
+        }
+    }
+
+    /// `node`, leading, answered DescribeQuorum with `got`.
+    pub fn check_describe_quorum(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        expected: &DescribeExpectation,
+        got: &DescribeView,
+    ) {
+        let mut problems = Vec::new();
+        if got.leader_id != node || got.leader_epoch != expected.epoch {
+            problems.push(format!(
+                "names leader {} epoch {} (expected {node}, {})",
+                got.leader_id, got.leader_epoch, expected.epoch
+            ));
+        }
+        // A new leader reports -1 until it commits in its epoch (Kafka's LeaderState starts
+        // without a high watermark), although the node still knows the one it learned before.
+        if got.high_watermark != expected.high_watermark && got.high_watermark != -1 {
+            problems.push(format!(
+                "high watermark {} (expected {})",
+                got.high_watermark, expected.high_watermark
+            ));
+        }
+        if !got.voters.contains(&node) || got.voters.iter().any(|v| !expected.voter_set.contains(v))
+        {
+            problems.push(format!(
+                "voters {:?} (voter set {:?})",
+                got.voters, expected.voter_set
+            ));
+        }
+        if got.observers.iter().any(|o| expected.voter_set.contains(o)) {
+            problems.push(format!("voters listed as observers: {:?}", got.observers));
+        }
+        let missing: Vec<NodeId> = expected
+            .fetching_observers
+            .iter()
+            .copied()
+            .filter(|o| !got.observers.contains(o))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!("fetching observers {missing:?} not listed"));
+        }
+        if !problems.is_empty() {
+            let detail = format!("DescribeQuorum: {}", problems.join("; "));
+            self.report(time_ms, Invariant::DescribeQuorum, Some(node), detail);
         }
     }
 
@@ -911,6 +982,57 @@ mod tests {
         checker.check_listener_view(2, 1, 1, false, (None, 6), Some((Some(2), 4)));
         assert_eq!(checker.violation_count(), 2);
         assert!(checker.has(Invariant::ListenerLeader));
+    }
+
+    #[test]
+    fn wrong_describe_quorum_is_reported() {
+        let expected = DescribeExpectation {
+            epoch: 4,
+            high_watermark: 10,
+            voter_set: vec![1, 2, 3],
+            fetching_observers: vec![4],
+        };
+        let good = DescribeView {
+            leader_id: 1,
+            leader_epoch: 4,
+            high_watermark: 10,
+            voters: vec![1, 2, 3],
+            observers: vec![4],
+        };
+        let mut checker = Checker::new();
+        checker.check_describe_quorum(0, 1, &expected, &good);
+        assert_eq!(checker.violation_count(), 0);
+        let broken = [
+            DescribeView {
+                leader_id: 2,
+                ..good.clone()
+            },
+            DescribeView {
+                high_watermark: 9,
+                ..good.clone()
+            },
+            DescribeView {
+                high_watermark: 11,
+                ..good.clone()
+            },
+            DescribeView {
+                voters: vec![2, 3],
+                ..good.clone()
+            },
+            DescribeView {
+                observers: vec![],
+                ..good.clone()
+            },
+            DescribeView {
+                observers: vec![4, 2],
+                ..good.clone()
+            },
+        ];
+        for (k, view) in broken.iter().enumerate() {
+            checker.check_describe_quorum(1, 1, &expected, view);
+            assert_eq!(checker.violation_count(), k as u64 + 1, "{view:?}");
+        }
+        assert!(checker.has(Invariant::DescribeQuorum));
     }
 
     #[test]

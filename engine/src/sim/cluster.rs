@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use bytes::Bytes;
 use kraft_records::{parse_control_record, validate_batch, BatchIter, ControlRecord, EpochEntry};
 
-use super::checker::{Checker, ElectionRecord, Invariant, Violation};
+use super::checker::{
+    Checker, DescribeExpectation, DescribeView, ElectionRecord, Invariant, Violation,
+};
 use super::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
 use super::network::{Network, NetworkConfig, NodeId, SendOutcome};
 use super::rng::SimRng;
@@ -258,7 +260,17 @@ pub struct Cluster {
     stop: bool,
     trace_hash: u64,
     trace_tail: VecDeque<String>,
+    /// (leader, epoch, observer) -> when the leader last answered the observer's Fetch without
+    /// error.
+    observer_fetches: BTreeMap<(NodeId, i32, NodeId), u64>,
+    /// Leader observations since the last DescribeQuorum check.
+    describe_countdown: u32,
 }
+
+/// A leader's DescribeQuorum answer is checked every this many leader observations.
+const DESCRIBE_EVERY: u32 = 64;
+/// An observer answered this recently must be listed by DescribeQuorum.
+const OBSERVER_RECENT_MS: u64 = 1_000;
 
 fn election_record(state: &ElectionState) -> ElectionRecord {
     ElectionRecord {
@@ -470,6 +482,8 @@ impl Cluster {
             stop: false,
             trace_hash: FNV_OFFSET_BASIS,
             trace_tail: VecDeque::new(),
+            observer_fetches: BTreeMap::new(),
+            describe_countdown: DESCRIBE_EVERY,
             rng,
             options,
         };
@@ -772,6 +786,14 @@ impl Cluster {
                     .on_leader_high_watermark(now, node.id, status.epoch, hw, &node.disk);
             }
         }
+        if status.state == StateName::Leader {
+            self.describe_countdown -= 1;
+            if self.describe_countdown == 0 {
+                self.describe_countdown = DESCRIBE_EVERY;
+                self.check_describe(i);
+            }
+        }
+        let node = &self.nodes[i];
         let resigned = status.state == StateName::Resigned;
         for &(listener_id, view) in &node.listeners {
             self.checker.check_listener_view(
@@ -783,6 +805,49 @@ impl Cluster {
                 view.map(|v| (v.leader_id, v.epoch)),
             );
         }
+    }
+
+    /// Compares the leader's DescribeQuorum answer with what the simulation knows.
+    fn check_describe(&mut self, i: usize) {
+        let now = self.now_ms;
+        let id = self.nodes[i].id;
+        let Some(core) = self.nodes[i].core.as_ref() else {
+            return;
+        };
+        let status = core.status();
+        let Some(answer) = core.describe_quorum() else {
+            self.violation(
+                Invariant::DescribeQuorum,
+                Some(id),
+                "the leader has no DescribeQuorum answer".to_string(),
+            );
+            return;
+        };
+        let got = DescribeView {
+            leader_id: answer.leader_id,
+            leader_epoch: answer.leader_epoch,
+            high_watermark: answer.high_watermark,
+            voters: answer.current_voters.iter().map(|r| r.replica_id).collect(),
+            observers: answer.observers.iter().map(|r| r.replica_id).collect(),
+        };
+        let fetching_observers = self
+            .observer_fetches
+            .range((id, status.epoch, NodeId::MIN)..=(id, status.epoch, NodeId::MAX))
+            .filter(|(_, &at)| now.saturating_sub(at) <= OBSERVER_RECENT_MS)
+            .map(|(&(_, _, observer), _)| observer)
+            .collect();
+        let expected = DescribeExpectation {
+            epoch: status.epoch,
+            high_watermark: status.high_watermark.unwrap_or(-1),
+            voter_set: self
+                .nodes
+                .iter()
+                .filter(|n| n.is_voter)
+                .map(|n| n.id)
+                .collect(),
+            fetching_observers,
+        };
+        self.checker.check_describe_quorum(now, id, &expected, &got);
     }
 
     fn reschedule_tick(&mut self, i: usize) {
@@ -1041,6 +1106,21 @@ impl Cluster {
             }
         }
         if let Response::Fetch(fetch) = &mut response {
+            let from_observer = self
+                .node_index(inbound.from)
+                .is_some_and(|c| !self.nodes[c].is_voter);
+            // Only a fetch at a valid position updates the leader's replica state (Kafka skips it
+            // for a diverging epoch or a snapshot redirect).
+            if from_observer
+                && fetch.error_code.is_none()
+                && fetch.partition_error_code.is_none()
+                && fetch.current_leader.leader_id == id
+                && fetch.diverging_epoch.epoch < 0
+                && fetch.snapshot_id.end_offset < 0
+            {
+                self.observer_fetches
+                    .insert((id, fetch.current_leader.leader_epoch, inbound.from), now);
+            }
             if let Records::LogRange {
                 from_offset,
                 max_bytes,
