@@ -134,10 +134,7 @@ impl RaftNode {
             return;
         }
         // Bounded by the accumulator's queue limit (max_queued_batches).
-        loop {
-            let QuorumState::Leader(leader) = &mut self.state else {
-                break;
-            };
+        while let QuorumState::Leader(leader) = &mut self.state {
             let Some(batch) = leader.accumulator.pop_completed() else {
                 break;
             };
