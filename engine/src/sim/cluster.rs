@@ -263,6 +263,8 @@ pub struct Cluster {
     /// (leader, epoch, observer) -> when the leader last answered the observer's Fetch without
     /// error.
     observer_fetches: BTreeMap<(NodeId, i32, NodeId), u64>,
+    /// Voters kept crashed or cut off during the current calm window.
+    held_out: Vec<usize>,
     /// Leader observations since the last DescribeQuorum check.
     describe_countdown: u32,
 }
@@ -483,6 +485,7 @@ impl Cluster {
             trace_hash: FNV_OFFSET_BASIS,
             trace_tail: VecDeque::new(),
             observer_fetches: BTreeMap::new(),
+            held_out: Vec::new(),
             describe_countdown: DESCRIBE_EVERY,
             rng,
             options,
@@ -1377,7 +1380,7 @@ impl Cluster {
                 }
             }
             EventKind::Restart { node } => {
-                if !self.is_up(node) {
+                if !self.is_up(node) && !self.held_out.contains(&node) {
                     self.start_node(node);
                 }
             }
@@ -1699,13 +1702,43 @@ impl Cluster {
                 self.resume(i);
             }
         }
-        self.trace_line(|| "calm".to_string());
+        // Liveness is owed to a connected majority: often keep a minority of voters out
+        // (crashed, or running but cut off) for the whole calm window.
+        let minority = (self.options.voters - 1) / 2;
+        if self.options.faults && minority > 0 && self.rng.chance(0.4) {
+            let count = self.rng.range_inclusive(1, minority as u64) as usize;
+            let mut voters: Vec<usize> = (0..self.options.voters).collect();
+            for k in (1..voters.len()).rev() {
+                let j = self.rng.index(k + 1);
+                voters.swap(k, j);
+            }
+            voters.truncate(count);
+            let ids = self.all_ids();
+            for &i in &voters {
+                if self.rng.chance(0.5) {
+                    self.crash(i);
+                } else {
+                    self.network.isolate(&ids, self.nodes[i].id);
+                }
+            }
+            let held: Vec<NodeId> = voters.iter().map(|&i| self.nodes[i].id).collect();
+            self.trace_line(|| format!("calm, voters {held:?} held out"));
+            self.held_out = voters;
+        } else {
+            self.trace_line(|| "calm".to_string());
+        }
         self.checker
             .begin_calm(self.now_ms, self.options.liveness_bound_ms);
     }
 
     /// After a calm window is judged: start the next chaos phase, or stop.
     fn after_calm(&mut self) {
+        self.network.heal();
+        for i in std::mem::take(&mut self.held_out) {
+            if !self.is_up(i) {
+                self.start_node(i);
+            }
+        }
         if self.options.faults && self.now_ms < self.options.duration_ms {
             self.begin_chaos();
         } else if self.now_ms >= self.options.duration_ms {
