@@ -568,6 +568,51 @@ impl Checker {
         self.on_committed_up_to(time_ms, node, to_offset_exclusive, disk, "listener commit");
     }
 
+    /// A listener of `node` is told `new` (leader, epoch) after `previous` (spec 5.3): epochs never
+    /// go back, at most two calls per epoch (unknown leader, then the leader), and the node's own
+    /// leadership only once the listener has passed the epoch's start offset (KAFKA-15345).
+    pub fn on_listener_leader_change<Q: Clone>(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        listener_id: u64,
+        previous: Option<(Option<NodeId>, i32)>,
+        new: (Option<NodeId>, i32),
+        disk: &SimDisk<Q>,
+    ) {
+        let (leader, epoch) = new;
+        if let Some((previous_leader, previous_epoch)) = previous {
+            let ok = epoch > previous_epoch
+                || (epoch == previous_epoch && previous_leader.is_none() && leader.is_some());
+            if !ok {
+                let detail = format!(
+                    "listener {listener_id} told (leader {leader:?}, epoch {epoch}) after (leader {previous_leader:?}, epoch {previous_epoch})"
+                );
+                self.report(time_ms, Invariant::ListenerLeader, Some(node), detail);
+                return;
+            }
+        }
+        if leader == Some(node) {
+            let next = self
+                .listener_next_offsets
+                .get(&(node, listener_id))
+                .copied()
+                .unwrap_or(0);
+            let batches = disk.batches();
+            let first = batches.partition_point(|b| b.epoch < epoch);
+            let start = batches
+                .get(first)
+                .filter(|b| b.epoch == epoch)
+                .map(|b| b.base_offset);
+            if start.is_none_or(|start| next <= start) {
+                let detail = format!(
+                    "listener {listener_id} told of own leadership of epoch {epoch} at next offset {next}, epoch start {start:?}"
+                );
+                self.report(time_ms, Invariant::ListenerLeader, Some(node), detail);
+            }
+        }
+    }
+
     /// After a step of `node`: its listener was last told `view` ((leader, epoch), `None` = nothing
     /// yet) while the node is at `current`. Outside Resigned and own leadership (both may hold
     /// notifications back), the listener must know the current epoch and any remote leader.
@@ -1033,6 +1078,32 @@ mod tests {
             assert_eq!(checker.violation_count(), k as u64 + 1, "{view:?}");
         }
         assert!(checker.has(Invariant::DescribeQuorum));
+    }
+
+    #[test]
+    fn listener_leader_change_out_of_order_or_early_is_reported() {
+        // Epoch 2 starts at offset 5 with node 1's LeaderChange.
+        let a = log(&[(0, 4, 1, 1), (5, 5, 2, 2), (6, 9, 2, 3)]);
+        let mut checker = Checker::new();
+        checker.on_listener_registered(2, 1);
+        checker.on_listener_leader_change(0, 2, 1, None, (None, 1), &a);
+        checker.on_listener_leader_change(0, 2, 1, Some((None, 1)), (Some(3), 1), &a);
+        checker.on_listener_leader_change(0, 2, 1, Some((Some(3), 1)), (None, 2), &a);
+        checker.on_listener_registered(1, 1);
+        checker.on_listener_commit(0, 1, 1, 0, 6, &a);
+        checker.on_listener_leader_change(0, 1, 1, None, (Some(1), 2), &a);
+        assert_eq!(checker.violation_count(), 0, "{:?}", checker.violations());
+        // Back to an older epoch; the same epoch twice with a leader; a leader replaced.
+        checker.on_listener_leader_change(1, 2, 1, Some((None, 2)), (None, 1), &a);
+        checker.on_listener_leader_change(1, 2, 1, Some((Some(3), 2)), (Some(3), 2), &a);
+        checker.on_listener_leader_change(1, 2, 1, Some((Some(3), 2)), (Some(1), 2), &a);
+        assert_eq!(checker.violation_count(), 3);
+        // Own leadership before the listener passed the epoch start (KAFKA-15345).
+        checker.on_listener_registered(1, 2);
+        checker.on_listener_commit(2, 1, 2, 0, 5, &a);
+        checker.on_listener_leader_change(2, 1, 2, None, (Some(1), 2), &a);
+        assert_eq!(checker.violation_count(), 4);
+        assert!(checker.has(Invariant::ListenerLeader));
     }
 
     #[test]

@@ -989,6 +989,17 @@ impl Cluster {
                             leader.epoch as u64,
                             leader.leader_id.unwrap_or(-1) as u64,
                         ]);
+                        let previous = self.nodes[i].listeners[slot]
+                            .1
+                            .map(|v| (v.leader_id, v.epoch));
+                        self.checker.on_listener_leader_change(
+                            now,
+                            id,
+                            listener,
+                            previous,
+                            (leader.leader_id, leader.epoch),
+                            &self.nodes[i].disk,
+                        );
                         self.nodes[i].listeners[slot].1 = Some(leader);
                     }
                     ListenerEvent::Commit {
