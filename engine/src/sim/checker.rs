@@ -562,6 +562,20 @@ impl Checker {
                 "listener {listener_id} handed [{from_offset}, {to_offset_exclusive}) but its next offset is {expected}"
             );
             self.report(time_ms, Invariant::ListenerOrder, Some(node), detail);
+        } else {
+            // handleCommit hands over whole batches.
+            let starts_batch = disk
+                .batch_containing(from_offset)
+                .is_some_and(|b| b.base_offset == from_offset);
+            let ends_batch = disk
+                .batch_containing(to_offset_exclusive - 1)
+                .is_some_and(|b| b.last_offset == to_offset_exclusive - 1);
+            if !starts_batch || !ends_batch {
+                let detail = format!(
+                    "listener {listener_id} handed [{from_offset}, {to_offset_exclusive}), which is not whole batches of the log"
+                );
+                self.report(time_ms, Invariant::ListenerOrder, Some(node), detail);
+            }
         }
         self.listener_next_offsets
             .insert((node, listener_id), to_offset_exclusive.max(expected));
@@ -1008,6 +1022,10 @@ mod tests {
         assert_eq!(checker.violation_count(), 0);
         checker.on_listener_commit(2, 1, 7, 5, 10, &a);
         assert!(checker.has(Invariant::ListenerOrder));
+        // Part of a batch.
+        checker.on_listener_registered(2, 8);
+        checker.on_listener_commit(3, 2, 8, 0, 3, &a);
+        assert_eq!(checker.violation_count(), 2);
     }
 
     #[test]
