@@ -263,6 +263,8 @@ pub struct Cluster {
     /// (leader, epoch, observer) -> when the leader last answered the observer's Fetch without
     /// error.
     observer_fetches: BTreeMap<(NodeId, i32, NodeId), u64>,
+    /// Probability (per million) that a fetched batch is damaged in flight (chaos only).
+    corrupt_ppm: u32,
     /// Voters kept crashed or cut off during the current calm window.
     held_out: Vec<usize>,
     /// Leader observations since the last DescribeQuorum check.
@@ -486,6 +488,7 @@ impl Cluster {
             trace_tail: VecDeque::new(),
             observer_fetches: BTreeMap::new(),
             held_out: Vec::new(),
+            corrupt_ppm: 0,
             describe_countdown: DESCRIBE_EVERY,
             rng,
             options,
@@ -1309,10 +1312,13 @@ impl Cluster {
             }
             Wire::Response {
                 correlation_id,
-                response,
+                mut response,
             } => {
                 if !self.is_up(j) || self.nodes[j].outstanding.get(&from) != Some(&correlation_id) {
                     return;
+                }
+                if self.corrupt_ppm > 0 {
+                    self.maybe_corrupt(&mut response);
                 }
                 self.nodes[j].outstanding.remove(&from);
                 self.step_node(j, Input::Response { from, response });
@@ -1418,6 +1424,28 @@ impl Cluster {
             }
             EventKind::BeginCalm => self.begin_calm(),
         }
+    }
+
+    /// Flips one byte of a fetched batch in a part the CRC covers (or the magic byte), so the
+    /// follower must notice and must not append it. Bytes outside the CRC (base offset, length,
+    /// leader epoch) are left alone: Kafka cannot detect those either.
+    fn maybe_corrupt(&mut self, response: &mut Response) {
+        let Response::Fetch(fetch) = response else {
+            return;
+        };
+        let Records::Bytes(bytes) = &fetch.records else {
+            return;
+        };
+        const FIRST_CHECKED_BYTE: usize = 16;
+        if bytes.len() <= FIRST_CHECKED_BYTE || !self.rng.chance_ppm(self.corrupt_ppm) {
+            return;
+        }
+        let mut damaged = bytes.to_vec();
+        let position = FIRST_CHECKED_BYTE + self.rng.index(damaged.len() - FIRST_CHECKED_BYTE);
+        damaged[position] ^= 1 << self.rng.below(8);
+        self.hash_words(&[8, position as u64]);
+        self.trace_line(|| format!("corrupting fetched byte {position}"));
+        fetch.records = Records::Bytes(Bytes::from(damaged));
     }
 
     /// Ends a pause: messages that arrived meanwhile are processed in order, then due timers.
@@ -1541,6 +1569,11 @@ impl Cluster {
         self.checker.end_calm();
         let profile = self.random_network();
         self.network.set_config(profile);
+        self.corrupt_ppm = if self.rng.chance(0.3) {
+            self.rng.range_inclusive(1_000, 30_000) as u32
+        } else {
+            0
+        };
         self.crash_config = CrashConfig {
             torn_write_probability: 0.5,
             unflushed_survive_probability: if self.rng.chance(0.3) { 0.3 } else { 0.0 },
@@ -1703,6 +1736,7 @@ impl Cluster {
 
     /// Heal everything, bring every node up, and demand progress within the liveness bound.
     fn begin_calm(&mut self) {
+        self.corrupt_ppm = 0;
         self.network.heal();
         self.network.set_config(calm_network());
         self.flush_delay_max_ms = self.flush_delay_max_ms.min(10);
