@@ -171,6 +171,9 @@ pub struct Checker {
     /// Last persisted epoch per node.
     persisted_epochs: HashMap<NodeId, i32>,
     liveness: Option<LivenessWindow>,
+    /// Something that can affect durability (a commit, a truncation, a crash) happened since
+    /// the last `check_durability`.
+    durability_dirty: bool,
     liveness_windows_passed: u64,
 }
 
@@ -414,6 +417,7 @@ impl Checker {
                 break;
             }
             self.committed.push(CommittedBatch::of(b));
+            self.durability_dirty = true;
             let commit_epoch = self.commit_epochs.last().map_or(epoch, |&e| e.max(epoch));
             self.commit_epochs.push(commit_epoch);
         }
@@ -665,13 +669,22 @@ impl Checker {
 
     /// `node` crashed: its high watermark and listeners start over when it restarts.
     pub fn on_crash(&mut self, node: NodeId) {
+        self.durability_dirty = true;
         self.high_watermarks.remove(&node);
         self.listener_next_offsets.retain(|&(n, _), _| n != node);
     }
 
-    /// Durability: the committed log must be durable on a majority of `voters`. Called after every
-    /// step (a truncation or crash anywhere could break it).
+    /// Whether `check_durability` has anything new to judge.
+    pub fn durability_check_due(&self) -> bool {
+        self.durability_dirty
+    }
+
+    /// Durability: the committed log must be durable on a majority of `voters`. Judged after every
+    /// step in which something that can break it happened (a commit, a truncation, a crash).
     pub fn check_durability<Q: Clone>(&mut self, time_ms: u64, voters: &[(NodeId, &SimDisk<Q>)]) {
+        if !std::mem::take(&mut self.durability_dirty) {
+            return;
+        }
         let Some(last) = self.committed.last().copied() else {
             return;
         };
@@ -713,6 +726,7 @@ impl Checker {
     /// may still cut it: a restarted follower of a stale leader does exactly that, legitimately,
     /// while a majority keeps the batch (which `check_durability` watches).
     pub fn on_truncate(&mut self, time_ms: u64, node: NodeId, to_offset: i64) {
+        self.durability_dirty = true;
         if let Some(&hw) = self.high_watermarks.get(&node) {
             if to_offset < hw {
                 let detail = format!("truncation to {to_offset} below the high watermark {hw}");
@@ -909,6 +923,8 @@ mod tests {
         checker.on_high_watermark(1, 1, 10, &n1);
         n2.crash(&mut rng, &crash);
         n3.crash(&mut rng, &crash);
+        checker.on_crash(2);
+        checker.on_crash(3);
         checker.check_durability(2, &[(1, &n1), (2, &n2), (3, &n3)]);
         assert!(checker.has(Invariant::CommittedLost));
     }

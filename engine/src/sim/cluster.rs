@@ -244,7 +244,8 @@ pub struct Cluster {
     now_ms: u64,
     rng: SimRng,
     nodes: Vec<SimNode>,
-    network: Network<Wire>,
+    /// Messages are boxed: the network's heap moves its elements, and requests are large.
+    network: Network<Box<Wire>>,
     events: BinaryHeap<Event>,
     next_event_seq: u64,
     next_correlation_id: u64,
@@ -899,13 +900,15 @@ impl Cluster {
     }
 
     fn check_global(&mut self) {
-        let voters: Vec<(NodeId, &SimDisk<ElectionState>)> = self
-            .nodes
-            .iter()
-            .filter(|n| n.is_voter)
-            .map(|n| (n.id, &n.disk))
-            .collect();
-        self.checker.check_durability(self.now_ms, &voters);
+        if self.checker.durability_check_due() {
+            let voters: Vec<(NodeId, &SimDisk<ElectionState>)> = self
+                .nodes
+                .iter()
+                .filter(|n| n.is_voter)
+                .map(|n| (n.id, &n.disk))
+                .collect();
+            self.checker.check_durability(self.now_ms, &voters);
+        }
         self.checker.check_liveness(self.now_ms);
     }
 
@@ -1087,10 +1090,10 @@ impl Cluster {
             now,
             from,
             to,
-            Wire::Request {
+            Box::new(Wire::Request {
                 correlation_id,
                 request,
-            },
+            }),
             &mut self.rng,
         );
         if outcome == SendOutcome::Overloaded {
@@ -1156,10 +1159,10 @@ impl Cluster {
             now,
             id,
             inbound.from,
-            Wire::Response {
+            Box::new(Wire::Response {
                 correlation_id: inbound.correlation_id,
                 response,
-            },
+            }),
             &mut self.rng,
         );
     }
@@ -1815,7 +1818,7 @@ impl Cluster {
             self.now_ms = self.now_ms.max(next);
             if next_message == Some(next) && next_event.is_none_or(|e| e >= next) {
                 if let Some(message) = self.network.pop_due(self.now_ms) {
-                    self.deliver(message.from, message.to, message.message);
+                    self.deliver(message.from, message.to, *message.message);
                 }
             } else if let Some(event) = self.events.pop() {
                 self.handle_event(event);

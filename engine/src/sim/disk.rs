@@ -26,6 +26,23 @@ pub fn fnv1a64(state: u64, bytes: &[u8]) -> u64 {
 
 pub const FNV_OFFSET_BASIS: u64 = 0xCBF2_9CE4_8422_2325;
 
+/// Content hash of a batch, eight bytes at a time (batches are hashed on every append, so the
+/// byte-wise FNV would dominate a simulation). Not cryptographic; collisions only weaken a test.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut hash = (bytes.len() as u64).wrapping_mul(K) ^ FNV_OFFSET_BASIS;
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let w = u64::from_le_bytes(word.try_into().expect("chunks_exact yields 8 bytes"));
+        hash = (hash ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    let rest = words.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    hash = (hash ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    hash ^ (hash >> 32)
+}
+
 /// Hash of a log prefix ending with a batch whose bytes hash to `batch_hash`.
 pub fn chain_hash(previous_prefix_hash: u64, batch_hash: u64) -> u64 {
     let mut h = previous_prefix_hash ^ batch_hash.rotate_left(17);
@@ -263,7 +280,7 @@ impl<Q: Clone> SimDisk<Q> {
                 });
             }
         }
-        let prefix_hash = chain_hash(self.prefix_hash(), fnv1a64(FNV_OFFSET_BASIS, &bytes));
+        let prefix_hash = chain_hash(self.prefix_hash(), content_hash(&bytes));
         self.batches.push(StoredBatch {
             base_offset,
             last_offset,
@@ -456,6 +473,19 @@ mod tests {
         ));
         assert_eq!(disk.batch_containing(7).unwrap().base_offset, 6);
         assert!(disk.batch_containing(10).is_none());
+    }
+
+    #[test]
+    fn content_hash_sees_every_byte() {
+        let base: Vec<u8> = (0..37u8).collect();
+        let reference = content_hash(&base);
+        for i in 0..base.len() {
+            let mut changed = base.clone();
+            changed[i] ^= 1;
+            assert_ne!(content_hash(&changed), reference, "byte {i}");
+        }
+        assert_ne!(content_hash(&base[..36]), reference, "length matters");
+        assert_ne!(content_hash(&[0u8; 8]), content_hash(&[0u8; 9]));
     }
 
     #[test]
