@@ -50,6 +50,9 @@ pub fn chain_hash(previous_prefix_hash: u64, batch_hash: u64) -> u64 {
     h ^ (h >> 29)
 }
 
+/// First byte of a Kafka v2 batch covered by its CRC-32C.
+const CRC_COVERED_FROM: usize = 21;
+
 /// Prefix hash of the empty log.
 pub const EMPTY_PREFIX_HASH: u64 = 0;
 
@@ -377,8 +380,16 @@ impl<Q: Clone> SimDisk<Q> {
                     // Cut short: fewer bytes than the batch length says.
                     fragment.truncate(1 + rng.index(len - 1));
                 } else if len > 0 {
-                    // Full length, but a sector in the middle never hit the disk.
-                    let start = rng.index(len);
+                    // Full length, but a sector in the middle never hit the disk. The damage lands
+                    // where the batch CRC looks (from byte 21 on): bytes before it (base offset,
+                    // length, leader epoch) are not checksummed, so damage there would be an
+                    // undetectable corruption, which no real log recovery could catch either.
+                    let first = if len > CRC_COVERED_FROM {
+                        CRC_COVERED_FROM
+                    } else {
+                        0
+                    };
+                    let start = first + rng.index(len - first);
                     let stop = (start + 1 + rng.index(64)).min(len);
                     for byte in &mut fragment[start..stop] {
                         *byte = 0;
@@ -554,6 +565,43 @@ mod tests {
         let recovered = disk.recover(|_| 0);
         assert_eq!(recovered.dropped_tail_bytes, tail.len());
         assert!(disk.torn_tail().is_none());
+    }
+
+    #[test]
+    fn torn_real_batches_never_pass_recovery_validation() {
+        let config = CrashConfig {
+            torn_write_probability: 1.0,
+            unflushed_survive_probability: 0.0,
+        };
+        let valid_prefix_len = |buf: &[u8]| {
+            let mut iter = kraft_records::BatchIter::new(buf);
+            for item in iter.by_ref() {
+                if item.is_err() {
+                    break;
+                }
+            }
+            iter.position()
+        };
+        for seed in 0..300 {
+            let mut rng = SimRng::new(seed);
+            let mut bytes = Vec::new();
+            let mut builder = kraft_records::BatchBuilder::new(&mut bytes, 0, 3, 1_000);
+            for k in 0..1 + seed % 5 {
+                builder.append_value(&[k as u8; 40]);
+            }
+            let header = builder.finish();
+            let mut disk = SimDisk::<u32>::new();
+            disk.append(0, header.last_offset(), 3, Bytes::from(bytes))
+                .unwrap();
+            disk.crash(&mut rng, &config);
+            let tail = disk.torn_tail().expect("torn write").to_vec();
+            assert_eq!(
+                valid_prefix_len(&tail),
+                0,
+                "seed {seed}: torn batch validated"
+            );
+            assert_eq!(disk.recover(valid_prefix_len).dropped_whole_batch_bytes, 0);
+        }
     }
 
     #[test]
