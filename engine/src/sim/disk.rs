@@ -157,8 +157,8 @@ pub struct CrashReport {
 pub struct RecoveryReport {
     /// Bytes at the end of the log that were cut off (the torn last write).
     pub dropped_tail_bytes: usize,
-    /// Of those, bytes that were whole valid batches (a write of several batches torn after the
-    /// first ones).
+    /// Of those, bytes that still validated as whole batches. The crash model damages bytes the
+    /// CRC covers, so this is 0 unless the CRC misses the damage (odds about 2^-32).
     pub dropped_whole_batch_bytes: usize,
 }
 
@@ -415,9 +415,9 @@ impl<Q: Clone> SimDisk<Q> {
 
     /// Startup recovery: `valid_prefix_len` returns how many leading bytes of a buffer are whole,
     /// valid batches (CRC checked). Everything after that is cut off, like Kafka's segment
-    /// recovery does. The torn tail is dropped whole: when the unflushed write held several
-    /// batches, its first ones may have reached the disk intact, but losing them is as legal an
-    /// outcome of the crash as keeping them (none was ever reported durable).
+    /// recovery does. The torn tail (a fragment of the first batch the crash lost) is dropped
+    /// whole; had it validated, dropping it would still be a legal outcome of the crash, as it was
+    /// never reported durable.
     pub fn recover(&mut self, valid_prefix_len: impl Fn(&[u8]) -> usize) -> RecoveryReport {
         let mut report = RecoveryReport::default();
         if let Some(tail) = self.torn_tail.take() {
