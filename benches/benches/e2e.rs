@@ -66,15 +66,21 @@ fn binaries() -> (PathBuf, PathBuf) {
 struct RunResult {
     summary: Summary,
     hgrm: Vec<(f64, f64)>,
-    rss_kib: Vec<u64>,
+    rss_kib: Vec<(u64, u64)>,
     fetch_bytes_sent: u64,
     fetch_bytes_copied: u64,
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// `(RssAnon, RssFile)` in KiB: the heap and stacks, and the mapped file pages. The segment is a
+/// shared file mapping, so its page cache counts in RssFile and grows with the log; memory the
+/// process itself holds is RssAnon.
+fn rss_kib(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((field("RssAnon:")?, field("RssFile:")?))
 }
 
 fn stat_from_stderr(stderr: &str, key: &str) -> u64 {

@@ -73,6 +73,8 @@ pub struct Workload {
     payload: PayloadGenerator,
     stats: LatencyStats,
     run_start_ns: Option<u64>,
+    /// When the workload stopped for good (shutdown); the summary's time ends there.
+    run_end_ns: Option<u64>,
     interval_start_ns: u64,
     interval_offered: u64,
     interval_shed: u64,
@@ -91,6 +93,7 @@ impl Workload {
             payload: PayloadGenerator::new(seed),
             stats: LatencyStats::new(),
             run_start_ns: None,
+            run_end_ns: None,
             interval_start_ns: 0,
             interval_offered: 0,
             interval_shed: 0,
@@ -139,6 +142,9 @@ impl Workload {
     /// Records due now that may be appended (bounded by the pending limit). Records due beyond
     /// the limit are shed and counted, so the offered load never grows memory.
     pub fn due(&mut self, now_ns: u64) -> usize {
+        if self.run_end_ns.is_some() {
+            return 0;
+        }
         let Some(leading) = self.leading.as_mut() else {
             return 0;
         };
@@ -243,11 +249,20 @@ impl Workload {
         Some(report)
     }
 
+    /// Stops appending for good (the node is shutting down). Commits still arriving are timed,
+    /// but the run's duration ends here, so the summary's rates are not diluted by the shutdown.
+    pub fn stop(&mut self, now_ns: u64) {
+        if self.run_end_ns.is_none() && self.run_start_ns.is_some() {
+            self.run_end_ns = Some(now_ns);
+        }
+    }
+
     /// The whole run, for the exit summary; `None` if this node never led.
     pub fn summary(&self, now_ns: u64) -> Option<IntervalReport> {
         let start = self.run_start_ns?;
+        let end = self.run_end_ns.unwrap_or(now_ns);
         Some(self.stats.summary(
-            now_ns.saturating_sub(start) / 1_000_000,
+            end.saturating_sub(start) / 1_000_000,
             self.total_offered,
             self.total_shed,
             self.config.throughput_records_per_s,
@@ -300,6 +315,24 @@ mod tests {
         assert!((report.max_ms - 4.0).abs() < 0.01, "{report:?}");
         let err = w.on_committed_record(2, 12, 16, 7 * MS).unwrap_err();
         assert_eq!(err.expected_offset, None);
+    }
+
+    #[test]
+    fn stop_ends_the_run_but_pending_commits_are_still_timed() {
+        let mut w = workload();
+        w.on_leader_change(Some(1), 1, 0);
+        assert_eq!(w.due(2 * MS), 2);
+        w.on_appended(0, 2 * MS);
+        w.on_appended(1, 2 * MS);
+        w.stop(1000 * MS);
+        assert_eq!(w.due(5000 * MS), 0, "no appends after stop");
+        w.on_committed_record(1, 0, 16, 5000 * MS).unwrap();
+        let summary = w.summary(9000 * MS).unwrap();
+        assert_eq!(
+            summary.elapsed_ms, 1000,
+            "the run ends at stop, not at exit"
+        );
+        assert_eq!(summary.committed_records, 1);
     }
 
     #[test]

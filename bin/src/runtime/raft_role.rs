@@ -95,6 +95,7 @@ impl RaftRole {
                 match run.shutdown_started_ms {
                     None => {
                         run.shutdown_started_ms = Some(now_ms);
+                        self.workload.stop(self.clock.now_ns());
                         self.node.step(now_ms, Input::Shutdown);
                         continue;
                     }
