@@ -1,5 +1,6 @@
 //! A small SVG plot of commit-latency percentile distributions (one curve per offered rate), in
-//! the usual HdrHistogram layout: x = percentile on a "number of nines" scale, y = latency.
+//! the usual HdrHistogram layout: x = percentile on a "number of nines" scale, y = latency on a
+//! log scale (so sub-millisecond and 100 ms curves both stay readable).
 
 use std::fmt::Write;
 
@@ -19,14 +20,20 @@ fn nines(percentile: f64) -> f64 {
 
 /// `series`: (label, points of (latency ms, percentile)).
 pub fn percentile_svg(title: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
-    let max_ms = series
-        .iter()
-        .flat_map(|(_, pts)| pts.iter().map(|p| p.0))
-        .fold(0.0f64, f64::max)
+    let all = || series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.0));
+    let max_ms = all().fold(0.0f64, f64::max).max(0.01) * 1.2;
+    let min_ms = all()
+        .filter(|v| *v > 0.0)
+        .fold(f64::MAX, f64::min)
+        .min(max_ms / 10.0)
         .max(0.001)
-        * 1.1;
+        / 1.2;
+    let (log_min, log_max) = (min_ms.log10(), max_ms.log10());
     let x = |p: f64| MARGIN + nines(p) / MAX_NINES * (WIDTH - 2.0 * MARGIN);
-    let y = |ms: f64| HEIGHT - MARGIN - ms / max_ms * (HEIGHT - 2.0 * MARGIN);
+    let y = |ms: f64| {
+        let v = (ms.max(min_ms).log10() - log_min) / (log_max - log_min);
+        HEIGHT - MARGIN - v * (HEIGHT - 2.0 * MARGIN)
+    };
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -56,7 +63,7 @@ pub fn percentile_svg(title: &str, series: &[(String, Vec<(f64, f64)>)]) -> Stri
         );
     }
     for i in 0..=5 {
-        let ms = max_ms * i as f64 / 5.0;
+        let ms = 10f64.powf(log_min + (log_max - log_min) * i as f64 / 5.0);
         let gy = y(ms);
         let _ = writeln!(
             svg,
@@ -65,7 +72,7 @@ pub fn percentile_svg(title: &str, series: &[(String, Vec<(f64, f64)>)]) -> Stri
         );
         let _ = writeln!(
             svg,
-            r#"<text x="{}" y="{}" text-anchor="end">{ms:.2}</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="end">{ms:.3}</text>"#,
             MARGIN - 6.0,
             gy + 4.0
         );
@@ -78,7 +85,7 @@ pub fn percentile_svg(title: &str, series: &[(String, Vec<(f64, f64)>)]) -> Stri
     );
     let _ = writeln!(
         svg,
-        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">commit latency (ms)</text>"#,
+        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">commit latency (ms, log scale)</text>"#,
         HEIGHT / 2.0,
         HEIGHT / 2.0
     );
