@@ -1429,22 +1429,39 @@ impl Cluster {
         }
     }
 
-    /// Flips one byte of a fetched batch in a part the CRC covers (or the magic byte), so the
-    /// follower must notice and must not append it. Bytes outside the CRC (base offset, length,
-    /// leader epoch) are left alone: Kafka cannot detect those either.
+    /// Flips one bit of one fetched batch in the part its CRC covers, so the follower must notice
+    /// and must not append it. Bytes outside the CRC (base offset, length, leader epoch) are left
+    /// alone: nothing, in Kafka either, can detect damage there. (An earlier version picked the
+    /// byte over the whole response and so could hit a later batch's epoch: seeds 25346, 60679.)
     fn maybe_corrupt(&mut self, response: &mut Response) {
+        const CRC_COVERED_FROM: usize = 21;
         let Response::Fetch(fetch) = response else {
             return;
         };
         let Records::Bytes(bytes) = &fetch.records else {
             return;
         };
-        const FIRST_CHECKED_BYTE: usize = 16;
-        if bytes.len() <= FIRST_CHECKED_BYTE || !self.rng.chance_ppm(self.corrupt_ppm) {
+        if bytes.is_empty() || !self.rng.chance_ppm(self.corrupt_ppm) {
             return;
         }
+        // Whole batches of the response: (start, length).
+        let mut batches: Vec<(usize, usize)> = Vec::new();
+        let mut iter = BatchIter::new(bytes);
+        loop {
+            let start = iter.position();
+            match iter.next() {
+                Some(Ok(batch)) if batch.bytes.len() > CRC_COVERED_FROM => {
+                    batches.push((start, batch.bytes.len()));
+                }
+                _ => break,
+            }
+        }
+        if batches.is_empty() {
+            return;
+        }
+        let (start, length) = batches[self.rng.index(batches.len())];
         let mut damaged = bytes.to_vec();
-        let position = FIRST_CHECKED_BYTE + self.rng.index(damaged.len() - FIRST_CHECKED_BYTE);
+        let position = start + CRC_COVERED_FROM + self.rng.index(length - CRC_COVERED_FROM);
         damaged[position] ^= 1 << self.rng.below(8);
         self.hash_words(&[8, position as u64]);
         self.trace_line(|| format!("corrupting fetched byte {position}"));
@@ -1744,6 +1761,11 @@ impl Cluster {
         self.network.set_config(calm_network());
         self.flush_delay_max_ms = self.flush_delay_max_ms.min(10);
         for i in 0..self.nodes.len() {
+            if self.is_up(i) && self.nodes[i].stopping {
+                // A graceful shutdown in progress would take the node away during the window
+                // (seed 71172): power it off and bring it back at once instead.
+                self.crash(i);
+            }
             if !self.is_up(i) {
                 self.start_node(i);
             } else if self.is_paused(i) {
