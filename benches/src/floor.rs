@@ -115,3 +115,33 @@ pub fn sequential_write_bandwidth(
     std::fs::remove_file(&path)?;
     Ok(written as f64 / secs)
 }
+
+/// `writers` threads each appending `size_bytes` + fdatasync to their own file at once, as three
+/// replicas on one disk do; returns the latency of every write+fdatasync of every writer.
+pub fn concurrent_write_fdatasync(
+    dir: &Path,
+    size_bytes: usize,
+    iterations: usize,
+    writers: usize,
+) -> io::Result<Histogram<u64>> {
+    assert!(writers > 0);
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let dir = dir.join(format!("floor-writer-{w}"));
+            std::thread::spawn(move || -> io::Result<Histogram<u64>> {
+                std::fs::create_dir_all(&dir)?;
+                let h = write_fdatasync(&dir, size_bytes, iterations);
+                std::fs::remove_dir_all(&dir)?;
+                h
+            })
+        })
+        .collect();
+    let mut all = new_histogram_ns();
+    for handle in handles {
+        let h = handle
+            .join()
+            .map_err(|_| io::Error::other("writer thread panicked"))??;
+        all.add(&h).map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    Ok(all)
+}
