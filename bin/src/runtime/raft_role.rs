@@ -65,6 +65,7 @@ pub enum RaftExit {
 struct Run {
     commit_next_offset: i64,
     commit_target_offset: i64,
+    commits_seen: bool,
     shutdown_started_ms: Option<u64>,
     shutdown_complete: bool,
     status: StatusLog,
@@ -75,6 +76,7 @@ impl RaftRole {
         let mut run = Run {
             commit_next_offset: 0,
             commit_target_offset: 0,
+            commits_seen: false,
             shutdown_started_ms: None,
             shutdown_complete: false,
             status: StatusLog::new(self.node_id),
@@ -257,11 +259,22 @@ impl RaftRole {
                 from_offset,
                 to_offset_exclusive,
             } => {
-                debug_assert!(from_offset >= run.commit_next_offset.min(from_offset));
-                if run.commit_target_offset <= run.commit_next_offset {
+                // The core hands each listener contiguous ranges, the first one starting where
+                // the listener starts reading (the log start).
+                if run.commits_seen {
+                    debug_assert_eq!(
+                        from_offset, run.commit_target_offset,
+                        "commit ranges are contiguous"
+                    );
+                } else {
                     run.commit_next_offset = from_offset;
+                    run.commits_seen = true;
                 }
-                run.commit_target_offset = run.commit_target_offset.max(to_offset_exclusive);
+                debug_assert!(
+                    to_offset_exclusive >= run.commit_target_offset,
+                    "commits never go back"
+                );
+                run.commit_target_offset = to_offset_exclusive;
             }
             ListenerEvent::LoadSnapshot { snapshot_id } => {
                 // The perf workload keeps no state to rebuild; commits continue after the snapshot.
