@@ -47,6 +47,11 @@ impl Mapping {
             .len(len.max(1))
             .map_raw(file)
             .map_err(|e| LogError::io(path, "mmap", e))?;
+        // No readahead: a write fault in a preallocated (unwritten) extent would otherwise make
+        // the kernel read ahead, i.e. allocate and zero, large folios around every fault. Measured
+        // at 1M offered records/s: that zeroing was 40% of the leader's and 72% of a follower's
+        // CPU. Appends and reads touch each page once anyway. Advice is a hint; ignore failure.
+        let _ = raw.advise(memmap2::Advice::Random);
         Ok(Mapping { raw })
     }
 
