@@ -1,91 +1,147 @@
 //! The segment-log role: the only writer of the log files.
 //!
-//! Commands arrive in order from the Raft loop. Everything already queued is applied before one
-//! flush, so a burst of appends costs one fdatasync (group commit) and the Raft loop learns the
-//! durable end offset once per flush. Appends that arrive while a flush is in flight wait for the
-//! next one, which then covers all of them.
+//! Commands arrive in order from the Raft loop. Appends are copied into the segment's mmap as they
+//! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
+//! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
+//! applied meanwhile; when it completes, one more flush covers everything that arrived during it
+//! (group commit). The Raft loop learns the durable end offset once per completed flush.
 
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
-use kraft_segment_log::SegmentLog;
+use futures_lite::future;
+use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
+use kraft_segment_log::{FlushTicket, LogError, SegmentLog};
+use std::rc::Rc;
 
-/// Commands applied before a flush is forced, bounding the time between flushes under load.
-const MAX_COMMANDS_PER_FLUSH: usize = 1024;
+/// The outcome of one background fdatasync, handed back with its ticket.
+type FlushDone = (FlushTicket, Result<(), LogError>);
 
-pub async fn run(mut log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>) {
-    loop {
-        let Some(first) = commands.recv().await else {
-            break;
-        };
-        let mut next = Some(first);
-        let mut flush = false;
-        let mut stop = false;
-        let mut applied = 0;
-        while let Some(command) = next.take() {
-            match command {
-                LogCommand::Append { base_offset, bytes } => {
-                    // Leader batches and fetched batches alike start at the log end offset the
-                    // core assigned; `append_fetched` checks that instead of re-stamping it.
-                    if let Err(error) = log.append_fetched(&bytes) {
-                        let msg =
-                            format!("append of batch at offset {base_offset} failed: {error}");
-                        let _ = events.send(LogEvent::Failed(msg)).await;
-                        return;
-                    }
-                }
-                LogCommand::Flush => flush = true,
-                LogCommand::Truncate { to_offset } => {
-                    if let Err(error) = log.truncate_to(to_offset) {
-                        let msg = format!("truncation to offset {to_offset} failed: {error}");
-                        let _ = events.send(LogEvent::Failed(msg)).await;
-                        return;
-                    }
-                    // A flush completion must never report bytes that were just truncated: the
-                    // next Flushed carries the new (lower) durable end.
-                    flush = true;
-                }
-                LogCommand::Stop => {
-                    flush = true;
-                    stop = true;
-                    break;
-                }
-            }
-            applied += 1;
-            if applied < MAX_COMMANDS_PER_FLUSH {
-                next = commands.try_recv();
-            }
+enum Wake {
+    Command(Option<LogCommand>),
+    FlushDone(Option<FlushDone>),
+}
+
+struct LogRole {
+    log: SegmentLog,
+    events: Tx<LogEvent>,
+    done_tx: Rc<LocalSender<FlushDone>>,
+    flush_in_flight: bool,
+    /// A flush was asked for (or appends arrived) since the in-flight one started.
+    flush_wanted: bool,
+}
+
+impl LogRole {
+    /// Starts a background fdatasync of everything appended so far, unless one is running.
+    fn start_flush(&mut self) {
+        if self.flush_in_flight || !self.flush_wanted {
+            return;
         }
-        if flush {
-            // io_uring fdatasync: while it is in flight, the other roles on this executor (the
-            // Raft loop on a 2-CPU machine) keep running instead of blocking on the syscall.
-            match log.flush_uring().await {
-                Ok(flushed_end_offset) => {
-                    if events
-                        .send(LogEvent::Flushed { flushed_end_offset })
-                        .await
-                        .is_err()
-                    {
+        self.flush_wanted = false;
+        self.flush_in_flight = true;
+        let ticket = self.log.prepare_flush();
+        let done = self.done_tx.clone();
+        glommio::spawn_local(async move {
+            let result = ticket.sync_uring().await;
+            // The role owns the receiver for as long as it runs; if it is gone, so is the log.
+            let _ = done.send((ticket, result)).await;
+        })
+        .detach();
+    }
+
+    async fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), String> {
+        self.flush_in_flight = false;
+        result.map_err(|e| format!("flush failed: {e}"))?;
+        let flushed_end_offset = self.log.complete_flush(ticket);
+        self.events
+            .send(LogEvent::Flushed { flushed_end_offset })
+            .await
+            .map_err(|_| "the Raft loop stopped".to_string())
+    }
+
+    /// Waits for the in-flight flush, if any (before a truncation, and at the end).
+    async fn drain_flush(&mut self, done_rx: &LocalReceiver<FlushDone>) -> Result<(), String> {
+        if self.flush_in_flight {
+            let done = done_rx.recv().await.ok_or("flush task vanished")?;
+            self.finish_flush(done).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply(
+        &mut self,
+        command: LogCommand,
+        done_rx: &LocalReceiver<FlushDone>,
+    ) -> Result<bool, String> {
+        match command {
+            LogCommand::Append { base_offset, bytes } => {
+                // Leader batches and fetched batches alike start at the log end offset the core
+                // assigned; `append_fetched` checks that instead of re-stamping it.
+                self.log
+                    .append_fetched(&bytes)
+                    .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
+            }
+            LogCommand::Flush => self.flush_wanted = true,
+            LogCommand::Truncate { to_offset } => {
+                // A flush racing the truncation must complete first, so that the durable end it
+                // reports never includes the bytes cut now.
+                self.drain_flush(done_rx).await?;
+                self.log
+                    .truncate_to(to_offset)
+                    .map_err(|e| format!("truncation to offset {to_offset} failed: {e}"))?;
+                self.flush_wanted = true;
+            }
+            LogCommand::Stop => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>) {
+    // One flush in flight at most, so one slot is enough.
+    let (done_tx, done_rx) = local_channel::new_bounded::<FlushDone>(1);
+    let mut role = LogRole {
+        log,
+        events,
+        done_tx: Rc::new(done_tx),
+        flush_in_flight: false,
+        flush_wanted: false,
+    };
+    let result = async {
+        loop {
+            let wake = future::or(async { Wake::Command(commands.recv().await) }, async {
+                Wake::FlushDone(done_rx.recv().await)
+            })
+            .await;
+            match wake {
+                Wake::Command(Some(command)) => {
+                    if !role.apply(command, &done_rx).await? {
                         break;
                     }
                 }
-                Err(error) => {
-                    let _ = events
-                        .send(LogEvent::Failed(format!("flush failed: {error}")))
-                        .await;
-                    return;
-                }
+                Wake::Command(None) => break,
+                Wake::FlushDone(Some(done)) => role.finish_flush(done).await?,
+                Wake::FlushDone(None) => return Err("flush task vanished".to_string()),
             }
+            role.start_flush();
         }
-        if stop {
-            // Trims the preallocated tail so the files look as Kafka leaves them.
-            if let Err(error) = log.close() {
-                let _ = events
-                    .send(LogEvent::Failed(format!("closing the log failed: {error}")))
-                    .await;
-                return;
-            }
+        // Stop: the last flush covers everything, then the files are trimmed as Kafka leaves them.
+        role.drain_flush(&done_rx).await?;
+        role.flush_wanted = true;
+        role.start_flush();
+        role.drain_flush(&done_rx).await?;
+        Ok::<(), String>(())
+    }
+    .await;
+    let LogRole { log, events, .. } = role;
+    match result.and_then(|()| {
+        log.close()
+            .map_err(|e| format!("closing the log failed: {e}"))
+    }) {
+        Ok(()) => {
             let _ = events.send(LogEvent::Stopped).await;
-            return;
+        }
+        Err(error) => {
+            let _ = events.send(LogEvent::Failed(error)).await;
         }
     }
 }
