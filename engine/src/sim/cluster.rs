@@ -85,7 +85,9 @@ impl SimOptions {
             // Busy seeds take about 100,000 steps; ten times that means a core that spins.
             max_steps: 1_000_000,
             faults,
-            liveness_bound_ms: 12_000,
+            // Generous: with 1-4 KiB batches a follower that fell thousands of records behind
+            // needs seconds to catch up after the election (seeds 15397, 86783 needed > 12 s).
+            liveness_bound_ms: 30_000,
             append_interval_ms: rng.range_inclusive(5, 60),
             trace_lines: 0,
             pre_vote: rng.chance(0.7),
