@@ -3,7 +3,11 @@
 
 use std::collections::VecDeque;
 
+use bytes::BytesMut;
 use kraft_records::{OpenBatch, BATCH_HEADER_LEN};
+
+/// Smallest arena reservation: many batches share one allocation, reused when all are dropped.
+const ARENA_MIN_BYTES: usize = 1 << 20;
 
 use crate::error::AppendError;
 
@@ -22,7 +26,10 @@ pub(crate) struct BatchAccumulator {
     linger_ms: u64,
     max_batch_size_bytes: usize,
     max_queued_batches: usize,
-    buf: Vec<u8>,
+    /// Arena the open batch is written into. A finished batch is split off as `Bytes` (no
+    /// allocation); once the log has dropped those `Bytes`, `reserve` reuses the same memory, so
+    /// the steady state allocates nothing per batch.
+    buf: BytesMut,
     open: Option<OpenBatch>,
     linger_deadline_ms: Option<u64>,
     completed: VecDeque<CompletedBatch>,
@@ -44,7 +51,7 @@ impl BatchAccumulator {
             linger_ms,
             max_batch_size_bytes,
             max_queued_batches,
-            buf: Vec::new(),
+            buf: BytesMut::new(),
             open: None,
             linger_deadline_ms: None,
             completed: VecDeque::new(),
@@ -104,7 +111,10 @@ impl BatchAccumulator {
                 .max(64 << 10)
                 .max(BATCH_HEADER_LEN + record_bytes)
                 .min(self.max_batch_size_bytes);
-            self.buf = Vec::with_capacity(capacity);
+            debug_assert!(self.buf.is_empty(), "the previous batch was split off");
+            if self.buf.capacity() < capacity {
+                self.buf.reserve(capacity.max(ARENA_MIN_BYTES));
+            }
             self.open = Some(OpenBatch::begin(
                 &mut self.buf,
                 self.next_offset,
@@ -128,7 +138,7 @@ impl BatchAccumulator {
             self.completed.push_back(CompletedBatch {
                 base_offset: header.base_offset,
                 last_offset: header.last_offset(),
-                bytes: bytes::Bytes::from(std::mem::take(&mut self.buf)),
+                bytes: self.buf.split().freeze(),
             });
         }
         self.linger_deadline_ms = None;

@@ -5,7 +5,7 @@ use crate::batch::{
 };
 use crate::control::{ControlRecordType, LeaderChangeMessage};
 use crate::varint::{varint_size, write_varint};
-use crate::BatchHeader;
+use crate::{BatchBuf, BatchHeader};
 
 /// A batch being written at `start` of some buffer. It holds no borrow, so an accumulator can keep
 /// it beside the buffer it owns across many appends; [`BatchBuilder`] is the borrowing convenience.
@@ -21,8 +21,8 @@ pub struct OpenBatch {
 
 impl OpenBatch {
     /// Reserves the header at the end of `buf`.
-    pub fn begin(
-        buf: &mut Vec<u8>,
+    pub fn begin<B: BatchBuf>(
+        buf: &mut B,
         base_offset: i64,
         partition_leader_epoch: i32,
         timestamp_ms: i64,
@@ -30,7 +30,7 @@ impl OpenBatch {
     ) -> OpenBatch {
         assert!(base_offset >= 0, "base offset must not be negative");
         let start = buf.len();
-        buf.resize(start + BATCH_HEADER_LEN, 0);
+        buf.grow_zeroed(start + BATCH_HEADER_LEN);
         OpenBatch {
             start,
             base_offset,
@@ -78,14 +78,14 @@ impl OpenBatch {
             + 1
     }
 
-    fn append(&mut self, buf: &mut Vec<u8>, key: Option<&[u8]>, value: &[u8]) {
+    fn append<B: BatchBuf>(&mut self, buf: &mut B, key: Option<&[u8]>, value: &[u8]) {
         self.append_with(buf, key, value.len(), |out| out.copy_from_slice(value));
     }
 
     /// Writes the record around a value of `value_len` bytes that `fill` writes in place.
-    fn append_with(
+    fn append_with<B: BatchBuf>(
         &mut self,
-        buf: &mut Vec<u8>,
+        buf: &mut B,
         key: Option<&[u8]>,
         value_len: usize,
         fill: impl FnOnce(&mut [u8]),
@@ -93,38 +93,38 @@ impl OpenBatch {
         assert!(!self.control || key.is_some(), "control records have keys");
         assert!(value_len < i32::MAX as usize / 2, "record too large");
         let body = self.body_len(key.map(<[u8]>::len), value_len);
-        buf.reserve(varint_size(body as i32) + body);
+        buf.reserve_bytes(varint_size(body as i32) + body);
         write_varint(buf, body as i32);
-        buf.push(0); // attributes
-        buf.push(0); // timestamp delta 0, zig-zag
+        buf.put_byte(0); // attributes
+        buf.put_byte(0); // timestamp delta 0, zig-zag
         write_varint(buf, self.records_count);
         match key {
             None => write_varint(buf, -1),
             Some(key) => {
                 write_varint(buf, key.len() as i32);
-                buf.extend_from_slice(key);
+                buf.put_slice_bytes(key);
             }
         }
         write_varint(buf, value_len as i32);
         let value_start = buf.len();
         // Capacity was reserved above, so this only zeroes the bytes `fill` overwrites.
-        buf.resize(value_start + value_len, 0);
+        buf.grow_zeroed(value_start + value_len);
         fill(&mut buf[value_start..]);
-        buf.push(0); // no headers
+        buf.put_byte(0); // no headers
         self.records_count += 1;
     }
 
     /// Appends a data record (null key, no headers).
-    pub fn append_value(&mut self, buf: &mut Vec<u8>, value: &[u8]) {
+    pub fn append_value<B: BatchBuf>(&mut self, buf: &mut B, value: &[u8]) {
         assert!(!self.control, "data record in a control batch");
         self.append(buf, None, value);
     }
 
     /// Appends a data record whose `value_len`-byte value `fill` writes straight into the batch,
     /// so a producer writes each record byte exactly once.
-    pub fn append_value_with(
+    pub fn append_value_with<B: BatchBuf>(
         &mut self,
-        buf: &mut Vec<u8>,
+        buf: &mut B,
         value_len: usize,
         fill: impl FnOnce(&mut [u8]),
     ) {
@@ -133,9 +133,9 @@ impl OpenBatch {
     }
 
     /// Appends a control record: key = version 0 + type, value = the encoded message.
-    pub fn append_control(
+    pub fn append_control<B: BatchBuf>(
         &mut self,
-        buf: &mut Vec<u8>,
+        buf: &mut B,
         control_type: ControlRecordType,
         value: &[u8],
     ) {
@@ -280,6 +280,21 @@ mod tests {
         assert_eq!(records[0].key, None);
         assert_eq!(records[1].offset_delta, 1);
         assert_eq!(records[1].value.unwrap().len(), 300);
+    }
+
+    #[test]
+    fn bytes_mut_arena_builds_the_same_batch_as_a_vec() {
+        let mut vec = Vec::new();
+        let mut open = OpenBatch::begin(&mut vec, 3, 4, 5, false);
+        open.append_value(&mut vec, b"abc");
+        open.finish(&mut vec);
+        let mut arena = bytes::BytesMut::with_capacity(1024);
+        let mut open = OpenBatch::begin(&mut arena, 3, 4, 5, false);
+        open.append_value_with(&mut arena, 3, |out| out.copy_from_slice(b"abc"));
+        open.finish(&mut arena);
+        let frozen = arena.split().freeze();
+        assert_eq!(&frozen[..], &vec[..]);
+        assert!(arena.is_empty(), "the arena keeps only its spare capacity");
     }
 
     #[test]

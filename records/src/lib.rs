@@ -25,6 +25,7 @@
 //! | 61 | .. | Records |
 
 mod batch;
+mod buf;
 mod builder;
 mod control;
 mod epoch_cache;
@@ -37,6 +38,7 @@ pub use batch::{
     set_base_offset, set_partition_leader_epoch, validate_batch, Batch, BatchHeader, BatchIter,
     ATTRIBUTE_CONTROL, BATCH_HEADER_LEN, LOG_OVERHEAD, MAGIC_V2,
 };
+pub use buf::BatchBuf;
 pub use builder::{build_leader_change_batch, BatchBuilder, OpenBatch};
 pub use control::{parse_control_record, ControlRecord, ControlRecordType, LeaderChangeMessage};
 pub use epoch_cache::{EpochEntry, LeaderEpochCache};

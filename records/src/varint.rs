@@ -2,7 +2,7 @@
 //!
 //! Decoders are bounded (at most 5 or 10 bytes) so malformed input cannot loop.
 
-use crate::BatchError;
+use crate::{BatchBuf, BatchError};
 
 /// Reads a zig-zag varint (i32) at `*pos`, advancing it.
 pub fn read_varint(buf: &[u8], pos: &mut usize) -> Result<i32, BatchError> {
@@ -39,21 +39,21 @@ pub fn read_unsigned(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u6
     Err(BatchError::BadRecord("varint longer than allowed"))
 }
 
-pub fn write_varint(out: &mut Vec<u8>, value: i32) {
+pub fn write_varint<B: BatchBuf>(out: &mut B, value: i32) {
     write_unsigned(out, u64::from(((value << 1) ^ (value >> 31)) as u32));
 }
 
 #[cfg(test)]
-pub fn write_varlong(out: &mut Vec<u8>, value: i64) {
+pub fn write_varlong<B: BatchBuf>(out: &mut B, value: i64) {
     write_unsigned(out, ((value << 1) ^ (value >> 63)) as u64);
 }
 
-pub fn write_unsigned(out: &mut Vec<u8>, mut value: u64) {
+pub fn write_unsigned<B: BatchBuf>(out: &mut B, mut value: u64) {
     while value >= 0x80 {
-        out.push((value as u8) | 0x80);
+        out.put_byte((value as u8) | 0x80);
         value >>= 7;
     }
-    out.push(value as u8);
+    out.put_byte(value as u8);
 }
 
 /// Bytes a zig-zag varint of `value` takes.

@@ -232,11 +232,10 @@ impl RaftNode {
         let QuorumState::Leader(l) = &mut self.state else {
             return;
         };
-        let mut offsets: Vec<i64> = l
-            .voters
-            .values()
-            .map(|p| p.end_offset.unwrap_or(-1))
-            .collect();
+        // A scratch buffer kept on the node: this runs on every flush and every Fetch.
+        let offsets = &mut self.hw_scratch;
+        offsets.clear();
+        offsets.extend(l.voters.values().map(|p| p.end_offset.unwrap_or(-1)));
         if leader_is_voter {
             offsets.push(flushed);
         }

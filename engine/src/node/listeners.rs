@@ -24,7 +24,16 @@ impl RaftNode {
         if self.listeners.is_empty() {
             return;
         }
-        let mut events: Vec<(ListenerId, ListenerEvent)> = Vec::new();
+        // Events go straight to the output queue (a field apart from `listeners`), so this runs
+        // on every commit without allocating.
+        let outputs = &mut self.outputs;
+        let mut emit = |id: ListenerId, event: ListenerEvent| {
+            assert!(
+                outputs.len() < super::MAX_PENDING_OUTPUTS,
+                "the runtime must drain outputs after every step"
+            );
+            outputs.push_back(Output::Listener { id, event });
+        };
         let snapshot = self.log.latest_snapshot.map(|s| s.snapshot_id);
         let log_start = self.log.start_offset;
         if let Some(hw) = self.high_watermark {
@@ -34,18 +43,18 @@ impl RaftNode {
                 }
                 if l.next_offset < log_start {
                     if let Some(id) = snapshot {
-                        events.push((l.id, ListenerEvent::LoadSnapshot { snapshot_id: id }));
+                        emit(l.id, ListenerEvent::LoadSnapshot { snapshot_id: id });
                         l.next_offset = id.end_offset;
                     }
                 }
                 if l.next_offset < hw {
-                    events.push((
+                    emit(
                         l.id,
                         ListenerEvent::Commit {
                             from_offset: l.next_offset,
                             to_offset_exclusive: hw,
                         },
-                    ));
+                    );
                     l.next_offset = hw;
                 }
             }
@@ -65,12 +74,9 @@ impl RaftNode {
             for l in &mut self.listeners {
                 if l.next_offset >= min_next_offset && l.should_fire(current) {
                     l.last_fired = current;
-                    events.push((l.id, ListenerEvent::LeaderChange(current)));
+                    emit(l.id, ListenerEvent::LeaderChange(current));
                 }
             }
-        }
-        for (id, event) in events {
-            self.emit(Output::Listener { id, event });
         }
     }
 }

@@ -63,6 +63,8 @@ pub struct RaftNode {
     listeners: Vec<ListenerState>,
     outputs: VecDeque<Output>,
     shutdown: Option<Shutdown>,
+    /// Reused by the high-watermark computation (voters' end offsets).
+    hw_scratch: Vec<i64>,
 }
 
 impl RaftNode {
@@ -113,6 +115,7 @@ impl RaftNode {
             listeners: Vec::new(),
             outputs: VecDeque::new(),
             shutdown: None,
+            hw_scratch: Vec::new(),
         };
         node.initialize(restored.election)?;
         node.after_event();
