@@ -41,34 +41,39 @@ impl<'a> Walker<'a> {
 
     /// String (int16 length, -1 null) or compact string (uvarint length+1, 0 null).
     fn string(&mut self, flexible: bool, f: &'static str) -> Result<(), DecodeError> {
-        if flexible {
-            let n = self.r.uvarint(f)?;
-            if n > 0 {
-                self.r.skip((n - 1) as usize, f)?;
-            }
-        } else {
-            match self.r.i16(f)? {
-                -1 => {}
-                n if n >= 0 => self.r.skip(n as usize, f)?,
-                n => return Err(invalid(f, format!("negative string length {n}"))),
-            }
-        }
-        Ok(())
+        self.length_prefixed(flexible, false, "string", f)
     }
 
     /// Bytes / records (int32 length, -1 null) or compact bytes (uvarint length+1, 0 null).
     fn bytes(&mut self, flexible: bool, f: &'static str) -> Result<(), DecodeError> {
+        self.length_prefixed(flexible, true, "bytes", f)
+    }
+
+    /// Skips a length-prefixed field: compact (uvarint length+1, 0 null) in flexible versions,
+    /// else an int16 (strings) or int32 (bytes) length with -1 for null.
+    fn length_prefixed(
+        &mut self,
+        flexible: bool,
+        int32_length: bool,
+        what: &str,
+        f: &'static str,
+    ) -> Result<(), DecodeError> {
         if flexible {
             let n = self.r.uvarint(f)?;
             if n > 0 {
                 self.r.skip((n - 1) as usize, f)?;
             }
+            return Ok(());
+        }
+        let n = if int32_length {
+            i64::from(self.r.i32(f)?)
         } else {
-            match self.r.i32(f)? {
-                -1 => {}
-                n if n >= 0 => self.r.skip(n as usize, f)?,
-                n => return Err(invalid(f, format!("negative bytes length {n}"))),
-            }
+            i64::from(self.r.i16(f)?)
+        };
+        match n {
+            -1 => {}
+            n if n >= 0 => self.r.skip(n as usize, f)?,
+            n => return Err(invalid(f, format!("negative {what} length {n}"))),
         }
         Ok(())
     }
