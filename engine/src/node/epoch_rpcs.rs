@@ -44,21 +44,44 @@ impl RaftNode {
         }
     }
 
+    /// What BeginQuorumEpoch and EndQuorumEpoch check first, in Kafka's order: cluster id, topic,
+    /// epoch and sender, then the leader/epoch news itself (spec 2.4 maybeTransition). On refusal,
+    /// the (top-level, partition) error codes of the answer.
+    fn accept_epoch_request(
+        &mut self,
+        cluster_id: &Option<String>,
+        topic_name: &str,
+        partition: i32,
+        leader_id: i32,
+        leader_epoch: i32,
+    ) -> Result<(), (ErrorCode, ErrorCode)> {
+        if !self.cluster_id_matches(cluster_id) {
+            return Err((ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE));
+        }
+        if !self.api_matches_topic(topic_name, partition) {
+            return Err((ErrorCode::INVALID_REQUEST, ErrorCode::NONE));
+        }
+        if let Some(error) = self.validate_voter_only_request(leader_id, leader_epoch) {
+            return Err((ErrorCode::NONE, error));
+        }
+        if !self.maybe_transition(Some(leader_id), leader_epoch) {
+            return Err((ErrorCode::NONE, ErrorCode::INVALID_REQUEST));
+        }
+        Ok(())
+    }
+
     pub(super) fn handle_begin_quorum_epoch_request(
         &mut self,
         r: BeginQuorumEpochRequest,
     ) -> BeginQuorumEpochResponse {
-        if !self.cluster_id_matches(&r.cluster_id) {
-            return self.begin_response(ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE);
-        }
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return self.begin_response(ErrorCode::INVALID_REQUEST, ErrorCode::NONE);
-        }
-        if let Some(error) = self.validate_voter_only_request(r.leader_id, r.leader_epoch) {
-            return self.begin_response(ErrorCode::NONE, error);
-        }
-        if !self.maybe_transition(Some(r.leader_id), r.leader_epoch) {
-            return self.begin_response(ErrorCode::NONE, ErrorCode::INVALID_REQUEST);
+        if let Err((top, partition)) = self.accept_epoch_request(
+            &r.cluster_id,
+            &r.topic_name,
+            r.partition,
+            r.leader_id,
+            r.leader_epoch,
+        ) {
+            return self.begin_response(top, partition);
         }
         // As Kafka: the epoch/leader news is applied even when the voter key does not match.
         if !self.is_intended_voter(r.voter_id, r.voter_directory_id) {
@@ -88,17 +111,14 @@ impl RaftNode {
         &mut self,
         r: EndQuorumEpochRequest,
     ) -> EndQuorumEpochResponse {
-        if !self.cluster_id_matches(&r.cluster_id) {
-            return self.end_response(ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE);
-        }
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return self.end_response(ErrorCode::INVALID_REQUEST, ErrorCode::NONE);
-        }
-        if let Some(error) = self.validate_voter_only_request(r.leader_id, r.leader_epoch) {
-            return self.end_response(ErrorCode::NONE, error);
-        }
-        if !self.maybe_transition(Some(r.leader_id), r.leader_epoch) {
-            return self.end_response(ErrorCode::NONE, ErrorCode::INVALID_REQUEST);
+        if let Err((top, partition)) = self.accept_epoch_request(
+            &r.cluster_id,
+            &r.topic_name,
+            r.partition,
+            r.leader_id,
+            r.leader_epoch,
+        ) {
+            return self.end_response(top, partition);
         }
         let local_id = self.config.node_id;
         let successors: Vec<i32> = if r.preferred_candidates.is_empty() {
