@@ -59,11 +59,14 @@ impl StatusLog {
 fn follower_line(status: &NodeStatus) -> String {
     let leader = status.leader_id.unwrap_or(-1);
     match status.high_watermark {
+        // A follower's high watermark never exceeds its own log end, so "behind the high
+        // watermark" would always read 0. What it can say is how much of its log is not yet known
+        // committed; lag against the leader's log end is `kraft-quorum.sh describe --replication`.
         Some(hw) => format!(
-            "Following leader {leader} in epoch {}: log end offset {}, high watermark {hw}, lag {} records",
+            "Following leader {leader} in epoch {}: log end offset {}, high watermark {hw}, {} records not yet known committed",
             status.epoch,
             status.log_end_offset,
-            (hw - status.log_end_offset).max(0)
+            (status.log_end_offset - hw).max(0)
         ),
         None => format!(
             "Following leader {leader} in epoch {}: log end offset {}, high watermark unknown",
