@@ -12,7 +12,7 @@
 //!
 //! Knobs (environment): KRAFT_BENCH_DIR (log disk, default the temp dir), KRAFT_BENCH_SECS
 //! (seconds per rate, default 20), KRAFT_BENCH_RATES (default 1000,10000,50000),
-//! KRAFT_BENCH_MAX_RATE (default 1000000), KRAFT_BENCH_MEMORY_SECS (default 60, 0 = skip),
+//! KRAFT_BENCH_MAX_RATE (default 1000000, 0 = skip), KRAFT_BENCH_MEMORY_SECS (default 60, 0 = skip),
 //! KRAFT_BENCH_LINGER_MS (controller.quorum.append.linger.ms, default 0).
 
 use kraft_benches::process::{
@@ -252,7 +252,12 @@ fn main() {
         copies.1 += run.fetch_bytes_copied;
         curves.push((format!("{rate} records/s"), run.hgrm));
     }
-    if let Some(run) = run_quorum(&server_bin, &quorum_bin, &base, max_rate, secs, linger_ms) {
+    let max_run = if max_rate > 0 {
+        run_quorum(&server_bin, &quorum_bin, &base, max_rate, secs, linger_ms)
+    } else {
+        None
+    };
+    if let Some(run) = max_run {
         let s = run.summary;
         let share = s.mb_per_s * 1e6 / (seq / 3.0);
         println!(

@@ -53,8 +53,8 @@ impl fmt::Display for IntervalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Throughput (bytes/second): {:.2}, Latency (ms): {:.1} p75 {:.1} p99 {:.1} p999, \
-             {:.1} p50 {:.1} max, committed {:.1} records/s {:.2} MB/s over {:.1} s",
+            "Throughput (bytes/second): {:.2}, Latency (ms): {:.3} p75 {:.3} p99 {:.3} p999, \
+             {:.3} p50 {:.3} max, committed {:.1} records/s {:.2} MB/s over {:.1} s",
             self.bytes_per_s(),
             self.p75_ms,
             self.p99_ms,

@@ -67,6 +67,8 @@ mod reader;
 mod scan;
 mod segment;
 mod snapshot;
+#[cfg(feature = "glommio")]
+mod uring_files;
 
 pub use config::{
     LogConfig, DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_SEGMENT_BYTES, MAX_SEGMENT_BYTES,
@@ -88,6 +90,8 @@ pub use snapshot::{
     list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind, SnapshotId,
     SnapshotReader, SnapshotWriter,
 };
+#[cfg(feature = "glommio")]
+pub use uring_files::UringFiles;
 
 #[cfg(test)]
 mod assert_traits {

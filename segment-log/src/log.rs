@@ -170,24 +170,17 @@ impl FlushTicket {
     }
 
     /// Like [`sync`](Self::sync) but the segment fdatasyncs go through glommio's io_uring, so
-    /// the log executor keeps running other tasks meanwhile. Must run on a glommio executor.
-    /// Directory fsync and the epoch checkpoint (rare: new segment or new epoch) stay blocking.
+    /// the log executor keeps running other tasks meanwhile, on handles `files` keeps open from
+    /// one flush to the next. Must run on a glommio executor. Directory fsync and the epoch
+    /// checkpoint (rare: new segment or new epoch) stay blocking.
     #[cfg(feature = "glommio")]
-    pub async fn sync_uring(&self) -> Result<(), LogError> {
-        use std::os::unix::io::FromRawFd;
+    pub async fn sync_uring(&self, files: &crate::UringFiles) -> Result<(), LogError> {
         for (file, path) in &self.files {
-            // glommio takes ownership of the descriptor it is given: hand it a duplicate.
-            // SAFETY: plain dup of a descriptor owned by `file`.
-            let fd = unsafe { libc::dup(file.as_raw_fd()) };
-            if fd < 0 {
-                return Err(LogError::io(path, "dup", std::io::Error::last_os_error()));
-            }
-            // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-            let uring_file = unsafe { glommio::io::BufferedFile::from_raw_fd(fd) };
-            let synced = uring_file.fdatasync().await;
-            let closed = uring_file.close().await;
-            synced.map_err(|e| LogError::io(path, "fdatasync (io_uring)", e.into()))?;
-            closed.map_err(|e| LogError::io(path, "close", e.into()))?;
+            let handle = files.handle(file, path)?;
+            handle
+                .fdatasync()
+                .await
+                .map_err(|e| LogError::io(path, "fdatasync (io_uring)", e.into()))?;
         }
         if let Some(dir) = &self.dir {
             fsutil::fsync_dir(dir)?;
@@ -1051,9 +1044,9 @@ impl SegmentLog {
 
     /// [`flush`](Self::flush) with the fdatasync issued through glommio's io_uring.
     #[cfg(feature = "glommio")]
-    pub async fn flush_uring(&mut self) -> Result<i64, LogError> {
+    pub async fn flush_uring(&mut self, files: &crate::UringFiles) -> Result<i64, LogError> {
         let ticket = self.prepare_flush();
-        if let Err(e) = ticket.sync_uring().await {
+        if let Err(e) = ticket.sync_uring(files).await {
             self.dir_dirty |= ticket.dir.is_some();
             self.epoch_checkpoint_dirty |= ticket.checkpoint.is_some();
             return Err(e);

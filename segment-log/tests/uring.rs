@@ -5,7 +5,7 @@ mod common;
 
 use common::{data_batch, partition_dir, small_config};
 use glommio::{LocalExecutorBuilder, Placement};
-use kraft_segment_log::SegmentLog;
+use kraft_segment_log::{SegmentLog, UringFiles};
 
 #[test]
 fn flush_through_io_uring_then_reopen() {
@@ -17,12 +17,15 @@ fn flush_through_io_uring_then_reopen() {
         .io_memory(1 << 20)
         .spawn(move || async move {
             let (mut log, _) = SegmentLog::open(&dir2, small_config()).unwrap();
+            let files = UringFiles::new();
             for i in 0..50 {
                 log.append(&data_batch(0, 1 + i / 10, 2, 64, i as u64))
                     .unwrap();
                 if i % 10 == 9 {
-                    let end = log.flush_uring().await.unwrap();
+                    let end = log.flush_uring(&files).await.unwrap();
                     assert_eq!(end, log.log_end_offset());
+                    // Segments roll every few batches here: handles of old ones are closed.
+                    assert!((1..=4).contains(&files.open_files()));
                 }
             }
             log.flushed_end_offset()

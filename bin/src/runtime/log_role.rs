@@ -10,7 +10,7 @@ use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
 use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
-use kraft_segment_log::{FlushTicket, LogError, SegmentLog};
+use kraft_segment_log::{FlushTicket, LogError, SegmentLog, UringFiles};
 use std::rc::Rc;
 
 /// The outcome of one background fdatasync, handed back with its ticket.
@@ -25,6 +25,8 @@ struct LogRole {
     log: SegmentLog,
     events: Tx<LogEvent>,
     done_tx: Rc<LocalSender<FlushDone>>,
+    /// io_uring handles of the segment files, kept open across flushes.
+    uring_files: UringFiles,
     flush_in_flight: bool,
     /// A flush was asked for (or appends arrived) since the in-flight one started.
     flush_wanted: bool,
@@ -40,8 +42,9 @@ impl LogRole {
         self.flush_in_flight = true;
         let ticket = self.log.prepare_flush();
         let done = self.done_tx.clone();
+        let files = self.uring_files.clone();
         glommio::spawn_local(async move {
-            let result = ticket.sync_uring().await;
+            let result = ticket.sync_uring(&files).await;
             // The role owns the receiver for as long as it runs; if it is gone, so is the log.
             let _ = done.send((ticket, result)).await;
         })
@@ -103,6 +106,7 @@ pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>
         log,
         events,
         done_tx: Rc::new(done_tx),
+        uring_files: UringFiles::new(),
         flush_in_flight: false,
         flush_wanted: false,
     };
