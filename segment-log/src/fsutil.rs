@@ -65,7 +65,14 @@ pub fn fdatasync(file: &File, path: &Path) -> Result<(), LogError> {
     }
 }
 
-/// Reserves disk blocks for `[0, len)` so appends into the mapping never hit ENOSPC as a SIGBUS
+/// Positional write of all of `bytes` at `at` (retries short writes and EINTR).
+pub fn write_all_at(file: &File, path: &Path, at: u64, bytes: &[u8]) -> Result<(), LogError> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(bytes, at)
+        .map_err(|e| LogError::io(path, "pwrite", e))
+}
+
+/// Reserves disk blocks for `[0, len)` so appends rarely meet ENOSPC mid-segment
 /// and the file system can lay the segment out contiguously. Falls back to a sparse `set_len`
 /// on file systems without fallocate.
 pub fn preallocate(file: &File, path: &Path, len: u64) -> Result<(), LogError> {

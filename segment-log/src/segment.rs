@@ -1,6 +1,7 @@
 //! One segment as readers see it: the memory-mapped `.log` and `.index` files plus the atomically
-//! published end positions. The writer (`SegmentLog`) is the only one that writes into the
-//! mappings, and only at or beyond the published end, so readers never race with appends.
+//! published end positions. The writer (`SegmentLog`) is the only one that writes the files (log
+//! bytes by pwrite, index entries through the mapping), and only at or beyond the published end,
+//! so readers never race with appends.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -47,10 +48,11 @@ impl Mapping {
             .len(len.max(1))
             .map_raw(file)
             .map_err(|e| LogError::io(path, "mmap", e))?;
-        // No readahead: a write fault in a preallocated (unwritten) extent would otherwise make
-        // the kernel read ahead, i.e. allocate and zero, large folios around every fault. Measured
-        // at 1M offered records/s: that zeroing was 40% of the leader's and 72% of a follower's
-        // CPU. Appends and reads touch each page once anyway. Advice is a hint; ignore failure.
+        // No readahead: a fault in a preallocated (unwritten) extent would otherwise make the
+        // kernel read ahead, i.e. allocate and zero, large folios around every fault (measured at
+        // 1M offered records/s: 40% of the leader's and 72% of a follower's CPU, when appends
+        // still went through the mapping). Readers touch each page once anyway. Advice is a hint;
+        // ignore failure.
         let _ = raw.advise(memmap2::Advice::Random);
         Ok(Mapping { raw })
     }
@@ -85,18 +87,6 @@ impl Mapping {
                 bytes.len(),
             )
         }
-    }
-
-    /// Mutable view of an unpublished range, for stamping the base offset after the copy.
-    #[allow(clippy::mut_from_ref)]
-    pub fn slice_mut_unpublished(&self, start: usize, end: usize) -> &mut [u8] {
-        assert!(
-            start <= end && end <= self.raw.len(),
-            "mapping range out of bounds"
-        );
-        // SAFETY: in bounds; only the single writer calls this, on a range no reader can see yet,
-        // and the returned borrow ends before the range is published.
-        unsafe { std::slice::from_raw_parts_mut(self.raw.as_mut_ptr().add(start), end - start) }
     }
 
     pub fn fill_zero(&self, start: usize, end: usize) {

@@ -1,6 +1,6 @@
 //! The segment-log role: the only writer of the log files.
 //!
-//! Commands arrive in order from the Raft loop. Appends are copied into the segment's mmap as they
+//! Commands arrive in order from the Raft loop. Appends are written into the segment file (pwrite into the page cache) as they
 //! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
 //! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
 //! applied meanwhile; when it completes, one more flush covers everything that arrived during it

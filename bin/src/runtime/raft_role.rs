@@ -109,6 +109,12 @@ impl RaftRole {
                 }
             } else {
                 self.pump_workload();
+                // With linger 0 the batch just appended is due now: close it before sleeping
+                // instead of after a zero-length timer (one reactor round trip per batch).
+                let now_ms = self.clock.now_ms();
+                if self.node.next_deadline_ms() <= now_ms {
+                    self.node.tick(now_ms);
+                }
                 // A batch that filled up during the appends goes out now, not after the sleep.
                 if let Err(error) = self.execute_outputs(&mut run).await {
                     return RaftExit::Fatal(error);
