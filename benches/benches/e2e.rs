@@ -12,7 +12,7 @@
 //!
 //! Knobs (environment): KRAFT_BENCH_DIR (log disk, default the temp dir), KRAFT_BENCH_SECS
 //! (seconds per rate, default 20), KRAFT_BENCH_RATES (default 1000,10000,50000),
-//! KRAFT_BENCH_MAX_RATE (default 1000000, 0 = skip), KRAFT_BENCH_MEMORY_SECS (default 60, 0 = skip),
+//! KRAFT_BENCH_MAX_RATE (default 3000000, 0 = skip), KRAFT_BENCH_MEMORY_SECS (default 60, 0 = skip),
 //! KRAFT_BENCH_LINGER_MS (controller.quorum.append.linger.ms, default 0).
 
 use kraft_benches::process::{
@@ -184,7 +184,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     let secs = env_u64("KRAFT_BENCH_SECS", 20);
-    let max_rate = env_u64("KRAFT_BENCH_MAX_RATE", 1_000_000);
+    let max_rate = env_u64("KRAFT_BENCH_MAX_RATE", 3_000_000);
     let memory_secs = env_u64("KRAFT_BENCH_MEMORY_SECS", 60);
     let linger_ms = env_u64("KRAFT_BENCH_LINGER_MS", 0);
     let rates: Vec<u64> = std::env::var("KRAFT_BENCH_RATES")

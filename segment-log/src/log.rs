@@ -105,7 +105,18 @@ struct WriterSegment {
     /// File length reserved so far (fallocate'd, or set for sparse files). Grows in
     /// `PREALLOCATE_STEP_BYTES` steps up to the mapping's length; writes stay below it.
     allocated_bytes: usize,
+    /// Bytes of this segment known durable (from the last completed flush that covered it).
+    flushed_bytes: usize,
+    /// Page-cache pages below this position were released (page aligned, flushed bytes only).
+    cache_released_bytes: usize,
 }
+
+/// Bytes kept in the page cache below the position every reader has passed, for a reader that
+/// steps back a little (a follower re-fetching after a truncation). See
+/// [`SegmentLog::release_page_cache_below`].
+const PAGE_CACHE_KEEP_BYTES: usize = 16 << 20;
+/// Released in steps of at least this much, to keep the syscalls rare.
+const PAGE_CACHE_RELEASE_STEP_BYTES: usize = 8 << 20;
 
 /// The active segment's file grows by this much at a time instead of by a whole segment at once:
 /// the zeros after the last batch are what recovery must check after a crash, so reserving 1 GiB
@@ -151,6 +162,8 @@ pub struct FlushTicket {
     dir: Option<PathBuf>,
     checkpoint: Option<(LeaderEpochCheckpoint, Vec<EpochEntry>)>,
     truncations: u64,
+    /// `(base offset, bytes)` of the active segment covered by this flush.
+    synced_position: Option<(i64, usize)>,
 }
 
 impl FlushTicket {
@@ -681,6 +694,9 @@ impl SegmentLog {
             bytes_since_index_entry,
             sealed: !is_last,
             allocated_bytes,
+            // Recovered bytes are on disk already (the scan read them from the file).
+            flushed_bytes: valid,
+            cache_released_bytes: 0,
         };
         Ok((segment, scan))
     }
@@ -736,6 +752,8 @@ impl SegmentLog {
             bytes_since_index_entry: 0,
             sealed: false,
             allocated_bytes,
+            flushed_bytes: 0,
+            cache_released_bytes: 0,
         })
     }
 
@@ -1005,6 +1023,10 @@ impl SegmentLog {
             }
             _ => Vec::new(),
         };
+        let synced_position = self
+            .segments
+            .last()
+            .map(|active| (active.base_offset(), active.size_bytes));
         let dir = self.dir_dirty.then(|| self.dir.clone());
         let checkpoint = self.epoch_checkpoint_dirty.then(|| {
             (
@@ -1020,6 +1042,7 @@ impl SegmentLog {
             dir,
             checkpoint,
             truncations: self.truncations,
+            synced_position,
         }
     }
 
@@ -1029,8 +1052,63 @@ impl SegmentLog {
             self.flushed_end_offset = self
                 .flushed_end_offset
                 .max(ticket.end_offset.min(self.log_end_offset));
+            if let Some((base_offset, synced_bytes)) = ticket.synced_position {
+                if let Some(active) = self.segments.last_mut() {
+                    // A flush that started before a roll covers the old segment, not this one.
+                    if active.base_offset() == base_offset {
+                        active.flushed_bytes = active.flushed_bytes.max(synced_bytes);
+                    }
+                }
+            }
         }
         self.flushed_end_offset
+    }
+
+    /// Releases the active segment's page-cache pages that no reader needs any more: below the
+    /// batch holding `offset` (the lowest offset any reader will read next: the followers' fetch
+    /// offsets on a leader, the commit reader's position), minus `PAGE_CACHE_KEEP_BYTES`, and
+    /// only flushed (clean) bytes. MADV_DONTNEED on the mapping, POSIX_FADV_DONTNEED on the file.
+    ///
+    /// Why: new appends then reuse freed page-cache memory instead of touching new memory.
+    /// Measured on this VM, the first touch of a never-used page costs ~2 ns per byte (a 256 MiB
+    /// pwrite: 0.58 s CPU into fresh memory, 0.05 s into recycled pages), which made the append
+    /// copy 38% of the leader's CPU at the maximum rate. Released data stays on disk; a reader
+    /// that goes back for it faults it in. Hints only: failures change nothing but memory use.
+    pub fn release_page_cache_below(&mut self, offset: i64) {
+        const PAGE_BYTES: usize = 4096;
+        let Some(active) = self.segments.last_mut() else {
+            return;
+        };
+        if offset <= active.base_offset() {
+            return;
+        }
+        let relative = u32::try_from(offset - active.base_offset()).unwrap_or(u32::MAX);
+        // The index gives a position at or before the batch holding `offset`: conservative.
+        let read_position = index::lookup(active.shared.published_index(), relative) as usize;
+        let target = read_position
+            .min(active.flushed_bytes)
+            .saturating_sub(PAGE_CACHE_KEEP_BYTES)
+            / PAGE_BYTES
+            * PAGE_BYTES;
+        let from = active.cache_released_bytes;
+        if target < from + PAGE_CACHE_RELEASE_STEP_BYTES {
+            return;
+        }
+        debug_assert!(
+            target <= active.size_bytes,
+            "only written bytes are released"
+        );
+        active.shared.log.release(from, target);
+        // SAFETY: plain syscall on an owned descriptor; the range lies inside the file.
+        unsafe {
+            libc::posix_fadvise(
+                active.log_file.as_raw_fd(),
+                from as libc::off_t,
+                (target - from) as libc::off_t,
+                libc::POSIX_FADV_DONTNEED,
+            );
+        }
+        active.cache_released_bytes = target;
     }
 
     /// Makes everything appended so far durable (fdatasync of the active segment; sealed segments
@@ -1163,6 +1241,8 @@ impl SegmentLog {
             old_entries * INDEX_ENTRY_BYTES,
         );
         seg.size_bytes = cut_pos;
+        seg.cache_released_bytes = seg.cache_released_bytes.min(cut_pos / 4096 * 4096);
+        seg.flushed_bytes = seg.flushed_bytes.min(cut_pos);
         seg.next_offset = new_end;
         seg.index_entries = kept_entries;
         seg.bytes_since_index_entry = cut_pos

@@ -89,6 +89,32 @@ impl Mapping {
         }
     }
 
+    /// Drops this process's page-table entries for `[start, end)` (page aligned) so the kernel
+    /// can free the page-cache pages behind them. The mapping is shared and file-backed: a later
+    /// access (a reader still holding a slice) faults the bytes back in from the file, unchanged.
+    pub fn release(&self, start: usize, end: usize) {
+        assert!(
+            start <= end && end <= self.raw.len(),
+            "mapping range out of bounds"
+        );
+        assert!(
+            start.is_multiple_of(4096) && end.is_multiple_of(4096),
+            "release is page aligned"
+        );
+        if start == end {
+            return;
+        }
+        // SAFETY: in bounds and page aligned; MADV_DONTNEED on a MAP_SHARED file mapping never
+        // loses data (the pages' contents live in the file and the page cache).
+        unsafe {
+            libc::madvise(
+                self.raw.as_mut_ptr().add(start).cast(),
+                end - start,
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
+
     pub fn fill_zero(&self, start: usize, end: usize) {
         assert!(
             start <= end && end <= self.raw.len(),

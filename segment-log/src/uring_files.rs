@@ -17,13 +17,16 @@ use std::sync::Arc;
 /// may still be in flight. Older entries are closed first.
 const MAX_OPEN_FILES: usize = 4;
 
+/// `(the file the log writes, its io_uring duplicate)`.
+type Entry = (Arc<File>, Rc<BufferedFile>);
+
 /// Shared by the log role and its flush tasks (one executor, so `Rc`).
 #[derive(Clone, Default)]
 pub struct UringFiles {
-    /// `(the file the log writes, its io_uring duplicate)`. Holding the `Arc` keeps the log's
-    /// `File` alive, so pointer equality identifies it: a recreated segment (truncation, roll)
-    /// is a new `Arc` and gets a new duplicate, never a stale descriptor of a deleted inode.
-    entries: Rc<RefCell<Vec<(Arc<File>, Rc<BufferedFile>)>>>,
+    /// Holding the `Arc` keeps the log's `File` alive, so pointer equality identifies it: a
+    /// recreated segment (truncation, roll) is a new `Arc` and gets a new duplicate, never a
+    /// stale descriptor of a deleted inode.
+    entries: Rc<RefCell<Vec<Entry>>>,
 }
 
 impl UringFiles {

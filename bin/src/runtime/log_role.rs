@@ -84,6 +84,7 @@ impl LogRole {
                     .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
             }
             LogCommand::Flush => self.flush_wanted = true,
+            LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
             LogCommand::Truncate { to_offset } => {
                 // A flush racing the truncation must complete first, so that the durable end it
                 // reports never includes the bytes cut now.

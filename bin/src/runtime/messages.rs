@@ -13,6 +13,9 @@ pub enum LogCommand {
     Flush,
     /// Drop every batch at or after `to_offset`.
     Truncate { to_offset: i64 },
+    /// No reader will read below `offset` any more: the log may drop those pages from the page
+    /// cache (a hint; the bytes stay on disk).
+    ReleaseCacheBelow { offset: i64 },
     /// Flush and stop.
     Stop,
 }

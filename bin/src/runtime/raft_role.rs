@@ -29,6 +29,8 @@ const MAX_EVENTS_PER_WAKE: usize = 256;
 const MAX_APPENDS_PER_WAKE: usize = 20_000;
 /// Bytes read from the log per handleCommit delivery step (Kafka's max batch size).
 const MAX_COMMIT_READ_BYTES: usize = 8 << 20;
+/// The log is told where its readers are at most once per this many offsets of progress.
+const CACHE_RELEASE_STEP_OFFSETS: i64 = 1024;
 /// A graceful shutdown that has not finished by then is cut short (Kafka: 5 s).
 const SHUTDOWN_GRACE_MS: u64 = 6000;
 
@@ -64,6 +66,8 @@ pub enum RaftExit {
 
 struct Run {
     commit_next_offset: i64,
+    /// Last offset sent in `LogCommand::ReleaseCacheBelow`.
+    cache_released_below: i64,
     commit_target_offset: i64,
     commits_seen: bool,
     shutdown_started_ms: Option<u64>,
@@ -75,6 +79,7 @@ impl RaftRole {
     pub async fn run(mut self) -> RaftExit {
         let mut run = Run {
             commit_next_offset: 0,
+            cache_released_below: 0,
             commit_target_offset: 0,
             commits_seen: false,
             shutdown_started_ms: None,
@@ -236,7 +241,25 @@ impl RaftRole {
             }
         }
         self.deliver_commits(run);
-        Ok(())
+        self.release_cache(run).await
+    }
+
+    /// Tells the log how far every reader of this node has read: the commit reader, and on a
+    /// leader the furthest-behind replica that fetched (none fetched yet: nothing is released).
+    async fn release_cache(&mut self, run: &mut Run) -> Result<(), String> {
+        let leading = self.node.leader_and_epoch().leader_id == Some(self.node_id);
+        let replicas = self.node.lowest_replica_fetch_offset();
+        let lowest = match (leading, replicas) {
+            (true, None) => return Ok(()),
+            (true, Some(replicas)) => replicas.min(run.commit_next_offset),
+            (false, _) => run.commit_next_offset,
+        };
+        if lowest < run.cache_released_below + CACHE_RELEASE_STEP_OFFSETS {
+            return Ok(());
+        }
+        run.cache_released_below = lowest;
+        self.log(LogCommand::ReleaseCacheBelow { offset: lowest })
+            .await
     }
 
     async fn net(&self, command: NetCommand) -> Result<(), String> {

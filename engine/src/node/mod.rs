@@ -214,6 +214,22 @@ impl RaftNode {
         }
     }
 
+    /// On a leader, the lowest fetch offset among the replicas that fetched in this epoch: where
+    /// the furthest-behind known replica will read next. `None` elsewhere or before any fetch.
+    /// (The runtime lets the log drop cached pages below it; a replica not heard from yet reads
+    /// from disk if it comes back further behind.)
+    pub fn lowest_replica_fetch_offset(&self) -> Option<i64> {
+        let QuorumState::Leader(leader) = &self.state else {
+            return None;
+        };
+        leader
+            .voters
+            .values()
+            .chain(leader.observers.values())
+            .filter_map(|replica| replica.end_offset)
+            .min()
+    }
+
     /// The current leader and epoch (Kafka's `leaderAndEpoch()`).
     pub fn leader_and_epoch(&self) -> LeaderAndEpoch {
         LeaderAndEpoch {
