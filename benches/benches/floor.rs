@@ -26,4 +26,11 @@ fn main() {
         "sequential write + fdatasync (256 MiB)",
         seq / 1e6
     );
+    let direct =
+        floor::sequential_write_direct(&dir, 512 << 20, 1 << 20).expect("sequential write");
+    println!(
+        "{:<40} {:.1} MB/s",
+        "sequential write O_DIRECT (512 MiB)",
+        direct / 1e6
+    );
 }

@@ -130,14 +130,8 @@ impl BatchHeader {
 /// Validates the batch starting at `buf[0]` (the slice may continue past it): header, the whole
 /// batch present, CRC-32C.
 pub fn validate_batch(buf: &[u8]) -> Result<BatchHeader, BatchError> {
-    let header = BatchHeader::parse(buf)?;
+    let header = frame_batch(buf)?;
     let size = header.size_bytes();
-    if buf.len() < size {
-        return Err(BatchError::Truncated {
-            needed: size,
-            available: buf.len(),
-        });
-    }
     let computed = crc32c::crc32c(&buf[OFFSET_ATTRIBUTES..size]);
     if computed != header.crc {
         return Err(BatchError::CrcMismatch {
@@ -160,7 +154,24 @@ pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
     batch[OFFSET_LEADER_EPOCH..OFFSET_LEADER_EPOCH + 4].copy_from_slice(&epoch.to_be_bytes());
 }
 
-/// One whole, CRC-checked batch borrowed from a larger buffer.
+/// Like [`validate_batch`] without the CRC: for bytes whose CRC this process already checked or
+/// computed (a fetched batch the core verified, a batch it built, the log it recovered), where a
+/// second pass over every byte would only cost CPU (measured at the maximum rate: each byte went
+/// through CRC-32C seven times across the quorum; 14% of all CPU).
+pub fn frame_batch(buf: &[u8]) -> Result<BatchHeader, BatchError> {
+    let header = BatchHeader::parse(buf)?;
+    let size = header.size_bytes();
+    if buf.len() < size {
+        return Err(BatchError::Truncated {
+            needed: size,
+            available: buf.len(),
+        });
+    }
+    Ok(header)
+}
+
+/// One whole batch borrowed from a larger buffer (CRC-checked unless it came from
+/// [`BatchIter::verified`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Batch<'a> {
     pub header: BatchHeader,
@@ -184,14 +195,26 @@ pub struct BatchIter<'a> {
     buf: &'a [u8],
     position: usize,
     failed: bool,
+    check_crc: bool,
 }
 
 impl<'a> BatchIter<'a> {
+    /// Checks every batch's CRC-32C.
     pub fn new(buf: &'a [u8]) -> Self {
         BatchIter {
             buf,
             position: 0,
             failed: false,
+            check_crc: true,
+        }
+    }
+
+    /// For bytes whose CRCs were already checked in this process (see [`frame_batch`]): the
+    /// framing and headers are still checked, the CRC is not.
+    pub fn verified(buf: &'a [u8]) -> Self {
+        BatchIter {
+            check_crc: false,
+            ..BatchIter::new(buf)
         }
     }
 
@@ -219,7 +242,12 @@ impl<'a> Iterator for BatchIter<'a> {
             return None;
         }
         let rest = &self.buf[self.position..];
-        match validate_batch(rest) {
+        let checked = if self.check_crc {
+            validate_batch(rest)
+        } else {
+            frame_batch(rest)
+        };
+        match checked {
             Ok(header) => {
                 let size = header.size_bytes();
                 self.position += size;
@@ -294,5 +322,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn verified_iteration_skips_only_the_crc() {
+        let mut buf = two_batches();
+        let first = BatchHeader::parse(&buf).unwrap().size_bytes();
+        // A flipped value byte: only the CRC can notice.
+        let last = buf.len() - 1;
+        buf[last] ^= 0x40;
+        assert!(matches!(
+            validate_batch(&buf[first..]),
+            Err(BatchError::CrcMismatch { .. })
+        ));
+        assert_eq!(frame_batch(&buf[first..]).unwrap().base_offset, 2);
+        assert_eq!(BatchIter::verified(&buf).filter(Result::is_ok).count(), 2);
+        assert!(BatchIter::new(&buf).any(|b| b.is_err()));
+        // Framing is still checked: a cut-off batch and a bad magic byte.
+        assert!(matches!(
+            frame_batch(&buf[..first - 1]),
+            Err(BatchError::Truncated { .. })
+        ));
+        let mut bad_magic = two_batches();
+        bad_magic[16] = 1;
+        assert!(frame_batch(&bad_magic).is_err());
+        assert!(BatchIter::verified(&bad_magic).next().unwrap().is_err());
     }
 }

@@ -35,8 +35,8 @@ mod uuid;
 mod varint;
 
 pub use batch::{
-    set_base_offset, set_partition_leader_epoch, validate_batch, Batch, BatchHeader, BatchIter,
-    ATTRIBUTE_CONTROL, BATCH_HEADER_LEN, LOG_OVERHEAD, MAGIC_V2,
+    frame_batch, set_base_offset, set_partition_leader_epoch, validate_batch, Batch, BatchHeader,
+    BatchIter, ATTRIBUTE_CONTROL, BATCH_HEADER_LEN, LOG_OVERHEAD, MAGIC_V2,
 };
 pub use buf::BatchBuf;
 pub use builder::{build_leader_change_batch, BatchBuilder, OpenBatch};

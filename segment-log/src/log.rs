@@ -826,8 +826,8 @@ impl SegmentLog {
         self.segments.len()
     }
 
-    /// Leader append: validates one batch, assigns it the log end offset as base offset, copies
-    /// it once into the mapped tail and publishes it to readers.
+    /// Leader append: validates one batch, assigns it the log end offset as base offset, writes
+    /// it once at the tail and publishes it to readers.
     pub fn append(&mut self, batch: &[u8]) -> Result<AppendInfo, LogError> {
         let header = self.validate_one(batch)?;
         let base = self.log_end_offset;
@@ -837,6 +837,21 @@ impl SegmentLog {
     /// Follower append: `batches` are one or more concatenated batches (a Fetch response's
     /// records, without a cut-off tail) whose offsets must continue the log exactly.
     pub fn append_fetched(&mut self, batches: &[u8]) -> Result<AppendInfo, LogError> {
+        self.append_batches(batches, validate_batch)
+    }
+
+    /// [`append_fetched`](Self::append_fetched) for batches whose CRCs the caller has checked or
+    /// just computed (the Raft core verifies fetched batches and builds the leader's): framing,
+    /// offsets and sizes are still checked, the CRC is not computed a second time.
+    pub fn append_verified(&mut self, batches: &[u8]) -> Result<AppendInfo, LogError> {
+        self.append_batches(batches, kraft_records::frame_batch)
+    }
+
+    fn append_batches(
+        &mut self,
+        batches: &[u8],
+        check: fn(&[u8]) -> Result<BatchHeader, kraft_records::BatchError>,
+    ) -> Result<AppendInfo, LogError> {
         if batches.is_empty() {
             return Err(LogError::InvalidBatch {
                 reason: "no batch to append".into(),
@@ -847,7 +862,7 @@ impl SegmentLog {
         let mut pos = 0usize;
         let mut expected = self.log_end_offset;
         while pos < batches.len() {
-            let header = validate_batch(&batches[pos..]).map_err(|e| LogError::InvalidBatch {
+            let header = check(&batches[pos..]).map_err(|e| LogError::InvalidBatch {
                 reason: format!("at byte {pos}: {e}"),
             })?;
             if header.base_offset != expected {

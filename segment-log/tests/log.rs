@@ -318,6 +318,34 @@ fn rejects_invalid_batches_without_side_effects() {
 }
 
 #[test]
+fn verified_appends_check_framing_and_offsets_but_not_crcs() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = partition_dir(root.path());
+    let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
+    let first = data_batch(0, 1, 2, 10, 1);
+    let second = data_batch(2, 1, 1, 10, 2);
+    // Offsets must continue the log; a cut-off batch is refused; nothing is half appended.
+    assert!(matches!(
+        log.append_verified(&second),
+        Err(LogError::UnexpectedBaseOffset { .. })
+    ));
+    assert!(matches!(
+        log.append_verified(&[first.clone(), second[..second.len() - 1].to_vec()].concat()),
+        Err(LogError::InvalidBatch { .. })
+    ));
+    assert_eq!(log.log_end_offset(), 0);
+    log.append_verified(&[first.clone(), second.clone()].concat())
+        .unwrap();
+    assert_eq!(log.log_end_offset(), 3);
+    // The CRC is the caller's job on this path (the fetched-batch path still checks it).
+    let mut flipped = data_batch(3, 1, 1, 10, 3);
+    *flipped.last_mut().unwrap() ^= 1;
+    assert!(log.append_fetched(&flipped).is_err());
+    log.append_verified(&flipped).unwrap();
+    assert_eq!(log.log_end_offset(), 4);
+}
+
+#[test]
 fn sparse_segments_without_preallocation_work_the_same() {
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());

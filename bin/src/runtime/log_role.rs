@@ -78,9 +78,10 @@ impl LogRole {
         match command {
             LogCommand::Append { base_offset, bytes } => {
                 // Leader batches and fetched batches alike start at the log end offset the core
-                // assigned; `append_fetched` checks that instead of re-stamping it.
+                // assigned; the log checks that instead of re-stamping it. The core checked the
+                // CRCs of fetched batches and computed those of its own.
                 self.log
-                    .append_fetched(&bytes)
+                    .append_verified(&bytes)
                     .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
             }
             LogCommand::Flush => self.flush_wanted = true,

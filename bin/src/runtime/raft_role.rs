@@ -333,7 +333,8 @@ impl RaftRole {
                 }
             };
             let before = run.commit_next_offset;
-            for batch in BatchIter::new(&slice) {
+            // Every batch in the log was CRC-checked on its way in (append or recovery).
+            for batch in BatchIter::verified(&slice) {
                 let Ok(batch) = batch else {
                     tracing::error!(
                         offset = run.commit_next_offset,
