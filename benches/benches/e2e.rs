@@ -64,6 +64,9 @@ fn binaries() -> (PathBuf, PathBuf) {
 }
 
 struct RunResult {
+    /// The elected leader's node id; member N runs on CPU (N-1) % CPUs, so on two CPUs the leader
+    /// of node 2 has a CPU to itself and nodes 1 and 3 share the other.
+    leader: i32,
     summary: Summary,
     hgrm: Vec<(f64, f64)>,
     rss_kib: Vec<(u64, u64)>,
@@ -171,6 +174,7 @@ fn run_quorum(
         .unwrap_or_default();
     let stderr = leader_server.stderr();
     Some(RunResult {
+        leader,
         summary,
         hgrm,
         rss_kib: rss,
@@ -233,8 +237,8 @@ fn main() {
         let s = run.summary;
         let ratio = s.p99_ms / floor_ms;
         println!(
-            "offered {rate:>7} records/s: committed {:>9.1} records/s {:>6.2} MB/s, commit latency p50 {:.3} p75 {:.3} p99 {:.3} p99.9 {:.3} max {:.3} ms, p99/floor {ratio:.2}{}",
-            s.records_per_s, s.mb_per_s, s.p50_ms, s.p75_ms, s.p99_ms, s.p999_ms, s.max_ms,
+            "offered {rate:>7} records/s (leader node {}): committed {:>9.1} records/s {:>6.2} MB/s, commit latency p50 {:.3} p75 {:.3} p99 {:.3} p99.9 {:.3} max {:.3} ms, p99/floor {ratio:.2}{}",
+            run.leader, s.records_per_s, s.mb_per_s, s.p50_ms, s.p75_ms, s.p99_ms, s.p999_ms, s.max_ms,
             if s.offered_met { "" } else { " (offered rate NOT met)" }
         );
         let _ = writeln!(
@@ -262,7 +266,8 @@ fn main() {
         let s = run.summary;
         let share = s.mb_per_s * 1e6 / (seq / 3.0);
         println!(
-            "maximum sustained: {:.0} committed records/s, {:.2} MB/s = {:.0}% of sequential write bandwidth / 3 (goal >= 60%)",
+            "maximum sustained (leader node {}): {:.0} committed records/s, {:.2} MB/s = {:.0}% of sequential write bandwidth / 3 (goal >= 60%)",
+            run.leader,
             s.records_per_s,
             s.mb_per_s,
             share * 100.0
