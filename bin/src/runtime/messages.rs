@@ -42,7 +42,19 @@ pub enum NetCommand {
 /// Network -> Raft loop.
 #[derive(Debug)]
 pub enum NetEvent {
-    Request { request_id: u64, request: Request },
-    Response { from: i32, response: Response },
-    RequestFailed { to: i32, error: RequestError },
+    Request {
+        request_id: u64,
+        request: Request,
+    },
+    Response {
+        from: i32,
+        response: Response,
+    },
+    RequestFailed {
+        to: i32,
+        error: RequestError,
+    },
+    /// The listener could not be opened: without it the node cannot take part, so the Raft loop
+    /// stops the node (its log closed cleanly) with this message.
+    ListenerFailed(String),
 }

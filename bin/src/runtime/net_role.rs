@@ -64,9 +64,10 @@ impl NetParts {
         let server = match Server::bind(server_config) {
             Ok(server) => server,
             Err(error) => {
-                tracing::error!(%error, "cannot listen on {}", self.bind_address);
-                // Without its listener the node cannot take part: stop the process.
-                std::process::exit(1);
+                let message = format!("cannot listen on {}: {error}", self.bind_address);
+                // The Raft loop ends the node; if it is gone already there is no one to tell.
+                let _ = events.send(NetEvent::ListenerFailed(message)).await;
+                return;
             }
         };
         let stats = server.stats();

@@ -131,7 +131,11 @@ impl RaftRole {
             let mut next = Some(wake);
             while let Some(wake) = next.take() {
                 match wake {
-                    Wake::Net(Some(event)) => self.on_net_event(event),
+                    Wake::Net(Some(event)) => {
+                        if let Err(error) = self.on_net_event(event) {
+                            return RaftExit::Fatal(error);
+                        }
+                    }
                     Wake::Log(Some(event)) => {
                         if let Err(error) = self.on_log_event(event) {
                             return RaftExit::Fatal(error);
@@ -176,7 +180,7 @@ impl RaftRole {
         future::or(net, future::or(log, timer)).await
     }
 
-    fn on_net_event(&mut self, event: NetEvent) {
+    fn on_net_event(&mut self, event: NetEvent) -> Result<(), String> {
         let now_ms = self.clock.now_ms();
         let input = match event {
             NetEvent::Request {
@@ -188,8 +192,10 @@ impl RaftRole {
             },
             NetEvent::Response { from, response } => Input::Response { from, response },
             NetEvent::RequestFailed { to, error } => Input::RequestFailed { to, error },
+            NetEvent::ListenerFailed(error) => return Err(error),
         };
         self.node.step(now_ms, input);
+        Ok(())
     }
 
     fn on_log_event(&mut self, event: LogEvent) -> Result<(), String> {
