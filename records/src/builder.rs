@@ -5,6 +5,7 @@ use crate::batch::{
 };
 use crate::control::{ControlRecordType, LeaderChangeMessage};
 use crate::varint::{varint_size, write_varint};
+use crate::buf::StackBuf;
 use crate::{BatchBuf, BatchHeader};
 
 /// A batch being written at `start` of some buffer. It holds no borrow, so an accumulator can keep
@@ -94,23 +95,29 @@ impl OpenBatch {
         assert!(value_len < i32::MAX as usize / 2, "record too large");
         let body = self.body_len(key.map(<[u8]>::len), value_len);
         buf.reserve_bytes(varint_size(body as i32) + body);
-        write_varint(buf, body as i32);
-        buf.put_byte(0); // attributes
-        buf.put_byte(0); // timestamp delta 0, zig-zag
-        write_varint(buf, self.records_count);
+        // The prefix is at most 5 (length) + 2 + 5 (offset delta) + 5 (key length) + 5 (value
+        // length) bytes; it goes to the batch in at most two copies.
+        let mut head = StackBuf::<24>::new();
+        write_varint(&mut head, body as i32);
+        head.put_byte(0); // attributes
+        head.put_byte(0); // timestamp delta 0, zig-zag
+        write_varint(&mut head, self.records_count);
         match key {
-            None => write_varint(buf, -1),
+            None => write_varint(&mut head, -1),
             Some(key) => {
-                write_varint(buf, key.len() as i32);
+                write_varint(&mut head, key.len() as i32);
+                buf.put_slice_bytes(&head);
+                head.clear();
                 buf.put_slice_bytes(key);
             }
         }
-        write_varint(buf, value_len as i32);
+        write_varint(&mut head, value_len as i32);
+        buf.put_slice_bytes(&head);
         let value_start = buf.len();
-        // Capacity was reserved above, so this only zeroes the bytes `fill` overwrites.
-        buf.grow_zeroed(value_start + value_len);
-        fill(&mut buf[value_start..]);
-        buf.put_byte(0); // no headers
+        // Capacity was reserved above, so this only zeroes the bytes `fill` overwrites and the
+        // final byte, the header count (0: no headers).
+        buf.grow_zeroed(value_start + value_len + 1);
+        fill(&mut buf[value_start..value_start + value_len]);
         self.records_count += 1;
     }
 
