@@ -22,6 +22,13 @@ pub fn read_varlong(buf: &[u8], pos: &mut usize) -> Result<i64, BatchError> {
 
 /// Reads an unsigned varint of at most `max_bytes` bytes.
 pub fn read_unsigned(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u64, BatchError> {
+    // Most of a record's varints (attributes aside: deltas, key length, header count) are one byte.
+    if let Some(&byte) = buf.get(*pos).filter(|_| max_bytes > 0) {
+        if byte < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(byte));
+        }
+    }
     let mut value: u64 = 0;
     for i in 0..max_bytes {
         let Some(&byte) = buf.get(*pos) else {
