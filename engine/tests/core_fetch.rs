@@ -259,6 +259,42 @@ fn high_watermark_needs_majority_epoch_start_and_leader_flush() {
     assert_eq!(f.high_watermark, 1);
 }
 
+/// The runtime releases cached log pages below where the furthest-behind replica reads next.
+#[test]
+fn lowest_replica_fetch_offset_tracks_the_slowest_fetcher_and_only_on_a_leader() {
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    assert_eq!(
+        s.node.lowest_replica_fetch_offset(),
+        None,
+        "nobody fetched yet"
+    );
+    let epoch = s.epoch();
+    for _ in 0..3 {
+        s.node.append(s.now, epoch, b"x").unwrap();
+    }
+    s.tick_to(s.now + 25);
+    let mut r = fetch_request(2, epoch, 3, epoch);
+    r.max_wait_ms = 0;
+    fetch(&mut s, r);
+    assert_eq!(s.node.lowest_replica_fetch_offset(), Some(3));
+    let mut r = fetch_request(3, epoch, 1, epoch);
+    r.max_wait_ms = 0;
+    fetch(&mut s, r);
+    assert_eq!(
+        s.node.lowest_replica_fetch_offset(),
+        Some(1),
+        "the slower one"
+    );
+    let mut r = fetch_request(3, epoch, 4, epoch);
+    r.max_wait_ms = 0;
+    fetch(&mut s, r);
+    assert_eq!(s.node.lowest_replica_fetch_offset(), Some(3));
+
+    let unattached = Solo::fresh(2, &[1, 2, 3]);
+    assert_ne!(unattached.state(), StateName::Leader);
+    assert_eq!(unattached.node.lowest_replica_fetch_offset(), None);
+}
+
 #[test]
 fn epoch_start_offset_alone_does_not_commit() {
     let mut s = Solo::leader(1, &[1, 2, 3]);

@@ -295,6 +295,25 @@ mod tests {
     }
 
     #[test]
+    fn pending_appends_are_bounded_by_time_and_by_bytes() {
+        // Two seconds of offered load while that is small...
+        assert_eq!(
+            WorkloadConfig::new(1, 10_000, 256).max_pending_records,
+            20_000
+        );
+        // ...32 MiB of values when it is not...
+        assert_eq!(
+            WorkloadConfig::new(1, 3_000_000, 256).max_pending_records,
+            MAX_PENDING_BYTES / 256
+        );
+        // ...and never fewer than 1,000 records.
+        assert_eq!(
+            WorkloadConfig::new(1, 10, 1 << 20).max_pending_records,
+            1000
+        );
+    }
+
+    #[test]
     fn appends_only_while_leading() {
         let mut w = workload();
         assert_eq!(w.due(10 * MS), 0);
