@@ -16,7 +16,7 @@
 //! KRAFT_BENCH_LINGER_MS (controller.quorum.append.linger.ms, default 0).
 
 use kraft_benches::process::{
-    free_ports, one_cpu_per_member, poll, quorum_status, write_config, Server,
+    free_ports, member_placement, poll, quorum_status, write_config, Server,
 };
 use kraft_benches::summary::{parse_hgrm, parse_summary, Summary};
 use kraft_benches::{floor, plot, print};
@@ -122,7 +122,7 @@ fn run_quorum(
         .iter()
         .map(|&(id, _)| {
             let log_dir = dir.path().join(format!("node-{id}"));
-            let extra = format!("{extra}\n{}", one_cpu_per_member(id));
+            let extra = format!("{extra}\n{}", member_placement());
             let config = write_config(dir.path(), id, &ids, &log_dir, &extra);
             Server::start(server_bin, id, &config, &log_dir, &args)
         })

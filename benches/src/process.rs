@@ -270,12 +270,15 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
     }
 }
 
-/// The placement of config/kraft-quorum-N.properties: all roles of member `node_id` on one CPU,
-/// members spread round-robin over the CPUs this process may use.
-pub fn one_cpu_per_member(node_id: i32) -> String {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let cpu = (node_id.max(1) as usize - 1) % cpus;
-    format!("kraft.cpu.raft={cpu}\nkraft.cpu.network={cpu}\nkraft.cpu.log={cpu}\n")
+/// The placement of config/kraft-quorum-N.properties: all roles of a member on one executor,
+/// which may run on any CPU this process may use (the kernel balances the members).
+pub fn member_placement() -> String {
+    let cpus = kraft_config::HostCpus::detect();
+    let set = cpus
+        .ids()
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    format!("kraft.cpu.raft={set}\nkraft.cpu.network={set}\nkraft.cpu.log={set}\n")
 }

@@ -56,9 +56,9 @@ fn main() -> ExitCode {
         record_size_bytes = args.record_size_bytes,
         cpus = %format!(
             "raft={} network={} log={} spin={}",
-            config.placement.raft_cpu,
-            config.placement.network_cpu,
-            config.placement.log_cpu,
+            config.placement.raft_cpus,
+            config.placement.network_cpus,
+            config.placement.log_cpus,
             config.placement.spin
         ),
         "starting kraft-server from {}",

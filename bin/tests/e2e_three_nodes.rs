@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::{
-    describe, free_ports, one_cpu_per_member, poll, quorum_status, read_log, write_config, Server,
+    describe, free_ports, member_placement, poll, quorum_status, read_log, write_config, Server,
 };
 
 const REPORT: &str = "Throughput (bytes/second):";
@@ -31,7 +31,7 @@ fn three_nodes_elect_replicate_fail_over_and_converge() {
     let mut servers: Vec<Server> = (1..=3)
         .map(|id| {
             let log_dir = dir.path().join(format!("node-{id}"));
-            let config = write_config(dir.path(), id, &ids, &log_dir, &one_cpu_per_member(id));
+            let config = write_config(dir.path(), id, &ids, &log_dir, &member_placement());
             support::start(id, &config, &log_dir, &args)
         })
         .collect();

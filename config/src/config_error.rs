@@ -57,6 +57,8 @@ pub enum ConfigErrorKind {
     NoQuorum,
     /// A CPU id the machine (or this process's affinity mask) lacks.
     CpuNotAvailable { cpu: usize, available: Vec<usize> },
+    /// A CPU placement that is neither a CPU id nor a list of ids and ranges.
+    InvalidCpuSet { token: String, reason: String },
 }
 
 /// A configuration that cannot be used.
@@ -174,6 +176,10 @@ impl fmt::Display for ConfigErrorKind {
                     join(available)
                 )
             }
+            ConfigErrorKind::InvalidCpuSet { token, reason } => write!(
+                f,
+                "`{token}` is not a CPU placement ({reason}); expected a CPU id like `3` or a set like `0,1` or `0-3`"
+            ),
         }
     }
 }

@@ -16,6 +16,6 @@ pub use cli::{CliAction, CliError, ServerArgs};
 pub use config_error::{ConfigError, ConfigErrorKind, Location};
 /// Kafka's UUID (the records crate's type, shared by the whole workspace).
 pub use kraft_records::Uuid;
-pub use placement::{ExecutorPlan, HostCpus, Placement, Role};
+pub use placement::{CpuSet, ExecutorPlan, HostCpus, Placement, Role};
 pub use properties::{Properties, PropertiesError};
 pub use server::{HostPort, Listener, ProcessRole, QuorumConfig, ServerConfig, Voter};

@@ -1,8 +1,10 @@
 //! CPU placement of the server's three roles (our own keys, not Kafka's).
 //!
-//! Each role is driven by one executor pinned to one CPU. Roles configured on
-//! the same CPU share one executor, which is how the server runs on machines
-//! with fewer CPUs than roles.
+//! Each role is driven by one executor pinned to the CPU (or set of CPUs) its
+//! key names. Roles configured on the same CPUs share one executor, which is
+//! how the server runs on machines with fewer CPUs than roles. A set lets the
+//! kernel move the executor between its CPUs: how several members share a
+//! machine with fewer CPUs than members.
 
 use std::fmt;
 
@@ -125,44 +127,130 @@ fn affinity_cpus() -> Option<Vec<usize>> {
     None
 }
 
-/// Which CPU each role runs on, and whether idle executors spin.
+/// One CPU (`3`: the executor is pinned to it) or a set of CPUs (`0,1`, `0-3,6`: the kernel
+/// schedules the executor on any of them). Sorted, without duplicates, never empty.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CpuSet {
+    ids: Vec<usize>,
+}
+
+impl CpuSet {
+    pub fn one(cpu: usize) -> CpuSet {
+        CpuSet { ids: vec![cpu] }
+    }
+
+    /// Parses `3`, `0,1`, `0-3,6` (ids and inclusive ranges, comma-separated, spaces allowed).
+    pub fn parse(text: &str) -> Result<CpuSet, String> {
+        let mut ids = Vec::new();
+        for part in text.split(',').map(str::trim) {
+            if part.is_empty() {
+                return Err("empty entry".into());
+            }
+            let (first, last) = match part.split_once('-') {
+                Some((a, b)) => (parse_cpu(a)?, parse_cpu(b)?),
+                None => {
+                    let cpu = parse_cpu(part)?;
+                    (cpu, cpu)
+                }
+            };
+            if first > last {
+                return Err(format!("range `{part}` runs backwards"));
+            }
+            ids.extend(first..=last);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        debug_assert!(!ids.is_empty());
+        Ok(CpuSet { ids })
+    }
+
+    pub fn ids(&self) -> &[usize] {
+        &self.ids
+    }
+
+    /// The CPU, when the set has exactly one.
+    pub fn single(&self) -> Option<usize> {
+        match self.ids.as_slice() {
+            [cpu] => Some(*cpu),
+            _ => None,
+        }
+    }
+}
+
+fn parse_cpu(token: &str) -> Result<usize, String> {
+    let token = token.trim();
+    match token.parse::<usize>() {
+        Ok(cpu) if cpu < MAX_CPU_ID => Ok(cpu),
+        Ok(_) => Err(format!("CPU `{token}` is beyond {MAX_CPU_ID}")),
+        Err(_) => Err(format!("`{token}` is not a CPU id")),
+    }
+}
+
+impl fmt::Display for CpuSet {
+    /// The canonical form: ranges of three or more CPUs as `a-b`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        let mut i = 0;
+        while i < self.ids.len() {
+            let start = self.ids[i];
+            let mut end = start;
+            while i + 1 < self.ids.len() && self.ids[i + 1] == end + 1 {
+                i += 1;
+                end += 1;
+            }
+            if !first {
+                f.write_str(",")?;
+            }
+            first = false;
+            match end - start {
+                0 => write!(f, "{start}")?,
+                1 => write!(f, "{start},{end}")?,
+                _ => write!(f, "{start}-{end}")?,
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Which CPUs each role runs on, and whether idle executors spin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
-    pub raft_cpu: usize,
-    pub network_cpu: usize,
-    pub log_cpu: usize,
+    pub raft_cpus: CpuSet,
+    pub network_cpus: CpuSet,
+    pub log_cpus: CpuSet,
     /// `kraft.executor.spin`: busy-poll when idle instead of parking. Lowers
     /// latency, burns a CPU per executor.
     pub spin: bool,
 }
 
-/// One executor to start: a CPU and the roles that share it.
+/// One executor to start: its CPUs and the roles that share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutorPlan {
-    pub cpu: usize,
+    pub cpus: CpuSet,
     pub roles: Vec<Role>,
 }
 
 impl Placement {
-    /// The CPU of `role`.
-    pub fn cpu(&self, role: Role) -> usize {
+    /// The CPUs of `role`.
+    pub fn cpus(&self, role: Role) -> &CpuSet {
         match role {
-            Role::Raft => self.raft_cpu,
-            Role::Network => self.network_cpu,
-            Role::Log => self.log_cpu,
+            Role::Raft => &self.raft_cpus,
+            Role::Network => &self.network_cpus,
+            Role::Log => &self.log_cpus,
         }
     }
 
-    /// One executor per distinct CPU, in order of first use by
+    /// One executor per distinct CPU set, in order of first use by
     /// [`Role::ALL`] (so the Raft executor comes first), each with its roles.
     pub fn executors(&self) -> Vec<ExecutorPlan> {
         let mut plans: Vec<ExecutorPlan> = Vec::with_capacity(Role::ALL.len());
         for role in Role::ALL {
-            let cpu = self.cpu(role);
-            match plans.iter_mut().find(|plan| plan.cpu == cpu) {
+            let cpus = self.cpus(role);
+            match plans.iter_mut().find(|plan| &plan.cpus == cpus) {
                 Some(plan) => plan.roles.push(role),
                 None => plans.push(ExecutorPlan {
-                    cpu,
+                    cpus: cpus.clone(),
                     roles: vec![role],
                 }),
             }
@@ -172,6 +260,6 @@ impl Placement {
 
     /// True when `a` and `b` run on the same executor.
     pub fn shares_executor(&self, a: Role, b: Role) -> bool {
-        self.cpu(a) == self.cpu(b)
+        self.cpus(a) == self.cpus(b)
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config_error::{ConfigError, ConfigErrorKind, Location};
 use crate::keys;
-use crate::placement::{HostCpus, Placement, Role};
+use crate::placement::{CpuSet, HostCpus, Placement, Role};
 use crate::properties::Properties;
 
 /// Kafka's defaults (see the spec, sections 2.3 and 6).
@@ -559,11 +559,21 @@ fn parse_log_dirs(reader: &Reader<'_>) -> (Vec<PathBuf>, PathBuf) {
 }
 
 fn parse_placement(reader: &Reader<'_>, cpus: &HostCpus) -> Result<Placement, ConfigError> {
-    let cpu_of = |role: Role| -> Result<usize, ConfigError> {
+    let cpus_of = |role: Role| -> Result<CpuSet, ConfigError> {
         let key = role.cpu_key();
-        let default = cpus.default_cpu(role);
-        let cpu = reader.int(key, default as i64, 0, i64::from(i32::MAX))? as usize;
-        if !cpus.contains(cpu) {
+        let set = match reader.text(key) {
+            None => CpuSet::one(cpus.default_cpu(role)),
+            Some(token) => CpuSet::parse(token).map_err(|reason| {
+                reader.error(
+                    key,
+                    ConfigErrorKind::InvalidCpuSet {
+                        token: token.to_string(),
+                        reason,
+                    },
+                )
+            })?,
+        };
+        if let Some(&cpu) = set.ids().iter().find(|&&cpu| !cpus.contains(cpu)) {
             return Err(reader.error(
                 key,
                 ConfigErrorKind::CpuNotAvailable {
@@ -572,16 +582,16 @@ fn parse_placement(reader: &Reader<'_>, cpus: &HostCpus) -> Result<Placement, Co
                 },
             ));
         }
-        Ok(cpu)
+        Ok(set)
     };
-    let raft_cpu = cpu_of(Role::Raft)?;
-    let network_cpu = cpu_of(Role::Network)?;
-    let log_cpu = cpu_of(Role::Log)?;
+    let raft_cpus = cpus_of(Role::Raft)?;
+    let network_cpus = cpus_of(Role::Network)?;
+    let log_cpus = cpus_of(Role::Log)?;
     let spin = reader.bool(keys::EXECUTOR_SPIN, defaults::EXECUTOR_SPIN)?;
     Ok(Placement {
-        raft_cpu,
-        network_cpu,
-        log_cpu,
+        raft_cpus,
+        network_cpus,
+        log_cpus,
         spin,
     })
 }

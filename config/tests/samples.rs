@@ -35,11 +35,11 @@ fn single_node_sample() {
     assert_eq!(config.quorum.fetch_timeout_ms, 2000);
     assert_eq!(
         (
-            config.placement.raft_cpu,
-            config.placement.network_cpu,
-            config.placement.log_cpu
+            config.placement.raft_cpus.single(),
+            config.placement.network_cpus.single(),
+            config.placement.log_cpus.single()
         ),
-        (0, 1, 0)
+        (Some(0), Some(1), Some(0))
     );
     assert!(!config.placement.spin);
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
@@ -61,6 +61,10 @@ fn three_node_samples() {
             config.log_dirs,
             [PathBuf::from(format!("/tmp/kraft-logs-{n}"))]
         );
+        // Every member: one executor, free to run on both CPUs of this machine.
+        let plans = config.placement.executors();
+        assert_eq!(plans.len(), 1, "{plans:?}");
+        assert_eq!(plans[0].cpus.ids(), &[0, 1]);
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     }
 }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use kraft_config::{
-    ConfigError, ConfigErrorKind, ExecutorPlan, HostCpus, ProcessRole, Role, ServerConfig, Voter,
+    ConfigError, ConfigErrorKind, CpuSet, ExecutorPlan, HostCpus, Placement, ProcessRole, Role,
+    ServerConfig, Voter,
 };
 
 const BASE: &str = "\
@@ -104,9 +105,9 @@ kraft.executor.spin=TRUE",
     assert_eq!(config.metadata_max_retention_ms, -1);
     assert_eq!(config.socket_request_max_bytes, 1 << 20);
     assert_eq!(config.index_interval_bytes, 0);
-    assert_eq!(config.placement.raft_cpu, 3);
-    assert_eq!(config.placement.network_cpu, 2);
-    assert_eq!(config.placement.log_cpu, 3);
+    assert_eq!(config.placement.raft_cpus, CpuSet::one(3));
+    assert_eq!(config.placement.network_cpus, CpuSet::one(2));
+    assert_eq!(config.placement.log_cpus, CpuSet::one(3));
     assert!(config.placement.spin);
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
 }
@@ -567,13 +568,14 @@ fn cpu_the_machine_lacks_is_rejected() {
 
 #[test]
 fn non_numeric_cpu_and_spin_are_rejected() {
-    let (error, _) = err(&with("kraft.cpu.log=first"));
-    assert_eq!(
-        error.kind(),
-        Some(&ConfigErrorKind::NotANumber {
-            token: "first".into()
-        })
-    );
+    for bad in ["first", "0-", "2-1", "0,,1", "-1", "99999"] {
+        let (error, message) = err(&with(&format!("kraft.cpu.log={bad}")));
+        assert!(
+            matches!(error.kind(), Some(ConfigErrorKind::InvalidCpuSet { token, .. }) if token == bad),
+            "{bad}: {message}"
+        );
+        assert!(message.contains("kraft.cpu.log"), "{message}");
+    }
     let (error, _) = err(&with("kraft.executor.spin=yes"));
     assert_eq!(
         error.kind(),
@@ -588,11 +590,11 @@ fn default_placement_shares_cpus_when_there_are_few() {
     let one = ServerConfig::parse_str(BASE, "f", &cpus(1))
         .unwrap()
         .placement;
-    assert_eq!((one.raft_cpu, one.network_cpu, one.log_cpu), (0, 0, 0));
+    assert_eq!(singles(&one), (0, 0, 0));
     assert_eq!(
         one.executors(),
         [ExecutorPlan {
-            cpu: 0,
+            cpus: CpuSet::one(0),
             roles: vec![Role::Raft, Role::Network, Role::Log]
         }]
     );
@@ -600,17 +602,17 @@ fn default_placement_shares_cpus_when_there_are_few() {
     let two = ServerConfig::parse_str(BASE, "f", &cpus(2))
         .unwrap()
         .placement;
-    assert_eq!((two.raft_cpu, two.network_cpu, two.log_cpu), (0, 1, 0));
+    assert_eq!(singles(&two), (0, 1, 0));
     assert!(two.shares_executor(Role::Raft, Role::Log));
     assert_eq!(
         two.executors(),
         [
             ExecutorPlan {
-                cpu: 0,
+                cpus: CpuSet::one(0),
                 roles: vec![Role::Raft, Role::Log]
             },
             ExecutorPlan {
-                cpu: 1,
+                cpus: CpuSet::one(1),
                 roles: vec![Role::Network]
             }
         ]
@@ -619,17 +621,66 @@ fn default_placement_shares_cpus_when_there_are_few() {
     let four = ServerConfig::parse_str(BASE, "f", &cpus(4))
         .unwrap()
         .placement;
-    assert_eq!((four.raft_cpu, four.network_cpu, four.log_cpu), (0, 1, 2));
+    assert_eq!(singles(&four), (0, 1, 2));
     assert_eq!(four.executors().len(), 3);
 
     // Defaults follow the affinity mask, not CPU 0.
     let masked = ServerConfig::parse_str(BASE, "f", &HostCpus::new(vec![5, 3]))
         .unwrap()
         .placement;
-    assert_eq!(
-        (masked.raft_cpu, masked.network_cpu, masked.log_cpu),
-        (3, 5, 3)
+    assert_eq!(singles(&masked), (3, 5, 3));
+}
+
+/// The single CPU of each role (raft, network, log).
+fn singles(p: &Placement) -> (usize, usize, usize) {
+    let one = |set: &CpuSet| set.single().expect("one CPU");
+    (one(&p.raft_cpus), one(&p.network_cpus), one(&p.log_cpus))
+}
+
+#[test]
+fn cpu_sets_let_roles_share_a_fenced_executor() {
+    let text = with(
+        "kraft.cpu.raft=0-1
+kraft.cpu.network=1, 0
+kraft.cpu.log=0-1",
     );
+    let placement = ServerConfig::parse_str(&text, "f", &cpus(2))
+        .unwrap()
+        .placement;
+    assert_eq!(placement.raft_cpus.ids(), &[0, 1]);
+    assert_eq!(
+        placement.network_cpus, placement.raft_cpus,
+        "order does not matter"
+    );
+    assert_eq!(
+        placement.executors(),
+        [ExecutorPlan {
+            cpus: CpuSet::parse("0,1").unwrap(),
+            roles: vec![Role::Raft, Role::Network, Role::Log]
+        }]
+    );
+    assert_eq!(placement.raft_cpus.single(), None);
+    // Every CPU of a set must be available.
+    let error = ServerConfig::parse_str(&with("kraft.cpu.raft=0-2"), "f", &cpus(2)).unwrap_err();
+    assert!(matches!(
+        error.kind(),
+        Some(ConfigErrorKind::CpuNotAvailable { cpu: 2, .. })
+    ));
+}
+
+#[test]
+fn cpu_sets_print_canonically() {
+    for (text, shown) in [
+        ("3", "3"),
+        ("1,0", "0,1"),
+        ("0-3,6", "0-3,6"),
+        ("5, 4, 6, 6", "4-6"),
+        ("0,2-3,7", "0,2,3,7"),
+    ] {
+        let set = CpuSet::parse(text).unwrap();
+        assert_eq!(set.to_string(), shown, "{text}");
+        assert_eq!(CpuSet::parse(shown).unwrap(), set, "{text} round trip");
+    }
 }
 
 #[test]
@@ -637,7 +688,12 @@ fn detected_cpus_are_usable() {
     let detected = HostCpus::detect();
     assert!(!detected.ids().is_empty());
     let config = ServerConfig::parse_str(BASE, "f", &detected).unwrap();
-    assert!(detected.contains(config.placement.raft_cpu));
+    assert!(config
+        .placement
+        .raft_cpus
+        .ids()
+        .iter()
+        .all(|&cpu| detected.contains(cpu)));
 }
 
 #[test]

@@ -22,7 +22,7 @@ mod status;
 
 use clock::Clock;
 use kraft_config::cli::ServerArgs;
-use kraft_config::placement::Role;
+use kraft_config::placement::{CpuSet, Role};
 use kraft_config::ServerConfig;
 use kraft_engine::{RaftConfig, RaftNode, RestoredState, Voter};
 use kraft_perf::{Workload, WorkloadConfig};
@@ -56,7 +56,7 @@ pub fn run(config: ServerConfig, args: ServerArgs) -> ExitCode {
 
 /// What one executor runs: the parts of the roles placed on its CPU, and its halves of the links.
 struct ExecutorParts {
-    cpu: usize,
+    cpus: CpuSet,
     roles: Vec<Role>,
     raft: Option<RaftParts>,
     log: Option<SegmentLog>,
@@ -197,7 +197,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
     let mut parts: Vec<ExecutorParts> = Vec::with_capacity(n);
     for (ix, plan) in plans.iter().enumerate().rev() {
         parts.push(ExecutorParts {
-            cpu: plan.cpu,
+            cpus: plan.cpus.clone(),
             roles: plan.roles.clone(),
             raft: if ix == raft_ix {
                 raft_parts.take()
@@ -223,15 +223,27 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
                 .collect::<Vec<_>>()
                 .join("+")
         );
-        let mut builder =
-            glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(part.cpu)).name(&name);
+        let placement = match part.cpus.single() {
+            Some(cpu) => glommio::Placement::Fixed(cpu),
+            // Several CPUs: the kernel schedules the executor on any of them. Measured with three
+            // members on two CPUs: a member pinned to the CPU it shares with another starves
+            // when both are busy, while the kernel balances a set (maximum 1.17-1.63 million
+            // records/s pinned, with the leader on a shared CPU; 1.59-1.77 million on {0,1}).
+            None => {
+                let ids = part.cpus.ids().to_vec();
+                let online = glommio::CpuSet::online()
+                    .map_err(|e| format!("cannot list the online CPUs: {e}"))?;
+                glommio::Placement::Fenced(online.filter(|l| ids.contains(&l.cpu)))
+            }
+        };
+        let mut builder = glommio::LocalExecutorBuilder::new(placement).name(&name);
         if spin {
             builder = builder.spin_before_park(Duration::from_millis(10));
         }
-        let cpu = part.cpu;
+        let cpus = part.cpus.clone();
         let handle = builder
             .spawn(move || run_executor(part))
-            .map_err(|e| format!("cannot start executor {name} on CPU {cpu}: {e}"))?;
+            .map_err(|e| format!("cannot start executor {name} on CPUs {cpus}: {e}"))?;
         handles.push(handle);
     }
     let mut exit = RaftExit::Fatal("the Raft executor ended without a result".into());

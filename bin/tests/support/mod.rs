@@ -6,7 +6,7 @@
 use std::path::Path;
 
 pub use kraft_benches::process::{
-    free_ports, one_cpu_per_member, poll, read_log, write_config, Server, StoredBatch,
+    free_ports, member_placement, poll, read_log, write_config, Server, StoredBatch,
 };
 
 pub fn server_binary() -> &'static Path {
