@@ -84,7 +84,10 @@ impl<const N: usize> BatchBuf for StackBuf<N> {
         assert!(additional <= N - self.len, "stack buffer too small");
     }
     fn grow_zeroed(&mut self, new_len: usize) {
-        assert!(new_len <= N && new_len >= self.len, "stack buffer too small");
+        assert!(
+            new_len <= N && new_len >= self.len,
+            "stack buffer too small"
+        );
         self.bytes[self.len..new_len].fill(0);
         self.len = new_len;
     }

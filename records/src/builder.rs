@@ -3,9 +3,9 @@
 use crate::batch::{
     ATTRIBUTE_CONTROL, BATCH_HEADER_LEN, LOG_OVERHEAD, MAGIC_V2, OFFSET_ATTRIBUTES,
 };
+use crate::buf::StackBuf;
 use crate::control::{ControlRecordType, LeaderChangeMessage};
 use crate::varint::{varint_size, write_varint};
-use crate::buf::StackBuf;
 use crate::{BatchBuf, BatchHeader};
 
 /// A batch being written at `start` of some buffer. It holds no borrow, so an accumulator can keep
