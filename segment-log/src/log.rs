@@ -680,6 +680,9 @@ impl SegmentLog {
             end_position: AtomicUsize::new(valid),
             index_entries: AtomicUsize::new(scan.index.len()),
             max_slice_end: AtomicUsize::new(0),
+            // Whether a recovered segment is still in the page cache is unknown (a reboot empties
+            // it): readers of it read ahead as if it had been released.
+            cache_released_bytes: AtomicUsize::new(valid),
         });
         let bytes_since_index_entry = valid - scan.index.last().map_or(0, |e| e.position as usize);
         let segment = WriterSegment {
@@ -739,6 +742,7 @@ impl SegmentLog {
             end_position: AtomicUsize::new(0),
             index_entries: AtomicUsize::new(0),
             max_slice_end: AtomicUsize::new(0),
+            cache_released_bytes: AtomicUsize::new(0),
         });
         Ok(WriterSegment {
             shared,
@@ -1124,6 +1128,10 @@ impl SegmentLog {
             );
         }
         active.cache_released_bytes = target;
+        active
+            .shared
+            .cache_released_bytes
+            .fetch_max(target, Ordering::AcqRel);
     }
 
     /// Makes everything appended so far durable (fdatasync of the active segment; sealed segments
@@ -1246,6 +1254,12 @@ impl SegmentLog {
                 end_position: AtomicUsize::new(cut_pos),
                 index_entries: AtomicUsize::new(kept_entries),
                 max_slice_end: AtomicUsize::new(seg.shared.max_slice_end.load(Ordering::Acquire)),
+                cache_released_bytes: AtomicUsize::new(
+                    seg.shared
+                        .cache_released_bytes
+                        .load(Ordering::Acquire)
+                        .min(cut_pos),
+                ),
             });
             seg.index_capacity_entries = index_capacity;
             seg.sealed = false;

@@ -130,6 +130,11 @@ impl LogReader {
             let relative =
                 u32::try_from(from_offset.saturating_sub(segment.base_offset)).unwrap_or(u32::MAX);
             let start = (index::lookup(segment.published_index(), relative) as usize).min(end);
+            if start < segment.cache_released_bytes.load(Ordering::Acquire) {
+                segment
+                    .log
+                    .will_need(start, end.min(start.saturating_add(max_bytes)));
+            }
             let (pos, first_batch) = match scan::find_batch(data, start, from_offset) {
                 Ok(Some(found)) => found,
                 Ok(None) => continue,
