@@ -22,11 +22,19 @@ pub fn read_varlong(buf: &[u8], pos: &mut usize) -> Result<i64, BatchError> {
 
 /// Reads an unsigned varint of at most `max_bytes` bytes.
 pub fn read_unsigned(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u64, BatchError> {
-    // Most of a record's varints (attributes aside: deltas, key length, header count) are one byte.
-    if let Some(&byte) = buf.get(*pos).filter(|_| max_bytes > 0) {
-        if byte < 0x80 {
-            *pos += 1;
-            return Ok(u64::from(byte));
+    // A record's varints are one byte (deltas below 64, key length, header count) or two (its
+    // length and value length below 8 KiB): decode those without the loop.
+    if max_bytes >= 2 {
+        match buf.get(*pos..*pos + 2) {
+            Some(&[b0, _]) if b0 < 0x80 => {
+                *pos += 1;
+                return Ok(u64::from(b0));
+            }
+            Some(&[b0, b1]) if b1 < 0x80 => {
+                *pos += 2;
+                return Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7));
+            }
+            _ => {}
         }
     }
     let mut value: u64 = 0;
@@ -93,6 +101,21 @@ mod tests {
             write_varlong(&mut out, value);
             let mut pos = 0;
             assert_eq!(read_varlong(&out, &mut pos).unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn short_forms_decode_alike_at_the_end_of_a_buffer_and_before_more_bytes() {
+        for value in (-20_000..20_000).chain([i32::MAX, i32::MIN, 1 << 20, -(1 << 20)]) {
+            let mut alone = Vec::new();
+            write_varint(&mut alone, value);
+            let mut followed = alone.clone();
+            followed.extend_from_slice(&[0x80, 0x01]);
+            for buf in [&alone, &followed] {
+                let mut pos = 0;
+                assert_eq!(read_varint(buf, &mut pos).unwrap(), value);
+                assert_eq!(pos, alone.len(), "{value}");
+            }
         }
     }
 
