@@ -22,19 +22,13 @@ pub fn read_varlong(buf: &[u8], pos: &mut usize) -> Result<i64, BatchError> {
 
 /// Reads an unsigned varint of at most `max_bytes` bytes.
 pub fn read_unsigned(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u64, BatchError> {
-    // A record's varints are one byte (deltas below 64, key length, header count) or two (its
-    // length and value length below 8 KiB): decode those without the loop.
-    if max_bytes >= 2 {
-        match buf.get(*pos..*pos + 2) {
-            Some(&[b0, _]) if b0 < 0x80 => {
-                *pos += 1;
-                return Ok(u64::from(b0));
-            }
-            Some(&[b0, b1]) if b1 < 0x80 => {
-                *pos += 2;
-                return Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7));
-            }
-            _ => {}
+    // Most of a record's varints (attributes aside: deltas, key length, header count) are one byte.
+    // (A two-byte fast path measured slower at the maximum rate: 1.64-1.70 against 1.76-1.81
+    // million records/s.)
+    if let Some(&byte) = buf.get(*pos).filter(|_| max_bytes > 0) {
+        if byte < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(byte));
         }
     }
     let mut value: u64 = 0;
