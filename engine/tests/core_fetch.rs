@@ -289,6 +289,23 @@ fn lowest_replica_fetch_offset_tracks_the_slowest_fetcher_and_only_on_a_leader()
     r.max_wait_ms = 0;
     fetch(&mut s, r);
     assert_eq!(s.node.lowest_replica_fetch_offset(), Some(3));
+    // A replica silent for longer than the fetch timeout no longer holds the others back.
+    let later = s.now + 1500;
+    s.tick_to(later);
+    let mut r = fetch_request(3, epoch, 4, epoch);
+    r.max_wait_ms = 0;
+    fetch(&mut s, r);
+    assert_eq!(
+        s.node.lowest_replica_fetch_offset(),
+        Some(3),
+        "2 fetched 1.5 s ago"
+    );
+    s.tick_to(later + 1000);
+    assert_eq!(
+        s.node.lowest_replica_fetch_offset(),
+        Some(4),
+        "2 silent for 2.5 s"
+    );
 
     let unattached = Solo::fresh(2, &[1, 2, 3]);
     assert_ne!(unattached.state(), StateName::Leader);

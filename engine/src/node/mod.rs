@@ -214,18 +214,20 @@ impl RaftNode {
         }
     }
 
-    /// On a leader, the lowest fetch offset among the replicas that fetched in this epoch: where
-    /// the furthest-behind known replica will read next. `None` elsewhere or before any fetch.
-    /// (The runtime lets the log drop cached pages below it; a replica not heard from yet reads
-    /// from disk if it comes back further behind.)
+    /// On a leader, the lowest fetch offset among the replicas that fetched within the last fetch
+    /// timeout: where the furthest-behind live replica will read next. `None` elsewhere or when
+    /// none fetched lately. (The runtime lets the log drop cached pages below it; a replica that
+    /// stopped fetching, or was never heard from, reads from disk when it comes back.)
     pub fn lowest_replica_fetch_offset(&self) -> Option<i64> {
         let QuorumState::Leader(leader) = &self.state else {
             return None;
         };
+        let live_since_ms = self.now_ms.saturating_sub(self.config.fetch_timeout_ms);
         leader
             .voters
             .values()
             .chain(leader.observers.values())
+            .filter(|replica| replica.last_fetch_ms.is_some_and(|t| t >= live_since_ms))
             .filter_map(|replica| replica.end_offset)
             .min()
     }
