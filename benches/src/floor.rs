@@ -87,33 +87,19 @@ pub fn memcpy_bandwidth(size_bytes: usize, rounds: usize) -> f64 {
     size_bytes as f64 * 1e9 / best_ns as f64
 }
 
-/// Sequential write bandwidth with one fdatasync at the end, bytes/s.
+/// Sequential write bandwidth with one fdatasync at the end, bytes/s (through the page cache).
 pub fn sequential_write_bandwidth(
     dir: &Path,
     total_bytes: usize,
     chunk_bytes: usize,
 ) -> io::Result<f64> {
     let path = dir.join(format!("floor-seq-{}.tmp", std::process::id()));
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .create(true)
         .truncate(true)
         .write(true)
         .open(&path)?;
-    let chunk = vec![0xA5u8; chunk_bytes];
-    let start = Instant::now();
-    let mut written = 0;
-    while written < total_bytes {
-        file.write_all(&chunk)?;
-        written += chunk_bytes;
-    }
-    // SAFETY: the fd is owned by `file` and stays open for the call.
-    if unsafe { libc::fdatasync(file.as_raw_fd()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let secs = start.elapsed().as_secs_f64();
-    drop(file);
-    std::fs::remove_file(&path)?;
-    Ok(written as f64 / secs)
+    timed_sequential_write(file, &path, &vec![0xA5u8; chunk_bytes], total_bytes)
 }
 
 /// The device's sequential write bandwidth, bytes/s: `total_bytes` in `chunk_bytes` writes with
@@ -138,13 +124,23 @@ pub fn sequential_write_direct(
     // O_DIRECT needs an aligned buffer: over-allocate and start at the first aligned byte.
     let backing = vec![0xA5u8; chunk_bytes + ALIGN];
     let skip = backing.as_ptr().align_offset(ALIGN);
-    let chunk = &backing[skip..skip + chunk_bytes];
+    timed_sequential_write(file, &path, &backing[skip..skip + chunk_bytes], total_bytes)
+}
+
+/// Writes `chunk` back to back until `total_bytes`, fdatasyncs, deletes the file; bytes/s.
+fn timed_sequential_write(
+    file: std::fs::File,
+    path: &Path,
+    chunk: &[u8],
+    total_bytes: usize,
+) -> io::Result<f64> {
+    use std::os::unix::fs::FileExt;
+    assert!(!chunk.is_empty());
     let start = Instant::now();
     let mut written = 0usize;
     while written < total_bytes {
-        use std::os::unix::fs::FileExt;
         file.write_all_at(chunk, written as u64)?;
-        written += chunk_bytes;
+        written += chunk.len();
     }
     // SAFETY: the fd is owned by `file` and stays open for the call.
     if unsafe { libc::fdatasync(file.as_raw_fd()) } != 0 {
@@ -152,7 +148,7 @@ pub fn sequential_write_direct(
     }
     let secs = start.elapsed().as_secs_f64();
     drop(file);
-    std::fs::remove_file(&path)?;
+    std::fs::remove_file(path)?;
     Ok(written as f64 / secs)
 }
 

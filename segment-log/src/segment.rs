@@ -101,36 +101,33 @@ impl Mapping {
             start.is_multiple_of(4096) && end.is_multiple_of(4096),
             "release is page aligned"
         );
-        if start == end {
-            return;
-        }
-        // SAFETY: in bounds and page aligned; MADV_DONTNEED on a MAP_SHARED file mapping never
-        // loses data (the pages' contents live in the file and the page cache).
-        unsafe {
-            libc::madvise(
-                self.raw.as_mut_ptr().add(start).cast(),
-                end - start,
-                libc::MADV_DONTNEED,
-            );
-        }
+        // MADV_DONTNEED on a MAP_SHARED file mapping never loses data: the pages' contents live
+        // in the file and the page cache.
+        self.advise(start, end, libc::MADV_DONTNEED);
     }
 
     /// Asks the kernel to read `[start, end)` into the page cache now, in large requests: the
     /// mapping has readahead off, so a reader of released pages would otherwise fault them in one
     /// 4 KiB read at a time (a follower catching up after a restart).
     pub fn will_need(&self, start: usize, end: usize) {
-        let end = end.min(self.raw.len());
-        let start = start / 4096 * 4096;
+        // WILLNEED only schedules reads; it changes nothing.
+        self.advise(
+            start / 4096 * 4096,
+            end.min(self.raw.len()),
+            libc::MADV_WILLNEED,
+        );
+    }
+
+    /// madvise over `[start, end)`, `start` page aligned; an empty range does nothing. A hint:
+    /// the result is ignored.
+    fn advise(&self, start: usize, end: usize, advice: libc::c_int) {
+        debug_assert!(start.is_multiple_of(4096) && end <= self.raw.len());
         if start >= end {
             return;
         }
-        // SAFETY: in bounds and page aligned; WILLNEED only schedules reads, it changes nothing.
+        // SAFETY: in bounds (callers clamp to the mapping) and page aligned.
         unsafe {
-            libc::madvise(
-                self.raw.as_mut_ptr().add(start).cast(),
-                end - start,
-                libc::MADV_WILLNEED,
-            );
+            libc::madvise(self.raw.as_mut_ptr().add(start).cast(), end - start, advice);
         }
     }
 
