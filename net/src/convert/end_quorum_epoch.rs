@@ -105,48 +105,4 @@ pub fn request_to_kafka(m: &EndQuorumEpochRequest, v: i16) -> WireRequest {
     out
 }
 
-pub fn response_from_kafka(m: WireResponse, _v: i16) -> Result<EndQuorumEpochResponse, ShapeError> {
-    let node_endpoints = node_endpoints_from_kafka(&m.node_endpoints);
-    if m.error_code != 0 && m.topics.is_empty() {
-        return Ok(EndQuorumEpochResponse {
-            error_code: code(m.error_code),
-            topic_name: String::new(),
-            partition: -1,
-            partition_error_code: code(0),
-            leader_id: -1,
-            leader_epoch: -1,
-            node_endpoints,
-        });
-    }
-    let topic = single(m.topics, "topics")?;
-    let p = single(topic.partitions, "partitions")?;
-    Ok(EndQuorumEpochResponse {
-        error_code: code(m.error_code),
-        topic_name: string_from_kafka(&topic.topic_name.0),
-        partition: p.partition_index,
-        partition_error_code: code(p.error_code),
-        leader_id: p.leader_id.0,
-        leader_epoch: p.leader_epoch,
-        node_endpoints,
-    })
-}
-
-pub fn response_to_kafka(m: &EndQuorumEpochResponse, v: i16) -> WireResponse {
-    let mut out = WireResponse::default();
-    out.error_code = m.error_code.code();
-    if m.error_code.is_none() {
-        let mut p = ResponsePartition::default();
-        p.partition_index = m.partition;
-        p.error_code = m.partition_error_code.code();
-        p.leader_id = m.leader_id.into();
-        p.leader_epoch = m.leader_epoch;
-        let mut topic = ResponseTopic::default();
-        topic.topic_name = str_to_kafka(&m.topic_name).into();
-        topic.partitions = vec![p];
-        out.topics = vec![topic];
-    }
-    if v >= 1 {
-        out.node_endpoints = node_endpoints_to_kafka(&m.node_endpoints);
-    }
-    out
-}
+quorum_response_conversions!(EndQuorumEpochResponse);
