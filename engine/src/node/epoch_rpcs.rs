@@ -95,12 +95,13 @@ impl RaftNode {
         _from: i32,
         r: BeginQuorumEpochResponse,
     ) -> bool {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return false;
-        }
-        if let Some(handled) =
-            self.handle_common_response(r.partition_error_code, r.leader_id, r.leader_epoch)
-        {
+        if let Some(handled) = self.handle_named_response(
+            &r.topic_name,
+            r.partition,
+            r.partition_error_code,
+            r.leader_id,
+            r.leader_epoch,
+        ) {
             return handled;
         }
         // Success needs no bookkeeping: the leader resends every period anyway.
@@ -156,12 +157,13 @@ impl RaftNode {
         from: i32,
         r: EndQuorumEpochResponse,
     ) -> bool {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return false;
-        }
-        if let Some(handled) =
-            self.handle_common_response(r.partition_error_code, r.leader_id, r.leader_epoch)
-        {
+        if let Some(handled) = self.handle_named_response(
+            &r.topic_name,
+            r.partition,
+            r.partition_error_code,
+            r.leader_id,
+            r.leader_epoch,
+        ) {
             return handled;
         }
         if !r.partition_error_code.is_none() {

@@ -147,10 +147,9 @@ impl RaftNode {
         _from: i32,
         r: FetchSnapshotResponse,
     ) -> bool {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return false;
-        }
-        if let Some(handled) = self.handle_common_response(
+        if let Some(handled) = self.handle_named_response(
+            &r.topic_name,
+            r.partition,
             r.partition_error_code,
             r.current_leader.leader_id,
             r.current_leader.leader_epoch,

@@ -88,6 +88,23 @@ impl RaftNode {
             .on_failure(to, self.now_ms, self.config.retry_backoff_ms);
     }
 
+    /// A response that names its partition by topic name (Vote, Begin/EndQuorumEpoch,
+    /// FetchSnapshot): one for another partition is not handled (`Some(false)`); otherwise
+    /// [`handle_common_response`](Self::handle_common_response).
+    pub(super) fn handle_named_response(
+        &mut self,
+        topic_name: &str,
+        partition: i32,
+        error: ErrorCode,
+        leader_id: i32,
+        epoch: i32,
+    ) -> Option<bool> {
+        if !self.api_matches_topic(topic_name, partition) {
+            return Some(false);
+        }
+        self.handle_common_response(error, leader_id, epoch)
+    }
+
     /// Kafka's `maybeHandleCommonResponse`: `Some(result)` when the response was fully handled
     /// by the epoch rules, `None` when the API handler should go on.
     pub(super) fn handle_common_response(

@@ -126,12 +126,13 @@ impl RaftNode {
     }
 
     pub(super) fn handle_vote_response(&mut self, from: i32, r: VoteResponse) -> bool {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
-            return false;
-        }
-        if let Some(handled) =
-            self.handle_common_response(r.partition_error_code, r.leader_id, r.leader_epoch)
-        {
+        if let Some(handled) = self.handle_named_response(
+            &r.topic_name,
+            r.partition,
+            r.partition_error_code,
+            r.leader_id,
+            r.leader_epoch,
+        ) {
             return handled;
         }
         if !r.partition_error_code.is_none() {
