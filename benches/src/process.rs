@@ -49,74 +49,51 @@ pub fn write_config(
     path
 }
 
-/// One running server with its stdout lines collected.
-pub struct Server {
-    pub node_id: i32,
-    pub binary: PathBuf,
-    pub config: PathBuf,
-    pub log_dir: PathBuf,
+/// One child process (any program) with its stdout lines collected and its stderr appended to a
+/// file; killed by PID when dropped.
+pub struct Process {
     child: Option<Child>,
     stdout: Arc<Mutex<Vec<String>>>,
     stderr_path: PathBuf,
 }
 
-impl Server {
-    pub fn start(
-        binary: &Path,
-        node_id: i32,
-        config: &Path,
-        log_dir: &Path,
-        args: &[&str],
-    ) -> Server {
-        // Appended across restarts, so a failing test shows every run of the node.
-        let stderr_path = log_dir.with_extension("stderr");
+impl Process {
+    /// Starts `command` with stdout piped into memory and stderr appended to `stderr_path`
+    /// (appended across restarts, so a failing test shows every run of the node).
+    pub fn spawn(mut command: Command, stderr_path: &Path) -> std::io::Result<Process> {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&stderr_path)
-            .expect("stderr file");
-        let mut child = Command::new(binary)
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .env("RUST_LOG", "info")
+            .open(stderr_path)?;
+        let mut child = command
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("start kraft-server");
+            .spawn()?;
         let stdout = Arc::new(Mutex::new(Vec::new()));
-        let pipe = child.stdout.take().expect("stdout");
+        let pipe = child.stdout.take().expect("stdout is piped");
         let lines = stdout.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
                 lines.lock().expect("lines").push(line);
             }
         });
-        Server {
-            node_id,
-            binary: binary.to_path_buf(),
-            config: config.to_path_buf(),
-            log_dir: log_dir.to_path_buf(),
+        Ok(Process {
             child: Some(child),
             stdout,
-            stderr_path,
-        }
-    }
-
-    /// Starts the same node again (same binary, config and log dir).
-    pub fn restart(&mut self, args: &[&str]) {
-        self.kill();
-        *self = Server::start(
-            &self.binary.clone(),
-            self.node_id,
-            &self.config.clone(),
-            &self.log_dir.clone(),
-            args,
-        );
+            stderr_path: stderr_path.to_path_buf(),
+        })
     }
 
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the process has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     pub fn stdout_lines(&self) -> Vec<String> {
@@ -129,17 +106,12 @@ impl Server {
 
     /// Waits until a stdout line satisfies `pred`, at most `timeout`.
     pub fn wait_for_line(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Some(line) = self.stdout_lines().into_iter().find(|l| pred(l)) {
-                return Some(line);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        poll(timeout, || {
+            self.stdout_lines().into_iter().find(|l| pred(l))
+        })
     }
 
-    /// Number of report lines printed so far.
+    /// Number of performance report lines printed so far (Kafka's format, either kind of node).
     pub fn report_lines(&self) -> usize {
         self.stdout_lines()
             .iter()
@@ -147,7 +119,7 @@ impl Server {
             .count()
     }
 
-    /// `kill -9`.
+    /// `kill -9`, then reap.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -155,7 +127,7 @@ impl Server {
         }
     }
 
-    /// SIGTERM and wait (bounded) for the exit status.
+    /// SIGTERM and wait (bounded) for the exit status; `kill -9` when the time is up.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let mut child = self.child.take()?;
         // SAFETY: sending a signal to our own child's PID.
@@ -174,14 +146,103 @@ impl Server {
         None
     }
 
-    pub fn partition_dir(&self) -> PathBuf {
-        self.log_dir.join("__raft_performance_test-0")
+    /// SIGSTOP (`pause`) or SIGCONT (`resume`) to the process.
+    pub fn signal(&self, signal: i32) {
+        if let Some(pid) = self.pid() {
+            // SAFETY: sending a signal to our own child's PID.
+            unsafe {
+                libc::kill(pid as i32, signal);
+            }
+        }
     }
 }
 
-impl Drop for Server {
+impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// One running `kraft-server` with its stdout lines collected.
+pub struct Server {
+    pub node_id: i32,
+    pub binary: PathBuf,
+    pub config: PathBuf,
+    pub log_dir: PathBuf,
+    process: Process,
+}
+
+impl Server {
+    pub fn start(
+        binary: &Path,
+        node_id: i32,
+        config: &Path,
+        log_dir: &Path,
+        args: &[&str],
+    ) -> Server {
+        let mut command = Command::new(binary);
+        command
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env("RUST_LOG", "info");
+        let process =
+            Process::spawn(command, &log_dir.with_extension("stderr")).expect("start kraft-server");
+        Server {
+            node_id,
+            binary: binary.to_path_buf(),
+            config: config.to_path_buf(),
+            log_dir: log_dir.to_path_buf(),
+            process,
+        }
+    }
+
+    /// Starts the same node again (same binary, config and log dir).
+    pub fn restart(&mut self, args: &[&str]) {
+        self.kill();
+        *self = Server::start(
+            &self.binary.clone(),
+            self.node_id,
+            &self.config.clone(),
+            &self.log_dir.clone(),
+            args,
+        );
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.process.stdout_lines()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.process.stderr()
+    }
+
+    /// Waits until a stdout line satisfies `pred`, at most `timeout`.
+    pub fn wait_for_line(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        self.process.wait_for_line(timeout, pred)
+    }
+
+    /// Number of report lines printed so far.
+    pub fn report_lines(&self) -> usize {
+        self.process.report_lines()
+    }
+
+    /// `kill -9`.
+    pub fn kill(&mut self) {
+        self.process.kill();
+    }
+
+    /// SIGTERM and wait (bounded) for the exit status.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        self.process.terminate(timeout)
+    }
+
+    pub fn partition_dir(&self) -> PathBuf {
+        self.log_dir.join("__raft_performance_test-0")
     }
 }
 

@@ -72,21 +72,24 @@ pub fn write_all_at(file: &File, path: &Path, at: u64, bytes: &[u8]) -> Result<(
         .map_err(|e| LogError::io(path, "pwrite", e))
 }
 
-/// Reserves disk blocks for `[0, len)` so appends rarely meet ENOSPC mid-segment
-/// and the file system can lay the segment out contiguously. Falls back to a sparse `set_len`
-/// on file systems without fallocate.
+/// Reserves disk blocks for `[0, len)` without changing the file's size, so appends rarely meet
+/// ENOSPC mid-segment and the file system can lay the segment out contiguously, while the file's
+/// length always ends at the last byte written: Kafka's readers (`DumpLogSegments`, a Java node
+/// recovering the directory) treat zeros after the last batch as a corrupt record, and after a
+/// `kill -9` nobody is left to trim them. On file systems without fallocate nothing is reserved
+/// and the file simply grows with the writes.
 pub fn preallocate(file: &File, path: &Path, len: u64) -> Result<(), LogError> {
     let len_off = libc::off_t::try_from(len).map_err(|_| LogError::InvalidConfig {
         reason: format!("file size {len} does not fit off_t"),
     })?;
     // SAFETY: plain syscall on an owned descriptor.
-    let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len_off) };
+    let rc = unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len_off) };
     if rc == 0 {
         return Ok(());
     }
     let err = std::io::Error::last_os_error();
     match err.raw_os_error() {
-        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => set_len(file, path, len),
+        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => Ok(()),
         _ => Err(LogError::io(path, "fallocate", err)),
     }
 }

@@ -620,27 +620,20 @@ impl SegmentLog {
         } else {
             valid
         };
-        let mut allocated_bytes = valid;
-        if is_last {
-            if self.config.preallocate {
-                let target = reserve_target(valid, capacity);
-                fsutil::preallocate(&log_file, &log_path, target as u64)?;
-                // A file reserved further (older layout) keeps its length; never shrink here.
-                allocated_bytes = if tail_zero {
-                    target.max(file_len.min(capacity))
-                } else {
-                    target
-                };
-            } else {
-                if file_len < capacity || !tail_zero {
-                    fsutil::set_len(&log_file, &log_path, capacity as u64)?;
-                }
-                allocated_bytes = capacity;
-            }
-        } else if file_len != valid {
-            // Only zeros follow (checked above): trim them so Kafka sees a clean sealed segment.
+        if tail_zero && file_len > valid {
+            // Only zeros follow (checked above; a torn tail was cut already): an older layout's
+            // reservation or an interrupted truncation. The file must end at its last batch
+            // (see `fsutil::preallocate`), sealed or active.
             fsutil::set_len(&log_file, &log_path, valid as u64)?;
             fsutil::fdatasync(&log_file, &log_path)?;
+        }
+        let mut allocated_bytes = valid;
+        if is_last {
+            allocated_bytes = capacity;
+            if self.config.preallocate {
+                allocated_bytes = reserve_target(valid, capacity);
+                fsutil::preallocate(&log_file, &log_path, allocated_bytes as u64)?;
+            }
         }
         let log_map = Mapping::new(&log_file, &log_path, capacity)?;
 
@@ -721,7 +714,6 @@ impl SegmentLog {
             fsutil::preallocate(&log_file, &log_path, target as u64)?;
             target
         } else {
-            fsutil::set_len(&log_file, &log_path, capacity as u64)?;
             capacity
         };
         let index_file = OpenOptions::new()
@@ -1231,7 +1223,6 @@ impl SegmentLog {
                 fsutil::preallocate(&seg.log_file, &seg.shared.log_path, target as u64)?;
                 target
             } else {
-                fsutil::set_len(&seg.log_file, &seg.shared.log_path, capacity as u64)?;
                 capacity
             };
             let index_capacity = self.config.index_capacity_entries().max(old_entries);
@@ -1264,7 +1255,16 @@ impl SegmentLog {
             seg.index_capacity_entries = index_capacity;
             seg.sealed = false;
         }
-        seg.shared.log.fill_zero(cut_pos, old_size);
+        // The file ends at the cut again (see `fsutil::preallocate`), except for bytes a reader
+        // may still hold (a LogSlice outliving the truncation): those stay mapped, zeroed.
+        let keep = cut_pos.max(
+            seg.shared
+                .max_slice_end
+                .load(Ordering::Acquire)
+                .min(old_size),
+        );
+        seg.shared.log.fill_zero(cut_pos, keep);
+        fsutil::set_len(&seg.log_file, &seg.shared.log_path, keep as u64)?;
         seg.shared.index.fill_zero(
             kept_entries * INDEX_ENTRY_BYTES,
             old_entries * INDEX_ENTRY_BYTES,

@@ -138,7 +138,7 @@ fn restart_keeps_flushed_batches_epochs_and_quorum_state() {
         log.assign_epoch(9, log.log_end_offset());
         log.flush().unwrap();
         epochs = log.epoch_cache().entries().to_vec();
-        // Dropped without close: the active segment keeps its preallocated zero tail.
+        // Dropped without close, as after a crash.
     }
     let quorum = QuorumStateFile::new(&dir);
     let state = QuorumStateData {
@@ -458,12 +458,14 @@ fn flush_ticket_can_sync_on_another_thread() {
     );
 }
 
-/// The active segment's file grows in steps instead of being reserved whole, so that recovery
-/// after a crash checks at most one step of zeros (not up to a whole segment): a 256 MiB segment
-/// starts with a 64 MiB file, grows past it on demand, and a crash-style reopen (no close, no
-/// trim) keeps every batch and finds the file still shorter than the segment size.
+/// The active segment's blocks are reserved in steps (fallocate with KEEP_SIZE) while the file's
+/// length always ends at the last batch written, so that Kafka's readers find no zero tail even
+/// after a crash, and recovery has no reserved space to check: a 256 MiB segment reserves 64 MiB
+/// first, reserves the next step on demand, and a crash-style reopen (no close) keeps every batch
+/// with the file length unchanged.
 #[test]
-fn segment_file_grows_in_steps_and_reopens_intact() {
+fn segment_blocks_reserved_in_steps_and_file_ends_at_last_batch() {
+    use std::os::unix::fs::MetadataExt;
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());
     let config = LogConfig {
@@ -473,22 +475,28 @@ fn segment_file_grows_in_steps_and_reopens_intact() {
     let (mut log, _) = SegmentLog::open(&dir, config.clone()).unwrap();
     let segment = dir.join("00000000000000000000.log");
     let len = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
-    assert_eq!(len(&segment), 64 << 20, "first step only");
+    let reserved = |p: &std::path::Path| std::fs::metadata(p).unwrap().blocks() * 512;
+    assert_eq!(len(&segment), 0, "nothing written yet");
+    assert!(reserved(&segment) >= 64 << 20, "first step reserved");
+    assert!(reserved(&segment) < 128 << 20, "first step only");
     let mut expected = Vec::new();
+    let mut written = 0u64;
     // 70 batches of ~1 MiB cross the first 64 MiB step.
     for i in 0..70 {
         let mut batch = data_batch(0, 1, 1, 1 << 20, i);
         let info = log.append(&batch).unwrap();
         batch[..8].copy_from_slice(&info.base_offset.to_be_bytes());
+        written += batch.len() as u64;
         expected.push(batch);
     }
     log.flush().unwrap();
-    assert_eq!(len(&segment), 128 << 20, "grown by one step");
+    assert_eq!(len(&segment), written, "the file ends at the last batch");
+    assert!(reserved(&segment) >= 128 << 20, "grown by one step");
     read_all(&log, &expected);
-    drop(log); // no close(): the file keeps its reserved length, as after a crash
+    drop(log); // no close(), as after a crash
     let (log, report) = SegmentLog::open(&dir, config).unwrap();
     assert_eq!(report.log_end_offset, 70);
     assert!(report.dropped_tail.is_none());
-    assert!(len(&segment) < 256 << 20);
+    assert_eq!(len(&segment), written);
     read_all(&log, &expected);
 }

@@ -1,0 +1,203 @@
+//! Locating (and on first use resolving) Kafka's jars, and running Kafka's command-line tools
+//! with a bounded heap and a bounded wait.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The newest Kafka 4.x release that resolves from Maven Central here (the default).
+pub const NEWEST: &str = "4.4.0";
+/// The oldest 4.0.x release.
+pub const OLDEST: &str = "4.0.0";
+
+/// Heap of each Java tool run (DumpLogSegments on a 64 MiB segment needs well under this).
+const TOOL_HEAP_MB: u32 = 512;
+/// Resolving a version's jars the first time (Maven downloads about 100 MiB).
+const FETCH_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The Kafka versions the interop tests run against: `KRAFT_KAFKA_VERSIONS` (comma-separated),
+/// default the newest.
+pub fn versions_under_test() -> Vec<String> {
+    match std::env::var("KRAFT_KAFKA_VERSIONS") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect(),
+        _ => vec![NEWEST.to_string()],
+    }
+}
+
+/// Whether a skipped interop test must fail instead (`KRAFT_INTEROP_REQUIRED=1`, set by CI).
+pub fn skips_are_failures() -> bool {
+    matches!(
+        std::env::var("KRAFT_INTEROP_REQUIRED").as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    )
+}
+
+/// Reports a skipped interop test loudly; panics instead when skips are failures.
+pub fn skip(test: &str, reason: &str) {
+    let banner = "!".repeat(78);
+    eprintln!("{banner}\nINTEROP TEST SKIPPED: {test}: {reason}\n{banner}");
+    assert!(
+        !skips_are_failures(),
+        "interop test {test} cannot run ({reason}) and KRAFT_INTEROP_REQUIRED is set"
+    );
+}
+
+/// What a finished tool run printed.
+#[derive(Debug, Clone)]
+pub struct ToolOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// One Kafka release's jars, resolved into `interop/lib/VERSION`.
+#[derive(Debug, Clone)]
+pub struct Kafka {
+    pub version: String,
+    pub lib: PathBuf,
+}
+
+impl Kafka {
+    /// The jars of `version`, resolved on first use; `None` (after a loud skip message naming
+    /// `test`) when Java or Maven is missing or the version does not resolve.
+    pub fn locate(test: &str, version: &str) -> Option<Kafka> {
+        for tool in ["java", "mvn"] {
+            if !on_path(tool) {
+                skip(test, &format!("`{tool}` is not on PATH"));
+                return None;
+            }
+        }
+        let script = interop_dir().join("fetch-kafka.sh");
+        let mut command = Command::new("bash");
+        command.arg(&script).arg(version);
+        let out = run_bounded(command, FETCH_TIMEOUT);
+        if !out.success {
+            skip(
+                test,
+                &format!("resolving Kafka {version} failed: {}", out.stderr.trim()),
+            );
+            return None;
+        }
+        let lib = PathBuf::from(out.stdout.trim());
+        Some(Kafka {
+            version: version.to_string(),
+            lib,
+        })
+    }
+
+    /// `java` with this release on the class path, Kafka's log4j2 settings, the given heap.
+    pub fn java(&self, heap_mb: u32, main_class: &str) -> Command {
+        let mut command = Command::new("java");
+        command
+            .arg(format!("-Xmx{heap_mb}m"))
+            .arg(format!("-Xms{}m", heap_mb.min(128)))
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}",
+                interop_dir().join("log4j2.properties").display()
+            ))
+            .arg("-cp")
+            .arg(format!("{}/*", self.lib.display()))
+            .arg(main_class);
+        command
+    }
+
+    /// Kafka's `DumpLogSegments` (moved from `kafka.tools` to `org.apache.kafka.tools` in 4.x).
+    pub fn dump_log_segments(&self, args: &[String]) -> ToolOutput {
+        let timeout = Duration::from_secs(180);
+        let mut first = self.java(TOOL_HEAP_MB, "org.apache.kafka.tools.DumpLogSegments");
+        first.args(args);
+        let out = run_bounded(first, timeout);
+        if !out.stderr.contains("ClassNotFoundException") {
+            return out;
+        }
+        let mut old = self.java(TOOL_HEAP_MB, "kafka.tools.DumpLogSegments");
+        old.args(args);
+        run_bounded(old, timeout)
+    }
+
+    /// `kafka-metadata-quorum --bootstrap-controller BOOTSTRAP ARGS...`.
+    pub fn metadata_quorum(&self, bootstrap: &str, args: &[&str]) -> ToolOutput {
+        let mut command = self.java(256, "org.apache.kafka.tools.MetadataQuorumCommand");
+        command
+            .arg("--bootstrap-controller")
+            .arg(bootstrap)
+            .args(args);
+        run_bounded(command, Duration::from_secs(90))
+    }
+}
+
+/// The `interop/` folder of this repository.
+pub fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+}
+
+/// Runs `command` to completion, killing it (by PID) when `timeout` passes first.
+pub fn run_bounded(mut command: Command, timeout: Duration) -> ToolOutput {
+    let spawned = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            return ToolOutput {
+                success: false,
+                stdout: String::new(),
+                stderr: format!("cannot start {command:?}: {e}"),
+            }
+        }
+    };
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = stderr.join().unwrap_or_default();
+    if status.is_none() {
+        stderr.push_str(&format!("\n(killed after {timeout:?})"));
+    }
+    ToolOutput {
+        success: status.is_some_and(|s| s.success()),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr,
+    }
+}

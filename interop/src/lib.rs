@@ -1,0 +1,16 @@
+//! Apache Kafka's own code as the judge of compatibility: a harness that resolves Kafka's jars
+//! with Maven (`interop/fetch-kafka.sh`), runs Kafka's `TestRaftServer` as a quorum member beside
+//! ours, and runs Kafka's tools (`DumpLogSegments`, `kafka-metadata-quorum`) on our files and
+//! endpoints. The tests that use it live in `bin/tests/interop_*.rs` (they need the server binary).
+//!
+//! Without Java or Maven the tests skip with a loud message; with `KRAFT_INTEROP_REQUIRED=1` (as
+//! `.ci/run` sets) a skip is a failure.
+
+pub mod dump;
+pub mod kafka;
+pub mod member;
+pub mod quorum;
+
+pub use kafka::{Kafka, ToolOutput};
+pub use member::{Kind, Member};
+pub use quorum::{Quorum, QuorumState};

@@ -1,0 +1,216 @@
+//! One quorum member of either kind, our `kraft-server` or Kafka's `kafka.tools.TestRaftServer`,
+//! on a fixed node id, port and log directory, so that it can be stopped, killed, restarted, or
+//! restarted as the other kind on the same directory (the disk swap).
+
+use crate::kafka::Kafka;
+use kraft_benches::process::{member_placement, Process};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
+
+/// Which implementation runs a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Rust,
+    Java,
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Rust => "Rust",
+            Kind::Java => "Java",
+        })
+    }
+}
+
+/// Heap of each Java quorum member in the tests (Kafka's script uses 1 GiB; three JVMs share
+/// this machine with three Rust nodes).
+pub const JAVA_HEAP_MB: u32 = 384;
+
+pub struct Member {
+    pub id: i32,
+    pub kind: Kind,
+    pub port: u16,
+    /// `id@127.0.0.1:port,...` of the whole quorum.
+    pub voters: String,
+    /// The replica's directory id (Kafka's base64 UUID), kept across restarts.
+    pub directory_id: String,
+    /// The member's `log.dirs`; the partition is `<log_dir>/__raft_performance_test-0`.
+    pub log_dir: PathBuf,
+    /// Config lines both kinds get (e.g. `controller.quorum.append.linger.ms`).
+    pub extra_config: String,
+    /// `--throughput` and `--record-size` values.
+    pub workload: (u32, u32),
+    server_binary: PathBuf,
+    kafka: Kafka,
+    process: Option<Process>,
+    runs: u32,
+}
+
+impl Member {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: i32,
+        kind: Kind,
+        port: u16,
+        voters: &str,
+        log_dir: &Path,
+        extra_config: &str,
+        workload: (u32, u32),
+        server_binary: &Path,
+        kafka: &Kafka,
+    ) -> Member {
+        Member {
+            id,
+            kind,
+            port,
+            voters: voters.to_string(),
+            directory_id: directory_id(id),
+            log_dir: log_dir.to_path_buf(),
+            extra_config: extra_config.to_string(),
+            workload,
+            server_binary: server_binary.to_path_buf(),
+            kafka: kafka.clone(),
+            process: None,
+            runs: 0,
+        }
+    }
+
+    pub fn partition_dir(&self) -> PathBuf {
+        self.log_dir.join("__raft_performance_test-0")
+    }
+
+    /// Writes this run's config (the kind decides the extra keys) and starts the process.
+    pub fn start(&mut self) {
+        assert!(self.process.is_none(), "member {} already running", self.id);
+        self.runs += 1;
+        let config = self.write_config();
+        let (throughput, record_size) = self.workload;
+        let mut command = match self.kind {
+            Kind::Rust => {
+                let mut c = Command::new(&self.server_binary);
+                c.env("RUST_LOG", "info");
+                c
+            }
+            Kind::Java => self.kafka.java(JAVA_HEAP_MB, "kafka.tools.TestRaftServer"),
+        };
+        command
+            .arg("--config")
+            .arg(&config)
+            .arg("--replica-directory-id")
+            .arg(&self.directory_id)
+            .arg("--throughput")
+            .arg(throughput.to_string())
+            .arg("--record-size")
+            .arg(record_size.to_string());
+        let stderr = self
+            .log_dir
+            .with_extension(format!("run{}.stderr", self.runs));
+        let process = Process::spawn(command, &stderr)
+            .unwrap_or_else(|e| panic!("cannot start {} member {}: {e}", self.kind, self.id));
+        self.process = Some(process);
+    }
+
+    fn write_config(&self) -> PathBuf {
+        let mut text = format!(
+            "node.id={}\nlisteners=PLAINTEXT://127.0.0.1:{}\ncontroller.listener.names=PLAINTEXT\n\
+             controller.quorum.voters={}\nlog.dirs={}\n{}\n",
+            self.id,
+            self.port,
+            self.voters,
+            self.log_dir.display(),
+            self.extra_config
+        );
+        if self.kind == Kind::Rust {
+            text.push_str(&member_placement());
+        }
+        let path = self
+            .log_dir
+            .with_extension(format!("{}.properties", self.kind));
+        std::fs::write(&path, text).expect("write member config");
+        path
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.process.as_mut().is_some_and(Process::is_running)
+    }
+
+    /// `kill -9`.
+    pub fn kill(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.kill();
+        }
+    }
+
+    /// SIGTERM (graceful: a leader resigns with EndQuorumEpoch) and a bounded wait.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        self.process
+            .take()
+            .and_then(|mut p| p.terminate(Duration::from_secs(30)))
+    }
+
+    /// Report lines (`Throughput (bytes/second): ...`) printed by the current run.
+    pub fn report_lines(&self) -> usize {
+        self.process.as_ref().map_or(0, Process::report_lines)
+    }
+
+    /// stderr of every run so far, for failure messages.
+    pub fn logs_tail(&self, lines: usize) -> String {
+        let mut out = String::new();
+        for run in 1..=self.runs {
+            let path = self.log_dir.with_extension(format!("run{run}.stderr"));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let all: Vec<&str> = text.lines().collect();
+            let from = all.len().saturating_sub(lines);
+            out.push_str(&format!("--- {} ({})\n", path.display(), self.kind));
+            for line in &all[from..] {
+                out.push_str(&line.chars().take(300).collect::<String>());
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// A fixed, non-zero directory id per node id, in Kafka's base64 form (22 characters, URL-safe,
+/// no padding), so that a member keeps its replica key across restarts and kinds.
+pub fn directory_id(node_id: i32) -> String {
+    let mut bytes = [0u8; 16];
+    bytes[0] = 0x4b; // non-zero high bits: not one of Kafka's reserved small UUIDs
+    bytes[12..].copy_from_slice(&node_id.to_be_bytes());
+    base64_url(&bytes)
+}
+
+fn base64_url(bytes: &[u8; 16]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(22);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let symbols = chunk.len() + 1;
+        for i in 0..symbols {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn directory_ids_are_kafka_base64() {
+        let id = super::directory_id(1);
+        assert_eq!(id.len(), 22);
+        assert_eq!(super::base64_url(&[0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(
+            super::base64_url(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]),
+            "AAAAAAAAAAAAAAAAAAAAAg"
+        );
+        assert_ne!(super::directory_id(1), super::directory_id(2));
+    }
+}
