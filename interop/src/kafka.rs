@@ -96,6 +96,7 @@ impl Kafka {
         command
             .arg(format!("-Xmx{heap_mb}m"))
             .arg(format!("-Xms{}m", heap_mb.min(128)))
+            .arg("-Duser.timezone=UTC")
             .arg(format!(
                 "-Dlog4j2.configurationFile={}",
                 interop_dir().join("log4j2.properties").display()

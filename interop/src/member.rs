@@ -155,6 +155,19 @@ impl Member {
         self.process.as_ref().map_or(0, Process::report_lines)
     }
 
+    /// Election-state changes the current run logged, as (milliseconds since the Unix epoch, line):
+    /// our `became <State> in epoch` lines and Kafka's `Completed transition to <State>` lines.
+    pub fn state_changes(&self) -> Vec<(u64, String)> {
+        let path = self
+            .log_dir
+            .with_extension(format!("run{}.stderr", self.runs));
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.contains("status: became ") || l.contains("Completed transition to "))
+            .filter_map(|l| Some((log_time_ms(l)?, l.chars().take(200).collect())))
+            .collect()
+    }
+
     /// stderr of every run so far, for failure messages.
     pub fn logs_tail(&self, lines: usize) -> String {
         let mut out = String::new();
@@ -171,6 +184,30 @@ impl Member {
         }
         out
     }
+}
+
+/// The time stamp at the start of a log line, in milliseconds since the Unix epoch (UTC): ours
+/// `2026-12-04T17:21:12.331706Z ...`, Kafka's log4j `[2026-12-04 17:21:11,844] ...` (the JVMs run
+/// with `-Duser.timezone=UTC`).
+pub fn log_time_ms(line: &str) -> Option<u64> {
+    let text = line.strip_prefix('[').unwrap_or(line);
+    let digits =
+        |from: usize, len: usize| -> Option<u64> { text.get(from..from + len)?.parse().ok() };
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let millis = digits(20, 3)?;
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil algorithm).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
 }
 
 /// A fixed, non-zero directory id per node id, in Kafka's base64 form (22 characters, URL-safe,
@@ -202,6 +239,20 @@ fn base64_url(bytes: &[u8; 16]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_times_of_both_kinds() {
+        let rust =
+            "2026-12-04T17:21:12.331706Z  INFO kraft_bin::runtime::status: became Prospective";
+        let java = "[2026-12-04 17:21:11,844] INFO [RaftManager id=2] Completed transition to X";
+        assert_eq!(super::log_time_ms(rust), Some(1_796_404_872_331));
+        assert_eq!(super::log_time_ms(java), Some(1_796_404_871_844));
+        assert_eq!(
+            super::log_time_ms("[1970-01-01 00:00:01,002] x"),
+            Some(1002)
+        );
+        assert_eq!(super::log_time_ms("no time here"), None);
+    }
+
     #[test]
     fn directory_ids_are_kafka_base64() {
         let id = super::directory_id(1);

@@ -41,7 +41,24 @@ fn json_int(text: &str, key: &str) -> Option<i64> {
 pub struct Quorum {
     pub members: Vec<Member>,
     pub kafka: Kafka,
-    pub dir: tempfile::TempDir,
+    /// Removed when the quorum is dropped, kept (and named on stderr) when a test failed.
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Quorum {
+    fn drop(&mut self) {
+        for m in &mut self.members {
+            m.kill();
+        }
+        if std::thread::panicking() {
+            if let Some(dir) = self.dir.take() {
+                eprintln!(
+                    "kept the failed quorum's directories in {}",
+                    dir.keep().display()
+                );
+            }
+        }
+    }
 }
 
 impl Quorum {
@@ -84,7 +101,7 @@ impl Quorum {
         Quorum {
             members,
             kafka: kafka.clone(),
-            dir,
+            dir: Some(dir),
         }
     }
 
