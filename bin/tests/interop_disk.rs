@@ -81,6 +81,9 @@ fn swap(quorum: &mut Quorum, epoch: i32, graceful: bool, next: Kind) -> i32 {
     }
     let before = read_log(&quorum.members[0].partition_dir());
     assert!(!before.is_empty());
+    if graceful {
+        assert_checkpoint_files(quorum, &before, from);
+    }
     quorum.members[0].kind = next;
     let new_epoch = lead_and_commit(quorum, epoch);
     let after = read_log(&quorum.members[0].partition_dir());
@@ -93,6 +96,33 @@ fn swap(quorum: &mut Quorum, epoch: i32, graceful: bool, next: Kind) -> i32 {
         quorum.diagnostics()
     );
     new_epoch
+}
+
+/// The leader-epoch-checkpoint a stopped node left lists exactly the epochs of its log with the
+/// offset where each starts, in Kafka's format, and partition.metadata names the test topic id.
+fn assert_checkpoint_files(quorum: &Quorum, log: &[StoredBatch], writer: Kind) {
+    let dir = quorum.members[0].partition_dir();
+    let mut expected = String::new();
+    let mut starts: Vec<(i32, i64)> = Vec::new();
+    for b in log {
+        if starts.last().is_none_or(|(e, _)| *e != b.epoch) {
+            starts.push((b.epoch, b.base_offset));
+        }
+    }
+    expected.push_str(&format!("0\n{}\n", starts.len()));
+    for (epoch, offset) in &starts {
+        expected.push_str(&format!("{epoch} {offset}\n"));
+    }
+    let checkpoint = std::fs::read_to_string(dir.join("leader-epoch-checkpoint")).unwrap();
+    assert_eq!(
+        checkpoint, expected,
+        "leader-epoch-checkpoint a {writer} node left"
+    );
+    let metadata = std::fs::read_to_string(dir.join("partition.metadata")).unwrap();
+    assert_eq!(
+        metadata, "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAg",
+        "partition.metadata a {writer} node left"
+    );
 }
 
 #[test]
