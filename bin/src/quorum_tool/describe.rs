@@ -8,6 +8,7 @@ use kraft_net::addr::{join_host_port, split_host_port, HostResolver};
 use kraft_net::codec::{
     decode_response, encode_request_frame, KafkaRequest, KafkaResponse, RequestHeader,
 };
+use kraft_records::Uuid;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -24,6 +25,8 @@ const MAX_REDIRECTS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replica {
     pub id: i32,
+    /// Zero when the replica did not send one (or DescribeQuorum below v2).
+    pub directory_id: Uuid,
     pub log_end_offset: i64,
     pub last_fetch_timestamp: i64,
     pub last_caught_up_timestamp: i64,
@@ -159,6 +162,7 @@ fn ask(server: &str, timeout_ms: u64) -> Result<Answer, String> {
     }
     let replica = |r: &kafka_protocol::messages::describe_quorum_response::ReplicaState| Replica {
         id: r.replica_id.0,
+        directory_id: Uuid(*r.replica_directory_id.as_bytes()),
         log_end_offset: r.log_end_offset,
         last_fetch_timestamp: r.last_fetch_timestamp,
         last_caught_up_timestamp: r.last_caught_up_timestamp,
