@@ -113,13 +113,9 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
     raft
 }
 
-fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
-    let shutdown = Arc::new(AtomicBool::new(false));
-    signals::install(shutdown.clone())
-        .map_err(|e| format!("cannot install signal handling: {e}"))?;
-
-    // Kafka keeps the directory id in `meta.properties` of the metadata log directory (the
-    // parent of the partition directory) and checks it, with the node id, at every start.
+/// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
+/// of the partition directory) and checks it, with the node id, at every start.
+fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, String> {
     let directory_id = meta_properties::ensure_directory_id(
         &config.metadata_log_dir,
         config.node_id,
@@ -128,6 +124,15 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
     )
     .map_err(|e| format!("invalid log directory: {e}"))?;
     tracing::info!(%directory_id, "replica directory id");
+    Ok(directory_id)
+}
+
+fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    signals::install(shutdown.clone())
+        .map_err(|e| format!("cannot install signal handling: {e}"))?;
+
+    let directory_id = replica_directory_id(&config, &args)?;
     let raft = raft_config(&config, directory_id);
     let partition_dir = config.partition_dir();
     let log_config = LogConfig {
