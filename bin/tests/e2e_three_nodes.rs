@@ -17,7 +17,8 @@ fn replication_lag(servers: &[String], node_id: i32) -> Option<i64> {
     let row = text
         .lines()
         .find(|l| l.split_whitespace().next() == Some(&node_id.to_string()))?;
-    row.split_whitespace().nth(2)?.parse().ok()
+    // Columns as Kafka's tool: NodeId DirectoryId LogEndOffset Lag ...
+    row.split_whitespace().nth(3)?.parse().ok()
 }
 
 #[test]

@@ -89,15 +89,46 @@ fn begin_in_same_epoch_sets_the_unknown_leader() {
 }
 
 /// Spec 7.2: a same-epoch message naming a different leader is a violation, not a switch.
+/// Kafka's receiver throws (its request layer would answer UNKNOWN_SERVER_ERROR at the top
+/// level); a Java sender halts on a partition-level INVALID_REQUEST, so the answer is a top-level
+/// UNKNOWN_SERVER_ERROR, which Java backs off on.
+fn assert_survivable_refusal(top: ErrorCode, partition: ErrorCode) {
+    assert_eq!(top, ErrorCode::UNKNOWN_SERVER_ERROR);
+    assert_ne!(partition, ErrorCode::INVALID_REQUEST);
+}
+
 #[test]
-fn begin_naming_a_different_leader_for_the_same_epoch_is_refused() {
+fn begin_naming_a_different_leader_for_the_same_epoch_is_refused_survivably() {
     let mut s = follower_of(2, 5);
     let b = as_begin(s.request(Request::BeginQuorumEpoch(begin_request(3, 5))).0);
-    assert_eq!(b.partition_error_code, ErrorCode::INVALID_REQUEST);
+    assert_survivable_refusal(b.error_code, b.partition_error_code);
     assert_eq!(s.node.status().leader_id, Some(2));
-    // Naming this node as leader while it is not: refused too.
+    assert_eq!(s.state(), StateName::Follower);
+    // Naming this node as leader while it is not: refused the same way, nothing changes.
     let b = as_begin(s.request(Request::BeginQuorumEpoch(begin_request(1, 6))).0);
-    assert_eq!(b.partition_error_code, ErrorCode::INVALID_REQUEST);
+    assert_survivable_refusal(b.error_code, b.partition_error_code);
+    assert_eq!(s.epoch(), 5);
+    let b = as_begin(s.request(Request::BeginQuorumEpoch(begin_request(1, 5))).0);
+    assert_survivable_refusal(b.error_code, b.partition_error_code);
+    assert_eq!(s.node.status().leader_id, Some(2));
+}
+
+#[test]
+fn end_naming_a_different_leader_for_the_same_epoch_is_refused_survivably() {
+    let mut s = follower_of(2, 5);
+    let e = as_end(
+        s.request(Request::EndQuorumEpoch(end_request(3, 5, vec![1])))
+            .0,
+    );
+    assert_survivable_refusal(e.error_code, e.partition_error_code);
+    // The refused request did not shorten the fetch timer of the real leader's follower.
+    assert_eq!(s.state(), StateName::Follower);
+    assert_eq!(s.node.status().leader_id, Some(2));
+    let e = as_end(
+        s.request(Request::EndQuorumEpoch(end_request(1, 7, vec![1])))
+            .0,
+    );
+    assert_survivable_refusal(e.error_code, e.partition_error_code);
     assert_eq!(s.epoch(), 5);
 }
 

@@ -229,6 +229,43 @@ fn pre_vote_grants_are_not_persisted_and_respect_fetch_state() {
     assert_eq!(s.state(), StateName::Leader);
 }
 
+/// Kafka's ResignedState refuses every vote in its epoch, pre-vote included: an ex-leader
+/// (resigned by `resign`, or restarted as leader of its last epoch) must not help start an
+/// election it may have lost records for.
+#[test]
+fn resigned_refuses_pre_votes_and_standard_votes() {
+    let up_to_date_pre_vote = |epoch: i32| {
+        let mut r = vote_request(3, epoch, epoch, 1_000);
+        r.pre_vote = true;
+        r
+    };
+    let mut s = Solo::leader(1, &[1, 2, 3]);
+    s.step(Input::Resign { epoch: 1 });
+    assert_eq!(s.state(), StateName::Resigned);
+    let (resp, out) = s.request(Request::Vote(up_to_date_pre_vote(1)));
+    let v = as_vote(resp);
+    assert_eq!(v.partition_error_code, ErrorCode::NONE);
+    assert!(!v.vote_granted, "a Resigned node granted a pre-vote");
+    assert!(persisted(&out).is_empty());
+    assert!(!as_vote(s.request(Request::Vote(vote_request(3, 1, 0, 5))).0).vote_granted);
+    assert_eq!((s.state(), s.epoch()), (StateName::Resigned, 1));
+
+    // Restarted as the leader of epoch 3: Resigned, same refusals.
+    let mut s = Solo::restored(
+        1,
+        &[1, 2, 3],
+        ElectionState {
+            epoch: 3,
+            leader_id: Some(1),
+            voted_key: None,
+        },
+    );
+    assert_eq!(s.state(), StateName::Resigned);
+    assert!(!as_vote(s.request(Request::Vote(up_to_date_pre_vote(3))).0).vote_granted);
+    assert!(!as_vote(s.request(Request::Vote(vote_request(2, 3, 0, 0))).0).vote_granted);
+    assert_eq!(s.state(), StateName::Resigned);
+}
+
 /// §5.2: a candidate persists epoch+1 and its self-vote before asking; it wins with a majority.
 #[test]
 fn candidate_persists_self_vote_then_asks_every_voter() {

@@ -6,7 +6,8 @@
 //!   fuzzed and benchmarked directly.
 //! - [`convert`]: `kafka-protocol` messages to and from the Raft core's types
 //!   (`kraft_engine::message`), one file per API.
-//! - [`server`] / [`client`]: glommio TCP server and per-peer client connections.
+//! - [`server`] / [`client`]: glommio TCP server and per-peer client connections; [`addr`]:
+//!   host names resolved and listeners bound as Kafka's Java code does.
 //! - [`source`]: the [`source::RecordSource`] trait through which the server reads log slices
 //!   for zero-copy Fetch responses.
 //!
@@ -29,6 +30,7 @@
 //! let response: Result<Response, ClientError> = peer.send(&Request::Vote(vote)).await;
 //! ```
 
+pub mod addr;
 pub mod client;
 pub mod codec;
 pub mod convert;

@@ -4,11 +4,13 @@ use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::describe_quorum_request::{PartitionData, TopicData};
 use kafka_protocol::messages::{ApiVersionsRequest, DescribeQuorumRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
+use kraft_net::addr::{join_host_port, split_host_port, HostResolver};
 use kraft_net::codec::{
     decode_response, encode_request_frame, KafkaRequest, KafkaResponse, RequestHeader,
 };
+use kraft_records::Uuid;
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
 const TOPIC: &str = "__raft_performance_test";
@@ -23,6 +25,8 @@ const MAX_REDIRECTS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replica {
     pub id: i32,
+    /// Zero when the replica did not send one (or DescribeQuorum below v2).
+    pub directory_id: Uuid,
     pub log_end_offset: i64,
     pub last_fetch_timestamp: i64,
     pub last_caught_up_timestamp: i64,
@@ -72,15 +76,26 @@ pub fn describe(servers: &[String], timeout_ms: u64) -> Result<Quorum, String> {
     ))
 }
 
+/// Connects to the first of the server's addresses that accepts, in the JVM's order, as Kafka's
+/// admin client does with `client.dns.lookup=use_all_dns_ips`.
+fn connect_any(server: &str, timeout: Duration) -> Result<TcpStream, String> {
+    let (host, port) = split_host_port(server).map_err(|e| e.to_string())?;
+    let addresses = HostResolver::system()
+        .resolve(host, port)
+        .map_err(|e| format!("cannot resolve: {e}"))?;
+    let mut failures = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => failures.push(format!("{address}: {e}")),
+        }
+    }
+    Err(format!("cannot connect: {}", failures.join("; ")))
+}
+
 fn ask(server: &str, timeout_ms: u64) -> Result<Answer, String> {
     let timeout = Duration::from_millis(timeout_ms.max(1));
-    let addr = server
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve: {e}"))?
-        .next()
-        .ok_or("no address")?;
-    let mut stream =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect: {e}"))?;
+    let mut stream = connect_any(server, timeout)?;
     stream
         .set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
@@ -139,7 +154,7 @@ fn ask(server: &str, timeout_ms: u64) -> Result<Answer, String> {
             })
             .flatten()
             .and_then(|n| n.listeners.first())
-            .map(|l| format!("{}:{}", l.host, l.port));
+            .map(|l| join_host_port(&l.host, l.port));
         return Ok(Answer::NotLeader { leader });
     }
     if partition.error_code != 0 {
@@ -147,6 +162,7 @@ fn ask(server: &str, timeout_ms: u64) -> Result<Answer, String> {
     }
     let replica = |r: &kafka_protocol::messages::describe_quorum_response::ReplicaState| Replica {
         id: r.replica_id.0,
+        directory_id: Uuid(*r.replica_directory_id.as_bytes()),
         log_end_offset: r.log_end_offset,
         last_fetch_timestamp: r.last_fetch_timestamp,
         last_caught_up_timestamp: r.last_caught_up_timestamp,

@@ -51,8 +51,13 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<8}{:<16}{:<8}{:<24}{:<24}Status",
-        "NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp"
+        "{:<8}{:<24}{:<16}{:<8}{:<24}{:<24}Status",
+        "NodeId",
+        "DirectoryId",
+        "LogEndOffset",
+        "Lag",
+        "LastFetchTimestamp",
+        "LastCaughtUpTimestamp"
     );
     let rows = q
         .voters
@@ -71,8 +76,9 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
     for (r, role) in rows {
         let _ = writeln!(
             out,
-            "{:<8}{:<16}{:<8}{:<24}{:<24}{}",
+            "{:<8}{:<24}{:<16}{:<8}{:<24}{:<24}{}",
             r.id,
+            r.directory_id.to_string(),
             r.log_end_offset,
             (leader_end - r.log_end_offset).max(0),
             ago(now_ms, r.last_fetch_timestamp),
@@ -86,10 +92,12 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kraft_records::Uuid;
 
     fn quorum() -> Quorum {
         let r = |id, leo| Replica {
             id,
+            directory_id: Uuid::from_parts(0, id as u64 + 100),
             log_end_offset: leo,
             last_fetch_timestamp: 1000,
             last_caught_up_timestamp: 900,
@@ -121,7 +129,19 @@ mod tests {
         assert!(lines[0].starts_with("NodeId"));
         assert!(
             lines[1].split_whitespace().collect::<Vec<_>>()
-                == ["1", "100", "0", "500", "ms", "ago", "600", "ms", "ago", "Leader"]
+                == [
+                    "1",
+                    "AAAAAAAAAAAAAAAAAAAAZQ",
+                    "100",
+                    "0",
+                    "500",
+                    "ms",
+                    "ago",
+                    "600",
+                    "ms",
+                    "ago",
+                    "Leader"
+                ]
         );
         assert!(lines[3].contains("40") && lines[3].ends_with("Follower"));
         assert!(lines[4].ends_with("Observer"));

@@ -14,6 +14,7 @@ mod clock;
 mod link;
 mod log_role;
 mod messages;
+pub mod meta_properties;
 mod net_role;
 mod persist;
 mod raft_role;
@@ -26,6 +27,7 @@ use kraft_config::placement::{CpuSet, Role};
 use kraft_config::ServerConfig;
 use kraft_engine::{RaftConfig, RaftNode, RestoredState, Voter};
 use kraft_perf::{Workload, WorkloadConfig};
+use kraft_records::Uuid;
 use kraft_segment_log::{LogConfig, SegmentLog};
 use link::LinkHalf;
 use messages::{LogCommand, LogEvent, NetCommand, NetEvent};
@@ -86,7 +88,7 @@ fn seed() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
-fn raft_config(config: &ServerConfig, args: &ServerArgs) -> RaftConfig {
+fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
     let voters = config
         .voters()
         .iter()
@@ -98,11 +100,9 @@ fn raft_config(config: &ServerConfig, args: &ServerArgs) -> RaftConfig {
         .collect();
     let mut raft = RaftConfig::new(config.node_id, voters);
     raft.listener_name = config.raft_listener_name().to_string();
-    // Kafka's script takes the replica directory id on the command line; static voters
-    // (kraft.version 0) match by id, so the zero id stands for "not given".
-    if let Some(directory_id) = args.replica_directory_id {
-        raft.directory_id = directory_id;
-    }
+    // The replica key's directory id: Fetch ReplicaDirectoryId, Vote CandidateDirectoryId,
+    // the own entry of DescribeQuorum, and the self-vote of a candidate.
+    raft.directory_id = directory_id;
     let quorum = &config.quorum;
     raft.election_timeout_ms = u64::from(quorum.election_timeout_ms);
     raft.fetch_timeout_ms = u64::from(quorum.fetch_timeout_ms);
@@ -113,12 +113,27 @@ fn raft_config(config: &ServerConfig, args: &ServerArgs) -> RaftConfig {
     raft
 }
 
+/// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
+/// of the partition directory) and checks it, with the node id, at every start.
+fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, String> {
+    let directory_id = meta_properties::ensure_directory_id(
+        &config.metadata_log_dir,
+        config.node_id,
+        RaftConfig::DEFAULT_CLUSTER_ID,
+        args.replica_directory_id,
+    )
+    .map_err(|e| format!("invalid log directory: {e}"))?;
+    tracing::info!(%directory_id, "replica directory id");
+    Ok(directory_id)
+}
+
 fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
     let shutdown = Arc::new(AtomicBool::new(false));
     signals::install(shutdown.clone())
         .map_err(|e| format!("cannot install signal handling: {e}"))?;
 
-    let raft = raft_config(&config, &args);
+    let directory_id = replica_directory_id(&config, &args)?;
+    let raft = raft_config(&config, directory_id);
     let partition_dir = config.partition_dir();
     let log_config = LogConfig {
         segment_bytes: u64::from(config.metadata_log_segment_bytes),

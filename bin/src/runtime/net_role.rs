@@ -9,6 +9,7 @@ use glommio::channels::local_channel::{self, LocalSender};
 use kraft_config::ServerConfig;
 use kraft_engine::message::{Response, SnapshotId};
 use kraft_engine::RequestError;
+use kraft_net::addr::join_host_port;
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::error::ClientError;
 use kraft_net::server::{
@@ -42,12 +43,13 @@ impl NetParts {
             .voters()
             .iter()
             .filter(|v| v.id != config.node_id)
-            .map(|v| (v.id, format!("{}:{}", v.host, v.port)))
+            .map(|v| (v.id, join_host_port(&v.host, v.port)))
             .collect();
         Ok(NetParts {
             node_id: config.node_id,
             listener_name: config.raft_listener_name().to_string(),
-            bind_address: format!("{host}:{port}"),
+            // An empty host stays empty: the server binds every interface, as Kafka does.
+            bind_address: join_host_port(host, port),
             max_frame_size_bytes: config.socket_request_max_bytes as usize,
             request_timeout_ms: u64::from(config.quorum.request_timeout_ms),
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),

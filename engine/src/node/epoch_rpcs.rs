@@ -65,7 +65,14 @@ impl RaftNode {
             return Err((ErrorCode::NONE, error));
         }
         if !self.maybe_transition(Some(leader_id), leader_epoch) {
-            return Err((ErrorCode::NONE, ErrorCode::INVALID_REQUEST));
+            // A contradiction (another leader for this epoch, or this node named leader while it
+            // is not). Kafka throws IllegalStateException here; its request layer maps such an
+            // exception to a top-level error (`Errors.forException`: UNKNOWN_SERVER_ERROR) and a
+            // Java sender backs off on any top-level error. A partition-level INVALID_REQUEST
+            // would make the Java sender throw in `maybeHandleCommonResponse` and halt, and
+            // FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER would make it check our leader
+            // against its own and halt too; a top-level error carries no leader to check.
+            return Err((ErrorCode::UNKNOWN_SERVER_ERROR, ErrorCode::NONE));
         }
         Ok(())
     }

@@ -120,8 +120,10 @@ impl RaftNode {
                 }
             }
             QuorumState::Follower(f) => pre_vote && !f.has_fetched && up_to_date,
-            QuorumState::Candidate(_) | QuorumState::Resigned(_) => pre_vote && up_to_date,
-            QuorumState::Leader(_) => false,
+            QuorumState::Candidate(_) => pre_vote && up_to_date,
+            // Kafka's ResignedState and LeaderState refuse every vote, pre-vote or standard: an
+            // ex-leader of this epoch must not help another replica start an election in it.
+            QuorumState::Resigned(_) | QuorumState::Leader(_) => false,
         }
     }
 

@@ -6,9 +6,14 @@
 //! fails and the connection is closed; a failed connection attempt puts the peer into an
 //! exponential reconnect backoff during which `send` fails at once with `Disconnected`, so the
 //! core's own timers decide when to retry.
+//!
+//! A host name stands for all its addresses (Kafka's `client.dns.lookup=use_all_dns_ips`, see
+//! [`crate::addr`]): each connection attempt takes the next address of the list, moving on at
+//! once when one refuses; the name is resolved again once every address failed or after an
+//! established connection is lost.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -18,6 +23,7 @@ use kafka_protocol::messages::ApiVersionsRequest;
 use kafka_protocol::protocol::StrBytes;
 use kraft_engine::message::{Request, Response};
 
+use crate::addr::{split_host_port, HostResolver};
 use crate::codec::header::{decode_response_header, RequestHeader};
 use crate::codec::response::ERROR_UNSUPPORTED_VERSION;
 use crate::codec::versions::{supported_range, API_KEY_API_VERSIONS};
@@ -35,8 +41,10 @@ const READ_CHUNK_BYTES: usize = 64 * 1024;
 /// Settings of a connection to one peer.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// `host:port` of the peer's listener.
+    /// `host:port` of the peer's listener (an IPv6 host in brackets).
     pub peer_address: String,
+    /// Gives every address of the peer's host (the system resolver unless a test replaces it).
+    pub resolver: HostResolver,
     /// Request header client id; Java uses `raft-client-<nodeId>`.
     pub client_id: String,
     /// Kafka's `controller.quorum.request.timeout.ms` (default 2000).
@@ -55,6 +63,7 @@ impl ClientConfig {
     pub fn new(peer_address: impl Into<String>, client_id: impl Into<String>) -> Self {
         ClientConfig {
             peer_address: peer_address.into(),
+            resolver: HostResolver::system(),
             client_id: client_id.into(),
             request_timeout_ms: 2000,
             connect_timeout_ms: 2000,
@@ -122,6 +131,10 @@ pub struct PeerClient {
     backoff_until: Option<Instant>,
     /// Backoff to apply after the next failed attempt.
     next_backoff_ms: u64,
+    /// The peer's addresses from the last resolution; empty = resolve before the next attempt.
+    addresses: Vec<SocketAddr>,
+    /// Index in `addresses` of the next address to try.
+    next_address: usize,
 }
 
 impl PeerClient {
@@ -133,6 +146,8 @@ impl PeerClient {
             next_correlation_id: 0,
             backoff_until: None,
             next_backoff_ms,
+            addresses: Vec::new(),
+            next_address: 0,
         }
     }
 
@@ -270,12 +285,52 @@ impl PeerClient {
         }
     }
 
-    async fn open_connection(&mut self) -> Result<Connection, ClientError> {
-        let addr = resolve(&self.config.peer_address)?;
+    /// The address for the next connection attempt, resolving the host when the list is empty
+    /// or used up. Advances before the attempt, so an attempt cut off by the request timeout
+    /// (an address that never answers) still moves the next one on.
+    fn next_address(&mut self) -> Result<(SocketAddr, bool), ClientError> {
+        if self.next_address >= self.addresses.len() {
+            let (host, port) = split_host_port(&self.config.peer_address).map_err(disconnected)?;
+            let addresses = self.config.resolver.resolve(host, port).map_err(|e| {
+                disconnected(format!("cannot resolve {}: {e}", self.config.peer_address))
+            })?;
+            self.addresses = addresses;
+            self.next_address = 0;
+        }
+        let address = self.addresses[self.next_address];
+        self.next_address += 1;
+        Ok((address, self.next_address == self.addresses.len()))
+    }
+
+    /// Connects to the first address of the list that accepts, in turn; fails once each address
+    /// of the current list has failed (the next attempt resolves the host again).
+    async fn connect_any(&mut self) -> Result<TcpStream, ClientError> {
         let connect_timeout = Duration::from_millis(self.config.connect_timeout_ms.max(1));
-        let stream = TcpStream::connect_timeout(addr, connect_timeout)
-            .await
-            .map_err(disconnected)?;
+        let mut failures: Vec<String> = Vec::new();
+        // Bounded: `next_address` reports the last address of the list, and the list is finite.
+        loop {
+            let (address, last) = self.next_address()?;
+            match TcpStream::connect_timeout(address, connect_timeout).await {
+                Ok(stream) => {
+                    // As Java after a connection is lost: resolve again next time.
+                    self.addresses.clear();
+                    self.next_address = 0;
+                    return Ok(stream);
+                }
+                Err(e) => failures.push(format!("{address}: {e}")),
+            }
+            if last {
+                return Err(disconnected(format!(
+                    "cannot connect to {} ({})",
+                    self.config.peer_address,
+                    failures.join("; ")
+                )));
+            }
+        }
+    }
+
+    async fn open_connection(&mut self) -> Result<Connection, ClientError> {
+        let stream = self.connect_any().await?;
         let _ = stream.set_nodelay(true);
         let mut connection = Connection {
             stream,
@@ -400,14 +455,6 @@ pub fn negotiate(peer_apis: &[(i16, i16, i16)]) -> HashMap<i16, i16> {
         }
     }
     versions
-}
-
-fn resolve(address: &str) -> Result<SocketAddr, ClientError> {
-    address
-        .to_socket_addrs()
-        .map_err(disconnected)?
-        .next()
-        .ok_or_else(|| disconnected(format!("{address} resolves to no address")))
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use glommio::net::{TcpListener, TcpStream};
 use kraft_engine::message::{Records, Request, Response, SnapshotRecords};
 
+use crate::addr::{bind_listener, split_host_port, HostResolver};
 use crate::codec::fetch_response::encode_fetch_response_frame;
 use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
 use crate::codec::{
@@ -56,12 +57,15 @@ const ACCEPT_ERROR_PAUSE_MS: u64 = 10;
 pub struct ServerConfig {
     /// Kafka listener name (e.g. `CONTROLLER`), passed to the handler with every request.
     pub listener_name: String,
-    /// `host:port` to bind; port 0 picks a free port (see [`Server::local_addr`]).
+    /// `host:port` to bind (IPv6 hosts in brackets; an empty host is every interface, as in
+    /// Kafka); port 0 picks a free port (see [`Server::local_addr`]).
     pub bind_address: String,
     /// Largest accepted request frame (Kafka's `socket.request.max.bytes`).
     pub max_frame_size_bytes: usize,
     /// Requests of one connection decoded but not yet answered, at most.
     pub max_in_flight_per_connection: usize,
+    /// Resolves a named host of `bind_address` (its first address is bound, as in Java).
+    pub resolver: HostResolver,
 }
 
 impl ServerConfig {
@@ -71,6 +75,7 @@ impl ServerConfig {
             bind_address: bind_address.into(),
             max_frame_size_bytes: DEFAULT_MAX_FRAME_SIZE_BYTES,
             max_in_flight_per_connection: 16,
+            resolver: HostResolver::system(),
         }
     }
 }
@@ -141,7 +146,8 @@ impl Server {
                 "max_in_flight_per_connection must be at least 1",
             ));
         }
-        let listener = TcpListener::bind(config.bind_address.as_str())
+        let listener = split_host_port(&config.bind_address)
+            .and_then(|(host, port)| bind_listener(host, port, &config.resolver))
             .map_err(|e| io::Error::other(format!("bind {}: {e}", config.bind_address)))?;
         let local_addr = listener
             .local_addr()
