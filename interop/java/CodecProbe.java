@@ -3,7 +3,8 @@
 //
 // Usage: java CodecProbe IN OUT. IN holds cases, OUT gets one result per case, in order.
 // Case:   int8 kind, int16 apiKey, int16 version, int32 length, bytes.
-// Result: int8 status (0 ok, 1 error), int32 length, bytes (error: UTF-8 message).
+// Result: int8 status (0 ok, 1 error, 2 this release has no such api version), int32 length,
+//         bytes (error: UTF-8 message).
 //
 // Kinds:
 //   0 request frame (header + body) encoded by kraft-rs: Kafka reads it and writes it back.
@@ -60,6 +61,11 @@ public final class CodecProbe {
                 in.readFully(bytes);
                 byte[] result;
                 try {
+                    if (kind != KIND_BATCHES && kind != KIND_GEN_BATCHES && !hasVersion(apiKey, version)) {
+                        out.writeByte(2);
+                        out.writeInt(0);
+                        continue;
+                    }
                     result = handle(kind, apiKey, version, bytes);
                     out.writeByte(0);
                 } catch (Throwable t) {
@@ -82,6 +88,12 @@ public final class CodecProbe {
             case KIND_GEN_BATCHES: return RecordsProbe.generate(bytes);
             default: throw new IllegalArgumentException("unknown case kind " + kind);
         }
+    }
+
+    /** Whether this Kafka release knows `version` of the api (older releases lack the newest). */
+    static boolean hasVersion(short apiKey, short version) {
+        ApiMessageType type = ApiMessageType.fromApiKey(apiKey);
+        return type.lowestSupportedVersion() <= version && version <= type.highestSupportedVersion(true);
     }
 
     static String describe(Throwable t) {

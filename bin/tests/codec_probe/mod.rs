@@ -2,7 +2,8 @@
 //! Kafka release, runs it once over a file of cases, and reads its results back.
 //!
 //! Case file: int32 count, then per case int8 kind, int16 api key, int16 version, int32 length,
-//! bytes. Result file: per case int8 status (0 ok), int32 length, bytes (or an error text).
+//! bytes. Result file: per case int8 status (0 ok, 1 error, 2 the release lacks that api
+//! version), int32 length, bytes (or an error text).
 
 // Each test file compiles this module on its own and uses a different part of it.
 #![allow(dead_code)]
@@ -38,6 +39,15 @@ pub struct Case {
     pub api_key: i16,
     pub version: i16,
     pub bytes: Vec<u8>,
+}
+
+/// What the probe made of one case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok(Vec<u8>),
+    Err(String),
+    /// This Kafka release has no such version of the api (older releases lack the newest ones).
+    VersionUnknown,
 }
 
 /// The probe compiled for one Kafka release.
@@ -89,7 +99,7 @@ impl Probe {
     }
 
     /// Runs every case in one JVM; one result per case, in order.
-    pub fn run(&self, cases: &[Case]) -> Vec<Result<Vec<u8>, String>> {
+    pub fn run(&self, cases: &[Case]) -> Vec<Outcome> {
         let input = self.classes.path().join("cases.bin");
         let output = self.classes.path().join("results.bin");
         std::fs::write(&input, encode_cases(cases)).expect("write cases");
@@ -146,16 +156,16 @@ fn encode_cases(cases: &[Case]) -> Vec<u8> {
     out
 }
 
-fn decode_results(mut buf: &[u8]) -> Vec<Result<Vec<u8>, String>> {
+fn decode_results(mut buf: &[u8]) -> Vec<Outcome> {
     let mut out = Vec::new();
     while !buf.is_empty() {
         let status = buf[0];
         let (bytes, rest) = length_prefixed(&buf[1..]);
         buf = rest;
-        out.push(if status == 0 {
-            Ok(bytes.to_vec())
-        } else {
-            Err(String::from_utf8_lossy(bytes).into_owned())
+        out.push(match status {
+            0 => Outcome::Ok(bytes.to_vec()),
+            2 => Outcome::VersionUnknown,
+            _ => Outcome::Err(String::from_utf8_lossy(bytes).into_owned()),
         });
     }
     out
