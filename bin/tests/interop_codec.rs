@@ -78,8 +78,13 @@ fn assert_clean(
         }
     }
     let total: usize = counts.values().sum();
+    let mut per_api: BTreeMap<i16, usize> = BTreeMap::new();
+    for ((api_key, _, _), n) in counts {
+        *per_api.entry(*api_key).or_default() += n;
+    }
     eprintln!(
-        "{test} (Kafka {}): {total} messages compared: {counts:?}",
+        "{test} (Kafka {}): {total} messages compared, per api key {per_api:?}; \
+         api versions this release lacks: {absent:?}",
         kafka.version
     );
     let shown: Vec<&String> = mismatches.iter().take(SHOWN_MISMATCHES).collect();

@@ -36,7 +36,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.protocol.types.BoundField;
+import org.apache.kafka.common.protocol.types.RawTaggedField;
 import org.apache.kafka.common.protocol.types.Schema;
+import org.apache.kafka.common.protocol.types.TaggedFields;
 
 public final class CodecProbe {
     static final int KIND_REQUEST = 0;
@@ -181,6 +184,21 @@ public final class CodecProbe {
         return out.toByteArray();
     }
 
+    static boolean isFlexible(Schema schema) {
+        BoundField[] fields = schema.fields();
+        return fields.length > 0 && fields[fields.length - 1].def.type instanceof TaggedFields;
+    }
+
+    /** Top-level tagged fields no schema of today defines, as a newer Kafka would send them: a
+     *  reader must skip them (and kafka-protocol keeps and rewrites them). */
+    static void addFutureTags(ApiMessage message, Random random) {
+        int tag = 100;
+        for (int i = 1 + random.nextInt(2); i > 0; i--) {
+            tag += 1 + random.nextInt(50);
+            message.unknownTaggedFields().add(new RawTaggedField(tag, RandomStruct.bytes(random)));
+        }
+    }
+
     static byte[] generateBody(ApiMessageType type, Schema schema, short version, boolean request, Random random) {
         RuntimeException last = null;
         for (int attempt = 0; attempt < MAX_ATTEMPTS_PER_MESSAGE; attempt++) {
@@ -190,6 +208,9 @@ public final class CodecProbe {
                 message.read(new ByteBufferAccessor(raw), version);
                 if (raw.hasRemaining()) {
                     throw new IllegalStateException(raw.remaining() + " bytes unread");
+                }
+                if (isFlexible(schema) && random.nextInt(3) == 0) {
+                    addFutureTags(message, random);
                 }
                 return write(message, version);
             } catch (RuntimeException e) {
