@@ -41,6 +41,10 @@ final class RandomStruct {
 
     static String string(Random random) {
         String word = WORDS[random.nextInt(WORDS.length)];
+        if (random.nextInt(8) == 0) {
+            // Past 127 bytes a compact length takes two varint bytes.
+            return "long-" + word + "-" + "x".repeat(120 + random.nextInt(300));
+        }
         return random.nextBoolean() ? word : word + random.nextInt(1000);
     }
 
@@ -114,7 +118,8 @@ final class RandomStruct {
     }
 
     static byte[] bytes(Random random) {
-        byte[] out = new byte[random.nextInt(3) == 0 ? 0 : random.nextInt(40)];
+        int length = random.nextInt(3) == 0 ? 0 : random.nextInt(8) == 0 ? 120 + random.nextInt(300) : random.nextInt(40);
+        byte[] out = new byte[length];
         random.nextBytes(out);
         return out;
     }

@@ -148,7 +148,9 @@ fn random_fetch_response(rng: &mut Rng) -> FetchResponse {
     let endpoints = (0..rng.below(4))
         .map(|n| NodeEndpoint {
             node_id: n as i32 + 1,
-            host: format!("host-{}.example", rng.below(1000)),
+            // Now and then past 127 bytes, where compact lengths and tag sizes take two bytes.
+            host: format!("host-{}.example", rng.below(1000))
+                + &"h".repeat(if rng.chance(4) { 200 } else { 0 }),
             port: rng.next() as u16,
         })
         .collect();
