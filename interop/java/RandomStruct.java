@@ -60,7 +60,12 @@ final class RandomStruct {
             if (type.isNullable() && random.nextInt(4) == 0) {
                 return null;
             }
-            Object[] items = new Object[random.nextInt(4)];
+            int count = random.nextInt(4);
+            if (!(element.get() instanceof Schema) && random.nextInt(10) == 0) {
+                // Past 127 elements a compact array count takes two varint bytes.
+                count = 128 + random.nextInt(100);
+            }
+            Object[] items = new Object[count];
             for (int i = 0; i < items.length; i++) {
                 items[i] = value(element.get(), random);
             }
