@@ -45,6 +45,8 @@ impl ErrorCode {
     pub const INVALID_VOTER_KEY: ErrorCode = ErrorCode(125);
     pub const DUPLICATE_VOTER: ErrorCode = ErrorCode(126);
     pub const VOTER_NOT_FOUND: ErrorCode = ErrorCode(127);
+    pub const MISMATCHED_ENDPOINT_TYPE: ErrorCode = ErrorCode(114);
+    pub const UNSUPPORTED_ENDPOINT_TYPE: ErrorCode = ErrorCode(115);
 
     /// The wire value.
     pub fn code(self) -> i16 {
@@ -75,6 +77,8 @@ impl ErrorCode {
             98 => "SNAPSHOT_NOT_FOUND",
             99 => "POSITION_OUT_OF_RANGE",
             104 => "INCONSISTENT_CLUSTER_ID",
+            114 => "MISMATCHED_ENDPOINT_TYPE",
+            115 => "UNSUPPORTED_ENDPOINT_TYPE",
             125 => "INVALID_VOTER_KEY",
             126 => "DUPLICATE_VOTER",
             127 => "VOTER_NOT_FOUND",
@@ -436,6 +440,54 @@ pub struct DescribeQuorumResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
+// DescribeCluster (60)
+// ---------------------------------------------------------------------------------------------
+
+/// DescribeCluster's `EndpointType` (KIP-919): which kind of node list the client asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EndpointType(pub i8);
+
+impl EndpointType {
+    pub const BROKER: EndpointType = EndpointType(1);
+    pub const CONTROLLER: EndpointType = EndpointType(2);
+}
+
+/// DescribeCluster request. A v0 request has no `EndpointType` and means brokers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribeClusterRequest {
+    pub include_cluster_authorized_operations: bool,
+    /// v1+.
+    pub endpoint_type: EndpointType,
+    /// v2+ (KIP-1073).
+    pub include_fenced_brokers: bool,
+}
+
+/// One node of a DescribeCluster answer (`Brokers[]`; controllers when the endpoint type is 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterNode {
+    pub node_id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+    /// v2+.
+    pub is_fenced: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribeClusterResponse {
+    pub error_code: ErrorCode,
+    pub error_message: Option<String>,
+    /// v1+: the kind of endpoint that answered.
+    pub endpoint_type: EndpointType,
+    pub cluster_id: String,
+    /// The active controller (the Raft leader), -1 when unknown or not among `nodes`.
+    pub controller_id: i32,
+    pub nodes: Vec<ClusterNode>,
+    /// Kafka's "not requested" value is `i32::MIN`.
+    pub cluster_authorized_operations: i32,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Envelopes
 // ---------------------------------------------------------------------------------------------
 
@@ -448,6 +500,7 @@ pub enum Request {
     Fetch(FetchRequest),
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
+    DescribeCluster(DescribeClusterRequest),
 }
 
 /// Any Raft response, inbound or outbound.
@@ -459,6 +512,7 @@ pub enum Response {
     Fetch(FetchResponse),
     FetchSnapshot(FetchSnapshotResponse),
     DescribeQuorum(DescribeQuorumResponse),
+    DescribeCluster(DescribeClusterResponse),
 }
 
 /// The Kafka API of a request or response.
@@ -470,6 +524,7 @@ pub enum ApiKind {
     Fetch,
     FetchSnapshot,
     DescribeQuorum,
+    DescribeCluster,
 }
 
 impl ApiKind {
@@ -482,6 +537,7 @@ impl ApiKind {
             ApiKind::EndQuorumEpoch => 54,
             ApiKind::DescribeQuorum => 55,
             ApiKind::FetchSnapshot => 59,
+            ApiKind::DescribeCluster => 60,
         }
     }
 }
@@ -495,6 +551,7 @@ impl Request {
             Request::Fetch(_) => ApiKind::Fetch,
             Request::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Request::DescribeQuorum(_) => ApiKind::DescribeQuorum,
+            Request::DescribeCluster(_) => ApiKind::DescribeCluster,
         }
     }
 }
@@ -508,6 +565,7 @@ impl Response {
             Response::Fetch(_) => ApiKind::Fetch,
             Response::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Response::DescribeQuorum(_) => ApiKind::DescribeQuorum,
+            Response::DescribeCluster(_) => ApiKind::DescribeCluster,
         }
     }
 
@@ -520,6 +578,7 @@ impl Response {
             Response::Fetch(r) => r.error_code,
             Response::FetchSnapshot(r) => r.error_code,
             Response::DescribeQuorum(r) => r.error_code,
+            Response::DescribeCluster(r) => r.error_code,
         }
     }
 }

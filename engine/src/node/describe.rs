@@ -7,6 +7,13 @@ use crate::message::{
 };
 use crate::state::{QuorumState, ReplicaProgress};
 
+/// The partition Kafka's admin client (`describeMetadataQuorum`, hence `kafka-metadata-quorum`)
+/// always asks about; it rejects an answer that names any other topic. This node has one Raft
+/// partition, the quorum the client means, so a request for this name is answered with that
+/// partition's state and the requested name echoed.
+pub const METADATA_TOPIC_NAME: &str = "__cluster_metadata";
+const METADATA_PARTITION: i32 = 0;
+
 impl RaftNode {
     fn describe_response(&self, error: ErrorCode) -> DescribeQuorumResponse {
         DescribeQuorumResponse {
@@ -29,13 +36,15 @@ impl RaftNode {
         &mut self,
         r: DescribeQuorumRequest,
     ) -> DescribeQuorumResponse {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
+        let metadata_alias =
+            r.topic_name == METADATA_TOPIC_NAME && r.partition == METADATA_PARTITION;
+        if !metadata_alias && !self.api_matches_topic(&r.topic_name, r.partition) {
             let mut response = self.describe_response(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
             response.topic_name = r.topic_name;
             response.partition = r.partition;
             return response;
         }
-        self.describe_quorum().unwrap_or_else(|| {
+        let mut response = self.describe_quorum().unwrap_or_else(|| {
             // Not the leader: Kafka's error, plus (v2) the known leader's endpoint so a tool
             // pointed at any member can ask the leader next. Java clients ignore the extra node.
             let mut response = self.describe_response(ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -52,7 +61,9 @@ impl RaftNode {
                 .into_iter()
                 .collect();
             response
-        })
+        });
+        response.topic_name = r.topic_name;
+        response
     }
 
     /// The leader's DescribeQuorum answer; `None` when this node is not the leader.
