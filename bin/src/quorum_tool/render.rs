@@ -1,6 +1,6 @@
 //! Text output in the shape of `kafka-metadata-quorum.sh describe`.
 
-use super::describe::{Quorum, Replica};
+use super::describe::{Quorum, Replica, ReportedLeader};
 use std::fmt::Write;
 
 fn leader(q: &Quorum) -> Option<&Replica> {
@@ -35,6 +35,14 @@ pub fn status(q: &Quorum) -> String {
     let _ = writeln!(out, "MaxFollowerLagTimeMs:   {max_lag_time}");
     let _ = writeln!(out, "CurrentVoters:          {}", ids(&q.voters));
     let _ = writeln!(out, "CurrentObservers:       {}", ids(&q.observers));
+    out
+}
+
+/// What is known when the leader does not serve DescribeQuorum: the followers' view only.
+pub fn reported_leader(leader: &ReportedLeader) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "LeaderId:               {}", leader.leader_id);
+    let _ = writeln!(out, "LeaderEpoch:            {}", leader.leader_epoch);
     out
 }
 
