@@ -108,10 +108,15 @@ fn check_status(quorum: &mut Quorum, member: usize) {
         "{what}: MaxFollowerLagTimeMs {}",
         s.max_follower_lag_time_ms
     );
-    let expected: Vec<(i32, Vec<String>)> = quorum
+    // Static voters have no directory id in the voter set: Kafka's leader reports none (null).
+    let expected: Vec<Replica> = quorum
         .members
         .iter()
-        .map(|m| (m.id, vec![format!("PLAINTEXT://127.0.0.1:{}", m.port)]))
+        .map(|m| Replica {
+            id: m.id,
+            directory_id: None,
+            endpoints: vec![format!("PLAINTEXT://127.0.0.1:{}", m.port)],
+        })
         .collect();
     let mut voters = s.voters.clone();
     voters.sort();

@@ -126,3 +126,30 @@ fn describe_quorum_answers_for_the_metadata_partition_name() {
         ("__cluster_metadata", 2)
     );
 }
+
+/// Voters are described by their key in the (static) voter set, which has no directory id, as
+/// Kafka's leader does; an observer keeps the directory id its Fetch named.
+#[test]
+fn describe_quorum_reports_static_voters_without_directory_ids() {
+    let mut config = support::config(1, &[1, 2, 3]);
+    config.pre_vote = false;
+    config.directory_id = Uuid([9; 16]);
+    let mut s = Solo::leader_with(config);
+    for replica in [2, 7] {
+        let mut r = fetch_request(replica, 1, 0, 0);
+        r.replica_directory_id = Uuid([replica as u8; 16]);
+        r.max_wait_ms = 0;
+        s.request(Request::Fetch(r));
+    }
+    let d = describe_quorum(&mut s, "__raft_performance_test", 0);
+    assert_eq!(d.current_voters.len(), 3);
+    assert!(d
+        .current_voters
+        .iter()
+        .all(|v| v.replica_directory_id == Uuid::ZERO));
+    let observer = &d.observers[0];
+    assert_eq!(
+        (observer.replica_id, observer.replica_directory_id),
+        (7, Uuid([7; 16]))
+    );
+}

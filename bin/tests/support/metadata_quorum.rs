@@ -13,9 +13,17 @@ pub struct Status {
     pub high_watermark: i64,
     pub max_follower_lag: i64,
     pub max_follower_lag_time_ms: i64,
-    /// (id, endpoints) in printed order.
-    pub voters: Vec<(i32, Vec<String>)>,
-    pub observers: Vec<(i32, Vec<String>)>,
+    pub voters: Vec<Replica>,
+    pub observers: Vec<Replica>,
+}
+
+/// One replica of `CurrentVoters` / `CurrentObservers`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Replica {
+    pub id: i32,
+    /// `None` when printed as `null` (Kafka's zero UUID: no directory id).
+    pub directory_id: Option<String>,
+    pub endpoints: Vec<String>,
 }
 
 fn field<'a>(text: &'a str, name: &str) -> Result<&'a str, String> {
@@ -33,7 +41,7 @@ fn number<T: std::str::FromStr>(text: &str, name: &str) -> Result<T, String> {
 }
 
 /// The replicas of a `CurrentVoters` / `CurrentObservers` value.
-fn replicas(value: &str) -> Result<Vec<(i32, Vec<String>)>, String> {
+fn replicas(value: &str) -> Result<Vec<Replica>, String> {
     let mut out = Vec::new();
     for chunk in value.split("{\"id\": ").skip(1) {
         let id_end = chunk.find(',').ok_or("unterminated id")?;
@@ -41,6 +49,11 @@ fn replicas(value: &str) -> Result<Vec<(i32, Vec<String>)>, String> {
             .trim()
             .parse()
             .map_err(|_| format!("bad id in {chunk}"))?;
+        let directory_id = chunk
+            .split_once("\"directoryId\": ")
+            .map(|(_, rest)| rest.split([',', '}']).next().unwrap_or("").trim())
+            .filter(|d| *d != "null")
+            .map(|d| d.trim_matches('"').to_string());
         let endpoints = match chunk.split_once("\"endpoints\": [") {
             Some((_, rest)) => {
                 let list = &rest[..rest.find(']').ok_or("unterminated endpoints")?];
@@ -50,7 +63,11 @@ fn replicas(value: &str) -> Result<Vec<(i32, Vec<String>)>, String> {
             }
             None => Vec::new(),
         };
-        out.push((id, endpoints));
+        out.push(Replica {
+            id,
+            directory_id,
+            endpoints,
+        });
     }
     Ok(out)
 }

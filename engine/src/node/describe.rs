@@ -3,7 +3,7 @@
 use super::RaftNode;
 use crate::message::{
     DescribeQuorumNode, DescribeQuorumRequest, DescribeQuorumResponse, ErrorCode,
-    ReplicaDescription,
+    ReplicaDescription, Uuid,
 };
 use crate::state::{QuorumState, ReplicaProgress};
 
@@ -82,17 +82,23 @@ impl RaftNode {
         };
         let local_id = self.config.node_id;
         let mut current_voters = Vec::with_capacity(self.config.voters.len());
+        // A voter is described by its key in the voter set, as Kafka's leader does; static
+        // voters (`controller.quorum.voters`) carry no directory id, so none is reported, even
+        // for this node or when a voter's Fetch names one. Observers keep their Fetch's.
         for id in self.config.voter_ids() {
             if id == local_id {
                 current_voters.push(ReplicaDescription {
                     replica_id: id,
-                    replica_directory_id: self.config.directory_id,
+                    replica_directory_id: Uuid::ZERO,
                     log_end_offset: self.log.end_offset,
                     last_fetch_timestamp: now,
                     last_caught_up_timestamp: now,
                 });
             } else if let Some(p) = l.voters.get(&id) {
-                current_voters.push(describe(id, p));
+                current_voters.push(ReplicaDescription {
+                    replica_directory_id: Uuid::ZERO,
+                    ..describe(id, p)
+                });
             }
         }
         let observers = l
