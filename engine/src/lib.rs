@@ -49,6 +49,9 @@
 //! - §5.4.2 commit only with a record of the current epoch, leader counts its flushed offset
 //!   (spec 5.1): `core_fetch.rs`, `core_cluster.rs`.
 //! - BeginQuorumEpoch / EndQuorumEpoch, preferred successors: `core_quorum_epoch.rs`.
+//! - What Kafka's admin client asks a controller (KIP-919): DescribeCluster (voters, the known
+//!   leader as active controller, endpoint-type errors) and DescribeQuorum for
+//!   `__cluster_metadata`-0: `core_describe.rs`.
 //! - Listeners (spec 5.3, KAFKA-16286 registration regression, KAFKA-15345, KAFKA-17333),
 //!   graceful shutdown (spec 2.9), determinism: `core_lifecycle.rs`.
 //! - Every handler's error codes (INCONSISTENT_CLUSTER_ID, INVALID_REQUEST, FENCED_LEADER_EPOCH,

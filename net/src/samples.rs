@@ -164,6 +164,11 @@ pub fn raft_requests() -> Vec<Request> {
             topic_name: TOPIC.into(),
             partition: 0,
         }),
+        Request::DescribeCluster(DescribeClusterRequest {
+            include_cluster_authorized_operations: true,
+            endpoint_type: EndpointType::CONTROLLER,
+            include_fenced_brokers: true,
+        }),
     ]
 }
 
@@ -359,7 +364,37 @@ pub fn raft_responses() -> Vec<Response> {
         Response::Fetch(snapshot),
         Response::FetchSnapshot(snapshot_chunk),
         Response::DescribeQuorum(describe),
+        Response::DescribeCluster(describe_cluster_response()),
+        Response::DescribeCluster(DescribeClusterResponse {
+            error_code: ErrorCode::MISMATCHED_ENDPOINT_TYPE,
+            error_message: Some("brokers asked of a controller".into()),
+            endpoint_type: EndpointType::BROKER,
+            cluster_id: String::new(),
+            controller_id: -1,
+            nodes: Vec::new(),
+            cluster_authorized_operations: i32::MIN,
+        }),
     ]
+}
+
+/// A controller's DescribeCluster answer (KIP-919): the voters, node 2 active.
+pub fn describe_cluster_response() -> DescribeClusterResponse {
+    let node = |id: i32| ClusterNode {
+        node_id: id,
+        host: format!("node-{id}.example"),
+        port: 9090 + id,
+        rack: (id == 3).then(|| "rack-c".to_string()),
+        is_fenced: id == 3,
+    };
+    DescribeClusterResponse {
+        error_code: ErrorCode::NONE,
+        error_message: None,
+        endpoint_type: EndpointType::CONTROLLER,
+        cluster_id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        controller_id: 2,
+        nodes: vec![node(1), node(2), node(3)],
+        cluster_authorized_operations: 0x1fa0,
+    }
 }
 
 /// A Raft response as kafka-protocol's message at version `v` (records resolved to bytes).
@@ -388,6 +423,9 @@ pub fn response_to_kafka(response: &Response, v: i16) -> KafkaResponse {
         }
         Response::DescribeQuorum(m) => {
             KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
+        }
+        Response::DescribeCluster(m) => {
+            KafkaResponse::DescribeCluster(convert::describe_cluster::response_to_kafka(m, v))
         }
     }
 }

@@ -184,10 +184,10 @@ fn fetch_response_v13_zero_copy_layout() {
 fn api_versions_fallback_is_a_v0_response_listing_our_ranges() {
     #[rustfmt::skip]
     let golden: &[u8] = &[
-        0x00, 0x00, 0x00, 0x46,             // frame size 70
+        0x00, 0x00, 0x00, 0x4c,             // frame size 76
         0x00, 0x00, 0x00, 0x0b,             // response header v0 (always for ApiVersions): 11
         0x00, 0x23,                         // ErrorCode 35 UNSUPPORTED_VERSION
-        0x00, 0x00, 0x00, 0x0a,             // ApiKeys: int32 count 10 (v0 is not flexible)
+        0x00, 0x00, 0x00, 0x0b,             // ApiKeys: int32 count 11 (v0 is not flexible)
         0x00, 0x01, 0x00, 0x0d, 0x00, 0x12, //   Fetch 13-18
         0x00, 0x12, 0x00, 0x00, 0x00, 0x04, //   ApiVersions 0-4
         0x00, 0x34, 0x00, 0x00, 0x00, 0x02, //   Vote 0-2
@@ -195,6 +195,7 @@ fn api_versions_fallback_is_a_v0_response_listing_our_ranges() {
         0x00, 0x36, 0x00, 0x00, 0x00, 0x01, //   EndQuorumEpoch 0-1
         0x00, 0x37, 0x00, 0x00, 0x00, 0x02, //   DescribeQuorum 0-2
         0x00, 0x3b, 0x00, 0x00, 0x00, 0x01, //   FetchSnapshot 0-1
+        0x00, 0x3c, 0x00, 0x00, 0x00, 0x02, //   DescribeCluster 0-2
         0x00, 0x50, 0x00, 0x00, 0x00, 0x00, //   AddRaftVoter 0
         0x00, 0x51, 0x00, 0x00, 0x00, 0x00, //   RemoveRaftVoter 0
         0x00, 0x52, 0x00, 0x00, 0x00, 0x00, //   UpdateRaftVoter 0
@@ -245,5 +246,97 @@ fn end_quorum_epoch_response_v1_with_node_endpoints_tag() {
                 port: 9093,
             }],
         })
+    );
+}
+
+/// What Kafka's admin client sends a controller first (KIP-919): DescribeCluster v1 with
+/// EndpointType 2, not asking for authorized operations.
+#[test]
+fn describe_cluster_request_v1_for_controllers() {
+    #[rustfmt::skip]
+    let golden: &[u8] = &[
+        0x00, 0x00, 0x00, 0x0f,             // frame size 15
+        // request header v2 (DescribeCluster is flexible from v0)
+        0x00, 0x3c,                         // api key 60 DescribeCluster
+        0x00, 0x01,                         // api version 1
+        0x00, 0x00, 0x00, 0x05,             // correlation id 5
+        0x00, 0x01, b'a',                   // client id "a"
+        0x00,                               // header tagged fields: none
+        // DescribeClusterRequest v1
+        0x00,                               // IncludeClusterAuthorizedOperations false
+        0x02,                               // EndpointType 2 (controllers)
+        0x00,                               // tagged fields
+    ];
+    let request = DescribeClusterRequest {
+        include_cluster_authorized_operations: false,
+        endpoint_type: EndpointType::CONTROLLER,
+        include_fenced_brokers: false,
+    };
+    let header = RequestHeader {
+        api_key: 60,
+        api_version: 1,
+        correlation_id: 5,
+        client_id: Some("a".into()),
+    };
+    let wire = convert::request_to_kafka(&Request::DescribeCluster(request.clone()), 1);
+    assert_eq!(&encode_request_frame(&header, &wire).unwrap()[..], golden);
+    assert_eq!(raft_request(golden), Request::DescribeCluster(request));
+}
+
+/// A controller's answer: the voters as `Brokers`, the leader as `ControllerId`, EndpointType 2
+/// (the admin client rejects any other value).
+#[test]
+fn describe_cluster_response_v1_lists_controllers() {
+    #[rustfmt::skip]
+    let golden: &[u8] = &[
+        0x00, 0x00, 0x00, 0x3a,             // frame size 58
+        0x00, 0x00, 0x00, 0x05,             // response header v1: correlation id 5
+        0x00,                               //   header tagged fields
+        0x00, 0x00, 0x00, 0x00,             // ThrottleTimeMs 0
+        0x00, 0x00,                         // ErrorCode 0
+        0x00,                               // ErrorMessage null
+        0x02,                               // EndpointType 2 (v1+)
+        0x17,                               // ClusterId: compact string of 22
+        b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A',
+        b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A', b'A',
+        0x00, 0x00, 0x00, 0x01,             // ControllerId 1
+        0x02,                               // Brokers: compact array of 1
+        0x00, 0x00, 0x00, 0x01,             //   BrokerId 1
+        0x02, b'h',                         //   Host "h"
+        0x00, 0x00, 0x23, 0x85,             //   Port 9093 (int32)
+        0x00,                               //   Rack null
+        0x00,                               //   broker tagged fields
+        0x80, 0x00, 0x00, 0x00,             // ClusterAuthorizedOperations: not requested
+        0x00,                               // tagged fields
+    ];
+    let response = DescribeClusterResponse {
+        error_code: ErrorCode::NONE,
+        error_message: None,
+        endpoint_type: EndpointType::CONTROLLER,
+        cluster_id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        controller_id: 1,
+        nodes: vec![ClusterNode {
+            node_id: 1,
+            host: "h".into(),
+            port: 9093,
+            rack: None,
+            is_fenced: false,
+        }],
+        cluster_authorized_operations: i32::MIN,
+    };
+    let wire = convert::describe_cluster::response_to_kafka(&response, 1);
+    let frame = kraft_net::codec::encode_response_frame(
+        5,
+        1,
+        &kraft_net::codec::KafkaResponse::DescribeCluster(wire),
+    )
+    .unwrap();
+    assert_eq!(&frame[..], golden);
+    let (correlation_id, decoded) =
+        decode_response(Bytes::copy_from_slice(&golden[4..]), 60, 1).expect("decodes");
+    assert_eq!(correlation_id, 5);
+    assert_eq!(
+        convert::response_from_kafka(decoded, 1).expect("shape"),
+        Response::DescribeCluster(response)
     );
 }

@@ -56,6 +56,14 @@ fn request_at_version(request: &Request, v: i16) -> Request {
             }
         }
         Request::DescribeQuorum(_) => {}
+        Request::DescribeCluster(m) => {
+            if v < 1 {
+                m.endpoint_type = EndpointType::BROKER;
+            }
+            if v < 2 {
+                m.include_fenced_brokers = false;
+            }
+        }
     }
     r
 }
@@ -82,6 +90,17 @@ fn response_at_version(response: &Response, v: i16) -> Response {
                 m.error_message = None;
                 m.partition_error_message = None;
                 m.nodes.clear();
+            }
+        }
+        Response::DescribeCluster(m) => {
+            if v < 1 {
+                m.endpoint_type = EndpointType::BROKER;
+                if m.error_code == ErrorCode::MISMATCHED_ENDPOINT_TYPE {
+                    m.error_code = ErrorCode::INVALID_REQUEST;
+                }
+            }
+            if v < 2 {
+                m.nodes.iter_mut().for_each(|n| n.is_fenced = false);
             }
         }
         _ => {}

@@ -3,6 +3,11 @@
 //! Only the leader answers DescribeQuorum; another node answers NOT_LEADER_OR_FOLLOWER. The tool
 //! tries each `--bootstrap-server` in turn (a comma-separated list, like Kafka's
 //! `--bootstrap-controller`) and, when a node names the leader and its endpoint, follows it.
+//!
+//! Kafka's TestRaftServer answers no DescribeQuorum at all (UNKNOWN_SERVER_ERROR, leader or
+//! not). When such a node leads, the tool prints what the followers report (leader id and
+//! epoch), says on stderr that the leader does not serve DescribeQuorum, and exits with
+//! [`EXIT_LEADER_DOES_NOT_DESCRIBE`].
 
 mod describe;
 mod render;
@@ -17,7 +22,18 @@ Prints the quorum as Kafka's kafka-metadata-quorum.sh does:
   --replication  each voter's and observer's log end offset, lag and fetch times
 Options:
   --timeout-ms N   per-request timeout (default 5000)
-  -h, --help       this text";
+  -h, --help       this text
+Exit codes: 0 described; 1 no member could describe the quorum; 2 bad command line;
+  3 the leader does not serve DescribeQuorum (Kafka's TestRaftServer): the leader id and
+  epoch the followers report are printed, nothing else is known.";
+
+/// Exit code when no member could be reached or none knows the leader.
+pub const EXIT_UNDESCRIBED: u8 = 1;
+/// Exit code for a bad command line.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the followers name a leader that responds but does not serve DescribeQuorum
+/// (Kafka's TestRaftServer): only the leader id and epoch are printed.
+pub const EXIT_LEADER_DOES_NOT_DESCRIBE: u8 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -111,7 +127,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
         Err(error) => {
             eprintln!("kraft-quorum: {error}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     match describe::describe(&args.servers, args.timeout_ms) {
@@ -127,9 +143,32 @@ pub fn main(args: Vec<String>) -> ExitCode {
             print!("{text}");
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("kraft-quorum: {error}");
-            ExitCode::FAILURE
+        Err(undescribed) => report_undescribed(&undescribed),
+    }
+}
+
+/// No description: the followers' view when the leader responds without one, else the error.
+fn report_undescribed(undescribed: &describe::Undescribed) -> ExitCode {
+    let leader = undescribed.reported_leader();
+    match (&leader, undescribed.leader_refusal()) {
+        (Some(leader), Some(refusal)) => {
+            print!("{}", render::reported_leader(leader));
+            eprintln!(
+                "kraft-quorum: the leader, node {} at {}, does not serve DescribeQuorum ({refusal}); \
+                 leader id and epoch are as reported by {}; high watermark, lag and replica \
+                 states are unknown",
+                leader.leader_id,
+                leader.endpoint.as_deref().unwrap_or("?"),
+                leader.reported_by.join(", ")
+            );
+            ExitCode::from(EXIT_LEADER_DOES_NOT_DESCRIBE)
+        }
+        _ => {
+            eprintln!(
+                "kraft-quorum: no member described the quorum ({})",
+                undescribed.summary()
+            );
+            ExitCode::from(EXIT_UNDESCRIBED)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Text output in the shape of `kafka-metadata-quorum.sh describe`.
 
-use super::describe::{Quorum, Replica};
+use super::describe::{Quorum, Replica, ReportedLeader};
 use std::fmt::Write;
 
 fn leader(q: &Quorum) -> Option<&Replica> {
@@ -12,21 +12,35 @@ fn ids(replicas: &[Replica]) -> String {
     format!("[{}]", list.join(","))
 }
 
-pub fn status(q: &Quorum) -> String {
-    let leader_end = leader(q).map_or(q.high_watermark, |l| l.log_end_offset);
-    let followers = q.voters.iter().filter(|r| r.id != q.leader_id);
-    let max_lag = followers
-        .clone()
-        .map(|r| (leader_end - r.log_end_offset).max(0))
-        .max()
-        .unwrap_or(0);
-    let max_lag_time = match (
-        leader(q),
-        followers.map(|r| r.last_caught_up_timestamp).min(),
-    ) {
-        (Some(l), Some(min)) if min >= 0 => (l.last_caught_up_timestamp - min).max(0),
-        _ => 0,
+/// Kafka's figures: the follower lag is the leader's end offset minus the smallest voter end
+/// offset (the first such voter on ties, the leader included), and its time is the difference of
+/// their caught-up timestamps (0 when that voter is the leader, -1 when one is unknown).
+fn max_follower_lag(q: &Quorum) -> (i64, i64) {
+    let Some(leader) = leader(q) else {
+        return (0, -1);
     };
+    let Some(laggard) = q.voters.iter().reduce(|min, r| {
+        if r.log_end_offset < min.log_end_offset {
+            r
+        } else {
+            min
+        }
+    }) else {
+        return (0, -1);
+    };
+    let lag = leader.log_end_offset - laggard.log_end_offset;
+    let lag_time = if laggard.id == leader.id {
+        0
+    } else if leader.last_caught_up_timestamp >= 0 && laggard.last_caught_up_timestamp >= 0 {
+        leader.last_caught_up_timestamp - laggard.last_caught_up_timestamp
+    } else {
+        -1
+    };
+    (lag, lag_time)
+}
+
+pub fn status(q: &Quorum) -> String {
+    let (max_lag, max_lag_time) = max_follower_lag(q);
     let mut out = String::new();
     let _ = writeln!(out, "LeaderId:               {}", q.leader_id);
     let _ = writeln!(out, "LeaderEpoch:            {}", q.leader_epoch);
@@ -35,6 +49,14 @@ pub fn status(q: &Quorum) -> String {
     let _ = writeln!(out, "MaxFollowerLagTimeMs:   {max_lag_time}");
     let _ = writeln!(out, "CurrentVoters:          {}", ids(&q.voters));
     let _ = writeln!(out, "CurrentObservers:       {}", ids(&q.observers));
+    out
+}
+
+/// What is known when the leader does not serve DescribeQuorum: the followers' view only.
+pub fn reported_leader(leader: &ReportedLeader) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "LeaderId:               {}", leader.leader_id);
+    let _ = writeln!(out, "LeaderEpoch:            {}", leader.leader_epoch);
     out
 }
 
@@ -59,19 +81,16 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
         "LastFetchTimestamp",
         "LastCaughtUpTimestamp"
     );
-    let rows = q
-        .voters
-        .iter()
-        .map(|r| {
-            (
-                r,
-                if r.id == q.leader_id {
-                    "Leader"
-                } else {
-                    "Follower"
-                },
-            )
-        })
+    // Kafka's order: the leader, the other voters, the observers.
+    let rows = leader(q)
+        .map(|l| (l, "Leader"))
+        .into_iter()
+        .chain(
+            q.voters
+                .iter()
+                .filter(|r| r.id != q.leader_id)
+                .map(|r| (r, "Follower")),
+        )
         .chain(q.observers.iter().map(|r| (r, "Observer")));
     for (r, role) in rows {
         let _ = writeln!(
@@ -145,5 +164,55 @@ mod tests {
         );
         assert!(lines[3].contains("40") && lines[3].ends_with("Follower"));
         assert!(lines[4].ends_with("Observer"));
+    }
+
+    /// Kafka's MaxFollowerLagTimeMs: the caught-up time of the first voter with the smallest end
+    /// offset, against the leader's; 0 when that voter is the leader.
+    #[test]
+    fn follower_lag_is_measured_as_kafka_does() {
+        let r = |id, leo, caught_up| Replica {
+            id,
+            directory_id: Uuid::ZERO,
+            log_end_offset: leo,
+            last_fetch_timestamp: 1000,
+            last_caught_up_timestamp: caught_up,
+        };
+        let mut q = quorum();
+        q.voters = vec![r(1, 100, 1000), r(2, 60, 800), r(3, 60, 700)];
+        assert_eq!(max_follower_lag(&q), (40, 200));
+        q.voters = vec![r(1, 100, 1000), r(2, 100, 800), r(3, 100, 700)];
+        assert_eq!(
+            max_follower_lag(&q),
+            (0, 0),
+            "the leader is the first smallest"
+        );
+        q.voters[1] = r(2, 90, -1);
+        assert_eq!(max_follower_lag(&q), (10, -1));
+    }
+
+    #[test]
+    fn replication_lists_the_leader_first() {
+        let mut q = quorum();
+        q.leader_id = 3;
+        let text = replication(&q, 1500);
+        let roles: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                (cells[0].to_string(), cells[cells.len() - 1].to_string())
+            })
+            .collect();
+        let expected = [
+            ("3", "Leader"),
+            ("1", "Follower"),
+            ("2", "Follower"),
+            ("7", "Observer"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(roles, expected);
     }
 }

@@ -3,9 +3,16 @@
 use super::RaftNode;
 use crate::message::{
     DescribeQuorumNode, DescribeQuorumRequest, DescribeQuorumResponse, ErrorCode,
-    ReplicaDescription,
+    ReplicaDescription, Uuid,
 };
 use crate::state::{QuorumState, ReplicaProgress};
+
+/// The partition Kafka's admin client (`describeMetadataQuorum`, hence `kafka-metadata-quorum`)
+/// always asks about; it rejects an answer that names any other topic. This node has one Raft
+/// partition, the quorum the client means, so a request for this name is answered with that
+/// partition's state and the requested name echoed.
+pub const METADATA_TOPIC_NAME: &str = "__cluster_metadata";
+const METADATA_PARTITION: i32 = 0;
 
 impl RaftNode {
     fn describe_response(&self, error: ErrorCode) -> DescribeQuorumResponse {
@@ -29,13 +36,15 @@ impl RaftNode {
         &mut self,
         r: DescribeQuorumRequest,
     ) -> DescribeQuorumResponse {
-        if !self.api_matches_topic(&r.topic_name, r.partition) {
+        let metadata_alias =
+            r.topic_name == METADATA_TOPIC_NAME && r.partition == METADATA_PARTITION;
+        if !metadata_alias && !self.api_matches_topic(&r.topic_name, r.partition) {
             let mut response = self.describe_response(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
             response.topic_name = r.topic_name;
             response.partition = r.partition;
             return response;
         }
-        self.describe_quorum().unwrap_or_else(|| {
+        let mut response = self.describe_quorum().unwrap_or_else(|| {
             // Not the leader: Kafka's error, plus (v2) the known leader's endpoint so a tool
             // pointed at any member can ask the leader next. Java clients ignore the extra node.
             let mut response = self.describe_response(ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -52,7 +61,9 @@ impl RaftNode {
                 .into_iter()
                 .collect();
             response
-        })
+        });
+        response.topic_name = r.topic_name;
+        response
     }
 
     /// The leader's DescribeQuorum answer; `None` when this node is not the leader.
@@ -71,17 +82,23 @@ impl RaftNode {
         };
         let local_id = self.config.node_id;
         let mut current_voters = Vec::with_capacity(self.config.voters.len());
+        // A voter is described by its key in the voter set, as Kafka's leader does; static
+        // voters (`controller.quorum.voters`) carry no directory id, so none is reported, even
+        // for this node or when a voter's Fetch names one. Observers keep their Fetch's.
         for id in self.config.voter_ids() {
             if id == local_id {
                 current_voters.push(ReplicaDescription {
                     replica_id: id,
-                    replica_directory_id: self.config.directory_id,
+                    replica_directory_id: Uuid::ZERO,
                     log_end_offset: self.log.end_offset,
                     last_fetch_timestamp: now,
                     last_caught_up_timestamp: now,
                 });
             } else if let Some(p) = l.voters.get(&id) {
-                current_voters.push(describe(id, p));
+                current_voters.push(ReplicaDescription {
+                    replica_directory_id: Uuid::ZERO,
+                    ..describe(id, p)
+                });
             }
         }
         let observers = l

@@ -1,6 +1,7 @@
 //! `RaftNode`: the sans-IO KRaft replica. See the crate docs for the driving contract.
 
 mod describe;
+mod describe_cluster;
 mod epoch_rpcs;
 mod fetch_follower;
 mod fetch_leader;

@@ -33,6 +33,10 @@ impl RaftNode {
                 let response = self.handle_describe_quorum_request(r);
                 self.respond(request_id, Response::DescribeQuorum(response));
             }
+            Request::DescribeCluster(r) => {
+                let response = self.handle_describe_cluster_request(r);
+                self.respond(request_id, Response::DescribeCluster(response));
+            }
         }
     }
 
@@ -59,8 +63,8 @@ impl RaftNode {
                 Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
                 Response::Fetch(r) => self.handle_fetch_response(from, r),
                 Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
-                // This node never sends DescribeQuorum.
-                Response::DescribeQuorum(_) => true,
+                // This node never sends DescribeQuorum or DescribeCluster.
+                Response::DescribeQuorum(_) | Response::DescribeCluster(_) => true,
             }
         };
         if !success {

@@ -93,7 +93,16 @@ impl Solo {
     /// Makes a fresh node of `voters` (pre-vote off) the leader of epoch 1 with votes from
     /// the other voters, and flushes the LeaderChange record.
     pub fn leader(id: i32, voters: &[i32]) -> Solo {
-        let mut s = Solo::fresh(id, voters);
+        let mut cfg = config(id, voters);
+        cfg.pre_vote = false;
+        Solo::leader_with(cfg)
+    }
+
+    /// [`Solo::leader`] with a configuration of the caller's (pre-vote as it says).
+    pub fn leader_with(cfg: RaftConfig) -> Solo {
+        let id = cfg.node_id;
+        let voters: Vec<i32> = cfg.voters.iter().map(|v| v.id).collect();
+        let mut s = Solo::new(cfg, RestoredState::empty()).0;
         if s.state() != StateName::Leader {
             let out = s.tick_next();
             assert_eq!(s.state(), StateName::Candidate, "{out:?}");

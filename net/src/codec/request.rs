@@ -2,9 +2,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    AddRaftVoterRequest, ApiVersionsRequest, BeginQuorumEpochRequest, DescribeQuorumRequest,
-    EndQuorumEpochRequest, FetchRequest, FetchSnapshotRequest, RemoveRaftVoterRequest,
-    UpdateRaftVoterRequest, VoteRequest,
+    AddRaftVoterRequest, ApiVersionsRequest, BeginQuorumEpochRequest, DescribeClusterRequest,
+    DescribeQuorumRequest, EndQuorumEpochRequest, FetchRequest, FetchSnapshotRequest,
+    RemoveRaftVoterRequest, UpdateRaftVoterRequest, VoteRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -26,6 +26,7 @@ pub enum KafkaRequest {
     Fetch(FetchRequest),
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
+    DescribeCluster(DescribeClusterRequest),
     AddRaftVoter(AddRaftVoterRequest),
     RemoveRaftVoter(RemoveRaftVoterRequest),
     UpdateRaftVoter(UpdateRaftVoterRequest),
@@ -41,6 +42,7 @@ impl KafkaRequest {
             KafkaRequest::Fetch(_) => API_KEY_FETCH,
             KafkaRequest::FetchSnapshot(_) => API_KEY_FETCH_SNAPSHOT,
             KafkaRequest::DescribeQuorum(_) => API_KEY_DESCRIBE_QUORUM,
+            KafkaRequest::DescribeCluster(_) => API_KEY_DESCRIBE_CLUSTER,
             KafkaRequest::AddRaftVoter(_) => API_KEY_ADD_RAFT_VOTER,
             KafkaRequest::RemoveRaftVoter(_) => API_KEY_REMOVE_RAFT_VOTER,
             KafkaRequest::UpdateRaftVoter(_) => API_KEY_UPDATE_RAFT_VOTER,
@@ -56,6 +58,7 @@ impl KafkaRequest {
             KafkaRequest::Fetch(m) => m.encode(buf, v),
             KafkaRequest::FetchSnapshot(m) => m.encode(buf, v),
             KafkaRequest::DescribeQuorum(m) => m.encode(buf, v),
+            KafkaRequest::DescribeCluster(m) => m.encode(buf, v),
             KafkaRequest::AddRaftVoter(m) => m.encode(buf, v),
             KafkaRequest::RemoveRaftVoter(m) => m.encode(buf, v),
             KafkaRequest::UpdateRaftVoter(m) => m.encode(buf, v),
@@ -113,6 +116,9 @@ pub fn decode_request(frame: Bytes) -> Result<DecodedRequest, RequestDecodeError
         API_KEY_FETCH => KafkaRequest::Fetch(body_of(body, v).map_err(reject)?),
         API_KEY_FETCH_SNAPSHOT => KafkaRequest::FetchSnapshot(body_of(body, v).map_err(reject)?),
         API_KEY_DESCRIBE_QUORUM => KafkaRequest::DescribeQuorum(body_of(body, v).map_err(reject)?),
+        API_KEY_DESCRIBE_CLUSTER => {
+            KafkaRequest::DescribeCluster(body_of(body, v).map_err(reject)?)
+        }
         API_KEY_ADD_RAFT_VOTER => KafkaRequest::AddRaftVoter(body_of(body, v).map_err(reject)?),
         API_KEY_REMOVE_RAFT_VOTER => {
             KafkaRequest::RemoveRaftVoter(body_of(body, v).map_err(reject)?)

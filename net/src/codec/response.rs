@@ -4,9 +4,9 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::api_versions_response::{ApiVersion, SupportedFeatureKey};
 use kafka_protocol::messages::{
-    AddRaftVoterResponse, ApiVersionsResponse, BeginQuorumEpochResponse, DescribeQuorumResponse,
-    EndQuorumEpochResponse, FetchResponse, FetchSnapshotResponse, RemoveRaftVoterResponse,
-    UpdateRaftVoterResponse, VoteResponse,
+    AddRaftVoterResponse, ApiVersionsResponse, BeginQuorumEpochResponse, DescribeClusterResponse,
+    DescribeQuorumResponse, EndQuorumEpochResponse, FetchResponse, FetchSnapshotResponse,
+    RemoveRaftVoterResponse, UpdateRaftVoterResponse, VoteResponse,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 
@@ -33,6 +33,7 @@ pub enum KafkaResponse {
     Fetch(FetchResponse),
     FetchSnapshot(FetchSnapshotResponse),
     DescribeQuorum(DescribeQuorumResponse),
+    DescribeCluster(DescribeClusterResponse),
     AddRaftVoter(AddRaftVoterResponse),
     RemoveRaftVoter(RemoveRaftVoterResponse),
     UpdateRaftVoter(UpdateRaftVoterResponse),
@@ -48,6 +49,7 @@ impl KafkaResponse {
             KafkaResponse::Fetch(_) => API_KEY_FETCH,
             KafkaResponse::FetchSnapshot(_) => API_KEY_FETCH_SNAPSHOT,
             KafkaResponse::DescribeQuorum(_) => API_KEY_DESCRIBE_QUORUM,
+            KafkaResponse::DescribeCluster(_) => API_KEY_DESCRIBE_CLUSTER,
             KafkaResponse::AddRaftVoter(_) => API_KEY_ADD_RAFT_VOTER,
             KafkaResponse::RemoveRaftVoter(_) => API_KEY_REMOVE_RAFT_VOTER,
             KafkaResponse::UpdateRaftVoter(_) => API_KEY_UPDATE_RAFT_VOTER,
@@ -64,6 +66,7 @@ impl KafkaResponse {
             KafkaResponse::Fetch(m) => m.error_code,
             KafkaResponse::FetchSnapshot(m) => m.error_code,
             KafkaResponse::DescribeQuorum(m) => m.error_code,
+            KafkaResponse::DescribeCluster(m) => m.error_code,
             KafkaResponse::AddRaftVoter(m) => m.error_code,
             KafkaResponse::RemoveRaftVoter(m) => m.error_code,
             KafkaResponse::UpdateRaftVoter(m) => m.error_code,
@@ -79,6 +82,7 @@ impl KafkaResponse {
             KafkaResponse::Fetch(m) => m.encode(buf, v),
             KafkaResponse::FetchSnapshot(m) => m.encode(buf, v),
             KafkaResponse::DescribeQuorum(m) => m.encode(buf, v),
+            KafkaResponse::DescribeCluster(m) => m.encode(buf, v),
             KafkaResponse::AddRaftVoter(m) => m.encode(buf, v),
             KafkaResponse::RemoveRaftVoter(m) => m.encode(buf, v),
             KafkaResponse::UpdateRaftVoter(m) => m.encode(buf, v),
@@ -133,6 +137,7 @@ pub fn decode_response(
         API_KEY_FETCH => KafkaResponse::Fetch(body_of(body, v)?),
         API_KEY_FETCH_SNAPSHOT => KafkaResponse::FetchSnapshot(body_of(body, v)?),
         API_KEY_DESCRIBE_QUORUM => KafkaResponse::DescribeQuorum(body_of(body, v)?),
+        API_KEY_DESCRIBE_CLUSTER => KafkaResponse::DescribeCluster(body_of(body, v)?),
         _ => return Err(DecodeError::UnknownApiKey { api_key }),
     };
     Ok((correlation_id, response))
@@ -194,6 +199,11 @@ pub fn error_response(api_key: i16, error_code: i16) -> Option<KafkaResponse> {
             let mut m = DescribeQuorumResponse::default();
             m.error_code = error_code;
             KafkaResponse::DescribeQuorum(m)
+        }
+        API_KEY_DESCRIBE_CLUSTER => {
+            let mut m = DescribeClusterResponse::default();
+            m.error_code = error_code;
+            KafkaResponse::DescribeCluster(m)
         }
         API_KEY_ADD_RAFT_VOTER => {
             let mut m = AddRaftVoterResponse::default();

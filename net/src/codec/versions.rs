@@ -23,6 +23,7 @@ pub const API_KEY_BEGIN_QUORUM_EPOCH: i16 = 53;
 pub const API_KEY_END_QUORUM_EPOCH: i16 = 54;
 pub const API_KEY_DESCRIBE_QUORUM: i16 = 55;
 pub const API_KEY_FETCH_SNAPSHOT: i16 = 59;
+pub const API_KEY_DESCRIBE_CLUSTER: i16 = 60;
 pub const API_KEY_ADD_RAFT_VOTER: i16 = 80;
 pub const API_KEY_REMOVE_RAFT_VOTER: i16 = 81;
 pub const API_KEY_UPDATE_RAFT_VOTER: i16 = 82;
@@ -32,8 +33,10 @@ pub const API_KEY_UPDATE_RAFT_VOTER: i16 = 82;
 /// Fetch starts at 13 because KRaft identifies its topic by id (Fetch v13+); 18 adds the
 /// fetcher's high watermark (KAFKA-14145), carried to the core in `FetchRequest::high_watermark`.
 /// Vote 2 is pre-vote (KIP-996). The voter-change APIs are decoded and answered with
-/// UNSUPPORTED_VERSION because this node runs static voters (kraft.version 0).
-pub const SUPPORTED_APIS: [ApiRange; 10] = [
+/// UNSUPPORTED_VERSION because this node runs static voters (kraft.version 0). DescribeCluster
+/// is what Kafka's admin client sends first when pointed at controllers (KIP-919): without it,
+/// `kafka-metadata-quorum --bootstrap-controller` fails before it asks DescribeQuorum.
+pub const SUPPORTED_APIS: [ApiRange; 11] = [
     ApiRange {
         api_key: API_KEY_FETCH,
         min_version: 13,
@@ -70,6 +73,11 @@ pub const SUPPORTED_APIS: [ApiRange; 10] = [
         max_version: 1,
     },
     ApiRange {
+        api_key: API_KEY_DESCRIBE_CLUSTER,
+        min_version: 0,
+        max_version: 2,
+    },
+    ApiRange {
         api_key: API_KEY_ADD_RAFT_VOTER,
         min_version: 0,
         max_version: 0,
@@ -101,6 +109,7 @@ pub fn is_flexible(api_key: i16, api_version: i16) -> Option<bool> {
         API_KEY_FETCH => 12,
         API_KEY_API_VERSIONS => 3,
         API_KEY_VOTE | API_KEY_DESCRIBE_QUORUM | API_KEY_FETCH_SNAPSHOT => 0,
+        API_KEY_DESCRIBE_CLUSTER => 0,
         API_KEY_BEGIN_QUORUM_EPOCH | API_KEY_END_QUORUM_EPOCH => 1,
         API_KEY_ADD_RAFT_VOTER | API_KEY_REMOVE_RAFT_VOTER | API_KEY_UPDATE_RAFT_VOTER => 0,
         _ => return None,

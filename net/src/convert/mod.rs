@@ -9,6 +9,7 @@
 
 pub mod begin_quorum_epoch;
 mod common;
+pub mod describe_cluster;
 pub mod describe_quorum;
 pub mod end_quorum_epoch;
 pub mod fetch;
@@ -25,7 +26,7 @@ use crate::codec::{KafkaRequest, KafkaResponse};
 /// A served request as the core sees it, or the wire request if the core does not handle it.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A Raft RPC for the core.
+    /// A request for the core (the Raft RPCs, and DescribeCluster, which needs the known leader).
     Raft(Request),
     /// Not a Raft RPC (ApiVersions, the voter-change APIs): net answers it itself.
     Local(KafkaRequest),
@@ -48,6 +49,9 @@ pub fn request_from_kafka(request: KafkaRequest, api_version: i16) -> Result<Inb
         KafkaRequest::DescribeQuorum(m) => {
             Request::DescribeQuorum(describe_quorum::request_from_kafka(m, api_version)?)
         }
+        KafkaRequest::DescribeCluster(m) => {
+            Request::DescribeCluster(describe_cluster::request_from_kafka(m, api_version))
+        }
         other => return Ok(Inbound::Local(other)),
     }))
 }
@@ -68,6 +72,9 @@ pub fn request_to_kafka(request: &Request, api_version: i16) -> KafkaRequest {
         }
         Request::DescribeQuorum(m) => {
             KafkaRequest::DescribeQuorum(describe_quorum::request_to_kafka(m, api_version))
+        }
+        Request::DescribeCluster(m) => {
+            KafkaRequest::DescribeCluster(describe_cluster::request_to_kafka(m, api_version))
         }
     }
 }
@@ -91,6 +98,9 @@ pub fn response_from_kafka(
         }
         KafkaResponse::DescribeQuorum(m) => {
             Response::DescribeQuorum(describe_quorum::response_from_kafka(m, api_version)?)
+        }
+        KafkaResponse::DescribeCluster(m) => {
+            Response::DescribeCluster(describe_cluster::response_from_kafka(m, api_version))
         }
         other => {
             return Err(ShapeError::new(format!(

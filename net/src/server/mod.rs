@@ -541,6 +541,9 @@ fn other_response_frame<H, S: RecordSource>(
         Response::DescribeQuorum(m) => {
             KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
         }
+        Response::DescribeCluster(m) => {
+            KafkaResponse::DescribeCluster(convert::describe_cluster::response_to_kafka(m, v))
+        }
         Response::FetchSnapshot(m) => {
             // Snapshot chunks are not batch-aligned and rare; they take one copy into the frame.
             let bytes = match &m.unaligned_records {

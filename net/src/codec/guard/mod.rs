@@ -8,6 +8,8 @@
 //! kafka-protocol runs, every count it sees is bounded by the frame size. It builds nothing and
 //! allocates nothing.
 
+mod describe_cluster;
+
 use super::header::skip_tagged_fields;
 use super::reader::Reader;
 use super::versions::*;
@@ -282,6 +284,7 @@ pub fn check_request(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErro
             })?;
             w.no_known_tags("tagged_fields")?;
         }
+        API_KEY_DESCRIBE_CLUSTER => describe_cluster::walk_request(&mut w, v)?,
         API_KEY_ADD_RAFT_VOTER => {
             w.string(true, "cluster_id")?;
             w.i32("timeout_ms")?;
@@ -492,6 +495,7 @@ pub fn check_response(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErr
             }
         }
         API_KEY_FETCH => walk_fetch_response(&mut w, v)?,
+        API_KEY_DESCRIBE_CLUSTER => describe_cluster::walk_response(&mut w, v)?,
         API_KEY_DESCRIBE_QUORUM => {
             w.i16("error_code")?;
             if v >= 2 {

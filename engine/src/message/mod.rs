@@ -16,6 +16,9 @@
 
 use std::fmt;
 
+mod describe;
+pub use describe::*;
+
 pub use kraft_records::Uuid;
 
 /// Kafka's numeric error code (`org.apache.kafka.common.protocol.Errors`).
@@ -45,6 +48,8 @@ impl ErrorCode {
     pub const INVALID_VOTER_KEY: ErrorCode = ErrorCode(125);
     pub const DUPLICATE_VOTER: ErrorCode = ErrorCode(126);
     pub const VOTER_NOT_FOUND: ErrorCode = ErrorCode(127);
+    pub const MISMATCHED_ENDPOINT_TYPE: ErrorCode = ErrorCode(114);
+    pub const UNSUPPORTED_ENDPOINT_TYPE: ErrorCode = ErrorCode(115);
 
     /// The wire value.
     pub fn code(self) -> i16 {
@@ -75,6 +80,8 @@ impl ErrorCode {
             98 => "SNAPSHOT_NOT_FOUND",
             99 => "POSITION_OUT_OF_RANGE",
             104 => "INCONSISTENT_CLUSTER_ID",
+            114 => "MISMATCHED_ENDPOINT_TYPE",
+            115 => "UNSUPPORTED_ENDPOINT_TYPE",
             125 => "INVALID_VOTER_KEY",
             126 => "DUPLICATE_VOTER",
             127 => "VOTER_NOT_FOUND",
@@ -386,56 +393,6 @@ pub struct FetchSnapshotResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DescribeQuorum (55)
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DescribeQuorumRequest {
-    pub topic_name: String,
-    pub partition: i32,
-}
-
-/// One voter or observer as seen by the leader.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplicaDescription {
-    pub replica_id: i32,
-    /// v2+.
-    pub replica_directory_id: Uuid,
-    /// -1 = unknown.
-    pub log_end_offset: i64,
-    /// v1+; -1 = unknown. In the clock the runtime passes as `now_ms`.
-    pub last_fetch_timestamp: i64,
-    /// v1+; -1 = unknown.
-    pub last_caught_up_timestamp: i64,
-}
-
-/// DescribeQuorum v2 `Nodes` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DescribeQuorumNode {
-    pub node_id: i32,
-    pub listeners: Vec<LeaderEndpoint>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DescribeQuorumResponse {
-    pub error_code: ErrorCode,
-    /// v2+.
-    pub error_message: Option<String>,
-    pub topic_name: String,
-    pub partition: i32,
-    pub partition_error_code: ErrorCode,
-    /// v2+.
-    pub partition_error_message: Option<String>,
-    pub leader_id: i32,
-    pub leader_epoch: i32,
-    pub high_watermark: i64,
-    pub current_voters: Vec<ReplicaDescription>,
-    pub observers: Vec<ReplicaDescription>,
-    /// v2+.
-    pub nodes: Vec<DescribeQuorumNode>,
-}
-
-// ---------------------------------------------------------------------------------------------
 // Envelopes
 // ---------------------------------------------------------------------------------------------
 
@@ -448,6 +405,7 @@ pub enum Request {
     Fetch(FetchRequest),
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
+    DescribeCluster(DescribeClusterRequest),
 }
 
 /// Any Raft response, inbound or outbound.
@@ -459,6 +417,7 @@ pub enum Response {
     Fetch(FetchResponse),
     FetchSnapshot(FetchSnapshotResponse),
     DescribeQuorum(DescribeQuorumResponse),
+    DescribeCluster(DescribeClusterResponse),
 }
 
 /// The Kafka API of a request or response.
@@ -470,6 +429,7 @@ pub enum ApiKind {
     Fetch,
     FetchSnapshot,
     DescribeQuorum,
+    DescribeCluster,
 }
 
 impl ApiKind {
@@ -482,6 +442,7 @@ impl ApiKind {
             ApiKind::EndQuorumEpoch => 54,
             ApiKind::DescribeQuorum => 55,
             ApiKind::FetchSnapshot => 59,
+            ApiKind::DescribeCluster => 60,
         }
     }
 }
@@ -495,6 +456,7 @@ impl Request {
             Request::Fetch(_) => ApiKind::Fetch,
             Request::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Request::DescribeQuorum(_) => ApiKind::DescribeQuorum,
+            Request::DescribeCluster(_) => ApiKind::DescribeCluster,
         }
     }
 }
@@ -508,6 +470,7 @@ impl Response {
             Response::Fetch(_) => ApiKind::Fetch,
             Response::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Response::DescribeQuorum(_) => ApiKind::DescribeQuorum,
+            Response::DescribeCluster(_) => ApiKind::DescribeCluster,
         }
     }
 
@@ -520,6 +483,7 @@ impl Response {
             Response::Fetch(r) => r.error_code,
             Response::FetchSnapshot(r) => r.error_code,
             Response::DescribeQuorum(r) => r.error_code,
+            Response::DescribeCluster(r) => r.error_code,
         }
     }
 }
