@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{describe, free_ports, member_placement, poll, write_config, Server};
+use support::{describe, free_ports, poll, write_config, Server};
 
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
