@@ -103,3 +103,67 @@ pub fn committed_in_epoch(
         span_ms: last.3 - first.2,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kraft_records::ATTRIBUTE_CONTROL;
+
+    /// A v2 batch of `count` one-byte records (the walker reads headers only; the records' bytes
+    /// are never parsed, so filler stands in for them).
+    fn batch(base: i64, count: i32, epoch: i32, ms: i64, control: bool) -> Vec<u8> {
+        let payload = vec![0u8; count as usize];
+        let mut b = Vec::new();
+        b.extend(base.to_be_bytes());
+        b.extend(((BATCH_HEADER_LEN - 12 + payload.len()) as i32).to_be_bytes());
+        b.extend(epoch.to_be_bytes());
+        b.push(2);
+        b.extend(0u32.to_be_bytes());
+        b.extend((if control { ATTRIBUTE_CONTROL } else { 0 }).to_be_bytes());
+        b.extend((count - 1).to_be_bytes());
+        b.extend(ms.to_be_bytes());
+        b.extend(ms.to_be_bytes());
+        b.extend((-1i64).to_be_bytes());
+        b.extend((-1i16).to_be_bytes());
+        b.extend((-1i32).to_be_bytes());
+        b.extend(count.to_be_bytes());
+        b.extend(payload);
+        b
+    }
+
+    /// Epoch 1 (ignored), then epoch 2's control batch and data batches of 2 records at offsets
+    /// 1, 3, ..., up to `end`, 100 ms apart from t = 1000 ms; then a zero tail.
+    fn log(dir: &Path, end: i64) -> PathBuf {
+        let partition = dir.join(format!("p{end}"));
+        std::fs::create_dir_all(&partition).unwrap();
+        let mut data = batch(0, 1, 1, 10, false);
+        data.extend(batch(0, 1, 2, 990, true));
+        let mut offset = 1;
+        while offset < end {
+            data.extend(batch(offset, 2, 2, 1000 + (offset - 1) * 50, false));
+            offset += 2;
+        }
+        data.extend([0u8; 128]);
+        std::fs::write(partition.join("00000000000000000000.log"), data).unwrap();
+        partition
+    }
+
+    #[test]
+    fn counts_the_leader_epochs_records_a_majority_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let leader = log(dir.path(), 20);
+        let dirs = vec![leader.clone(), log(dir.path(), 10), log(dir.path(), 6)];
+        let committed = committed_in_epoch(&leader, &dirs, 2).unwrap();
+        // Offsets 1..=10 in epoch 2 on two of three logs: 5 batches of 2 records, the first at
+        // 1000 ms, the last (offsets 9-10) at 1400 ms.
+        assert_eq!(
+            committed,
+            Committed {
+                records: 10,
+                span_ms: 400
+            }
+        );
+        assert_eq!(committed.records_per_s(), 25.0);
+        assert!(committed_in_epoch(&leader, &dirs, 3).is_none());
+    }
+}
