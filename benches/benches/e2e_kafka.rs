@@ -310,8 +310,8 @@ fn kafka_flags(kafka: Option<&KafkaRun>, offered: u64) -> String {
     };
     let mut flags = Vec::new();
     if k.workload_died {
-        let span = k.committed.map_or(0.0, |c| c.span_ms as f64 / 1000.0);
-        flags.push(format!("workload died after {span:.0} s"));
+        let appending = k.committed.map_or(0.0, |c| c.appending_ms as f64 / 1000.0);
+        flags.push(format!("workload died after {appending:.0} s"));
     }
     if !k.leader_stable {
         flags.push("leader changed".into());

@@ -61,11 +61,15 @@ fn epoch_log(partition_dir: &Path, epoch: i32) -> EpochLog {
     log
 }
 
-/// Committed data records of one epoch and the time they span.
+/// Committed data records of one epoch and the time they were committed in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Committed {
     pub records: u64,
+    /// From the epoch's first data batch (CreateTime) to the end of the run.
     pub span_ms: i64,
+    /// From the first to the last data batch the leader appended: shorter than `span_ms` when
+    /// its workload stopped appending before the end.
+    pub appending_ms: i64,
 }
 
 impl Committed {
@@ -77,12 +81,23 @@ impl Committed {
     }
 }
 
-/// The data records of `epoch` up to the offset a majority of `partition_dirs` hold, counted in
-/// `leader_dir`, and the CreateTime span from the first to the last of them.
+/// Milliseconds since the Unix epoch, the clock both kinds stamp CreateTime with.
+pub fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The data records of `epoch` up to the offset a majority of `partition_dirs` hold (the logs as
+/// the members were stopped at `end_ms`), counted in `leader_dir`, over the time from the first
+/// one's CreateTime to `end_ms`. Dividing by the wall time rather than by the CreateTime span of
+/// the records held counts a quorum whose followers lag behind at the rate it commits, not at
+/// the rate its leader appends.
 pub fn committed_in_epoch(
     leader_dir: &Path,
     partition_dirs: &[PathBuf],
     epoch: i32,
+    end_ms: i64,
 ) -> Option<Committed> {
     let mut ends: Vec<i64> = partition_dirs
         .iter()
@@ -91,16 +106,18 @@ pub fn committed_in_epoch(
     ends.sort_unstable_by(|a, b| b.cmp(a));
     let majority_end = *ends.get(partition_dirs.len() / 2)?;
     let leader = epoch_log(leader_dir, epoch);
-    let held: Vec<&(i64, u64, i64, i64)> = leader
+    let first = leader.data.first()?;
+    let last_appended = leader.data.last()?;
+    let records = leader
         .data
         .iter()
         .filter(|(last, ..)| *last <= majority_end)
-        .collect();
-    let first = held.first()?;
-    let last = held.last()?;
+        .map(|b| b.1)
+        .sum();
     Some(Committed {
-        records: held.iter().map(|b| b.1).sum(),
-        span_ms: last.3 - first.2,
+        records,
+        span_ms: end_ms - first.2,
+        appending_ms: last_appended.3 - first.2,
     })
 }
 
@@ -153,17 +170,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let leader = log(dir.path(), 20);
         let dirs = vec![leader.clone(), log(dir.path(), 10), log(dir.path(), 6)];
-        let committed = committed_in_epoch(&leader, &dirs, 2).unwrap();
+        let committed = committed_in_epoch(&leader, &dirs, 2, 3000).unwrap();
         // Offsets 1..=10 in epoch 2 on two of three logs: 5 batches of 2 records, the first at
-        // 1000 ms, the last (offsets 9-10) at 1400 ms.
+        // 1000 ms; the run ended at 3000 ms; the leader appended up to offset 20 at 1900 ms.
         assert_eq!(
             committed,
             Committed {
                 records: 10,
-                span_ms: 400
+                span_ms: 2000,
+                appending_ms: 900,
             }
         );
-        assert_eq!(committed.records_per_s(), 25.0);
-        assert!(committed_in_epoch(&leader, &dirs, 3).is_none());
+        assert_eq!(committed.records_per_s(), 5.0);
+        assert!(committed_in_epoch(&leader, &dirs, 3, 3000).is_none());
     }
 }

@@ -13,7 +13,7 @@
 //! from the logs instead. Its `Metrics` has no reporter (no JMX) and `TestRaftRequestHandler`
 //! answers no DescribeQuorum, so nothing more precise can be read without changing Kafka.
 
-use crate::committed::{committed_in_epoch, Committed};
+use crate::committed::{committed_in_epoch, wall_clock_ms, Committed};
 use crate::process::poll;
 use kraft_interop::{Kafka, Kind, Quorum};
 use std::path::{Path, PathBuf};
@@ -98,27 +98,32 @@ pub fn run_kafka_quorum(
     }
     quorum.start_all();
     let run = measure(&mut quorum, offered);
-    match &run {
-        None => eprintln!(
+    // kill -9, all at once: the logs stop where the run's time ended (a graceful stop resigns,
+    // and the remaining two would go on committing while the first shuts down).
+    let end_ms = wall_clock_ms();
+    let Some(mut run) = run else {
+        eprintln!(
             "Kafka quorum at {} records/s elected no leader:\n{}",
             offered.records_per_s,
             quorum.diagnostics()
-        ),
-        Some(r) if r.report.is_none() => eprintln!(
+        );
+        return None;
+    };
+    for member in &mut quorum.members {
+        member.kill();
+    }
+    if run.report.is_none() {
+        eprintln!(
             "Kafka leader {} at {} records/s printed no report:\n{}",
-            r.leader,
+            run.leader,
             offered.records_per_s,
             quorum.diagnostics()
-        ),
-        Some(_) => {}
+        );
     }
-    quorum.stop_all();
-    run.map(|mut run| {
-        let dirs: Vec<PathBuf> = quorum.members.iter().map(|m| m.partition_dir()).collect();
-        let leader_dir = quorum.member(run.leader).partition_dir();
-        run.committed = committed_in_epoch(&leader_dir, &dirs, run.epoch);
-        run
-    })
+    let dirs: Vec<PathBuf> = quorum.members.iter().map(|m| m.partition_dir()).collect();
+    let leader_dir = quorum.member(run.leader).partition_dir();
+    run.committed = committed_in_epoch(&leader_dir, &dirs, run.epoch, end_ms);
+    Some(run)
 }
 
 fn measure(quorum: &mut Quorum, offered: Offered) -> Option<KafkaRun> {

@@ -1,7 +1,7 @@
 //! One run of three `kraft-server` processes on loopback at an offered rate: the measurement of
 //! `--bench e2e`, shared with `--bench e2e_kafka` so that both report the same figures.
 
-use crate::committed::{committed_in_epoch, Committed};
+use crate::committed::{committed_in_epoch, wall_clock_ms, Committed};
 use crate::process::{free_ports, member_placement, poll, quorum_status, write_config, Server};
 use crate::summary::{parse_hgrm, parse_summary, Summary};
 use std::path::{Path, PathBuf};
@@ -125,10 +125,11 @@ pub fn run_quorum(
     let leader_ix = (leader - 1) as usize;
     let pid = servers[leader_ix].pid()?;
     let rss = sample_rss(pid, Duration::from_secs(secs));
+    let end_ms = wall_clock_ms();
     stop_together(&mut servers);
     let dirs: Vec<PathBuf> = servers.iter().map(Server::partition_dir).collect();
     let mut result = leader_result(&servers[leader_ix], leader, rate, rss)?;
-    result.committed = committed_in_epoch(&dirs[leader_ix], &dirs, epoch);
+    result.committed = committed_in_epoch(&dirs[leader_ix], &dirs, epoch, end_ms);
     Some(result)
 }
 
