@@ -364,6 +364,12 @@ fn kafka_flags(kafka: Option<&KafkaRun>, offered: u64, max: bool) -> String {
     {
         flags.push("offered rate ignored".into());
     }
+    if max
+        && k.committed
+            .is_some_and(|c| c.records_per_s() >= 0.95 * offered as f64)
+    {
+        flags.push("offer met: a lower bound".into());
+    }
     if flags.is_empty() {
         String::new()
     } else {
