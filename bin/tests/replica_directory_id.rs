@@ -136,7 +136,11 @@ fn generated_directory_id_is_kept_across_restarts_and_a_given_one_is_used_and_st
         (used.len() == 2).then_some(used)
     };
     let used = poll(wait, runs_used).expect("both runs log the directory id they use");
-    assert_eq!(used, [generated.clone(), generated.clone()], "restart kept the id");
+    assert_eq!(
+        used,
+        [generated.clone(), generated.clone()],
+        "restart kept the id"
+    );
     assert_eq!(
         poll(wait, || described_directory_id(&servers, 5)),
         Some(generated.clone())

@@ -92,10 +92,37 @@ impl Kafka {
 
     /// `java` with this release on the class path, Kafka's log4j2 settings, the given heap.
     pub fn java(&self, heap_mb: u32, main_class: &str) -> Command {
+        let heap = [
+            format!("-Xmx{heap_mb}m"),
+            format!("-Xms{}m", heap_mb.min(128)),
+        ];
+        self.java_with(&heap, main_class)
+    }
+
+    /// `java` launched as Kafka's `raft/bin/test-kraft-server-start.sh` launches TestRaftServer
+    /// through `kafka-run-class.sh`: a fixed heap (the script's 1 GiB) and the script's G1
+    /// options, so that a performance comparison measures the JVM as Kafka ships it.
+    pub fn java_as_scripts(&self, heap_mb: u32, main_class: &str) -> Command {
+        let mut options = vec![format!("-Xmx{heap_mb}m"), format!("-Xms{heap_mb}m")];
+        options.extend(
+            [
+                "-server",
+                "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=20",
+                "-XX:InitiatingHeapOccupancyPercent=35",
+                "-XX:+ExplicitGCInvokesConcurrent",
+                "-XX:MaxInlineLevel=15",
+                "-Djava.awt.headless=true",
+            ]
+            .map(String::from),
+        );
+        self.java_with(&options, main_class)
+    }
+
+    fn java_with(&self, jvm_options: &[String], main_class: &str) -> Command {
         let mut command = Command::new("java");
         command
-            .arg(format!("-Xmx{heap_mb}m"))
-            .arg(format!("-Xms{}m", heap_mb.min(128)))
+            .args(jvm_options)
             .arg("-Duser.timezone=UTC")
             .arg(format!(
                 "-Dlog4j2.configurationFile={}",

@@ -9,6 +9,7 @@
 pub mod dump;
 pub mod kafka;
 pub mod member;
+pub mod process;
 pub mod quorum;
 
 pub use kafka::{Kafka, ToolOutput};

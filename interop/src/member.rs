@@ -3,7 +3,7 @@
 //! restarted as the other kind on the same directory (the disk swap).
 
 use crate::kafka::Kafka;
-use kraft_benches::process::{member_placement, Process};
+use crate::process::{member_placement, Process};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
@@ -28,6 +28,8 @@ impl std::fmt::Display for Kind {
 /// this machine with three Rust nodes).
 pub const JAVA_HEAP_MB: u32 = 384;
 
+const TEST_RAFT_SERVER: &str = "kafka.tools.TestRaftServer";
+
 pub struct Member {
     pub id: i32,
     pub kind: Kind,
@@ -42,6 +44,9 @@ pub struct Member {
     pub extra_config: String,
     /// `--throughput` and `--record-size` values.
     pub workload: (u32, u32),
+    /// `Some(heap)`: a Java member is launched as Kafka's scripts launch it (fixed heap of that
+    /// many MiB, G1 options; for benchmarks) instead of with the tests' small bounded heap.
+    pub script_heap_mb: Option<u32>,
     server_binary: PathBuf,
     kafka: Kafka,
     process: Option<Process>,
@@ -70,6 +75,7 @@ impl Member {
             log_dir: log_dir.to_path_buf(),
             extra_config: extra_config.to_string(),
             workload,
+            script_heap_mb: None,
             server_binary: server_binary.to_path_buf(),
             kafka: kafka.clone(),
             process: None,
@@ -93,7 +99,10 @@ impl Member {
                 c.env("RUST_LOG", "info");
                 c
             }
-            Kind::Java => self.kafka.java(JAVA_HEAP_MB, "kafka.tools.TestRaftServer"),
+            Kind::Java => match self.script_heap_mb {
+                Some(heap_mb) => self.kafka.java_as_scripts(heap_mb, TEST_RAFT_SERVER),
+                None => self.kafka.java(JAVA_HEAP_MB, TEST_RAFT_SERVER),
+            },
         };
         command
             .arg("--config")
@@ -158,14 +167,26 @@ impl Member {
     /// Election-state changes the current run logged, as (milliseconds since the Unix epoch, line):
     /// our `became <State> in epoch` lines and Kafka's `Completed transition to <State>` lines.
     pub fn state_changes(&self) -> Vec<(u64, String)> {
-        let path = self
-            .log_dir
-            .with_extension(format!("run{}.stderr", self.runs));
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        text.lines()
+        self.stderr()
+            .lines()
             .filter(|l| l.contains("status: became ") || l.contains("Completed transition to "))
             .filter_map(|l| Some((log_time_ms(l)?, l.chars().take(200).collect())))
             .collect()
+    }
+
+    /// stdout lines of the current run (the report lines of a leader).
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.process
+            .as_ref()
+            .map_or_else(Vec::new, Process::stdout_lines)
+    }
+
+    /// stderr of the current (or last) run.
+    pub fn stderr(&self) -> String {
+        let path = self
+            .log_dir
+            .with_extension(format!("run{}.stderr", self.runs));
+        std::fs::read_to_string(path).unwrap_or_default()
     }
 
     /// stderr of every run so far, for failure messages.

@@ -5,7 +5,7 @@
 
 use crate::kafka::Kafka;
 use crate::member::{Kind, Member};
-use kraft_benches::process::{free_ports, poll, read_log, StoredBatch};
+use crate::process::{free_ports, poll, read_log, StoredBatch};
 use std::path::Path;
 use std::time::Duration;
 
@@ -71,6 +71,18 @@ impl Quorum {
         workload: (u32, u32),
     ) -> Quorum {
         let dir = tempfile::tempdir().expect("tempdir");
+        Quorum::new_in(dir, kafka, server_binary, kinds, extra_config, workload)
+    }
+
+    /// As `new`, with the members' log directories in `dir` (a benchmark's log disk).
+    pub fn new_in(
+        dir: tempfile::TempDir,
+        kafka: &Kafka,
+        server_binary: &Path,
+        kinds: &[Kind],
+        extra_config: &str,
+        workload: (u32, u32),
+    ) -> Quorum {
         let ports = free_ports(kinds.len());
         let voters: Vec<String> = ports
             .iter()
