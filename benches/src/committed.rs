@@ -18,15 +18,7 @@ struct EpochLog {
 /// Walks the batch headers of every segment (a skip over each batch's records, no CRC: the
 /// files may be gigabytes at the maximum rate) and keeps those of `epoch`.
 fn epoch_log(partition_dir: &Path, epoch: i32) -> EpochLog {
-    let mut segments: Vec<PathBuf> = std::fs::read_dir(partition_dir)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "log"))
-                .collect()
-        })
-        .unwrap_or_default();
-    segments.sort();
+    let segments = kraft_interop::process::segment_files(partition_dir);
     let mut log = EpochLog {
         data: Vec::new(),
         end: None,

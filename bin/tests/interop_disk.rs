@@ -19,10 +19,6 @@ const CONFIG: &str = "controller.quorum.append.linger.ms=5";
 const ELECTION: Duration = Duration::from_secs(30);
 const COMMIT: Duration = Duration::from_secs(30);
 
-fn crc(batch: &StoredBatch) -> u32 {
-    u32::from_be_bytes(batch.bytes[17..21].try_into().expect("crc field"))
-}
-
 /// Kafka's reader and ours agree on every batch of the directory, and Kafka has no complaint.
 fn assert_kafka_reads(kafka: &Kafka, quorum: &Quorum, what: &str) -> Vec<StoredBatch> {
     let dir = quorum.members[0].partition_dir();
@@ -37,7 +33,15 @@ fn assert_kafka_reads(kafka: &Kafka, quorum: &Quorum, what: &str) -> Vec<StoredB
         .collect();
     let mine: Vec<(i64, i64, i32, u32, usize)> = ours
         .iter()
-        .map(|b| (b.base_offset, b.last_offset, b.epoch, crc(b), b.bytes.len()))
+        .map(|b| {
+            (
+                b.base_offset,
+                b.last_offset,
+                b.epoch,
+                b.crc(),
+                b.bytes.len(),
+            )
+        })
         .collect();
     assert_eq!(mine, theirs, "{what}: Kafka's and our reader disagree");
     ours

@@ -186,10 +186,6 @@ fn phase(q: &mut Quorum, ledger: &mut Ledger, mut leader: (i32, i32), stop: Stop
     );
 }
 
-fn crc(batch: &StoredBatch) -> u32 {
-    u32::from_be_bytes(batch.bytes[17..21].try_into().expect("crc field"))
-}
-
 /// Every node's log, read by us and by Kafka, holds the same batches up to the shortest log,
 /// which reaches everything known committed and holds batches of every leader's epoch.
 fn assert_identical_committed_prefix(q: &Quorum, kafka: &Kafka, ledger: &Ledger) {
@@ -235,7 +231,7 @@ fn assert_identical_committed_prefix(q: &Quorum, kafka: &Kafka, ledger: &Ledger)
     }
     let expected: Vec<(i64, i64, i32, u32)> = reference
         .iter()
-        .map(|b| (b.base_offset, b.last_offset, b.epoch, crc(b)))
+        .map(|b| (b.base_offset, b.last_offset, b.epoch, b.crc()))
         .collect();
     for m in &q.members {
         let dump = Dump::run(kafka, &m.partition_dir());

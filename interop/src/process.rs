@@ -255,8 +255,15 @@ pub struct StoredBatch {
     pub bytes: Vec<u8>,
 }
 
-/// Every valid batch of the partition's segments, in offset order (a torn tail is ignored).
-pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
+impl StoredBatch {
+    /// The batch's CRC-32C field (bytes 17..21 of a v2 batch), as Kafka's tools print it.
+    pub fn crc(&self) -> u32 {
+        u32::from_be_bytes(self.bytes[17..21].try_into().expect("v2 batch header"))
+    }
+}
+
+/// The partition's `.log` segment files in offset order (none when the directory is missing).
+pub fn segment_files(partition_dir: &Path) -> Vec<PathBuf> {
     let mut segments: Vec<PathBuf> = std::fs::read_dir(partition_dir)
         .map(|dir| {
             dir.filter_map(Result::ok)
@@ -266,8 +273,13 @@ pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
         })
         .unwrap_or_default();
     segments.sort();
+    segments
+}
+
+/// Every valid batch of the partition's segments, in offset order (a torn tail is ignored).
+pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
     let mut out = Vec::new();
-    for segment in segments {
+    for segment in segment_files(partition_dir) {
         let data = std::fs::read(&segment).expect("read segment");
         for batch in kraft_records::BatchIter::new(&data) {
             let Ok(batch) = batch else { break };
