@@ -50,6 +50,34 @@ impl Dump {
         dump
     }
 
+    /// Drops Kafka's index "mismatches" that are Kafka's own indexing of a multi-batch append, in
+    /// files a Java node wrote: Kafka 4.0's `LogSegment.append` indexes one append (a follower
+    /// appends a whole fetched chunk at once) by the chunk's largest offset at the chunk's first
+    /// position, and its `DumpLogSegments` then compares that offset with the first batch's
+    /// (`Index offset: X, log offset: Y`, Y < X). Each one is accepted only when a batch of the
+    /// log does end at X after the batch ending at Y; returns how many were accepted.
+    pub fn accept_chunk_index_entries(&mut self) -> usize {
+        let ends: std::collections::BTreeSet<i64> =
+            self.batches.iter().map(|b| b.last_offset).collect();
+        let explained = |line: &String| {
+            parse_index_mismatch(line).is_some_and(|(index, log)| {
+                log < index && ends.contains(&index) && ends.contains(&log)
+            })
+        };
+        let accepted = self.complaints.iter().filter(|l| explained(l)).count();
+        self.complaints.retain(|l| !explained(l));
+        let unexplained = self
+            .complaints
+            .iter()
+            .any(|l| parse_index_mismatch(l).is_some());
+        if !unexplained {
+            // The "Mismatches in :<file>.index" headers had only accepted entries under them.
+            self.complaints
+                .retain(|l| !(l.starts_with("Mismatches in :") && l.ends_with(".index")));
+        }
+        accepted
+    }
+
     /// Panics with Kafka's complaints if the run failed or printed anything but a listing.
     pub fn assert_clean(&self, what: &str) {
         assert!(
@@ -87,6 +115,13 @@ pub fn parse(stdout: &str) -> Dump {
     }
 }
 
+/// `  Index offset: X, log offset: Y` of DumpLogSegments' index check.
+fn parse_index_mismatch(line: &str) -> Option<(i64, i64)> {
+    let rest = line.trim().strip_prefix("Index offset: ")?;
+    let (index, log) = rest.split_once(", log offset: ")?;
+    Some((index.trim().parse().ok()?, log.trim().parse().ok()?))
+}
+
 fn is_listing(line: &str) -> bool {
     const PREFIXES: [&str; 5] = [
         "| offset:",
@@ -116,6 +151,23 @@ fn parse_batch(line: &str) -> Option<DumpedBatch> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn chunk_index_entries_are_accepted_only_when_the_log_explains_them() {
+        let out = "baseOffset: 0 lastOffset: 4 count: 5 partitionLeaderEpoch: 1 position: 0 size: 10 crc: 1 isvalid: true\n\
+            baseOffset: 5 lastOffset: 9 count: 5 partitionLeaderEpoch: 1 position: 10 size: 10 crc: 2 isvalid: true\n\
+            Mismatches in :/x/00000000000000000000.index\n\
+              Index offset: 9, log offset: 4\n";
+        let mut dump = super::parse(out);
+        assert_eq!(dump.complaints.len(), 2);
+        assert_eq!(dump.accept_chunk_index_entries(), 1);
+        assert!(dump.complaints.is_empty(), "{:?}", dump.complaints);
+
+        let bad = out.replace("Index offset: 9", "Index offset: 7");
+        let mut dump = super::parse(&bad);
+        dump.accept_chunk_index_entries();
+        assert_eq!(dump.complaints.len(), 2, "{:?}", dump.complaints);
+    }
+
     #[test]
     fn parses_batches_and_flags_anything_else() {
         let out = "Dumping /x/00000000000000000000.log\nLog starting offset: 0\n\
