@@ -13,6 +13,7 @@ mod grammar;
 mod probe;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use kraft_config::properties::{Properties, PropertiesError};
 use probe::Loaded;
@@ -32,6 +33,8 @@ struct Tally {
     /// Java strings holding an unpaired surrogate, which a Rust `String`
     /// cannot hold: our reader gives U+FFFD for each such code unit.
     unpaired_surrogates: usize,
+    /// Distinct Java keys that became one of ours through U+FFFD.
+    merged_keys: usize,
     mismatches: Vec<String>,
 }
 
@@ -66,27 +69,38 @@ fn properties_agree_with_java_util_properties() {
         if let Err(difference) = compare(&ours, java, &mut tally) {
             tally.mismatches.push(format!(
                 "seed {seed} (replay: KRAFT_PROPERTIES_SEED={seed}): {difference}\n  \
-                 input: b\"{}\"\n  ours: {}\n  java: {java:?}",
+                 input: b\"{}\"\n  ours: {}\n  java: {}",
                 grammar::escaped(input),
                 describe(&ours),
+                describe_java(java),
             ));
         }
     }
-    println!(
+    report(&tally, inputs.len());
+}
+
+/// Prints the figures; fails on any mismatch, or when the grammar stopped
+/// producing both outcomes.
+fn report(tally: &Tally, inputs: usize) {
+    // To stderr directly, so the figures show without `--nocapture`.
+    let _ = writeln!(
+        std::io::stderr(),
         "properties vs java.util.Properties: {} inputs, {} compared keys, {} failures agreed, \
-         {} mismatches ({} Java strings with unpaired surrogates read as U+FFFD)",
-        inputs.len(),
+         {} mismatches ({} Java strings with unpaired surrogates read as U+FFFD, \
+         {} Java keys merged by that)",
+        inputs,
         tally.compared_keys,
         tally.failures_agreed,
         tally.mismatches.len(),
         tally.unpaired_surrogates,
+        tally.merged_keys,
     );
     let shown: Vec<&String> = tally.mismatches.iter().take(10).collect();
     assert!(
         tally.mismatches.is_empty(),
         "{} of {} inputs read differently from java.util.Properties (first {}):\n{}",
         tally.mismatches.len(),
-        inputs.len(),
+        inputs,
         shown.len(),
         shown
             .iter()
@@ -94,6 +108,14 @@ fn properties_agree_with_java_util_properties() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+    if inputs >= 1000 {
+        // The grammar must keep producing both outcomes in quantity, or the
+        // comparison silently loses its edge.
+        assert!(
+            tally.failures_agreed * 100 >= inputs && tally.compared_keys >= inputs,
+            "the generated inputs no longer exercise both loading and failing"
+        );
+    }
 }
 
 /// Compares one input's outcomes; `Err` says how they differ.
@@ -147,6 +169,7 @@ fn compare_entries(
         ));
     }
     for (key, values) in &theirs {
+        tally.merged_keys += values.len() - 1;
         let value = ours.get(key).unwrap_or_default();
         if !values.iter().any(|v| v == value) {
             return Err(format!(
@@ -168,5 +191,30 @@ fn describe(ours: &Result<Properties, PropertiesError>) -> String {
                 .collect::<BTreeMap<_, _>>()
         ),
         Err(error) => format!("error: {error}"),
+    }
+}
+
+/// Java's answer with its strings written like Rust's `{:?}`, except that an
+/// unpaired surrogate shows as `\u{d800}` rather than being replaced.
+fn describe_java(java: &Loaded) -> String {
+    let show = |units: &[u16]| -> String {
+        let text: String = char::decode_utf16(units.iter().copied())
+            .map(|c| match c {
+                Ok(c) => c.escape_debug().to_string(),
+                Err(lone) => format!("\\u{{{:x}}}", lone.unpaired_surrogate()),
+            })
+            .collect();
+        format!("\"{text}\"")
+    };
+    match java {
+        Loaded::Entries(entries) => {
+            let mut shown: Vec<String> = entries
+                .iter()
+                .map(|(key, value)| format!("{}: {}", show(key), show(value)))
+                .collect();
+            shown.sort();
+            format!("{{{}}}", shown.join(", "))
+        }
+        Loaded::Thrown { class, message } => format!("threw {class}: {message}"),
     }
 }

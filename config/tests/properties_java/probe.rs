@@ -1,7 +1,7 @@
 //! Runs `config/tests/java/PropertiesProbe.java` on a batch of inputs: one
 //! `javac`, one JVM for the whole batch, bounded in time and heap.
 
-use std::io::{Error, ErrorKind, Result};
+use std::io::{Error, ErrorKind, Result, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,9 +33,14 @@ fn skips_are_failures() -> bool {
 }
 
 /// Reports a skipped comparison loudly; panics instead when skips are failures.
+/// Written to stderr directly: the test harness captures `eprintln!`, which
+/// would hide the banner of a passing (skipped) test.
 pub fn skip(test: &str, reason: &str) {
     let banner = "!".repeat(78);
-    eprintln!("{banner}\nINTEROP TEST SKIPPED: {test}: {reason}\n{banner}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "{banner}\nINTEROP TEST SKIPPED: {test}: {reason}\n{banner}"
+    );
     assert!(
         !skips_are_failures(),
         "interop test {test} cannot run ({reason}) and KRAFT_INTEROP_REQUIRED is set"
