@@ -139,6 +139,9 @@ const COMMENT_STARTS: &[&[u8]] = &[b"#", b"!", b"# c=d", b"!k:v", b"#\\", b"!\\\
 pub fn input(seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::new();
+    if rng.below(20) == 0 {
+        pad_to_buffer_end(&mut rng, &mut out);
+    }
     for _ in 0..rng.below(10) {
         if rng.below(5) == 0 {
             soup(&mut rng, &mut out);
@@ -153,6 +156,20 @@ pub fn input(seed: u64) -> Vec<u8> {
         _ => {}
     }
     out
+}
+
+/// Java's reader takes input in 8,192-byte reads: fill up to a few bytes
+/// short of that, so the fragments that follow straddle a read boundary. The
+/// padding is a comment, a finished entry, or an unfinished value that the
+/// following fragments extend.
+fn pad_to_buffer_end(rng: &mut Rng, out: &mut Vec<u8>) {
+    const READ_SIZE: usize = 8192;
+    let head = rng.pick(&[b"#", b"pad=", b"  pad\\\\:"]);
+    let end = READ_SIZE - rng.below(8);
+    let tail: &[u8] = if rng.below(3) == 0 { b"" } else { b"\n" };
+    out.extend_from_slice(head);
+    out.resize(end - tail.len(), b'p');
+    out.extend_from_slice(tail);
 }
 
 /// `[indent] [comment | key separator value] [continuations] line-ending`.

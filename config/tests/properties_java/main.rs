@@ -20,7 +20,7 @@ use probe::Loaded;
 
 const TEST: &str = "properties_agree_with_java_util_properties";
 const FIRST_SEED: u64 = 0x5EED_0000;
-const DEFAULT_INPUTS: u64 = 30_000;
+const DEFAULT_INPUTS: u64 = 50_000;
 
 /// Java's exception for a bad `\uXXXX` escape (`Properties.loadConvert`).
 const JAVA_MALFORMED_CLASS: &str = "java.lang.IllegalArgumentException";
