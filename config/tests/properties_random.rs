@@ -1,6 +1,7 @@
 //! Randomised checks of the `.properties` reader: escaped maps read back
 //! unchanged, and arbitrary input never panics. Seeds are fixed, so a failure
-//! reproduces; the failing seed is printed.
+//! reproduces; the failing seed is printed. The comparison with
+//! `java.util.Properties` itself, on raw inputs, is `tests/properties_java`.
 
 use std::collections::BTreeMap;
 
