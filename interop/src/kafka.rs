@@ -39,8 +39,14 @@ pub fn skips_are_failures() -> bool {
 
 /// Reports a skipped interop test loudly; panics instead when skips are failures.
 pub fn skip(test: &str, reason: &str) {
+    use std::io::Write;
     let banner = "!".repeat(78);
-    eprintln!("{banner}\nINTEROP TEST SKIPPED: {test}: {reason}\n{banner}");
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test, and a
+    // skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "{banner}\nINTEROP TEST SKIPPED: {test}: {reason}\n{banner}"
+    );
     assert!(
         !skips_are_failures(),
         "interop test {test} cannot run ({reason}) and KRAFT_INTEROP_REQUIRED is set"
