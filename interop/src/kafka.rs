@@ -51,6 +51,10 @@ pub fn skip(test: &str, reason: &str) {
 #[derive(Debug, Clone)]
 pub struct ToolOutput {
     pub success: bool,
+    /// The exit code; `None` when a signal ended the process (or the deadline killed it).
+    pub code: Option<i32>,
+    /// Whether the deadline passed first and the process was killed.
+    pub timed_out: bool,
     pub stdout: String,
     pub stderr: String,
 }
@@ -181,6 +185,8 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> ToolOutput {
         Err(e) => {
             return ToolOutput {
                 success: false,
+                code: None,
+                timed_out: false,
                 stdout: String::new(),
                 stderr: format!("cannot start {command:?}: {e}"),
             }
@@ -225,6 +231,8 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> ToolOutput {
     }
     ToolOutput {
         success: status.is_some_and(|s| s.success()),
+        code: status.and_then(|s| s.code()),
+        timed_out: status.is_none(),
         stdout: stdout.join().unwrap_or_default(),
         stderr,
     }
