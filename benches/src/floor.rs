@@ -7,7 +7,11 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Bound of each loopback read: a round trip takes microseconds, so a read that waits this long
+/// means the other side is gone, and the measurement fails instead of hanging.
+const RTT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Appends `size_bytes` with `write` then `fdatasync`, `iterations` times, to a fresh file in
 /// `dir`; returns the latency of each write+fdatasync pair.
@@ -50,26 +54,33 @@ pub fn loopback_rtt(size_bytes: usize, iterations: usize) -> io::Result<Histogra
     let echo = std::thread::spawn(move || -> io::Result<()> {
         let (mut stream, _) = listener.accept()?;
         stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(RTT_READ_TIMEOUT))?;
         let mut buf = vec![0u8; size_bytes];
         for _ in 0..iterations {
-            stream.read_exact(&mut buf)?;
+            stream.read_exact(&mut buf).map_err(awaiting("the ping"))?;
             stream.write_all(&buf)?;
         }
         Ok(())
     });
     let mut stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(RTT_READ_TIMEOUT))?;
     let mut buf = vec![7u8; size_bytes];
     let mut h = new_histogram_ns();
     for _ in 0..iterations {
         let start = Instant::now();
         stream.write_all(&buf)?;
-        stream.read_exact(&mut buf)?;
+        stream.read_exact(&mut buf).map_err(awaiting("the echo"))?;
         h.saturating_record(start.elapsed().as_nanos() as u64);
     }
     echo.join()
         .map_err(|_| io::Error::other("echo thread panicked"))??;
     Ok(h)
+}
+
+/// Names the awaited message in a read's error (a timeout shows as `WouldBlock` on Linux).
+fn awaiting(what: &'static str) -> impl Fn(io::Error) -> io::Error {
+    move |e| io::Error::new(e.kind(), format!("waiting for {what} over loopback: {e}"))
 }
 
 /// memcpy bandwidth in bytes/s, copying a `size_bytes` buffer `rounds` times (best round).

@@ -4,6 +4,7 @@
 use crate::committed::{committed_in_epoch, wall_clock_ms, Committed};
 use crate::process::{free_ports, member_placement, poll, quorum_status, write_config, Server};
 use crate::summary::{parse_hgrm, parse_summary, Summary};
+use kraft_interop::kafka::run_bounded;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -38,14 +39,17 @@ pub fn workspace_root() -> PathBuf {
 pub fn binaries() -> (PathBuf, PathBuf) {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut build = Command::new(cargo);
+    build
         .args(["build", "--release", "-q", "-p", "kraft-bin"])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo build");
+        .current_dir(&root);
+    // A full release build on a busy 2-core machine takes minutes; 30 bounds a stuck one.
+    let timeout = Duration::from_secs(30 * 60);
+    let out = run_bounded(build, timeout);
     assert!(
-        status.success(),
-        "cargo build --release -p kraft-bin failed"
+        out.success,
+        "cargo build --release -p kraft-bin failed (or ran past {timeout:?}):\n{}",
+        out.stderr
     );
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

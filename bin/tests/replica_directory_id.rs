@@ -7,8 +7,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use kraft_interop::kafka::run_bounded;
 use support::{describe, free_ports, poll, write_config, Server};
 
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
@@ -71,28 +73,17 @@ fn start_voter(dir: &Path) -> (Server, Vec<String>, u16) {
     (server, vec![format!("127.0.0.1:{port}")], port)
 }
 
-/// Runs the server to its exit (bounded); its exit code and stderr.
+/// Runs the server to its exit (bounded, killed by PID at the deadline); its exit code and stderr.
 fn run_to_exit(config: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut child = Command::new(support::server_binary())
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start kraft-server");
-    let deadline = Instant::now() + STOP_TIMEOUT;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            let output = child.wait_with_output().expect("output");
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-            return (output.status.code(), stderr);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("kraft-server with {args:?} did not exit within {STOP_TIMEOUT:?}");
+    let mut command = Command::new(support::server_binary());
+    command.arg("--config").arg(config).args(args);
+    let output = run_bounded(command, STOP_TIMEOUT);
+    assert!(
+        !output.timed_out,
+        "kraft-server with {args:?} did not exit within {STOP_TIMEOUT:?}:\n{}",
+        output.stderr
+    );
+    (output.code, output.stderr)
 }
 
 fn stop(server: &mut Server) {

@@ -1,26 +1,35 @@
 //! The binary's command-line contract: usage on --help, exit code 2 and a
 //! message naming the file and key for bad arguments or configs.
 
-use std::process::{Command, Output};
+use std::process::Command;
+use std::time::Duration;
 
-fn kraft_server(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kraft-server"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("kraft-server runs")
-}
+use kraft_interop::kafka::run_bounded;
+use kraft_interop::ToolOutput;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// How long a rejected start may take; a server that accepted a bad config (or ignored a failed
+/// listener) would run until killed, so the wait is bounded and the process killed by PID.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs kraft-server to its exit, failing the test when it is still running at the deadline.
+fn kraft_server(args: &[&str]) -> ToolOutput {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kraft-server"));
+    command.args(args).env_remove("RUST_LOG");
+    let output = run_bounded(command, EXIT_TIMEOUT);
+    assert!(
+        !output.timed_out,
+        "kraft-server {args:?} still running after {EXIT_TIMEOUT:?}:\n{}",
+        output.stderr
+    );
+    output
 }
 
 #[test]
 fn help_prints_usage_on_stdout_and_exits_zero() {
     for flag in ["--help", "-h"] {
         let output = kraft_server(&[flag]);
-        assert_eq!(output.status.code(), Some(0));
-        let stdout = text(&output.stdout);
+        assert_eq!(output.code, Some(0));
+        let stdout = &output.stdout;
         for option in ["--config", "--throughput", "--record-size"] {
             assert!(stdout.contains(option), "{option} missing from {stdout}");
         }
@@ -36,8 +45,8 @@ fn bad_arguments_exit_2_with_one_line() {
         &["--config", "x", "--bogus"][..],
     ] {
         let output = kraft_server(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = text(&output.stderr);
+        assert_eq!(output.code, Some(2), "{args:?}");
+        let stderr = &output.stderr;
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
         assert!(output.stdout.is_empty());
     }
@@ -53,8 +62,8 @@ fn config_without_node_id_exits_2_naming_key_and_file() {
     )
     .unwrap();
     let output = kraft_server(&["--config", path.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = text(&output.stderr);
+    assert_eq!(output.code, Some(2));
+    let stderr = &output.stderr;
     assert!(stderr.contains("node.id"), "{stderr}");
     assert!(stderr.contains("no-node-id.properties"), "{stderr}");
 }
@@ -69,8 +78,8 @@ fn malformed_voter_exits_2_quoting_the_entry_and_line() {
     )
     .unwrap();
     let output = kraft_server(&["--config", path.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = text(&output.stderr);
+    assert_eq!(output.code, Some(2));
+    let stderr = &output.stderr;
     assert!(stderr.contains("bad-voter.properties:4"), "{stderr}");
     assert!(stderr.contains("`1-localhost:9093`"), "{stderr}");
 }
@@ -78,8 +87,8 @@ fn malformed_voter_exits_2_quoting_the_entry_and_line() {
 #[test]
 fn missing_config_file_exits_2_naming_it() {
     let output = kraft_server(&["--config", "/nonexistent/dir/kraft.properties"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("/nonexistent/dir/kraft.properties"));
+    assert_eq!(output.code, Some(2));
+    assert!(output.stderr.contains("/nonexistent/dir/kraft.properties"));
 }
 
 #[test]
@@ -98,30 +107,9 @@ fn listener_port_in_use_exits_1_naming_the_address() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kraft-server"))
-        .args(["--config", path.to_str().unwrap()])
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("kraft-server runs");
-    // Bounded wait: a node that ignored the failed listener would run until killed.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            break None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    let status = status.unwrap_or_else(|| panic!("still running after 30 s:\n{stderr}"));
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    let output = kraft_server(&["--config", path.to_str().unwrap()]);
+    let stderr = &output.stderr;
+    assert_eq!(output.code, Some(1), "{stderr}");
     assert!(
         stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
         "{stderr}"

@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The newest Kafka 4.x release that resolves from Maven Central here (the default).
@@ -57,6 +58,10 @@ pub fn skip(test: &str, reason: &str) {
 #[derive(Debug, Clone)]
 pub struct ToolOutput {
     pub success: bool,
+    /// The exit code; `None` when a signal ended the process (or the deadline killed it).
+    pub code: Option<i32>,
+    /// Whether the deadline passed first and the process was killed.
+    pub timed_out: bool,
     pub stdout: String,
     pub stderr: String,
 }
@@ -187,32 +192,15 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> ToolOutput {
         Err(e) => {
             return ToolOutput {
                 success: false,
+                code: None,
+                timed_out: false,
                 stdout: String::new(),
                 stderr: format!("cannot start {command:?}: {e}"),
             }
         }
     };
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut text);
-            }
-            String::from_utf8_lossy(&text).into_owned()
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -225,13 +213,39 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> ToolOutput {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut stderr = stderr.join().unwrap_or_default();
+    let mut stderr = collect(stderr, "stderr");
     if status.is_none() {
         stderr.push_str(&format!("\n(killed after {timeout:?})"));
     }
     ToolOutput {
         success: status.is_some_and(|s| s.success()),
-        stdout: stdout.join().unwrap_or_default(),
+        code: status.and_then(|s| s.code()),
+        timed_out: status.is_none(),
+        stdout: collect(stdout, "stdout"),
         stderr,
     }
+}
+
+/// How long a pipe may stay open after its process ended: a descendant (a script's `mvn`, say)
+/// that inherited it keeps it open, and the run must not wait for that descendant.
+const PIPE_GRACE: Duration = Duration::from_secs(5);
+
+/// Reads `pipe` to its end on a thread of its own; the text arrives on the returned channel.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut text);
+        }
+        let _ = sender.send(String::from_utf8_lossy(&text).into_owned());
+    });
+    receiver
+}
+
+/// What a `drain` read, waiting at most `PIPE_GRACE` for the pipe to close.
+fn collect(drained: mpsc::Receiver<String>, name: &str) -> String {
+    drained
+        .recv_timeout(PIPE_GRACE)
+        .unwrap_or_else(|_| format!("({name} still open {PIPE_GRACE:?} after the process ended)"))
 }

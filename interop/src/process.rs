@@ -7,8 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::kafka::run_bounded;
 
 /// Free loopback ports, found by binding port 0 (the OS picks; the socket is closed again).
 pub fn free_ports(n: usize) -> Vec<u16> {
@@ -294,21 +296,19 @@ pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
     out
 }
 
-/// Runs the `kraft-quorum` binary and returns its stdout if it succeeded.
+/// Runs the `kraft-quorum` binary and returns its stdout if it succeeded (killed by PID when it
+/// outlives its own `--timeout-ms` by far, e.g. stuck on a peer that accepts and never answers).
 pub fn describe(binary: &Path, servers: &[String], view: &str) -> Option<String> {
-    let output = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .arg("--bootstrap-server")
         .arg(servers.join(","))
         .arg("--timeout-ms")
         .arg("1000")
         .arg("describe")
-        .arg(view)
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        .arg(view);
+    let output = run_bounded(command, Duration::from_secs(30));
+    output.success.then_some(output.stdout)
 }
 
 /// `(leader id, epoch, high watermark)` from `describe --status`.
@@ -341,6 +341,21 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A child's pipe read line by line on a thread of its own, so that a test waits for the next line
+/// with `recv_timeout` instead of blocking forever on a child that hangs. The channel closes when
+/// the pipe does (the child exited) or a line is not UTF-8.
+pub fn line_channel(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
 }
 
 /// The placement of config/kraft-quorum-N.properties: all roles of a member on one executor,

@@ -19,6 +19,9 @@ use kraft_net::server::{InboundRequest, RequestHandler, ResponseFuture, Server, 
 use kraft_net::source::RecordSource;
 
 const TOPIC: &str = "__raft_performance_test";
+/// Bound of every raw socket read here: the server answers (or closes) within milliseconds, so a
+/// read that waits this long means it went silent, and the test fails instead of hanging.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Log of the stub: 100 bytes standing in for batches, offset `o` starting at byte `o`.
 const LOG: [u8; 100] = {
@@ -142,14 +145,21 @@ fn run<F: std::future::Future<Output = ()> + 'static>(test: impl FnOnce() -> F +
 }
 
 type StopSender = glommio::channels::local_channel::LocalSender<()>;
+/// Completes when `serve` has returned: listener closed, every connection shut down.
+type Served = glommio::task::JoinHandle<()>;
 
 /// Starts a server with the stub core; returns its address and a stop trigger.
 fn start_server() -> (String, StopSender) {
-    let (addr, stop, _) = start_server_with_stats();
+    let (addr, stop, _, _) = start_server_with_stats();
     (addr, stop)
 }
 
-fn start_server_with_stats() -> (String, StopSender, Rc<kraft_net::server::ServerStats>) {
+fn start_server_with_stats() -> (
+    String,
+    StopSender,
+    Rc<kraft_net::server::ServerStats>,
+    Served,
+) {
     let server = Server::bind(ServerConfig::new("CONTROLLER", "127.0.0.1:0")).expect("bind");
     let addr = server.local_addr().to_string();
     let stats = server.stats();
@@ -157,7 +167,7 @@ fn start_server_with_stats() -> (String, StopSender, Rc<kraft_net::server::Serve
     let core = Rc::new(StubCore {
         handled: Cell::new(0),
     });
-    glommio::spawn_local(async move {
+    let served = glommio::spawn_local(async move {
         server
             .serve(core, Rc::new(StubLog), async move {
                 let _ = stop_rx.recv().await;
@@ -165,7 +175,32 @@ fn start_server_with_stats() -> (String, StopSender, Rc<kraft_net::server::Serve
             .await;
     })
     .detach();
-    (addr, stop_tx, stats)
+    (addr, stop_tx, stats, served)
+}
+
+/// A raw connection whose reads give up after `READ_TIMEOUT`.
+async fn connect_raw(addr: &str) -> TcpStream {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .expect("read timeout");
+    stream
+}
+
+/// Panics naming what was awaited when a raw read timed out; other errors are the peer's doing.
+fn unless_timed_out<T>(result: std::io::Result<T>, awaited: &str) -> std::io::Result<T> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            panic!("no {awaited} from the server within {READ_TIMEOUT:?}")
+        }
+        other => other,
+    }
+}
+
+/// Bytes read before the server closes the connection (a reset counts as closed too).
+async fn read_until_closed(stream: &mut TcpStream) -> usize {
+    let mut buf = [0u8; 16];
+    unless_timed_out(stream.read(&mut buf).await, "answer or close").unwrap_or(0)
 }
 
 async fn raw_round_trip(stream: &mut TcpStream, frame: &[u8]) -> Option<Vec<u8>> {
@@ -175,16 +210,16 @@ async fn raw_round_trip(stream: &mut TcpStream, frame: &[u8]) -> Option<Vec<u8>>
 
 async fn read_raw_frame(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut size = [0u8; 4];
-    stream.read_exact(&mut size).await.ok()?;
+    unless_timed_out(stream.read_exact(&mut size).await, "response size").ok()?;
     let mut body = vec![0u8; i32::from_be_bytes(size) as usize];
-    stream.read_exact(&mut body).await.ok()?;
+    unless_timed_out(stream.read_exact(&mut body).await, "response body").ok()?;
     Some(body)
 }
 
 #[test]
 fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
     run(|| async {
-        let (addr, stop, stats) = start_server_with_stats();
+        let (addr, stop, stats, _) = start_server_with_stats();
         let mut client = PeerClient::new(ClientConfig::new(addr.clone(), "raft-client-2"));
 
         // Vote: negotiated at our highest version, answered by the stub.
@@ -216,22 +251,21 @@ fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
         assert_eq!(stats.fetch_record_bytes_sent.get(), 20);
 
         // A garbage frame (oversize prefix) closes only its own connection.
-        let mut garbage = TcpStream::connect(addr.as_str()).await.expect("connect");
+        let mut garbage = connect_raw(&addr).await;
         garbage
             .write_all(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3])
             .await
             .expect("write");
-        let mut buf = [0u8; 16];
-        let n = garbage.read(&mut buf).await.unwrap_or(0);
+        let n = read_until_closed(&mut garbage).await;
         assert_eq!(n, 0, "server closes a connection with an oversize frame");
 
         // A frame too short for a header also closes its connection.
-        let mut short = TcpStream::connect(addr.as_str()).await.expect("connect");
+        let mut short = connect_raw(&addr).await;
         short
             .write_all(&[0, 0, 0, 3, 0, 1, 0])
             .await
             .expect("write");
-        assert_eq!(short.read(&mut buf).await.unwrap_or(0), 0);
+        assert_eq!(read_until_closed(&mut short).await, 0);
 
         // The first connection still works.
         let response = client
@@ -247,7 +281,7 @@ fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
 fn server_answers_bad_requests_with_kafka_errors_and_keeps_order() {
     run(|| async {
         let (addr, stop) = start_server();
-        let mut raw = TcpStream::connect(addr.as_str()).await.expect("connect");
+        let mut raw = connect_raw(&addr).await;
 
         // ApiVersions v9 (unknown): v0 response, error 35, our ranges listed (KIP-511).
         let request = [0, 0, 0, 10, 0, 18, 0, 9, 0, 0, 0, 7, 0xff, 0xff];
@@ -326,7 +360,7 @@ fn client_reports_refused_connections_and_backs_off() {
 #[test]
 fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
     run(|| async {
-        let (addr, stop, stats) = start_server_with_stats();
+        let (addr, stop, stats, served) = start_server_with_stats();
         let mut config = ClientConfig::new(addr, "raft-client-2");
         config.request_timeout_ms = 100;
         let mut client = PeerClient::new(config);
@@ -334,8 +368,14 @@ fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
         let result = client.send(&fetch(0, 10, 5_000)).await;
         assert_eq!(result, Err(ClientError::Timeout { timeout_ms: 100 }));
         assert!(!client.is_connected());
-        // The server drops the parked request's connection at once, not after the 5 s park.
-        glommio::timer::sleep(Duration::from_millis(50)).await;
+        // The server drops the parked request's connection at once, not after the 5 s park: wait
+        // (bounded well below the park) for the close to be counted.
+        for _ in 0..200 {
+            if stats.connections_closed.get() >= 1 {
+                break;
+            }
+            glommio::timer::sleep(Duration::from_millis(5)).await;
+        }
         assert_eq!(stats.connections_closed.get(), 1);
         let response = client
             .send(&vote(3))
@@ -346,7 +386,12 @@ fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
 
         // Stopping the server closes its connections and the listener.
         let _ = stop.send(()).await;
-        glommio::timer::sleep(Duration::from_millis(20)).await;
+        glommio::timer::timeout(Duration::from_secs(5), async {
+            served.await;
+            Ok(())
+        })
+        .await
+        .expect("the server stops serving within 5 s of its stop trigger");
         let after_stop = client.send(&vote(4)).await;
         assert!(
             matches!(after_stop, Err(ClientError::Disconnected { .. })),

@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{partition_dir, spec_reader, XorShift};
+use kraft_interop::process::line_channel;
 use kraft_segment_log::{LogConfig, SegmentLog, Uuid};
 
 /// What the `append-loop` writer uses.
@@ -35,10 +35,15 @@ fn sigkill_during_appends_loses_nothing_flushed() {
         let stdout = child.stdout.take().unwrap();
         let wanted_lines = 5 + rng.below(40);
         let deadline = Instant::now() + Duration::from_secs(20);
-        let mut lines = BufReader::new(stdout).lines();
+        // Read on a thread of its own: a writer that hangs cannot block the test past `deadline`.
+        let lines = line_channel(stdout);
         let mut seen = 0;
-        while seen < wanted_lines && Instant::now() < deadline {
-            let Some(Ok(line)) = lines.next() else { break };
+        while seen < wanted_lines {
+            // Timed out or the writer exited: kill at whatever point it reached.
+            let Ok(line) = lines.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                break;
+            };
             let offset: i64 = line.strip_prefix("flushed ").unwrap().parse().unwrap();
             assert!(
                 offset >= last_flushed,
@@ -49,7 +54,10 @@ fn sigkill_during_appends_loses_nothing_flushed() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(seen > 0, "round {round}: the writer produced no flush");
+        assert!(
+            seen > 0,
+            "round {round}: the writer printed no `flushed` line within 20 s"
+        );
         let (log, report) = SegmentLog::open(&dir, config()).unwrap();
         let log_end_offset = log.log_end_offset();
         assert!(

@@ -2,6 +2,9 @@
 //! running our `kraft-quorum` with its exit code.
 
 use std::process::Command;
+use std::time::Duration;
+
+use kraft_interop::kafka::run_bounded;
 
 /// `describe --status`: `Name: value` lines; voters as `[{"id": 1, "directoryId": ...,
 /// "endpoints": ["PLAINTEXT://host:port"]}, ...]`.
@@ -155,15 +158,21 @@ impl ToolRun {
 }
 
 pub fn run_kraft_quorum(servers: &str, view: &str) -> ToolRun {
-    let out = Command::new(env!("CARGO_BIN_EXE_kraft-quorum"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kraft-quorum"));
+    command
         .args(["--bootstrap-server", servers, "--timeout-ms", "2000"])
-        .args(["describe", view])
-        .output()
-        .expect("run kraft-quorum");
+        .args(["describe", view]);
+    // Far beyond the tool's own 2 s timeout: only a hung tool reaches it (and is killed by PID).
+    let out = run_bounded(command, Duration::from_secs(60));
+    assert!(
+        !out.timed_out,
+        "kraft-quorum describe {view} against {servers} did not exit:\n{}",
+        out.stderr
+    );
     ToolRun {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
 }
 
