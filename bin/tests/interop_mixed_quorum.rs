@@ -161,7 +161,8 @@ fn assert_end_quorum_epoch_acted_on(
             .any(|(t, _)| *t + 50 >= stopped_at_ms && *t <= stopped_at_ms + window_ms);
         assert!(
             acted,
-            "{} member {} did not act on {} leader {resigned}'s EndQuorumEpoch within              {window_ms} ms of its resignation (fetch timeout {FETCH_TIMEOUT_MS} ms)\n{}",
+            "{} member {} did not act on {} leader {resigned}'s EndQuorumEpoch within \
+             {window_ms} ms of its resignation (fetch timeout {FETCH_TIMEOUT_MS} ms)\n{}",
             m.kind,
             m.id,
             q.kind_of(resigned),
