@@ -96,13 +96,19 @@ pub fn decode_request(frame: Bytes) -> Result<DecodedRequest, RequestDecodeError
             api_key: prefix.api_key,
         })
     })?;
-    if !range.contains(prefix.api_version) {
-        return Err(reject(DecodeError::UnsupportedVersion {
-            api_key: prefix.api_key,
-            api_version: prefix.api_version,
-        }));
+    let unsupported = DecodeError::UnsupportedVersion {
+        api_key: prefix.api_key,
+        api_version: prefix.api_version,
+    };
+    // ApiVersions at any version still has a header to read (Kafka's `RequestHeader.parse`
+    // reads it for every version of ApiVersions, and only then falls back to v0).
+    if !range.contains(prefix.api_version) && prefix.api_key != API_KEY_API_VERSIONS {
+        return Err(reject(unsupported));
     }
     let (header, header_len) = decode_request_header(&frame).map_err(reject)?;
+    if !range.contains(prefix.api_version) {
+        return Err(reject(unsupported));
+    }
     let v = header.api_version;
     let body = frame.slice(header_len..);
     check_request(header.api_key, v, &body).map_err(reject)?;

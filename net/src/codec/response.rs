@@ -165,11 +165,29 @@ pub fn api_versions_response(error_code: i16) -> ApiVersionsResponse {
     response
 }
 
+/// ApiVersions' error response as Kafka's `ApiVersionsRequest.getErrorResponse` builds it: the
+/// error code, and, for UNSUPPORTED_VERSION only, the range of ApiVersions itself (KIP-511: the
+/// client retries at the highest version both sides speak; the other ranges come with that
+/// retry's answer).
+pub fn api_versions_error_response(error_code: i16) -> ApiVersionsResponse {
+    let mut response = ApiVersionsResponse::default();
+    response.error_code = error_code;
+    if error_code == ERROR_UNSUPPORTED_VERSION {
+        let range = supported_range(API_KEY_API_VERSIONS).expect("ApiVersions is served");
+        let mut key = ApiVersion::default();
+        key.api_key = range.api_key;
+        key.min_version = range.min_version;
+        key.max_version = range.max_version;
+        response.api_keys = vec![key];
+    }
+    response
+}
+
 /// The response to a request of a served `api_key` at a served `api_version` that this node
 /// rejects with `error_code` as a whole (top-level error code, no partition data).
 pub fn error_response(api_key: i16, error_code: i16) -> Option<KafkaResponse> {
     Some(match api_key {
-        API_KEY_API_VERSIONS => KafkaResponse::ApiVersions(api_versions_response(error_code)),
+        API_KEY_API_VERSIONS => KafkaResponse::ApiVersions(api_versions_error_response(error_code)),
         API_KEY_VOTE => {
             let mut m = VoteResponse::default();
             m.error_code = error_code;
@@ -224,15 +242,14 @@ pub fn error_response(api_key: i16, error_code: i16) -> Option<KafkaResponse> {
     })
 }
 
-/// The frame answering a request that could not be served (the caller closes the connection
-/// instead only when not even the correlation id could be read):
-/// - ApiVersions at a version we do not know: UNSUPPORTED_VERSION in a v0 response listing our
-///   ranges (KIP-511), so the client can retry at a version we both speak;
-/// - any other served api at a served version: its response with the top-level error
-///   (INVALID_REQUEST for a malformed body);
-/// - an unknown api key, or a served api at an unknown version: there is no schema to answer
-///   in, so a minimal frame of header v0 and the error code, which a Kafka client treats as a
-///   failed request rather than a hang.
+/// The frame answering a request with an error as a whole (which requests are answered and
+/// which close the connection is decided in `server::dispatch`):
+/// - ApiVersions at a version we do not know: UNSUPPORTED_VERSION in a v0 response listing the
+///   range of ApiVersions (KIP-511), so the client can retry at a version we both speak;
+/// - any served api at a served version: its response with the top-level error;
+/// - anything else has no schema to answer in: a minimal frame of header v0 and the error code
+///   (the server never sends it for a request it reads: those close the connection, as
+///   Kafka's do).
 pub fn rejection_frame(
     api_key: i16,
     api_version: i16,
@@ -249,7 +266,7 @@ pub fn rejection_frame(
         } else {
             ERROR_UNSUPPORTED_VERSION
         };
-        let body = KafkaResponse::ApiVersions(api_versions_response(code));
+        let body = KafkaResponse::ApiVersions(api_versions_error_response(code));
         if let Ok(frame) = encode_response_frame(correlation_id, v, &body) {
             return frame;
         }

@@ -6,13 +6,15 @@
 //! bounded queue (`max_in_flight_per_connection`), so a peer may pipeline requests while a parked
 //! Fetch is pending, and a peer that never reads its responses stops being read from.
 //!
-//! ApiVersions and the voter-change APIs are answered here without involving the core; so are
-//! requests that cannot be decoded (Kafka's error response when the correlation id is readable,
-//! otherwise the connection is closed). Nothing a peer sends can affect another connection.
+//! ApiVersions and the voter-change APIs are answered here without involving the core; a
+//! request that cannot be read closes its connection, as Kafka's processor does (the rules are
+//! in [`dispatch`]). Nothing a peer sends can affect another connection.
 
+pub mod dispatch;
 mod stats;
 mod vectored;
 
+pub use dispatch::{dispatch, Dispatch, Reply};
 pub use stats::ServerStats;
 pub use vectored::write_all_vectored;
 
@@ -35,17 +37,14 @@ use kraft_engine::message::{Records, Request, Response, SnapshotRecords};
 
 use crate::addr::{bind_listener, split_host_port, HostResolver};
 use crate::codec::fetch_response::encode_fetch_response_frame;
-use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
 use crate::codec::{
-    api_versions_response, decode_request, encode_response_frame, rejection_frame, FrameDecoder,
-    KafkaRequest, KafkaResponse, DEFAULT_MAX_FRAME_SIZE_BYTES,
+    encode_response_frame, rejection_frame, FrameDecoder, KafkaResponse,
+    DEFAULT_MAX_FRAME_SIZE_BYTES,
 };
-use crate::convert::{self, Inbound};
-use crate::error::{DecodeError, RequestDecodeError};
+use crate::convert;
 use crate::source::RecordSource;
+use dispatch::ERROR_UNKNOWN_SERVER_ERROR;
 
-/// Kafka's UNKNOWN_SERVER_ERROR, sent when the core's response cannot be written as asked.
-const ERROR_UNKNOWN_SERVER_ERROR: i16 = -1;
 /// Smallest and largest single read from a socket.
 const READ_CHUNK_MIN_BYTES: usize = 16 * 1024;
 const READ_CHUNK_MAX_BYTES: usize = 1024 * 1024;
@@ -291,87 +290,43 @@ async fn read_loop<H, S>(
     }
 }
 
-/// Decodes one frame into the writer's next step.
+/// Turns one frame into the writer's next step (see [`dispatch`] for the rules).
 fn prepare<H, S>(connection_id: u64, frame: Bytes, shared: &Shared<H, S>) -> Pending
 where
     H: RequestHandler + 'static,
     S: RecordSource + 'static,
 {
-    shared.stats.requests.set(shared.stats.requests.get() + 1);
-    let decoded = match decode_request(frame) {
-        Ok(decoded) => decoded,
-        Err(RequestDecodeError::HeaderUnreadable { frame_size_bytes }) => {
-            tracing::warn!(
-                connection_id,
-                frame_size_bytes,
-                "closing connection: unreadable request header"
-            );
-            shared
-                .stats
-                .closed_on_bad_frame
-                .set(shared.stats.closed_on_bad_frame.get() + 1);
-            return Pending::Close;
-        }
-        Err(RequestDecodeError::Rejected {
-            api_key,
-            api_version,
-            correlation_id,
-            cause,
-        }) => {
-            tracing::debug!(connection_id, api_key, api_version, error = %cause, "rejecting request");
-            shared
-                .stats
-                .rejected_requests
-                .set(shared.stats.rejected_requests.get() + 1);
-            let code = match cause {
-                DecodeError::UnknownApiKey { .. } | DecodeError::UnsupportedVersion { .. } => {
-                    ERROR_UNSUPPORTED_VERSION
-                }
-                _ => ERROR_INVALID_REQUEST,
-            };
-            return Pending::Ready(rejection_frame(api_key, api_version, correlation_id, code));
-        }
-    };
-    let header = decoded.header;
-    let (api_key, v, correlation_id) = (header.api_key, header.api_version, header.correlation_id);
-    match convert::request_from_kafka(decoded.body, v) {
-        Ok(Inbound::Raft(request)) => Pending::Raft {
-            api_key,
-            api_version: v,
-            correlation_id,
+    let stats = &shared.stats;
+    stats.requests.set(stats.requests.get() + 1);
+    match dispatch(frame) {
+        Dispatch::Core { header, request } => Pending::Raft {
+            api_key: header.api_key,
+            api_version: header.api_version,
+            correlation_id: header.correlation_id,
             response: shared.handler.handle(InboundRequest {
                 connection_id,
                 listener_name: shared.listener_name.clone(),
-                correlation_id,
-                api_version: v,
+                correlation_id: header.correlation_id,
+                api_version: header.api_version,
                 client_id: header.client_id,
                 request,
             }),
         },
-        Ok(Inbound::Local(request)) => {
-            let response = match &request {
-                KafkaRequest::ApiVersions(_) => {
-                    Some(KafkaResponse::ApiVersions(api_versions_response(0)))
-                }
-                other => convert::raft_voter::refuse_voter_change(other),
-            };
-            let frame = response.and_then(|r| encode_response_frame(correlation_id, v, &r).ok());
-            Pending::Ready(frame.unwrap_or_else(|| {
-                rejection_frame(api_key, v, correlation_id, ERROR_UNKNOWN_SERVER_ERROR)
-            }))
+        Dispatch::Reply { frame, reply } => {
+            if reply.is_rejection() {
+                tracing::debug!(connection_id, ?reply, "answering with an error");
+                stats
+                    .rejected_requests
+                    .set(stats.rejected_requests.get() + 1);
+            }
+            Pending::Ready(frame)
         }
-        Err(e) => {
-            tracing::debug!(connection_id, api_key, error = %e, "rejecting request");
-            shared
-                .stats
-                .rejected_requests
-                .set(shared.stats.rejected_requests.get() + 1);
-            Pending::Ready(rejection_frame(
-                api_key,
-                v,
-                correlation_id,
-                ERROR_INVALID_REQUEST,
-            ))
+        Dispatch::Close { reason } => {
+            tracing::warn!(connection_id, error = %reason, "closing connection: unreadable request");
+            stats
+                .closed_on_bad_frame
+                .set(stats.closed_on_bad_frame.get() + 1);
+            Pending::Close
         }
     }
 }
