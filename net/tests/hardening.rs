@@ -1,19 +1,29 @@
-//! Randomized hardening: at least 1,000,000 mutated request frames (bit flips, truncation,
+//! Randomized hardening: 1,000,000 mutated request frames (bit flips, truncation,
 //! length-field corruption, byte insertion/deletion, chunk duplication of valid requests of every
-//! handled API and version) go through the whole inbound decode path (framing, header, guard,
-//! kafka-protocol, conversion), plus mutated responses through the client's decode path.
-//! Nothing may panic or abort. Seeded, so a failure reproduces exactly:
+//! handled API and version) go through the server's own per-frame decision
+//! (`kraft_net::server::dispatch`: framing, header, guard, kafka-protocol, conversion), and each
+//! outcome is judged (`support::oracle`): a request for the core re-encodes to itself, a reply is
+//! Kafka's response with the README's error code and the request's correlation id, a close is
+//! justified. After every 16 mutated frames a valid sample goes through too (62,500 in all) and
+//! must decode byte-exactly. Mutated responses go through the client's decode path. Nothing may
+//! panic or abort. Seeded, so a failure reproduces exactly:
 //! `KRAFT_NET_HARDENING_SEED=<seed> cargo test -p kraft-net --release --test hardening`.
+
+mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bytes::{Bytes, BytesMut};
-use kraft_net::codec::{decode_request, decode_response, FrameDecoder};
+use kraft_net::codec::{decode_request, decode_response, encode_request_frame, FrameDecoder};
 use kraft_net::convert;
 use kraft_net::samples;
+use kraft_net::server::{dispatch, Dispatch, Reply};
+use support::oracle::{judge, Tally};
 
 const DEFAULT_SEED: u64 = 0x6b72_6166_745f_6e65;
 const REQUEST_FRAMES: u64 = 1_000_000;
+/// One valid sample after this many mutated frames: 62,500 in all.
+const MUTATED_PER_VALID: u64 = 16;
 const RESPONSE_FRAMES: u64 = 200_000;
 /// Small enough that oversize prefixes are common, large enough for every sample.
 const MAX_FRAME_SIZE_BYTES: usize = 64 * 1024;
@@ -125,13 +135,13 @@ fn mutate(rng: &mut Rng, input: &[u8], out: &mut Vec<u8>) {
 #[derive(Default, Debug)]
 struct Outcome {
     frames: u64,
-    decoded: u64,
-    rejected: u64,
     framing_errors: u64,
+    tally: Tally,
 }
 
-/// The server's inbound path for one connection's bytes.
-fn feed_requests(bytes: &[u8], outcome: &mut Outcome) {
+/// The server's inbound path for one connection's bytes: frames split as the server splits
+/// them, each dispatched and judged; a framing error closes the connection (stops here).
+fn feed_requests(bytes: &[u8], outcome: &mut Outcome) -> Result<(), String> {
     let decoder = FrameDecoder::new(MAX_FRAME_SIZE_BYTES);
     let mut buf = BytesMut::from(bytes);
     // Bounded: each frame consumes at least its 4-byte prefix.
@@ -139,22 +149,40 @@ fn feed_requests(bytes: &[u8], outcome: &mut Outcome) {
         match decoder.decode(&mut buf) {
             Ok(Some(frame)) => {
                 outcome.frames += 1;
-                match decode_request(frame) {
-                    Ok(decoded) => {
-                        outcome.decoded += 1;
-                        let _ =
-                            convert::request_from_kafka(decoded.body, decoded.header.api_version);
-                    }
-                    Err(_) => outcome.rejected += 1,
-                }
+                judge(&frame, &mut outcome.tally)?;
             }
-            Ok(None) => return,
+            Ok(None) => return Ok(()),
             Err(_) => {
                 outcome.framing_errors += 1;
-                return;
+                return Ok(());
             }
         }
     }
+}
+
+/// A valid sample frame (size prefix included) must come out of the server's decision exactly
+/// as it went in: re-encoding what was decoded gives the same bytes.
+fn check_valid(frame: &[u8], tally: &mut Tally) -> Result<(), String> {
+    let body = Bytes::copy_from_slice(&frame[4..]);
+    let again = match dispatch(body.clone()) {
+        Dispatch::Core { header, request } => {
+            let wire = convert::request_to_kafka(&request, header.api_version);
+            encode_request_frame(&header, &wire)
+        }
+        Dispatch::Reply {
+            reply: Reply::ApiVersions | Reply::VoterChangeRefused,
+            ..
+        } => {
+            let decoded = decode_request(body.clone()).map_err(|e| e.to_string())?;
+            encode_request_frame(&decoded.header, &decoded.body)
+        }
+        other => return Err(format!("valid frame dispatched as {other:?}")),
+    }
+    .map_err(|e| e.to_string())?;
+    if &again[..] != frame {
+        return Err(format!("decoded and re-encoded as {:02x?}", &again[..]));
+    }
+    judge(&body, tally)
 }
 
 fn seed() -> u64 {
@@ -165,7 +193,7 @@ fn seed() -> u64 {
 }
 
 #[test]
-fn a_million_mutated_request_frames_never_panic() {
+fn a_million_mutated_request_frames_get_the_documented_outcome() {
     let seed = seed();
     let corpus: Vec<Vec<u8>> = samples::request_frames()
         .into_iter()
@@ -174,20 +202,45 @@ fn a_million_mutated_request_frames_never_panic() {
     let mut rng = Rng(seed);
     let mut input = Vec::new();
     let mut outcome = Outcome::default();
+    let mut valid = 0u64;
     for iteration in 0..REQUEST_FRAMES {
         let base = &corpus[rng.below(corpus.len())];
         mutate(&mut rng, base, &mut input);
         let result = catch_unwind(AssertUnwindSafe(|| feed_requests(&input, &mut outcome)));
-        assert!(
-            result.is_ok(),
-            "panic at seed {seed} iteration {iteration} on input {input:02x?}"
-        );
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(wrong)) => {
+                panic!("seed {seed} iteration {iteration}: {wrong}\non input {input:02x?}")
+            }
+            Err(_) => panic!("panic at seed {seed} iteration {iteration} on input {input:02x?}"),
+        }
+        if (iteration + 1) % MUTATED_PER_VALID == 0 {
+            let sample = &corpus[valid as usize % corpus.len()];
+            if let Err(wrong) = check_valid(sample, &mut outcome.tally) {
+                panic!(
+                    "valid sample {} after iteration {iteration}: {wrong}",
+                    valid
+                );
+            }
+            valid += 1;
+        }
     }
-    // The mutations reached every stage: some frames still decode, most are rejected, some
-    // break the framing.
-    assert!(outcome.decoded > 10_000, "{outcome:?}");
-    assert!(outcome.rejected > 100_000, "{outcome:?}");
+    assert_eq!(valid, 62_500);
+    // Every outcome was reached: the mutations exercise each rule, not just one.
+    let t = &outcome.tally;
+    assert!(t.core > 10_000, "{outcome:?}");
+    assert!(t.closed > 100_000, "{outcome:?}");
     assert!(outcome.framing_errors > 1_000, "{outcome:?}");
+    for (count, what) in [
+        (t.api_versions, "ApiVersions"),
+        (t.api_versions_fallback, "ApiVersions fallback"),
+        (t.api_versions_invalid, "ApiVersions INVALID_REQUEST"),
+        (t.voter_change_refused, "voter change refused"),
+        (t.wrong_shape, "wrong shape INVALID_REQUEST"),
+    ] {
+        assert!(count > 0, "no {what} reply in {outcome:?}");
+    }
+    eprintln!("hardening: {outcome:?}");
 }
 
 #[test]
@@ -242,14 +295,22 @@ fn boundary_values_at_every_position_never_panic() {
                     }
                 }
                 let result = catch_unwind(AssertUnwindSafe(|| feed_requests(&input, &mut outcome)));
-                assert!(
-                    result.is_ok(),
-                    "panic for api {api_key} v{v} with {value:02x?} at {at}: {input:02x?}"
-                );
+                match result {
+                    Ok(Ok(())) => {}
+                    Ok(Err(wrong)) => panic!(
+                        "api {api_key} v{v} with {value:02x?} at {at}: {wrong}\n{input:02x?}"
+                    ),
+                    Err(_) => panic!(
+                        "panic for api {api_key} v{v} with {value:02x?} at {at}: {input:02x?}"
+                    ),
+                }
             }
         }
     }
     // The size prefix is left intact, so every input is exactly one frame.
     assert_eq!(outcome.frames, inputs, "{outcome:?}");
-    assert!(outcome.rejected > 0 && outcome.decoded > 0, "{outcome:?}");
+    assert!(
+        outcome.tally.closed > 0 && outcome.tally.core > 0,
+        "{outcome:?}"
+    );
 }
