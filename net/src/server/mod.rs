@@ -11,6 +11,7 @@
 //! in [`dispatch`]). Nothing a peer sends can affect another connection.
 
 pub mod dispatch;
+mod limits;
 mod stats;
 mod vectored;
 
@@ -42,14 +43,25 @@ use crate::codec::{
     DEFAULT_MAX_FRAME_SIZE_BYTES,
 };
 use crate::convert;
+use crate::error::ConnectionRefused;
 use crate::source::RecordSource;
 use dispatch::ERROR_UNKNOWN_SERVER_ERROR;
+use limits::{Activity, ConnectionQuotas, Slot};
 
 /// Smallest and largest single read from a socket.
 const READ_CHUNK_MIN_BYTES: usize = 16 * 1024;
 const READ_CHUNK_MAX_BYTES: usize = 1024 * 1024;
 /// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_ERROR_PAUSE_MS: u64 = 10;
+
+/// Requests one connection may have read but not answered. Kafka's processor mutes a channel
+/// while one request is in flight; a Raft peer sends one request at a time anyway, so a small
+/// bound only lets a client pipeline a little while a Fetch is parked.
+pub const MAX_IN_FLIGHT_PER_CONNECTION: usize = 16;
+/// Kafka's default `max.connections` and `max.connections.per.ip` (`Int.MaxValue`).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = i32::MAX as u32;
+/// Kafka's default `connections.max.idle.ms` (10 minutes).
+pub const DEFAULT_CONNECTIONS_MAX_IDLE_MS: u64 = 600_000;
 
 /// Server settings for one listener.
 #[derive(Clone, Debug)]
@@ -61,8 +73,16 @@ pub struct ServerConfig {
     pub bind_address: String,
     /// Largest accepted request frame (Kafka's `socket.request.max.bytes`).
     pub max_frame_size_bytes: usize,
-    /// Requests of one connection decoded but not yet answered, at most.
+    /// Requests of one connection read but not yet answered, at most (see the module docs).
     pub max_in_flight_per_connection: usize,
+    /// Open connections of this listener, at most (Kafka's `max.connections`); one more is
+    /// closed as soon as it is accepted.
+    pub max_connections: u32,
+    /// Open connections from one IP address, at most (Kafka's `max.connections.per.ip`).
+    pub max_connections_per_ip: u32,
+    /// A connection that neither read nor wrote a byte for this long is closed (Kafka's
+    /// `connections.max.idle.ms`); `None` never closes one for idleness.
+    pub connections_max_idle_ms: Option<u64>,
     /// Resolves a named host of `bind_address` (its first address is bound, as in Java).
     pub resolver: HostResolver,
 }
@@ -73,7 +93,10 @@ impl ServerConfig {
             listener_name: listener_name.into(),
             bind_address: bind_address.into(),
             max_frame_size_bytes: DEFAULT_MAX_FRAME_SIZE_BYTES,
-            max_in_flight_per_connection: 16,
+            max_in_flight_per_connection: MAX_IN_FLIGHT_PER_CONNECTION,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS,
+            connections_max_idle_ms: Some(DEFAULT_CONNECTIONS_MAX_IDLE_MS),
             resolver: HostResolver::system(),
         }
     }
@@ -126,6 +149,7 @@ struct Shared<H, S> {
     stats: Rc<ServerStats>,
     /// Open connections, so that stopping the server can close them.
     connections: RefCell<HashMap<u64, RawFd>>,
+    quotas: Rc<ConnectionQuotas>,
 }
 
 /// A bound listener; call [`Server::serve`] to run it on the current glommio executor.
@@ -139,10 +163,14 @@ pub struct Server {
 impl Server {
     /// Binds the listener. Must be called on a glommio executor.
     pub fn bind(config: ServerConfig) -> io::Result<Server> {
-        if config.max_in_flight_per_connection == 0 {
+        if config.max_in_flight_per_connection == 0
+            || config.max_connections == 0
+            || config.max_connections_per_ip == 0
+        {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "max_in_flight_per_connection must be at least 1",
+                "max_in_flight_per_connection, max_connections and max_connections_per_ip must \
+                 each be at least 1",
             ));
         }
         let listener = split_host_port(&config.bind_address)
@@ -174,6 +202,10 @@ impl Server {
         H: RequestHandler + 'static,
         S: RecordSource + 'static,
     {
+        let quotas = ConnectionQuotas::new(
+            self.config.max_connections,
+            self.config.max_connections_per_ip,
+        );
         let shared = Rc::new(Shared {
             listener_name: Rc::from(self.config.listener_name.as_str()),
             config: self.config,
@@ -181,22 +213,37 @@ impl Server {
             records,
             stats: self.stats,
             connections: RefCell::new(HashMap::new()),
+            quotas,
         });
         let listener = self.listener;
         let accept_loop = async {
             let mut next_connection_id: u64 = 0;
             loop {
                 match listener.accept().await {
-                    Ok(stream) => {
-                        next_connection_id += 1;
-                        shared
-                            .stats
-                            .connections_accepted
-                            .set(shared.stats.connections_accepted.get() + 1);
-                        let shared = shared.clone();
-                        glommio::spawn_local(run_connection(stream, next_connection_id, shared))
-                            .detach();
-                    }
+                    Ok(stream) => match admit(&stream, &shared.quotas) {
+                        Ok(slot) => {
+                            next_connection_id += 1;
+                            let stats = &shared.stats;
+                            stats
+                                .connections_accepted
+                                .set(stats.connections_accepted.get() + 1);
+                            let connection =
+                                run_connection(stream, next_connection_id, slot, shared.clone());
+                            glommio::spawn_local(connection).detach();
+                        }
+                        Err(refused) => {
+                            tracing::warn!(error = %refused, "closing a new connection");
+                            let stats = &shared.stats;
+                            stats
+                                .connections_refused
+                                .set(stats.connections_refused.get() + 1);
+                            // SAFETY: the stream owns the descriptor until it drops below;
+                            // shutdown sends the FIN now, not whenever the close completes.
+                            unsafe {
+                                libc::shutdown(stream.as_raw_fd(), libc::SHUT_RDWR);
+                            }
+                        }
+                    },
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
                         glommio::timer::sleep(Duration::from_millis(ACCEPT_ERROR_PAUSE_MS)).await;
@@ -215,8 +262,22 @@ impl Server {
     }
 }
 
-async fn run_connection<H, S>(stream: TcpStream, connection_id: u64, shared: Rc<Shared<H, S>>)
-where
+/// Counts a new connection against `max.connections` and `max.connections.per.ip`.
+fn admit(stream: &TcpStream, quotas: &Rc<ConnectionQuotas>) -> Result<Slot, ConnectionRefused> {
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| ConnectionRefused::NoPeerAddress {
+            reason: e.to_string(),
+        })?;
+    quotas.admit(peer.ip())
+}
+
+async fn run_connection<H, S>(
+    stream: TcpStream,
+    connection_id: u64,
+    slot: Slot,
+    shared: Rc<Shared<H, S>>,
+) where
     H: RequestHandler + 'static,
     S: RecordSource + 'static,
 {
@@ -228,8 +289,38 @@ where
     let (tx, rx) = local_channel::new_bounded(shared.config.max_in_flight_per_connection);
     // Dropped by the reader when it stops, telling the writer not to wait for the core any more.
     let (reader_alive, reader_gone) = local_channel::new_bounded::<()>(1);
-    let writer_task = glommio::spawn_local(write_loop(fd, writer, rx, reader_gone, shared.clone()));
-    read_loop(&mut reader, tx, reader_alive, connection_id, &shared).await;
+    let activity = Activity::new();
+    let writer_task = glommio::spawn_local(write_loop(
+        fd,
+        writer,
+        rx,
+        reader_gone,
+        activity.clone(),
+        shared.clone(),
+    ));
+    let idle_ms = shared.config.connections_max_idle_ms;
+    let expired = async {
+        activity.idle_for(idle_ms).await;
+        tracing::info!(connection_id, idle_ms, "closing idle connection");
+        let stats = &shared.stats;
+        stats.closed_idle.set(stats.closed_idle.get() + 1);
+        // Dropping the reader (below) tells the writer to stop; this wakes it if it is
+        // blocked writing to a peer that does not read.
+        // SAFETY: the read half still holds the descriptor open.
+        unsafe {
+            libc::shutdown(fd, libc::SHUT_RDWR);
+        }
+    };
+    read_loop(
+        &mut reader,
+        tx,
+        reader_alive,
+        connection_id,
+        &activity,
+        &shared,
+    )
+    .or(expired)
+    .await;
     let writer = writer_task.await;
     // Deregister before the halves (and with them the descriptor) are dropped, so `serve`
     // never shuts down a descriptor number that may already belong to another socket.
@@ -240,6 +331,7 @@ where
         .set(shared.stats.connections_closed.get() + 1);
     drop(writer);
     drop(reader);
+    drop(slot);
 }
 
 async fn read_loop<H, S>(
@@ -247,6 +339,7 @@ async fn read_loop<H, S>(
     tx: LocalSender<Pending>,
     _alive: LocalSender<()>,
     connection_id: u64,
+    activity: &Activity,
     shared: &Shared<H, S>,
 ) where
     H: RequestHandler + 'static,
@@ -285,7 +378,10 @@ async fn read_loop<H, S>(
         buf.resize(filled + want, 0);
         match reader.read(&mut buf[filled..]).await {
             Ok(0) | Err(_) => return,
-            Ok(n) => buf.truncate(filled + n),
+            Ok(n) => {
+                activity.record();
+                buf.truncate(filled + n);
+            }
         }
     }
 }
@@ -337,6 +433,7 @@ async fn write_loop<H, S>(
     mut writer: WriteHalf<TcpStream>,
     rx: LocalReceiver<Pending>,
     reader_gone: LocalReceiver<()>,
+    activity: Rc<Activity>,
     shared: Rc<Shared<H, S>>,
 ) -> WriteHalf<TcpStream>
 where
@@ -379,6 +476,7 @@ where
         if result.is_err() {
             break;
         }
+        activity.record();
     }
     // Wakes the reader if it is blocked in a read, so both tasks end.
     // SAFETY: `fd` is the connection's socket, kept open by the read half this task's sibling

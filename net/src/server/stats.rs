@@ -4,6 +4,10 @@ use std::cell::Cell;
 #[derive(Debug, Default)]
 pub struct ServerStats {
     pub connections_accepted: Cell<u64>,
+    /// Connections closed at once because of `max.connections` or `max.connections.per.ip`.
+    pub connections_refused: Cell<u64>,
+    /// Connections closed after `connections.max.idle.ms` without a byte read or written.
+    pub closed_idle: Cell<u64>,
     /// Connections whose tasks have ended.
     pub connections_closed: Cell<u64>,
     /// Request frames received (including rejected ones).
