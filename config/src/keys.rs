@@ -23,6 +23,9 @@ pub const METADATA_MAX_RETENTION_BYTES: &str = "metadata.max.retention.bytes";
 pub const METADATA_MAX_RETENTION_MS: &str = "metadata.max.retention.ms";
 pub const SOCKET_REQUEST_MAX_BYTES: &str = "socket.request.max.bytes";
 pub const INDEX_INTERVAL_BYTES: &str = "index.interval.bytes";
+pub const MAX_CONNECTIONS: &str = "max.connections";
+pub const MAX_CONNECTIONS_PER_IP: &str = "max.connections.per.ip";
+pub const CONNECTIONS_MAX_IDLE_MS: &str = "connections.max.idle.ms";
 pub const CPU_RAFT: &str = "kraft.cpu.raft";
 pub const CPU_NETWORK: &str = "kraft.cpu.network";
 pub const CPU_LOG: &str = "kraft.cpu.log";
@@ -53,6 +56,9 @@ pub const KNOWN: &[&str] = &[
     METADATA_MAX_RETENTION_MS,
     SOCKET_REQUEST_MAX_BYTES,
     INDEX_INTERVAL_BYTES,
+    MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_IP,
+    CONNECTIONS_MAX_IDLE_MS,
     CPU_RAFT,
     CPU_NETWORK,
     CPU_LOG,

@@ -28,6 +28,9 @@ pub mod defaults {
     pub const METADATA_MAX_RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
     pub const SOCKET_REQUEST_MAX_BYTES: u32 = 104_857_600;
     pub const INDEX_INTERVAL_BYTES: u32 = 4096;
+    /// `max.connections` and `max.connections.per.ip`: Kafka's `Int.MaxValue`.
+    pub const MAX_CONNECTIONS: u32 = i32::MAX as u32;
+    pub const CONNECTIONS_MAX_IDLE_MS: i64 = 600_000;
     pub const EXECUTOR_SPIN: bool = false;
 }
 
@@ -111,6 +114,13 @@ pub struct ServerConfig {
     pub metadata_max_retention_ms: i64,
     pub socket_request_max_bytes: u32,
     pub index_interval_bytes: u32,
+    /// `max.connections`: open connections of the Raft listener, at most.
+    pub max_connections: u32,
+    /// `max.connections.per.ip`: open connections from one IP address, at most.
+    pub max_connections_per_ip: u32,
+    /// `connections.max.idle.ms`; `None` (a negative value, as in Kafka) never closes a
+    /// connection for idleness.
+    pub connections_max_idle_ms: Option<u64>,
     pub placement: Placement,
     /// Things worth logging that do not stop the server: unknown keys,
     /// overridden keys, running as an observer, ignored roles.
@@ -284,6 +294,20 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
         0,
     )?;
 
+    // Kafka accepts 0 for both; with no `max.connections.per.ip.overrides` (not read here) a 0
+    // would refuse every connection, the quorum's own included, so it is rejected.
+    let max_connections = reader.int_u32(keys::MAX_CONNECTIONS, defaults::MAX_CONNECTIONS, 1)?;
+    let max_connections_per_ip =
+        reader.int_u32(keys::MAX_CONNECTIONS_PER_IP, defaults::MAX_CONNECTIONS, 1)?;
+    // Kafka's Selector: a negative value turns idle expiry off.
+    let connections_max_idle_ms = reader.int(
+        keys::CONNECTIONS_MAX_IDLE_MS,
+        defaults::CONNECTIONS_MAX_IDLE_MS,
+        i64::MIN,
+        i64::MAX,
+    )?;
+    let connections_max_idle_ms = u64::try_from(connections_max_idle_ms).ok();
+
     let placement = parse_placement(reader, cpus)?;
 
     let mut config = ServerConfig {
@@ -302,6 +326,9 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
         metadata_max_retention_ms,
         socket_request_max_bytes,
         index_interval_bytes,
+        max_connections,
+        max_connections_per_ip,
+        connections_max_idle_ms,
         placement,
         warnings: Vec::new(),
     };

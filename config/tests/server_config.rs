@@ -709,3 +709,54 @@ fn missing_file_is_an_error_naming_it() {
         ServerConfig::load(std::path::Path::new("/nonexistent/kraft.properties")).unwrap_err();
     assert!(error.to_string().contains("/nonexistent/kraft.properties"));
 }
+
+#[test]
+fn connection_limits_default_to_kafkas_and_can_be_set() {
+    let config = ok(BASE);
+    assert_eq!(config.max_connections, 2_147_483_647);
+    assert_eq!(config.max_connections_per_ip, 2_147_483_647);
+    assert_eq!(config.connections_max_idle_ms, Some(600_000));
+    let config = ok(&with(
+        "max.connections=10\nmax.connections.per.ip=3\nconnections.max.idle.ms=1500",
+    ));
+    assert_eq!(config.max_connections, 10);
+    assert_eq!(config.max_connections_per_ip, 3);
+    assert_eq!(config.connections_max_idle_ms, Some(1500));
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    // A negative idle time turns idle expiry off, as in Kafka's Selector.
+    let config = ok(&with("connections.max.idle.ms=-1"));
+    assert_eq!(config.connections_max_idle_ms, None);
+}
+
+#[test]
+fn connection_limits_out_of_range_or_not_numbers_are_rejected() {
+    for key in ["max.connections", "max.connections.per.ip"] {
+        let (error, message) = err(&with(&format!("{key}=0")));
+        assert_eq!(error.key(), Some(key));
+        assert!(matches!(
+            error.kind(),
+            Some(ConfigErrorKind::OutOfRange {
+                value: 0,
+                min: 1,
+                max: 2_147_483_647
+            })
+        ));
+        assert!(message.contains("server.properties:5"), "{message}");
+        let (error, _) = err(&with(&format!("{key}=2147483648")));
+        assert!(matches!(
+            error.kind(),
+            Some(ConfigErrorKind::OutOfRange { .. })
+        ));
+        let (error, _) = err(&with(&format!("{key}=many")));
+        assert!(matches!(
+            error.kind(),
+            Some(ConfigErrorKind::NotANumber { .. })
+        ));
+    }
+    let (error, _) = err(&with("connections.max.idle.ms=10m"));
+    assert_eq!(error.key(), Some("connections.max.idle.ms"));
+    assert!(matches!(
+        error.kind(),
+        Some(ConfigErrorKind::NotANumber { .. })
+    ));
+}

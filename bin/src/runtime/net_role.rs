@@ -30,6 +30,9 @@ pub struct NetParts {
     listener_name: String,
     bind_address: String,
     max_frame_size_bytes: usize,
+    max_connections: u32,
+    max_connections_per_ip: u32,
+    connections_max_idle_ms: Option<u64>,
     request_timeout_ms: u64,
     retry_backoff_ms: u64,
     peers: Vec<(i32, String)>,
@@ -51,6 +54,9 @@ impl NetParts {
             // An empty host stays empty: the server binds every interface, as Kafka does.
             bind_address: join_host_port(host, port),
             max_frame_size_bytes: config.socket_request_max_bytes as usize,
+            max_connections: config.max_connections,
+            max_connections_per_ip: config.max_connections_per_ip,
+            connections_max_idle_ms: config.connections_max_idle_ms,
             request_timeout_ms: u64::from(config.quorum.request_timeout_ms),
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
             peers,
@@ -63,6 +69,9 @@ impl NetParts {
         let mut server_config =
             NetServerConfig::new(self.listener_name.clone(), self.bind_address.clone());
         server_config.max_frame_size_bytes = self.max_frame_size_bytes;
+        server_config.max_connections = self.max_connections;
+        server_config.max_connections_per_ip = self.max_connections_per_ip;
+        server_config.connections_max_idle_ms = self.connections_max_idle_ms;
         let server = match Server::bind(server_config) {
             Ok(server) => server,
             Err(error) => {
