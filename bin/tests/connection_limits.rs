@@ -71,7 +71,7 @@ fn per_ip_cap_and_idle_timeout_from_the_config_file_apply() {
         closed(&mut third),
         "the third connection from 127.0.0.1 is closed"
     );
-    assert!(served(&mut first) && served(&mut second));
+    assert!(served(&mut first) && served(&mut second), "stderr:\n{}", server.stderr());
 
     // Both stay quiet now: closed after the configured idle time, not before.
     let last_activity = Instant::now();
