@@ -157,6 +157,9 @@ impl NetParts {
             fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
             requests = stats.requests.get(),
             rejected_requests = stats.rejected_requests.get(),
+            closed_on_bad_frame = stats.closed_on_bad_frame.get(),
+            connections_refused = stats.connections_refused.get(),
+            closed_idle = stats.closed_idle.get(),
             "network stats"
         );
     }
