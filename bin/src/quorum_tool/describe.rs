@@ -198,16 +198,27 @@ fn connect(server: &str, timeout: Duration) -> Result<TcpStream, String> {
 
 /// The highest DescribeQuorum version both sides speak, as Kafka clients negotiate it.
 fn negotiate(stream: &mut TcpStream) -> Result<i16, Failure> {
+    // ApiVersions v3+ must name the client's software, or Kafka (and our server) answer
+    // INVALID_REQUEST (`ApiVersionsRequest.isValid`).
+    let mut request = ApiVersionsRequest::default();
+    request.client_software_name = StrBytes::from_static_str("kraft-quorum");
+    request.client_software_version = StrBytes::from_static_str(env!("CARGO_PKG_VERSION"));
     let versions = exchange(
         stream,
         1,
         API_KEY_API_VERSIONS,
         3,
-        KafkaRequest::ApiVersions(ApiVersionsRequest::default()),
+        KafkaRequest::ApiVersions(request),
     )?;
     let KafkaResponse::ApiVersions(versions) = versions else {
         return Err(Failure::Refused("unexpected answer to ApiVersions".into()));
     };
+    if versions.error_code != 0 {
+        return Err(Failure::Refused(format!(
+            "answered ApiVersions with error code {}",
+            versions.error_code
+        )));
+    }
     let range = versions
         .api_keys
         .iter()
