@@ -63,7 +63,8 @@
 //! Modules: [`message`] (Raft-level RPC types the network layer converts), [`config`],
 //! [`election`] (persisted/restored state), [`io`] (inputs and outputs), `node` (the state
 //! machine, one file per RPC/concern), `state` (one file per epoch state), `accumulator`,
-//! `listener`, `connections`, `log` (in-memory log metadata), `rng`.
+//! `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
+//! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
 
 mod accumulator;
 pub mod config;
@@ -76,8 +77,6 @@ mod log;
 pub mod message;
 mod node;
 mod rng;
-/// Deterministic whole-quorum simulator (written against the public API above).
-pub mod sim;
 mod state;
 
 pub use config::{RaftConfig, Voter};

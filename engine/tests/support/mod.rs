@@ -1,6 +1,7 @@
 //! A tiny deterministic driver for the core tests: executes outputs in order against an in-memory
 //! log, delivers messages FIFO between nodes, and advances a virtual clock to the next deadline.
-//! (The randomized fault-injecting simulator lives in `src/sim`; this one is for exact scenarios.)
+//! (The randomized fault-injecting simulator is the `kraft-sim` crate, `sim/`; this one is for
+//! exact scenarios.)
 #![allow(dead_code)]
 
 pub mod solo;

@@ -9,9 +9,9 @@
 //! Running it:
 //!
 //! ```text
-//! cargo test --release -p kraft-engine --test sim            # seeds 0..1000, one summary line
-//! SIM_START=5000 SIM_SEEDS=100000 cargo test --release -p kraft-engine --test sim simulation
-//! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-engine --test sim simulation
+//! cargo test --release -p kraft-sim --test sim            # seeds 0..1000, one summary line
+//! SIM_START=5000 SIM_SEEDS=100000 cargo test --release -p kraft-sim --test sim simulation
+//! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-sim --test sim simulation
 //! ```
 //!
 //! The summary line is `simulation: N seeds, M steps, V violations`; a failing seed prints its

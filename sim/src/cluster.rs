@@ -12,18 +12,18 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use bytes::Bytes;
 use kraft_records::{parse_control_record, validate_batch, BatchIter, ControlRecord, EpochEntry};
 
-use super::checker::{
+use crate::checker::{
     Checker, DescribeExpectation, DescribeView, ElectionRecord, Invariant, Violation,
 };
-use super::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
-use super::network::{Network, NetworkConfig, NodeId, SendOutcome};
-use super::rng::SimRng;
-use crate::config::{RaftConfig, Voter};
-use crate::election::{ElectionState, RestoredState};
-use crate::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestError};
-use crate::message::{Records, Request, Response};
-use crate::node::RaftNode;
-use crate::state::StateName;
+use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
+use crate::network::{Network, NetworkConfig, NodeId, SendOutcome};
+use crate::rng::SimRng;
+use kraft_engine::config::{RaftConfig, Voter};
+use kraft_engine::election::{ElectionState, RestoredState};
+use kraft_engine::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestError};
+use kraft_engine::message::{Records, Request, Response};
+use kraft_engine::RaftNode;
+use kraft_engine::StateName;
 
 /// Knobs of one simulated run. `SimOptions::for_seed` draws a varied mix from the seed.
 #[derive(Clone, Debug)]
@@ -766,7 +766,7 @@ impl Cluster {
 
     fn drain(&mut self, i: usize) {
         // Bounded: the core caps its own output queue.
-        for _ in 0..crate::node::MAX_PENDING_OUTPUTS + 1 {
+        for _ in 0..kraft_engine::MAX_PENDING_OUTPUTS + 1 {
             let Some(core) = self.nodes[i].core.as_mut() else {
                 return;
             };

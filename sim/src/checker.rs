@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::disk::{SimDisk, StoredBatch};
-use super::network::NodeId;
+use crate::disk::{SimDisk, StoredBatch};
+use crate::network::NodeId;
 
 /// Which property a violation breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -903,8 +903,8 @@ mod tests {
 
     #[test]
     fn committed_record_lost_in_a_crash_is_reported() {
-        let mut rng = super::super::rng::SimRng::new(1);
-        let crash = super::super::disk::CrashConfig {
+        let mut rng = crate::rng::SimRng::new(1);
+        let crash = crate::disk::CrashConfig {
             torn_write_probability: 0.0,
             unflushed_survive_probability: 0.0,
         };
