@@ -60,10 +60,10 @@
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
 //!
-//! Modules: [`message`] (Raft-level RPC types the network layer converts), [`config`],
-//! [`election`] (persisted/restored state), [`io`] (inputs and outputs), `node` (the state
-//! machine, one file per RPC/concern), `state` (one file per epoch state), `accumulator`,
-//! `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
+//! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
+//! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and
+//! outputs), `node` (the state machine, one file per RPC/concern), `state` (one file per epoch
+//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
 //! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
 
 mod accumulator;
@@ -74,7 +74,6 @@ pub mod error;
 pub mod io;
 mod listener;
 mod log;
-pub mod message;
 mod node;
 mod rng;
 mod state;
@@ -83,6 +82,7 @@ pub use config::{RaftConfig, Voter};
 pub use election::{ElectionState, RestoredState, SnapshotInfo};
 pub use error::{AppendError, ConfigError, RestoreError};
 pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, RequestError};
+pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
 pub use node::{NodeStatus, RaftNode, MAX_PENDING_OUTPUTS};
 pub use state::StateName;

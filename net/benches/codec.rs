@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bytes::Bytes;
-use kraft_engine::message::{Records, Request, Response};
+use kraft_message::{Records, Request, Response};
 use kraft_net::codec::fetch_response::encode_fetch_response_frame;
 use kraft_net::codec::{
     decode_request, decode_response, encode_request_frame, encode_response_frame, KafkaResponse,
@@ -166,7 +166,7 @@ fn fetch_over_socket() {
     use std::rc::Rc;
 
     use glommio::{LocalExecutorBuilder, Placement};
-    use kraft_engine::message::SnapshotId;
+    use kraft_message::SnapshotId;
     use kraft_net::client::{ClientConfig, PeerClient};
     use kraft_net::server::{InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig};
     use kraft_net::source::RecordSource;

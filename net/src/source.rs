@@ -4,7 +4,7 @@
 
 use std::ops::Deref;
 
-use kraft_engine::message::SnapshotId;
+use kraft_message::SnapshotId;
 
 /// Read access to the log and snapshots for building responses.
 pub trait RecordSource {

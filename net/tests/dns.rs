@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use glommio::{LocalExecutorBuilder, Placement};
-use kraft_engine::message::{
-    ErrorCode, Request, Response, SnapshotId, Uuid, VoteRequest, VoteResponse,
-};
+use kraft_message::{ErrorCode, Request, Response, SnapshotId, Uuid, VoteRequest, VoteResponse};
 use kraft_net::addr::HostResolver;
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::server::{InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig};

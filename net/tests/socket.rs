@@ -9,7 +9,7 @@ use glommio::net::TcpStream;
 use glommio::{LocalExecutorBuilder, Placement};
 use kafka_protocol::messages::ApiVersionsResponse;
 use kafka_protocol::protocol::Decodable;
-use kraft_engine::message::{
+use kraft_message::{
     EpochEndOffset, ErrorCode, FetchRequest, FetchResponse, LeaderIdAndEpoch, Records, Request,
     Response, SnapshotId, Uuid, VoteRequest, VoteResponse,
 };

@@ -31,7 +31,7 @@ use futures_lite::io::{ReadHalf, WriteHalf};
 use futures_lite::{AsyncReadExt, FutureExt};
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use glommio::net::{TcpListener, TcpStream};
-use kraft_engine::message::{Records, Request, Response, SnapshotRecords};
+use kraft_message::{Records, Request, Response, SnapshotRecords};
 
 use crate::addr::{bind_listener, split_host_port, HostResolver};
 use crate::codec::fetch_response::encode_fetch_response_frame;

@@ -13,6 +13,9 @@
 //!   (`INCONSISTENT_CLUSTER_ID`, `INVALID_REQUEST` / `UNKNOWN_TOPIC_OR_PARTITION`).
 //! - Responses echo the topic (name or id) and partition of the request, since Java discards a
 //!   response whose topic/partition does not match exactly.
+//!
+//! A crate of its own (`kraft-message`) so that the network layer (`kraft-net`) depends on these
+//! types only and never on the core; `kraft-engine` re-exports it as `kraft_engine::message`.
 
 use std::fmt;
 
