@@ -66,6 +66,7 @@ mod quorum_state;
 mod reader;
 mod scan;
 mod segment;
+mod shared;
 mod snapshot;
 #[cfg(feature = "glommio")]
 mod uring_files;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use crate::error::LogError;
 use crate::index;
-use crate::log::LogShared;
 use crate::scan;
 use crate::segment::SegmentShared;
+use crate::shared::LogShared;
 
 /// A cheap, cloneable read handle. Reads take no lock: the segment list is loaded through an
 /// atomic pointer (arc-swap) and each segment's readable end is an atomic.
