@@ -58,12 +58,15 @@ fn records(bytes: Vec<u8>) -> Response {
 fn late_response_after_a_timeout_is_not_taken_for_the_retry() {
     let (mut s, out) = follower_with_short_timeout();
     assert_eq!(fetches(&out).len(), 1, "fetch A");
+    let fetch_a = s.in_flight_id(2);
     let start = s.now;
     s.tick_to(start + 1_000);
     let out = s.tick_to(start + 1_020);
     assert_eq!(fetches(&out).len(), 1, "fetch B after timeout and backoff");
+    assert_ne!(s.in_flight_id(2), fetch_a, "each request has its own id");
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: fetch_a,
         response: records(data_batch(0, 4, 3)),
     });
     assert!(
@@ -73,6 +76,7 @@ fn late_response_after_a_timeout_is_not_taken_for_the_retry() {
     assert_eq!(s.node.status().log_end_offset, 0);
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: records(data_batch(0, 4, 2)),
     });
     assert_eq!(appends(&out), vec![(0, 1)], "fetch B's answer is taken");
@@ -83,17 +87,20 @@ fn late_response_after_a_timeout_is_not_taken_for_the_retry() {
 #[test]
 fn late_failure_of_a_timed_out_request_does_not_fail_the_retry() {
     let (mut s, _) = follower_with_short_timeout();
+    let fetch_a = s.in_flight_id(2);
     let start = s.now;
     s.tick_to(start + 1_000);
     let out = s.tick_to(start + 1_020);
     assert_eq!(fetches(&out).len(), 1, "fetch B");
     let out = s.step(Input::RequestFailed {
         to: 2,
+        correlation_id: fetch_a,
         error: RequestError::Timeout,
     });
     assert!(out.is_empty(), "{out:?}");
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: records(data_batch(0, 4, 2)),
     });
     assert_eq!(
@@ -146,6 +153,7 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     let mut s = follower_with_divergent_log();
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: diverging(3, 5),
     });
     assert!(out
@@ -154,6 +162,7 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     assert_eq!(fetches(&out).len(), 1);
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: diverging(2, 3),
     });
     assert!(out
@@ -162,12 +171,15 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     assert_eq!(fetches(&out).len(), 1);
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: records(data_batch(3, 4, 1)),
     });
     assert_eq!(appends(&out), vec![(3, 3)]);
-    // The flush started after the first truncation completes now.
+    assert_eq!(s.node.status().log_generation, 2);
+    // The flush started after the first truncation (generation 1) completes now.
     let out = s.step(Input::LogFlushed {
         flushed_end_offset: 5,
+        generation: 1,
     });
     assert_eq!(
         s.node.status().flushed_end_offset,
@@ -177,5 +189,69 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     assert!(
         fetches(&out).is_empty(),
         "fetch acknowledges unflushed bytes: {out:?}"
+    );
+    // The flush the log started after the append reports generation 2: now 4 is durable.
+    let out = s.step(Input::LogFlushed {
+        flushed_end_offset: 4,
+        generation: 2,
+    });
+    assert_eq!(s.node.status().flushed_end_offset, 4);
+    assert_eq!(fetches(&out).len(), 1);
+    assert_eq!(fetches(&out)[0].fetch_offset, 4);
+}
+
+/// Each truncation starts a generation that the Truncate, the Flush after it and a leader's
+/// LogRange carry.
+#[test]
+fn truncate_flush_and_log_range_carry_the_log_generation() {
+    let mut s = follower_with_divergent_log();
+    assert_eq!(s.node.status().log_generation, 0);
+    let out = s.step(Input::Response {
+        from: 2,
+        correlation_id: s.in_flight_id(2),
+        response: diverging(2, 3),
+    });
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Truncate {
+            to_offset: 3,
+            generation: 1
+        }
+    )));
+    let out = s.step(Input::Response {
+        from: 2,
+        correlation_id: s.in_flight_id(2),
+        response: records(data_batch(3, 4, 1)),
+    });
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Flush {
+            up_to_offset: 4,
+            generation: 1
+        }
+    )));
+    s.step(Input::LogFlushed {
+        flushed_end_offset: 4,
+        generation: 1,
+    });
+    // Node 1 wins epoch 5 and answers a Fetch with a range of generation 1.
+    s.tick_to(s.now + 10_000);
+    for v in [2, 3] {
+        s.step(Input::Response {
+            from: v,
+            correlation_id: s.in_flight_id(v),
+            response: Response::Vote(vote_response(s.epoch(), -1, true)),
+        });
+    }
+    assert_eq!(s.state(), kraft_engine::StateName::Leader);
+    let (response, _) = s.request(Request::Fetch(fetch_request(2, s.epoch(), 3, 2)));
+    let fetch = as_fetch(response);
+    assert_eq!(
+        fetch.records,
+        Records::LogRange {
+            from_offset: 3,
+            max_bytes: 8 << 20,
+            generation: 1
+        }
     );
 }

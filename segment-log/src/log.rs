@@ -3,7 +3,7 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -88,6 +88,10 @@ pub(crate) struct LogShared {
     /// Release-stored after the segment end positions: a reader that sees a log end offset also
     /// sees every byte below it.
     pub log_end_offset: AtomicI64,
+    /// The log's generation as its owner numbers it (the Raft core counts its truncations):
+    /// stored after the truncation that starts it, so a reader of that generation never sees
+    /// the bytes cut by it.
+    pub generation: AtomicU64,
 }
 
 /// Writer-side state of one segment.
@@ -383,6 +387,7 @@ impl SegmentLog {
                     segments: Vec::new(),
                 }),
                 log_end_offset: AtomicI64::new(0),
+                generation: AtomicU64::new(0),
             }),
             config,
             segments: Vec::new(),
@@ -1294,6 +1299,27 @@ impl SegmentLog {
         // when sealed, so everything below the new end is on disk.
         self.flushed_end_offset = new_end;
         Ok(new_end)
+    }
+
+    /// The log's generation: 0 when opened, then whatever [`start_generation`] set last.
+    ///
+    /// [`start_generation`]: Self::start_generation
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Starts generation `generation` (greater than the current one) and publishes it to the
+    /// readers. Call it right after the truncation (or full reset) that changed what bytes sit at
+    /// some offset, before any append of the new generation: readers asking for a range of the
+    /// new generation are refused until then, and those asking for an older one from then on
+    /// ([`LogReader::read_in_generation`]).
+    pub fn start_generation(&mut self, generation: u64) {
+        let current = self.generation();
+        assert!(
+            generation > current,
+            "log generation {generation} does not follow {current}"
+        );
+        self.shared.generation.store(generation, Ordering::Release);
     }
 
     /// Drops the whole log and restarts it empty at `offset` (after installing a snapshot that
