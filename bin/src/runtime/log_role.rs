@@ -4,7 +4,9 @@
 //! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
 //! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
 //! applied meanwhile; when it completes, one more flush covers everything that arrived during it
-//! (group commit). The Raft loop learns the durable end offset once per completed flush.
+//! (group commit). The Raft loop learns the durable end offset once per completed flush, with the
+//! log's generation (the core's count of truncations): a flush that completes around a
+//! truncation reports the generation before it, so the core can refuse it.
 
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
@@ -55,8 +57,14 @@ impl LogRole {
         self.flush_in_flight = false;
         result.map_err(|e| format!("flush failed: {e}"))?;
         let flushed_end_offset = self.log.complete_flush(ticket);
+        // A truncation drains the flush in flight before it cuts and starts its generation, so
+        // the ticket and the log are of this generation.
+        let generation = self.log.generation();
         self.events
-            .send(LogEvent::Flushed { flushed_end_offset })
+            .send(LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            })
             .await
             .map_err(|_| "the Raft loop stopped".to_string())
     }
@@ -84,15 +92,23 @@ impl LogRole {
                     .append_verified(&bytes)
                     .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
             }
-            LogCommand::Flush => self.flush_wanted = true,
+            LogCommand::Flush { generation } => {
+                debug_assert_eq!(generation, self.log.generation(), "commands run in order");
+                self.flush_wanted = true;
+            }
             LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
-            LogCommand::Truncate { to_offset } => {
-                // A flush racing the truncation must complete first, so that the durable end it
-                // reports never includes the bytes cut now.
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            } => {
+                // A flush racing the truncation completes first, reported under the old
+                // generation (the core refuses it: it says nothing of bytes written since).
                 self.drain_flush(done_rx).await?;
                 self.log
                     .truncate_to(to_offset)
                     .map_err(|e| format!("truncation to offset {to_offset} failed: {e}"))?;
+                // Only now: a Fetch response of the new generation must not read the cut bytes.
+                self.log.start_generation(generation);
                 self.flush_wanted = true;
             }
             LogCommand::Stop => return Ok(false),
