@@ -15,10 +15,25 @@
 //! ```
 //!
 //! Output contract (see [`Output`]): `PersistElectionState` is durable before any later output is
-//! executed; `AppendBatch`/`Truncate` are applied to the log in order before a later `Respond`
-//! that names a `Records::LogRange`; `Flush` is answered with `Input::LogFlushed` carrying the
-//! log's durable end offset; `Send` responses come back as `Input::Response` or
-//! `Input::RequestFailed`.
+//! executed; `AppendBatch`/`Truncate` go to the log in order; `Flush` is answered with
+//! `Input::LogFlushed` carrying the log's durable end offset; `Send` responses come back as
+//! `Input::Response` or `Input::RequestFailed`.
+//!
+//! Ordering is explicit where the runtime's roles run concurrently (the log, the network and the
+//! core each on their own queue), so the core never relies on the timing between them:
+//! - **Correlation ids.** Each `Output::Send` carries a correlation id the core chose (a counter,
+//!   unique within one `RaftNode`); `Input::Response` and `Input::RequestFailed` echo it, and the
+//!   core takes one only for the request in flight to that peer. A late answer (or failure
+//!   report) of a request the core already timed out is refused, not taken as its retry's.
+//! - **Log generation.** The core numbers the log's generations: 0 at start, plus one at every
+//!   `Output::Truncate` (which names the generation it starts; so would any future reset of the
+//!   log, e.g. installing a snapshot). `Output::Flush`, `Input::LogFlushed` and
+//!   `Records::LogRange` carry it. A flush completion of an older generation is refused (it
+//!   covered the bytes cut since, not those written again at the same offsets), and a LogRange
+//!   is resolved into bytes only while the log is at its generation: a log that has not applied
+//!   the truncation yet still holds the old bytes there, and one truncated since holds others.
+//!   The runtime then sends the Fetch response without records (what a parked Fetch that expired
+//!   gets), and the follower fetches again.
 //!
 //! Time: `now_ms` is any non-decreasing millisecond clock (the core keeps the latest value it
 //! saw); batch timestamps and DescribeQuorum timestamps use it, so unix-epoch milliseconds are a
@@ -59,6 +74,7 @@
 //!   UNKNOWN_TOPIC_OR_PARTITION, SNAPSHOT_NOT_FOUND, POSITION_OUT_OF_RANGE): the files above.
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
+//! - Ordering with the runtime (correlation ids, log generations): `core_ordering.rs`.
 //!
 //! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
 //! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and

@@ -90,6 +90,7 @@ fn fetch_response() {
         let response = samples::fetch_response(Records::LogRange {
             from_offset: 0,
             max_bytes: records_len as u32,
+            generation: 0,
         });
         let iterations = if records_len >= 256 * 1024 {
             2_000
@@ -179,7 +180,12 @@ fn fetch_over_socket() {
     struct LogHandle(Rc<Log>);
     impl RecordSource for LogHandle {
         type Slice = LogSlice;
-        fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<LogSlice> {
+        fn read_log(
+            &self,
+            from_offset: i64,
+            max_bytes: usize,
+            _generation: u64,
+        ) -> Option<LogSlice> {
             let start = usize::try_from(from_offset).ok()? % LOG_BYTES;
             let end = (start + max_bytes).min(LOG_BYTES);
             Some(LogSlice(self.0.clone(), start, end))
@@ -205,6 +211,7 @@ fn fetch_over_socket() {
                 let mut response = samples::fetch_response(Records::LogRange {
                     from_offset: f.fetch_offset,
                     max_bytes: f.max_bytes as u32,
+                    generation: 0,
                 });
                 response.topic_id = f.topic_id;
                 Some(Response::Fetch(response))

@@ -24,7 +24,7 @@ struct NoLog;
 
 impl RecordSource for NoLog {
     type Slice = &'static [u8];
-    fn read_log(&self, _: i64, _: usize) -> Option<&'static [u8]> {
+    fn read_log(&self, _: i64, _: usize, _: u64) -> Option<&'static [u8]> {
         None
     }
     fn read_snapshot(&self, _: SnapshotId, _: i64, _: usize) -> Option<&'static [u8]> {

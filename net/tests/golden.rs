@@ -157,6 +157,7 @@ fn fetch_response_v13_zero_copy_layout() {
         records: Records::LogRange {
             from_offset: 0,
             max_bytes: 3,
+            generation: 0,
         },
         node_endpoints: Vec::new(),
     };

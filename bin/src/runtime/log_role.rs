@@ -4,7 +4,9 @@
 //! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
 //! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
 //! applied meanwhile; when it completes, one more flush covers everything that arrived during it
-//! (group commit). The Raft loop learns the durable end offset once per completed flush.
+//! (group commit). The Raft loop learns the durable end offset once per completed flush, with the
+//! log's generation (the core's count of truncations): a flush that completes around a
+//! truncation reports the generation before it, so the core can refuse it.
 
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
@@ -55,8 +57,14 @@ impl LogRole {
         self.flush_in_flight = false;
         result.map_err(|e| format!("flush failed: {e}"))?;
         let flushed_end_offset = self.log.complete_flush(ticket);
+        // A truncation drains the flush in flight before it cuts and starts its generation, so
+        // the ticket and the log are of this generation.
+        let generation = self.log.generation();
         self.events
-            .send(LogEvent::Flushed { flushed_end_offset })
+            .send(LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            })
             .await
             .map_err(|_| "the Raft loop stopped".to_string())
     }
@@ -84,15 +92,23 @@ impl LogRole {
                     .append_verified(&bytes)
                     .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
             }
-            LogCommand::Flush => self.flush_wanted = true,
+            LogCommand::Flush { generation } => {
+                debug_assert_eq!(generation, self.log.generation(), "commands run in order");
+                self.flush_wanted = true;
+            }
             LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
-            LogCommand::Truncate { to_offset } => {
-                // A flush racing the truncation must complete first, so that the durable end it
-                // reports never includes the bytes cut now.
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            } => {
+                // A flush racing the truncation completes first, reported under the old
+                // generation (the core refuses it: it says nothing of bytes written since).
                 self.drain_flush(done_rx).await?;
                 self.log
                     .truncate_to(to_offset)
                     .map_err(|e| format!("truncation to offset {to_offset} failed: {e}"))?;
+                // Only now: a Fetch response of the new generation must not read the cut bytes.
+                self.log.start_generation(generation);
                 self.flush_wanted = true;
             }
             LogCommand::Stop => return Ok(false),
@@ -149,5 +165,114 @@ pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>
         Err(error) => {
             let _ = events.send(LogEvent::Failed(error)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The log role's part of the ordering contract, on a real log in a temp dir: a flush in
+    //! flight when a truncation arrives is reported under the old generation, the truncation
+    //! starts the core's generation for readers, and later flushes report it.
+
+    use super::*;
+    use crate::runtime::link;
+    use bytes::Bytes;
+    use kraft_records::{BatchBuilder, BatchIter};
+    use kraft_segment_log::{LogConfig, LogReader};
+
+    fn batch(base_offset: i64, epoch: i32) -> Bytes {
+        let mut buf = Vec::new();
+        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
+        builder.append_value(&[epoch as u8; 16]);
+        builder.finish();
+        Bytes::from(buf)
+    }
+
+    /// Epoch of the first batch a Fetch response of `generation` would carry from `offset`.
+    fn served_epoch(reader: &LogReader, offset: i64, generation: u64) -> Option<i32> {
+        let slice = reader
+            .read_in_generation(offset, 1 << 20, generation)
+            .ok()??;
+        let batch = BatchIter::new(&slice).next()?.ok()?;
+        Some(batch.header.partition_leader_epoch)
+    }
+
+    async fn next_flush(events: &Rx<LogEvent>) -> (i64, u64) {
+        match events.recv().await {
+            Some(LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            }) => (flushed_end_offset, generation),
+            other => panic!("expected a flush report, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flush_racing_a_truncation_reports_the_old_generation() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("__raft_performance_test-0");
+        glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+            .spawn(move || async move {
+                let (log, _) = SegmentLog::open(&dir, LogConfig::default()).unwrap();
+                let reader = log.reader();
+                let (command_tx, command_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
+                let (event_tx, event_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
+                let (commands, events) = (command_tx.unwrap(), event_rx.unwrap());
+                let role = glommio::spawn_local(run(log, command_rx.unwrap(), event_tx.unwrap()));
+                // Queued before the role runs (the link holds them all): it starts the fsync of
+                // [0, 6) on Flush and meets the Truncate while that fsync is in flight.
+                for base in 0..6 {
+                    let bytes = batch(base, 3);
+                    let append = LogCommand::Append {
+                        base_offset: base,
+                        bytes,
+                    };
+                    commands.send(append).await.unwrap();
+                }
+                commands
+                    .send(LogCommand::Flush { generation: 0 })
+                    .await
+                    .unwrap();
+                let truncate = LogCommand::Truncate {
+                    to_offset: 3,
+                    generation: 1,
+                };
+                commands.send(truncate).await.unwrap();
+                let bytes = batch(3, 5);
+                commands
+                    .send(LogCommand::Append {
+                        base_offset: 3,
+                        bytes,
+                    })
+                    .await
+                    .unwrap();
+                commands
+                    .send(LogCommand::Flush { generation: 1 })
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    next_flush(&events).await,
+                    (6, 0),
+                    "the raced flush, old generation"
+                );
+                // Every later report is of generation 1 and ends at 4 at last (bounded).
+                let mut last = (0, 1);
+                for _ in 0..4 {
+                    last = next_flush(&events).await;
+                    assert_eq!(last.1, 1, "{last:?}");
+                    if last.0 == 4 {
+                        break;
+                    }
+                }
+                assert_eq!(last, (4, 1));
+                assert_eq!(reader.generation(), 1);
+                assert_eq!(served_epoch(&reader, 3, 1), Some(5));
+                assert_eq!(served_epoch(&reader, 3, 0), None, "a range of generation 0");
+                commands.send(LogCommand::Stop).await.unwrap();
+                role.await;
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -1,7 +1,10 @@
 //! The network role: kraft-net's server on the Raft listener, and one client connection per
 //! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
 //! server writes them in request order per connection. Fetch responses that point into the log
-//! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here).
+//! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
+//! when the log is at the range's generation (otherwise without records). Outbound requests
+//! carry the core's correlation id through the peer's queue and back with the answer; the wire
+//! correlation id is the peer client's own.
 
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
@@ -16,7 +19,7 @@ use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
 };
 use kraft_net::source::RecordSource;
-use kraft_segment_log::{LogReader, LogSlice};
+use kraft_segment_log::{LogError, LogReader, LogSlice};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -96,7 +99,8 @@ impl NetParts {
             }
         });
 
-        let mut peers: HashMap<i32, LocalSender<kraft_engine::message::Request>> = HashMap::new();
+        let mut peers: HashMap<i32, LocalSender<(u64, kraft_engine::message::Request)>> =
+            HashMap::new();
         for (id, address) in &self.peers {
             let (tx, rx) = local_channel::new_bounded(PEER_QUEUE_CAPACITY);
             let mut client_config =
@@ -114,27 +118,28 @@ impl NetParts {
                     request_id,
                     response,
                 } => handler.respond(request_id, response),
-                NetCommand::Send { to, request } => match peers.get(&to) {
-                    Some(peer) => {
-                        if peer.try_send(request).is_err() {
-                            let _ = events
-                                .send(NetEvent::RequestFailed {
-                                    to,
-                                    error: RequestError::Disconnected,
-                                })
-                                .await;
+                NetCommand::Send {
+                    to,
+                    correlation_id,
+                    request,
+                } => {
+                    let queued = match peers.get(&to) {
+                        Some(peer) => peer.try_send((correlation_id, request)).is_ok(),
+                        None => {
+                            tracing::warn!(to, "request for a node that is not a known voter");
+                            false
                         }
-                    }
-                    None => {
-                        tracing::warn!(to, "request for a node that is not a known voter");
+                    };
+                    if !queued {
                         let _ = events
                             .send(NetEvent::RequestFailed {
                                 to,
+                                correlation_id,
                                 error: RequestError::Disconnected,
                             })
                             .await;
                     }
-                },
+                }
                 NetCommand::Stop => break,
             }
         }
@@ -153,16 +158,21 @@ impl NetParts {
     }
 }
 
-/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop.
+/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop,
+/// with the core's correlation id of the request it answers (the core may have given up on it).
 async fn run_peer(
     to: i32,
     mut client: PeerClient,
-    requests: local_channel::LocalReceiver<kraft_engine::message::Request>,
+    requests: local_channel::LocalReceiver<(u64, kraft_engine::message::Request)>,
     events: Rc<Tx<NetEvent>>,
 ) {
-    while let Some(request) = requests.recv().await {
+    while let Some((correlation_id, request)) = requests.recv().await {
         let event = match client.send(&request).await {
-            Ok(response) => NetEvent::Response { from: to, response },
+            Ok(response) => NetEvent::Response {
+                from: to,
+                correlation_id,
+                response,
+            },
             Err(error) => {
                 tracing::debug!(to, %error, "request failed");
                 let error = match error {
@@ -172,7 +182,11 @@ async fn run_peer(
                     | ClientError::BadResponse { .. }
                     | ClientError::Encode { .. } => RequestError::Disconnected,
                 };
-                NetEvent::RequestFailed { to, error }
+                NetEvent::RequestFailed {
+                    to,
+                    correlation_id,
+                    error,
+                }
             }
         };
         if events.send(event).await.is_err() {
@@ -223,9 +237,18 @@ struct LogRecords(LogReader);
 impl RecordSource for LogRecords {
     type Slice = LogSlice;
 
-    fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<LogSlice> {
-        match self.0.read(from_offset, max_bytes) {
+    fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<LogSlice> {
+        match self
+            .0
+            .read_in_generation(from_offset, max_bytes, generation)
+        {
             Ok(slice) => slice,
+            Err(error @ LogError::GenerationMismatch { .. }) => {
+                // The log role has not applied the core's truncation yet (or truncated since):
+                // the bytes there are not the ones the core meant. The follower fetches again.
+                tracing::debug!(%error, from_offset, "Fetch response sent without records");
+                None
+            }
             Err(error) => {
                 tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
                 None

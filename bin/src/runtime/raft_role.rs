@@ -190,8 +190,24 @@ impl RaftRole {
                 request_id,
                 request,
             },
-            NetEvent::Response { from, response } => Input::Response { from, response },
-            NetEvent::RequestFailed { to, error } => Input::RequestFailed { to, error },
+            NetEvent::Response {
+                from,
+                correlation_id,
+                response,
+            } => Input::Response {
+                from,
+                correlation_id,
+                response,
+            },
+            NetEvent::RequestFailed {
+                to,
+                correlation_id,
+                error,
+            } => Input::RequestFailed {
+                to,
+                correlation_id,
+                error,
+            },
             NetEvent::ListenerFailed(error) => return Err(error),
         };
         self.node.step(now_ms, input);
@@ -200,10 +216,16 @@ impl RaftRole {
 
     fn on_log_event(&mut self, event: LogEvent) -> Result<(), String> {
         match event {
-            LogEvent::Flushed { flushed_end_offset } => {
+            LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            } => {
                 self.node.step(
                     self.clock.now_ms(),
-                    Input::LogFlushed { flushed_end_offset },
+                    Input::LogFlushed {
+                        flushed_end_offset,
+                        generation,
+                    },
                 );
                 Ok(())
             }
@@ -221,7 +243,18 @@ impl RaftRole {
                         .persist(&state)
                         .map_err(|e| format!("cannot persist the quorum state: {e}"))?;
                 }
-                Output::Send { to, request } => self.net(NetCommand::Send { to, request }).await?,
+                Output::Send {
+                    to,
+                    correlation_id,
+                    request,
+                } => {
+                    self.net(NetCommand::Send {
+                        to,
+                        correlation_id,
+                        request,
+                    })
+                    .await?
+                }
                 Output::Respond {
                     request_id,
                     response,
@@ -235,9 +268,18 @@ impl RaftRole {
                 Output::AppendBatch {
                     base_offset, bytes, ..
                 } => self.log(LogCommand::Append { base_offset, bytes }).await?,
-                Output::Flush { .. } => self.log(LogCommand::Flush).await?,
-                Output::Truncate { to_offset } => {
-                    self.log(LogCommand::Truncate { to_offset }).await?
+                Output::Flush { generation, .. } => {
+                    self.log(LogCommand::Flush { generation }).await?
+                }
+                Output::Truncate {
+                    to_offset,
+                    generation,
+                } => {
+                    self.log(LogCommand::Truncate {
+                        to_offset,
+                        generation,
+                    })
+                    .await?
                 }
                 Output::Listener { id, event } => {
                     debug_assert_eq!(id, WORKLOAD_LISTENER);
@@ -416,10 +458,16 @@ impl RaftRole {
         for _ in 0..10_000 {
             match self.from_log.recv().await {
                 Some(LogEvent::Stopped) | None => break,
-                Some(LogEvent::Flushed { flushed_end_offset }) => {
+                Some(LogEvent::Flushed {
+                    flushed_end_offset,
+                    generation,
+                }) => {
                     self.node.step(
                         self.clock.now_ms(),
-                        Input::LogFlushed { flushed_end_offset },
+                        Input::LogFlushed {
+                            flushed_end_offset,
+                            generation,
+                        },
                     );
                 }
                 Some(LogEvent::Failed(error)) => return RaftExit::Fatal(error),

@@ -161,6 +161,7 @@ impl RaftNode {
                 records = Records::LogRange {
                     from_offset: r.fetch_offset,
                     max_bytes,
+                    generation: self.log.generation,
                 };
             }
         }
@@ -301,7 +302,18 @@ impl RaftNode {
     }
 
     /// The log reports a new durable end: the leader may advance the HW, a follower may fetch.
-    pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64) {
+    /// A report about another generation of the log is refused: one from before a truncation
+    /// (the flush raced it) covers old bytes, not those written at the same offsets since; the
+    /// log reports again after the truncation.
+    pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64, generation: u64) {
+        debug_assert!(
+            generation <= self.log.generation,
+            "the log reports generation {generation}, the core started only {}",
+            self.log.generation
+        );
+        if generation != self.log.generation {
+            return;
+        }
         let flushed = flushed_end_offset.min(self.log.end_offset);
         if flushed > self.log.flushed_end_offset {
             self.log.flushed_end_offset = flushed;

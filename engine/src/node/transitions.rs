@@ -415,6 +415,7 @@ impl RaftNode {
         );
         self.emit(Output::Flush {
             up_to_offset: self.log.end_offset,
+            generation: self.log.generation,
         });
     }
 

@@ -470,8 +470,12 @@ where
                 Records::LogRange {
                     from_offset,
                     max_bytes,
+                    generation,
                 } => {
-                    log_slice = shared.records.read_log(*from_offset, *max_bytes as usize);
+                    log_slice =
+                        shared
+                            .records
+                            .read_log(*from_offset, *max_bytes as usize, *generation);
                     log_slice.as_deref().unwrap_or(&[])
                 }
             };

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -213,6 +213,7 @@ impl SegmentLog {
                     segments: Vec::new(),
                 }),
                 log_end_offset: AtomicI64::new(0),
+                generation: AtomicU64::new(0),
             }),
             config,
             segments: Vec::new(),

@@ -75,6 +75,29 @@ impl SegmentLog {
         Ok(())
     }
 
+    /// The log's generation: 0 when opened, then whatever [`start_generation`] set last.
+    ///
+    /// [`start_generation`]: Self::start_generation
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Starts generation `generation` (greater than the current one) and publishes it to the
+    /// readers. Call it right after the truncation (or full reset) that changed what bytes sit at
+    /// some offset, before any append of the new generation: readers asking for a range of the
+    /// new generation are refused until then, and those asking for an older one from then on
+    /// ([`LogReader::read_in_generation`]).
+    ///
+    /// [`LogReader::read_in_generation`]: crate::LogReader::read_in_generation
+    pub fn start_generation(&mut self, generation: u64) {
+        let current = self.generation();
+        assert!(
+            generation > current,
+            "log generation {generation} does not follow {current}"
+        );
+        self.shared.generation.store(generation, Ordering::Release);
+    }
+
     /// Drops the whole log and restarts it empty at `offset` (after installing a snapshot that
     /// ends at `offset`, spec 4.6). The epoch cache is cleared.
     pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
