@@ -30,6 +30,8 @@ use support::{describe, free_ports, member_placement, poll, quorum_status, write
 const ARGS: [&str; 4] = ["--throughput", "2000", "--record-size", "256"];
 const VOTERS: usize = 3;
 const MAJORITY: usize = VOTERS / 2 + 1;
+/// Records committed between two cuts (2 s of the load): every cut hits a node mid-stream.
+const RECORDS_BETWEEN_CUTS: i64 = 4000;
 
 /// One member: its config, its mount (the log directory) over a backing directory, its process.
 struct Node {
@@ -219,9 +221,19 @@ fn start_cluster(dir: &Path) -> Option<Cluster> {
     Some(Cluster { nodes, addrs })
 }
 
-/// One cut of `victims` at once, with every check. Returns the observation and what was dropped.
-fn cut_and_check(cluster: &mut Cluster, name: &str, victims: &[i32], seen: i64) -> (i64, usize) {
-    let observed = cluster.observe(seen);
+/// The nodes a scenario cuts, given the leader's id.
+type Pick = fn(i32) -> Vec<i32>;
+
+fn a_follower(leader: i32) -> i32 {
+    (1..=VOTERS as i32).find(|&id| id != leader).expect("a follower")
+}
+
+/// One cut of the nodes `pick` chooses (at once), with every check. Returns the high watermark
+/// observed before the cut and how many changes the cut dropped.
+fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i64, usize) {
+    let observed = cluster.observe(seen + RECORDS_BETWEEN_CUTS);
+    let victims = pick(observed.leader);
+    let victims = victims.as_slice();
     let states_before: Vec<Option<(i32, i32)>> = cluster
         .nodes
         .iter()
@@ -327,25 +339,16 @@ fn committed_records_and_votes_survive_power_cuts() {
     let mut seen = 0;
     let mut dropped_total = 0;
 
-    let leader = cluster.observe(seen).leader;
-    let follower = (1..=VOTERS as i32).find(|&id| id != leader).expect("a follower");
-    let (hw, dropped) = cut_and_check(&mut cluster, "one follower", &[follower], seen);
-    (seen, dropped_total) = (hw, dropped_total + dropped);
-
-    let leader = cluster.observe(seen).leader;
-    let (hw, dropped) = cut_and_check(&mut cluster, "the leader", &[leader], seen);
-    (seen, dropped_total) = (hw, dropped_total + dropped);
-
-    let leader = cluster.observe(seen).leader;
-    let follower = (1..=VOTERS as i32).find(|&id| id != leader).expect("a follower");
-    let both = [leader, follower];
-    let (hw, dropped) = cut_and_check(&mut cluster, "leader and a follower", &both, seen);
-    (seen, dropped_total) = (hw, dropped_total + dropped);
-
-    let all: Vec<i32> = (1..=VOTERS as i32).collect();
-    let (hw, dropped) = cut_and_check(&mut cluster, "all nodes", &all, seen);
-    (seen, dropped_total) = (hw, dropped_total + dropped);
-
+    let scenarios: [(&str, Pick); 4] = [
+        ("one follower", |leader| vec![a_follower(leader)]),
+        ("the leader", |leader| vec![leader]),
+        ("leader and a follower", |leader| vec![leader, a_follower(leader)]),
+        ("all nodes", |_| (1..=VOTERS as i32).collect()),
+    ];
+    for (name, pick) in scenarios {
+        let (hw, dropped) = cut_and_check(&mut cluster, name, pick, seen);
+        (seen, dropped_total) = (hw, dropped_total + dropped);
+    }
     eprintln!("committed up to offset {seen}; the cuts dropped {dropped_total} unsynced changes");
     // Under load, some appends are always between write and fdatasync: a run where no cut
     // dropped anything did not exercise the file system's model at all.
