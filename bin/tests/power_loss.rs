@@ -228,20 +228,21 @@ fn a_follower(leader: i32) -> i32 {
     (1..=VOTERS as i32).find(|&id| id != leader).expect("a follower")
 }
 
-/// One cut of the nodes `pick` chooses (at once), with every check. Returns the high watermark
-/// observed before the cut and how many changes the cut dropped.
-fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i64, usize) {
-    let observed = cluster.observe(seen + RECORDS_BETWEEN_CUTS);
-    let victims = pick(observed.leader);
-    let victims = victims.as_slice();
-    let states_before: Vec<Option<(i32, i32)>> = cluster
+/// Every node's `(epoch, voted id)` from its quorum-state file, read through its mount.
+fn election_states(cluster: &Cluster) -> Vec<(i32, i32)> {
+    cluster
         .nodes
         .iter()
-        .map(|n| read_quorum_state(&n.log_dir))
-        .collect();
-    for (node, state) in cluster.nodes.iter().zip(&states_before) {
-        assert!(state.is_some(), "node {} has no quorum-state", node.id);
-    }
+        .map(|n| {
+            read_quorum_state(&n.log_dir)
+                .unwrap_or_else(|| panic!("node {} has no readable quorum-state", n.id))
+        })
+        .collect()
+}
+
+/// Cuts the power of `victims` at once and mounts their directories again (without starting
+/// them). Returns how many changes the cuts dropped.
+fn cut(cluster: &mut Cluster, name: &str, victims: &[i32]) -> usize {
     let mut dropped = 0;
     for &id in victims {
         let report = cluster.node(id).cut();
@@ -252,8 +253,11 @@ fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i
     for &id in victims {
         cluster.node(id).mount();
     }
+    dropped
+}
 
-    // Right after the cut, before any restart: the committed batches are on a majority of disks.
+/// Right after a cut, before any restart: the committed batches are on a majority of disks.
+fn check_majority(cluster: &Cluster, name: &str, observed: &Observation, victims: &[i32]) {
     let mut holders = Vec::new();
     let mut missing = Vec::new();
     for node in &cluster.nodes {
@@ -261,11 +265,8 @@ fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i
         if holds(&log, &observed.committed) {
             holders.push(node.id);
         } else {
-            missing.push(format!(
-                "node {}: {}",
-                node.id,
-                first_difference(&log, &observed.committed)
-            ));
+            let why = first_difference(&log, &observed.committed);
+            missing.push(format!("node {}: {why}", node.id));
         }
     }
     assert!(
@@ -276,27 +277,31 @@ fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i
         observed.leader,
         observed.epoch
     );
-    // Every node's election state is not older than before the cut.
-    for (node, before) in cluster.nodes.iter().zip(&states_before) {
-        let (epoch_before, voted_before) = before.expect("checked above");
-        let after = read_quorum_state(&node.log_dir);
-        let Some((epoch_after, voted_after)) = after else {
-            panic!("{name}: node {}'s quorum-state is gone after the cut", node.id);
-        };
-        assert!(
-            epoch_after > epoch_before
-                || (epoch_after == epoch_before
-                    && (voted_before < 0 || voted_after == voted_before)),
-            "{name}: node {}'s quorum-state went back from epoch {epoch_before} vote \
-             {voted_before} to epoch {epoch_after} vote {voted_after}",
-            node.id
-        );
-    }
+}
 
+/// Node `id`'s election state after a cut is not older than `before`: a higher epoch, or the
+/// same epoch with the same vote (if it had voted).
+fn check_state(cluster: &Cluster, name: &str, id: i32, before: (i32, i32)) {
+    let node = &cluster.nodes[(id - 1) as usize];
+    let (epoch_before, voted_before) = before;
+    let Some((epoch_after, voted_after)) = read_quorum_state(&node.log_dir) else {
+        let raw = std::fs::read(node.log_dir.join(spec_log::PARTITION).join("quorum-state"));
+        panic!("{name}: node {id}'s quorum-state is missing or unreadable after the cut: {raw:?}");
+    };
+    assert!(
+        epoch_after > epoch_before
+            || (epoch_after == epoch_before && (voted_before < 0 || voted_after == voted_before)),
+        "{name}: node {id}'s quorum-state went back from epoch {epoch_before} vote \
+         {voted_before} to epoch {epoch_after} vote {voted_after}"
+    );
+}
+
+/// Starts `victims` again, waits until everyone caught up, and checks every node's log.
+fn restart_and_check(cluster: &mut Cluster, name: &str, observed: &Observation, victims: &[i32]) {
     for &id in victims {
         cluster.node(id).start();
     }
-    wait_caught_up(cluster, name, &observed);
+    wait_caught_up(cluster, name, observed);
     for node in &cluster.nodes {
         let log = read_log(&node.log_dir);
         assert!(
@@ -306,6 +311,80 @@ fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i
             first_difference(&log, &observed.committed)
         );
     }
+}
+
+/// One cut of the nodes `pick` chooses (at once), with every check. Returns the high watermark
+/// observed before the cut and how many changes the cut dropped.
+fn cut_and_check(cluster: &mut Cluster, name: &str, pick: Pick, seen: i64) -> (i64, usize) {
+    let observed = cluster.observe(seen + RECORDS_BETWEEN_CUTS);
+    let victims = pick(observed.leader);
+    let states = election_states(cluster);
+    let dropped = cut(cluster, name, &victims);
+    check_majority(cluster, name, &observed, &victims);
+    for (id, before) in (1..).zip(states) {
+        check_state(cluster, name, id, before);
+    }
+    restart_and_check(cluster, name, &observed, &victims);
+    (observed.high_watermark, dropped)
+}
+
+/// The leader loses power and the two others elect a new one. Each of them has a trip wire on
+/// `quorum-state` (see `kraft_powerfs::trip`): its power fails the moment it moves on from
+/// replacing that file (after the directory fsync that completes the replace, if it makes one).
+/// Whatever election state it left visible then, it may have acted on (a vote sent): the cut
+/// must keep that state byte for byte.
+fn election(cluster: &mut Cluster, seen: i64) -> (i64, usize) {
+    let name = "election";
+    let observed = cluster.observe(seen + RECORDS_BETWEEN_CUTS);
+    let states = election_states(cluster);
+    let leader = observed.leader;
+    let others: Vec<i32> = (1..=VOTERS as i32).filter(|&id| id != leader).collect();
+    for &id in &others {
+        let mount = cluster.node(id).mount.as_ref().expect("mounted");
+        mount.arm_trip(spec_log::QUORUM_STATE);
+    }
+    let mut dropped = cut(cluster, name, &[leader]);
+    let tripped = |cluster: &Cluster| -> Vec<i32> {
+        let nodes = others.iter().map(|&id| &cluster.nodes[(id - 1) as usize]);
+        let tripped = nodes.filter(|n| n.mount.as_ref().is_some_and(Mount::tripped));
+        tripped.map(|n| n.id).collect()
+    };
+    let all_tripped = poll(Duration::from_secs(15), || {
+        (tripped(cluster).len() == others.len()).then_some(())
+    });
+    let tripped = tripped(cluster);
+    assert!(
+        all_tripped.is_some() || !tripped.is_empty(),
+        "{name}: no survivor replaced its quorum-state within 15 s\n{}",
+        cluster.stderr_all()
+    );
+    let paths: Vec<PathBuf> = cluster.nodes.iter().map(|n| n.log_dir.clone()).collect();
+    let state_path = |id: i32| {
+        let log_dir = &paths[(id - 1) as usize];
+        log_dir.join(spec_log::PARTITION).join(spec_log::QUORUM_STATE)
+    };
+    let visible: Vec<Vec<u8>> = tripped
+        .iter()
+        .map(|&id| std::fs::read(state_path(id)).expect("read the visible quorum-state"))
+        .collect();
+    for (id, state) in tripped.iter().zip(&visible) {
+        eprintln!("{name}: node {id} tripped with {}", String::from_utf8_lossy(state));
+    }
+    dropped += cut(cluster, name, &others);
+    for (&id, visible) in tripped.iter().zip(&visible) {
+        let after = std::fs::read(state_path(id)).expect("read quorum-state after the cut");
+        assert_eq!(
+            String::from_utf8_lossy(&after),
+            String::from_utf8_lossy(visible),
+            "{name}: node {id} lost the election state it had moved on from"
+        );
+    }
+    for (id, before) in (1..).zip(states) {
+        check_state(cluster, name, id, before);
+    }
+    check_majority(cluster, name, &observed, &[leader]);
+    let all: Vec<i32> = (1..=VOTERS as i32).collect();
+    restart_and_check(cluster, name, &observed, &all);
     (observed.high_watermark, dropped)
 }
 
@@ -349,6 +428,8 @@ fn committed_records_and_votes_survive_power_cuts() {
         let (hw, dropped) = cut_and_check(&mut cluster, name, pick, seen);
         (seen, dropped_total) = (hw, dropped_total + dropped);
     }
+    let (hw, dropped) = election(&mut cluster, seen);
+    (seen, dropped_total) = (hw, dropped_total + dropped);
     eprintln!("committed up to offset {seen}; the cuts dropped {dropped_total} unsynced changes");
     // Under load, some appends are always between write and fdatasync: a run where no cut
     // dropped anything did not exercise the file system's model at all.

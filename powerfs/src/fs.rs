@@ -11,6 +11,7 @@ use fuser::{
 
 use crate::inodes::errno;
 use crate::ops::PowerFs;
+use crate::trip::Op;
 
 /// Attributes and names are cached by the kernel this long. Every change goes through this mount,
 /// and a power cut remounts, so the kernel's caches never outlive the state they describe.
@@ -119,7 +120,7 @@ impl Filesystem for PowerFs {
 
     fn setattr(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         ino: u64,
         mode: Option<u32>,
         uid: Option<u32>,
@@ -135,6 +136,9 @@ impl Filesystem for PowerFs {
         _flags: Option<u32>,
         reply: ReplyAttr,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match self.setattr_inner(ino, mode, (uid, gid), size, (atime, mtime), fh) {
             Ok(attr) => reply.attr(&TTL, &attr),
             Err(e) => reply.error(e),
@@ -143,7 +147,7 @@ impl Filesystem for PowerFs {
 
     fn mknod(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         parent: u64,
         name: &OsStr,
         mode: u32,
@@ -151,6 +155,9 @@ impl Filesystem for PowerFs {
         _rdev: u32,
         reply: ReplyEntry,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         if mode & libc::S_IFMT != libc::S_IFREG {
             return reply.error(libc::EPERM);
         }
@@ -166,27 +173,36 @@ impl Filesystem for PowerFs {
 
     fn mkdir(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         parent: u64,
         name: &OsStr,
         mode: u32,
         umask: u32,
         reply: ReplyEntry,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match PowerFs::mkdir(self, parent, name, mode & !umask & 0o7777) {
             Ok(attr) => reply.entry(&TTL, &attr, 0),
             Err(e) => reply.error(e),
         }
     }
 
-    fn unlink(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match self.remove(parent, name, false) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
         }
     }
 
-    fn rmdir(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match self.remove(parent, name, true) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
@@ -195,7 +211,7 @@ impl Filesystem for PowerFs {
 
     fn rename(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         parent: u64,
         name: &OsStr,
         newparent: u64,
@@ -203,8 +219,14 @@ impl Filesystem for PowerFs {
         flags: u32,
         reply: ReplyEmpty,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match PowerFs::rename(self, (parent, name), (newparent, newname), flags) {
-            Ok(()) => reply.ok(),
+            Ok(()) => {
+                self.renamed(req.pid(), newparent, newname);
+                reply.ok()
+            }
             Err(e) => reply.error(e),
         }
     }
@@ -236,7 +258,7 @@ impl Filesystem for PowerFs {
 
     fn write(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         _ino: u64,
         fh: u64,
         offset: i64,
@@ -246,6 +268,9 @@ impl Filesystem for PowerFs {
         _lock_owner: Option<u64>,
         reply: ReplyWrite,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match PowerFs::write(self, fh, offset, data) {
             Ok(n) => reply.written(n),
             Err(e) => reply.error(e),
@@ -271,14 +296,10 @@ impl Filesystem for PowerFs {
         reply.ok();
     }
 
-    fn fsync(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
-        _datasync: bool,
-        reply: ReplyEmpty,
-    ) {
+    fn fsync(&mut self, req: &Request<'_>, ino: u64, _fh: u64, _datasync: bool, reply: ReplyEmpty) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         // fsync and fdatasync alike make the file's data and length durable (timestamps are not
         // modelled); neither makes the file's name durable: that takes an fsync of the parent.
         self.journal().sync_file(ino);
@@ -299,7 +320,10 @@ impl Filesystem for PowerFs {
         }
     }
 
-    fn fsyncdir(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, _ds: bool, reply: ReplyEmpty) {
+    fn fsyncdir(&mut self, req: &Request<'_>, ino: u64, _fh: u64, _ds: bool, reply: ReplyEmpty) {
+        if !self.allows(req.pid(), Op::FsyncDir(ino)) {
+            return reply.error(libc::EIO);
+        }
         self.journal().sync_dir(ino);
         reply.ok();
     }
@@ -326,7 +350,7 @@ impl Filesystem for PowerFs {
 
     fn create(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         parent: u64,
         name: &OsStr,
         mode: u32,
@@ -334,6 +358,9 @@ impl Filesystem for PowerFs {
         flags: i32,
         reply: ReplyCreate,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match PowerFs::create(self, parent, name, mode & !umask & 0o7777, flags) {
             Ok((attr, fh)) => reply.created(&TTL, &attr, 0, fh, 0),
             Err(e) => reply.error(e),
@@ -342,7 +369,7 @@ impl Filesystem for PowerFs {
 
     fn fallocate(
         &mut self,
-        _req: &Request<'_>,
+        req: &Request<'_>,
         _ino: u64,
         fh: u64,
         offset: i64,
@@ -350,6 +377,9 @@ impl Filesystem for PowerFs {
         mode: i32,
         reply: ReplyEmpty,
     ) {
+        if !self.allows(req.pid(), Op::Other) {
+            return reply.error(libc::EIO);
+        }
         match PowerFs::fallocate(self, fh, offset, length, mode) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),

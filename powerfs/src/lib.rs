@@ -38,6 +38,7 @@ mod inodes;
 pub mod journal;
 mod mount;
 mod ops;
+pub mod trip;
 
 pub use error::PowerFsError;
 pub use journal::CutReport;

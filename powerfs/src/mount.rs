@@ -11,6 +11,7 @@ use fuser::{BackgroundSession, MountOption};
 use crate::error::PowerFsError;
 use crate::journal::{CutReport, Journal};
 use crate::ops::PowerFs;
+use crate::trip::Trip;
 
 /// How long an unmount may take to end the session (every file under the mount closed).
 const UNMOUNT_WAIT_MS: u64 = 10_000;
@@ -21,6 +22,7 @@ pub struct Mount {
     mountpoint: PathBuf,
     session: Option<BackgroundSession>,
     journal: Arc<Mutex<Journal>>,
+    trip: Arc<Mutex<Trip>>,
 }
 
 impl std::fmt::Debug for Mount {
@@ -61,8 +63,14 @@ impl Mount {
         std::fs::create_dir_all(mountpoint).map_err(io("create", mountpoint))?;
         let backing = backing.canonicalize().map_err(io("resolve", backing))?;
         let journal = Arc::new(Mutex::new(Journal::default()));
-        let fs = PowerFs::new(&backing, &trash_dir(&backing), journal.clone())
-            .map_err(io("open backing directory", &backing))?;
+        let trip = Arc::new(Mutex::new(Trip::default()));
+        let fs = PowerFs::new(
+            &backing,
+            &trash_dir(&backing),
+            journal.clone(),
+            trip.clone(),
+        )
+        .map_err(io("open backing directory", &backing))?;
         let options = [
             MountOption::FSName("kraft-powerfs".into()),
             MountOption::RW,
@@ -77,11 +85,26 @@ impl Mount {
             mountpoint: mountpoint.to_path_buf(),
             session: Some(session),
             journal,
+            trip,
         })
     }
 
     pub fn mountpoint(&self) -> &Path {
         &self.mountpoint
+    }
+
+    /// Arms the trip wire on file name `name` (see [`crate::trip`]).
+    pub fn arm_trip(&self, name: &str) {
+        let mut trip = self.trip.lock().unwrap_or_else(|p| p.into_inner());
+        trip.arm(std::ffi::OsStr::new(name));
+    }
+
+    /// Whether the trip wire fired: from then on every mutating request fails with EIO.
+    pub fn tripped(&self) -> bool {
+        self.trip
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tripped()
     }
 
     /// Undo entries waiting for a sync (writes, length changes, names).

@@ -13,6 +13,7 @@ use fuser::FileAttr;
 
 use crate::inodes::{attr, errno, Inodes};
 use crate::journal::{Journal, Undo};
+use crate::trip::{Op, Trip};
 
 /// Reads larger than this are refused: the kernel never asks for more than `max_read`.
 const READ_BYTES_MAX: u32 = 16 << 20;
@@ -25,12 +26,18 @@ pub struct PowerFs {
     handles: HashMap<u64, (u64, Arc<File>)>,
     next_fh: u64,
     journal: Arc<Mutex<Journal>>,
+    trip: Arc<Mutex<Trip>>,
 }
 
 impl PowerFs {
     /// A file system over `root`; removed objects wait in `trash` (same file system as `root`)
     /// until their removal is durable.
-    pub fn new(root: &Path, trash: &Path, journal: Arc<Mutex<Journal>>) -> std::io::Result<Self> {
+    pub fn new(
+        root: &Path,
+        trash: &Path,
+        journal: Arc<Mutex<Journal>>,
+        trip: Arc<Mutex<Trip>>,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(trash)?;
         Ok(PowerFs {
             inodes: Inodes::new(root)?,
@@ -39,11 +46,25 @@ impl PowerFs {
             handles: HashMap::new(),
             next_fh: 1,
             journal,
+            trip,
         })
     }
 
     pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the trip wire lets a mutating request of `thread` through.
+    pub(crate) fn allows(&self, thread: u32, op: Op) -> bool {
+        self.trip
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allows(thread, op)
+    }
+
+    pub(crate) fn renamed(&self, thread: u32, dir: u64, name: &OsStr) {
+        let mut trip = self.trip.lock().unwrap_or_else(|p| p.into_inner());
+        trip.renamed(thread, dir, name);
     }
 
     fn handle(&self, fh: u64) -> Result<(u64, Arc<File>), i32> {

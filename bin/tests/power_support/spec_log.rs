@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 pub const PARTITION: &str = "__raft_performance_test-0";
+pub const QUORUM_STATE: &str = "quorum-state";
 /// Size of a v2 batch header (up to and including the record count).
 const HEADER_BYTES: usize = 61;
 
@@ -87,7 +88,7 @@ pub fn read_log(log_dir: &Path) -> Vec<Batch> {
 
 /// `(leaderEpoch, votedId)` of the node's `quorum-state` file, `None` if there is none yet.
 pub fn read_quorum_state(log_dir: &Path) -> Option<(i32, i32)> {
-    let text = std::fs::read_to_string(log_dir.join(PARTITION).join("quorum-state")).ok()?;
+    let text = std::fs::read_to_string(log_dir.join(PARTITION).join(QUORUM_STATE)).ok()?;
     let field = |name: &str| -> Option<i32> {
         let key = format!("\"{name}\":");
         let start = text.find(&key)? + key.len();
