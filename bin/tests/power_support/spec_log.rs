@@ -75,7 +75,10 @@ pub fn read_log(log_dir: &Path) -> Vec<Batch> {
             let Some(batch) = batch_at(&data[position..]) else {
                 return out;
             };
-            if out.last().is_some_and(|b| b.last_offset + 1 != batch.base_offset) {
+            if out
+                .last()
+                .is_some_and(|b| b.last_offset + 1 != batch.base_offset)
+            {
                 // A gap: offsets must continue from batch to batch and segment to segment.
                 return out;
             }
