@@ -135,3 +135,50 @@ fn clean_unmount_keeps_everything() {
         b"never synced"
     );
 }
+
+/// Replaces `name` in `dir` the way the server writes quorum-state: temp file, fsync, rename,
+/// and (when `fsync_parent`) an fsync of the directory.
+fn replace(dir: &Path, name: &str, bytes: &[u8], fsync_parent: bool) {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let mut file = File::create(&tmp).unwrap();
+    file.write_all(bytes).unwrap();
+    file.sync_all().unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+    if fsync_parent {
+        fsync_dir(dir);
+    }
+}
+
+#[test]
+fn trip_wire_fails_the_power_when_a_replace_is_left_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (backing, mnt) = (tmp.path().join("backing"), tmp.path().join("mnt"));
+    let Some(mount) = mount_or_skip(&backing, &mnt) else {
+        return;
+    };
+    replace(&mnt, "state", b"one", true);
+    mount.arm_trip("state");
+    // A complete replace: the directory fsync gets through, then the power fails.
+    replace(&mnt, "state", b"two", true);
+    assert!(mount.tripped());
+    let refused = std::fs::write(mnt.join("other"), b"x").unwrap_err();
+    assert_eq!(refused.raw_os_error(), Some(libc::EIO));
+    assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"two", "reads still work");
+    mount.power_cut().expect("power cut");
+    let mount = Mount::start(&backing, &mnt).expect("remount");
+    assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"two");
+    assert!(!mnt.join("other").exists());
+
+    // A replace without the directory fsync: the next request trips the wire, unapplied, and
+    // the cut brings the old state back although the new one was visible.
+    mount.arm_trip("state");
+    replace(&mnt, "state", b"three", false);
+    assert!(!mount.tripped(), "the rename alone does not trip");
+    assert!(std::fs::write(mnt.join("after"), b"x").is_err());
+    assert!(mount.tripped());
+    assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"three");
+    mount.power_cut().expect("power cut");
+    let mount = Mount::start(&backing, &mnt).expect("remount");
+    assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"two");
+    mount.unmount().expect("unmount");
+}
