@@ -118,6 +118,8 @@ impl PowerFs {
             .read(true)
             .write(true)
             .create(true)
+            // O_TRUNC of an existing file goes through the journal below.
+            .truncate(false)
             .mode(mode)
             .open(&path)
             .map_err(errno)?;

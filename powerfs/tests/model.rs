@@ -46,6 +46,7 @@ fn power_cut_keeps_synced_state_and_drops_the_rest() {
         // over them.
         let file = OpenOptions::new()
             .create(true)
+            .truncate(true)
             .read(true)
             .write(true)
             .open(&durable)
@@ -163,7 +164,11 @@ fn trip_wire_fails_the_power_when_a_replace_is_left_behind() {
     assert!(mount.tripped());
     let refused = std::fs::write(mnt.join("other"), b"x").unwrap_err();
     assert_eq!(refused.raw_os_error(), Some(libc::EIO));
-    assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"two", "reads still work");
+    assert_eq!(
+        std::fs::read(mnt.join("state")).unwrap(),
+        b"two",
+        "reads still work"
+    );
     mount.power_cut().expect("power cut");
     let mount = Mount::start(&backing, &mnt).expect("remount");
     assert_eq!(std::fs::read(mnt.join("state")).unwrap(), b"two");
