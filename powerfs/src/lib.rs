@@ -21,6 +21,10 @@
 //! back to the bytes and length its last sync left, each name to what its directory's last sync
 //! left. A clean unmount ([`Mount::unmount`], or dropping the [`Mount`]) keeps everything.
 //!
+//! To cut at a chosen instant, [`Mount::arm_trip`] sets a trip wire on a file name ([`trip`]):
+//! the power fails as soon as a thread moves on from replacing that file by rename, and every
+//! later mutating request fails with EIO until the test cuts the power.
+//!
 //! The kernel's page cache for the mount is never the durable copy: writes are write-through
 //! (no writeback cache), opens drop cached pages (no `FOPEN_KEEP_CACHE`), and a power cut
 //! unmounts, so a remount starts cold. Pages dirtied through a shared writable mapping reach the
