@@ -152,8 +152,7 @@ impl SegmentLog {
         config: LogConfig,
     ) -> Result<(SegmentLog, RecoveryReport), LogError> {
         config.validate()?;
-        std::fs::create_dir_all(partition_dir)
-            .map_err(|e| LogError::io(partition_dir, "create directory", e))?;
+        fsutil::create_dir_durable(partition_dir)?;
         let dir = partition_dir.to_path_buf();
         let dir_lock = lock_dir(&dir)?;
         let listing = list_dir(&dir)?;
