@@ -240,9 +240,19 @@ impl Server {
         self.process.kill();
     }
 
-    /// SIGSTOP: the process is frozen (sockets stay open, nothing is answered or written).
+    /// SIGSTOP, and waits (bounded) until every thread of the process is stopped, so that its
+    /// files no longer change: sockets stay open, nothing is answered or written.
     pub fn pause(&self) {
         self.process.signal(libc::SIGSTOP);
+        let pid = self.pid().expect("a running process to pause");
+        let stopped = poll(Duration::from_secs(5), || {
+            all_threads_stopped(pid).then_some(())
+        });
+        assert!(
+            stopped.is_some(),
+            "node {} (pid {pid}) did not stop on SIGSTOP within 5 s",
+            self.node_id
+        );
     }
 
     /// SIGCONT after `pause`.
@@ -258,6 +268,29 @@ impl Server {
     pub fn partition_dir(&self) -> PathBuf {
         self.log_dir.join("__raft_performance_test-0")
     }
+}
+
+/// Whether every thread of `pid` is in the stopped state (`T` in `/proc/<pid>/task/*/stat`).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut threads = 0;
+    for task in tasks.filter_map(Result::ok) {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            return false;
+        };
+        // "tid (comm) STATE ...": the name may hold spaces and parentheses, the state follows
+        // the last ')'.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
+        if state != Some('T') {
+            return false;
+        }
+        threads += 1;
+    }
+    threads > 0
 }
 
 /// Runs the `kraft-quorum` binary and returns its stdout if it succeeded (killed by PID when it
