@@ -2,7 +2,8 @@
 //! reader of Kafka's on-disk formats written from the spec alone (`kraft_interop`'s spec reader,
 //! which shares no code with the writer or with kraft-records; the end-to-end tests judge the
 //! server's files with the same reader).
-#![allow(dead_code)]
+// Each test file compiles this module on its own and uses a different part of it.
+#![allow(dead_code, unused_imports)]
 
 /// The spec reader's segment, index and checkpoint parsers and its partition reader in one path.
 pub mod spec_reader {
