@@ -22,7 +22,12 @@ const ARGS: [&str; 4] = ["--throughput", "1000", "--record-size", "128"];
 /// killed. A follower may still take the first of them when thawed (the answer to a fetch it sent
 /// before it froze waits in its socket); the others are orphans.
 const ORPHAN_BATCHES: usize = 8;
+/// Issue 7's bound on a failover after `kill -9` of the leader.
 const ELECTION: Duration = Duration::from_secs(5);
+/// The bound after thawing two frozen followers: their fetch timeouts expired while frozen, so
+/// both turn prospective at the same instant and with equal logs their first elections may
+/// split (each votes for itself) before randomized backoff separates them.
+const THAWED_ELECTION: Duration = Duration::from_secs(10);
 
 struct Cluster {
     _dir: tempfile::TempDir,
@@ -84,15 +89,20 @@ impl Cluster {
 
     /// A leader other than `not`, in an epoch above `after_epoch`, as the members at `ids` see
     /// it, within `timeout`; panics otherwise.
-    fn wait_leader(&self, ids: &[i32], not: i32, after_epoch: i32) -> (i32, i32) {
+    fn wait_leader(
+        &self,
+        ids: &[i32],
+        (not, after_epoch): (i32, i32),
+        timeout: Duration,
+    ) -> (i32, i32) {
         let started = Instant::now();
-        let found = poll(ELECTION, || {
+        let found = poll(timeout, || {
             quorum_status(&self.addrs(ids))
                 .filter(|&(leader, epoch, _)| leader > 0 && leader != not && epoch > after_epoch)
         });
         let Some((leader, epoch, _)) = found else {
             panic!(
-                "no leader other than {not} above epoch {after_epoch} within {ELECTION:?}\n{}",
+                "no leader other than {not} above epoch {after_epoch} within {timeout:?}\n{}",
                 self.stderr_all()
             );
         };
@@ -145,6 +155,13 @@ impl Cluster {
         assert!(leader > 0, "no leader to record from");
         let log = read_log_to(&self.server(leader).partition_dir(), hw);
         let added = history.record(&log, hw);
+        // The high watermark is a batch boundary (a follower's fetch offset or the leader's
+        // flushed end), so the history now covers every committed offset.
+        assert_eq!(
+            history.end_offset(),
+            hw,
+            "recorded batches end below the high watermark"
+        );
         eprintln!("recorded {added} more committed batches below high watermark {hw}");
         (leader, hw)
     }
@@ -186,7 +203,7 @@ fn log_end(log: &[StoredBatch]) -> i64 {
 fn three_nodes_keep_every_committed_batch_and_truncate_an_orphaned_tail() {
     let mut cluster = Cluster::start();
     let mut history = History::new();
-    let (leader, epoch) = cluster.wait_leader(&[1, 2, 3], 0, 0);
+    let (leader, epoch) = cluster.wait_leader(&[1, 2, 3], (0, 0), ELECTION);
     cluster.wait_workload(leader);
 
     // Plain failover: kill -9 the leader once commits flow.
@@ -194,7 +211,7 @@ fn three_nodes_keep_every_committed_batch_and_truncate_an_orphaned_tail() {
     assert_eq!(recorded_from, leader);
     assert!(hw > 0 && !history.is_empty(), "nothing committed");
     cluster.server_mut(leader).kill();
-    let (new_leader, _) = cluster.wait_leader(&others(leader), leader, epoch);
+    let (new_leader, _) = cluster.wait_leader(&others(leader), (leader, epoch), ELECTION);
     cluster.wait_workload(new_leader);
     cluster.restart(leader);
     cluster.wait_caught_up(leader, hw);
@@ -303,7 +320,11 @@ fn orphaned_tail_is_truncated(cluster: &mut Cluster, history: &mut History) -> V
     for &f in &killed.followers {
         cluster.server(f).resume();
     }
-    let (new_leader, _) = cluster.wait_leader(&killed.followers, killed.id, killed.epoch);
+    let (new_leader, _) = cluster.wait_leader(
+        &killed.followers,
+        (killed.id, killed.epoch),
+        THAWED_ELECTION,
+    );
     cluster.wait_workload(new_leader);
     cluster.restart(killed.id);
     let tail_end = log_end(&killed.tail);
