@@ -66,6 +66,21 @@
 //! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
 //! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
 
+/// `planted!(Bug)`: whether that deliberate bug is active on this thread (feature
+/// `planted-bugs`); `false`, a constant, in every normal build.
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted {
+    ($bug:ident) => {
+        $crate::planted::is_active($crate::planted::PlantedBug::$bug)
+    };
+}
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted {
+    ($bug:ident) => {
+        false
+    };
+}
+
 mod accumulator;
 pub mod config;
 mod connections;
@@ -75,6 +90,8 @@ pub mod io;
 mod listener;
 mod log;
 mod node;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 mod rng;
 mod state;
 

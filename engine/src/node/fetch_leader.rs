@@ -237,7 +237,12 @@ impl RaftNode {
         offsets.clear();
         offsets.extend(l.voters.values().map(|p| p.end_offset.unwrap_or(-1)));
         if leader_is_voter {
-            offsets.push(flushed);
+            let counted = if planted!(LeaderCountsUnflushed) {
+                self.log.end_offset
+            } else {
+                flushed
+            };
+            offsets.push(counted);
         }
         let voter_count = self.config.voters.len();
         debug_assert_eq!(
@@ -245,11 +250,18 @@ impl RaftNode {
             voter_count - usize::from(!self.config.is_voter(local_id))
         );
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let Some(&candidate) = offsets.get(voter_count / 2) else {
+        let majority_index = if planted!(HighWatermarkFromFastest) {
+            0
+        } else if planted!(HighWatermarkFromMinority) {
+            (voter_count / 2).saturating_sub(1)
+        } else {
+            voter_count / 2
+        };
+        let Some(&candidate) = offsets.get(majority_index) else {
             return;
         };
         let improves = l.high_watermark.is_none_or(|hw| candidate > hw);
-        if candidate > l.epoch_start_offset && improves {
+        if (candidate > l.epoch_start_offset || planted!(CommitBeforeOwnEpoch)) && improves {
             l.high_watermark = Some(candidate);
             self.set_high_watermark(candidate);
             self.wake_parked_fetches();
@@ -302,6 +314,7 @@ impl RaftNode {
 
     /// The log reports a new durable end: the leader may advance the HW, a follower may fetch.
     pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64) {
+        assert!(!planted!(PanicOnFlush), "planted bug: panic on a flush");
         let flushed = flushed_end_offset.min(self.log.end_offset);
         if flushed > self.log.flushed_end_offset {
             self.log.flushed_end_offset = flushed;

@@ -486,7 +486,7 @@ impl RaftNode {
         self.log.append(base_offset, last_offset, epoch);
         self.emit(Output::AppendBatch {
             base_offset,
-            last_offset,
+            last_offset: last_offset + i64::from(planted!(AppendBatchOffByOne)),
             epoch,
             bytes,
         });
