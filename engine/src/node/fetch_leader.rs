@@ -250,13 +250,13 @@ impl RaftNode {
             voter_count - usize::from(!self.config.is_voter(local_id))
         );
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let majority_index = if planted!(HighWatermarkFromFastest) {
-            0
-        } else if planted!(HighWatermarkFromMinority) {
-            (voter_count / 2).saturating_sub(1)
-        } else {
-            voter_count / 2
-        };
+        let mut majority_index = voter_count / 2;
+        if planted!(HighWatermarkFromFastest) {
+            majority_index = 0;
+        }
+        if planted!(HighWatermarkFromMinority) {
+            majority_index = majority_index.saturating_sub(1);
+        }
         let Some(&candidate) = offsets.get(majority_index) else {
             return;
         };
@@ -314,7 +314,9 @@ impl RaftNode {
 
     /// The log reports a new durable end: the leader may advance the HW, a follower may fetch.
     pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64) {
-        assert!(!planted!(PanicOnFlush), "planted bug: panic on a flush");
+        if planted!(PanicOnFlush) {
+            panic!("planted bug: panic on a flush");
+        }
         let flushed = flushed_end_offset.min(self.log.end_offset);
         if flushed > self.log.flushed_end_offset {
             self.log.flushed_end_offset = flushed;
