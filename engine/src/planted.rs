@@ -34,10 +34,16 @@ pub enum PlantedBug {
     AppendBatchOffByOne,
     /// The core panics on a flush notification.
     PanicOnFlush,
+    /// A leader's LeaderChange record names the next node id instead of itself.
+    LeaderChangeNamesAnother,
+    /// The leader's DescribeQuorum answer reports its high watermark plus one.
+    DescribeHighWatermarkOffByOne,
+    /// A leader never advances its high watermark: nothing commits.
+    LeaderNeverCommits,
 }
 
 impl PlantedBug {
-    pub const ALL: [PlantedBug; 11] = [
+    pub const ALL: [PlantedBug; 14] = [
         PlantedBug::VoteWithoutLogCheck,
         PlantedBug::HighWatermarkFromFastest,
         PlantedBug::HighWatermarkFromMinority,
@@ -49,6 +55,9 @@ impl PlantedBug {
         PlantedBug::ListenerLeaderTooEarly,
         PlantedBug::AppendBatchOffByOne,
         PlantedBug::PanicOnFlush,
+        PlantedBug::LeaderChangeNamesAnother,
+        PlantedBug::DescribeHighWatermarkOffByOne,
+        PlantedBug::LeaderNeverCommits,
     ];
 }
 

@@ -232,6 +232,9 @@ impl RaftNode {
         let QuorumState::Leader(l) = &mut self.state else {
             return;
         };
+        if planted!(LeaderNeverCommits) {
+            return;
+        }
         // A scratch buffer kept on the node: this runs on every flush and every Fetch.
         let offsets = &mut self.hw_scratch;
         offsets.clear();

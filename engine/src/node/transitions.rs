@@ -395,7 +395,7 @@ impl RaftNode {
         // high watermark advance in this epoch.
         let message = LeaderChangeMessage {
             version: 0,
-            leader_id: local_id,
+            leader_id: local_id + i32::from(planted!(LeaderChangeNamesAnother)),
             voters: self.config.voter_ids().collect(),
             granting_voters,
         };
