@@ -63,7 +63,9 @@
 //! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
 //! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and
 //! outputs), `node` (the state machine, one file per RPC/concern), `state` (one file per epoch
-//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
+//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`, and
+//! with the `planted-bugs` feature (tests only) `planted`: deliberate bugs the simulator's tests
+//! switch on one at a time to show its checker catches them. The deterministic whole-quorum
 //! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
 
 /// `planted!(Bug)`: whether that deliberate bug is active on this thread (feature
