@@ -40,10 +40,14 @@ pub enum PlantedBug {
     DescribeHighWatermarkOffByOne,
     /// A leader never advances its high watermark: nothing commits.
     LeaderNeverCommits,
+    /// A node restarted as a follower resumes in the epoch before the one it read (and persists it).
+    RestartPersistsOlderEpoch,
+    /// A node following a new leader starts its high watermark over at 0.
+    FollowerResetsHighWatermark,
 }
 
 impl PlantedBug {
-    pub const ALL: [PlantedBug; 14] = [
+    pub const ALL: [PlantedBug; 16] = [
         PlantedBug::VoteWithoutLogCheck,
         PlantedBug::HighWatermarkFromFastest,
         PlantedBug::HighWatermarkFromMinority,
@@ -58,6 +62,8 @@ impl PlantedBug {
         PlantedBug::LeaderChangeNamesAnother,
         PlantedBug::DescribeHighWatermarkOffByOne,
         PlantedBug::LeaderNeverCommits,
+        PlantedBug::RestartPersistsOlderEpoch,
+        PlantedBug::FollowerResetsHighWatermark,
     ];
 }
 

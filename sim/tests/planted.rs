@@ -23,6 +23,8 @@
 //! | LeaderChangeNamesAnother       | LeaderChangeRecord             | 30/30  | 0     |
 //! | DescribeHighWatermarkOffByOne  | DescribeQuorum                 | 30/30  | 0     |
 //! | LeaderNeverCommits             | Liveness                       | 30/30  | 0     |
+//! | RestartPersistsOlderEpoch      | EpochRegression                | 28/30  | 1     |
+//! | FollowerResetsHighWatermark    | HighWatermarkDecrease          | 28/30  | 1     |
 //!
 //! The whole file takes about 2 s of a release build. To measure again after a core change,
 //! `PLANTED_SCAN=1` runs every seed of each bound (`PLANTED_SEEDS=N`: of N) and prints the counts:
@@ -135,6 +137,8 @@ fn expectation(bug: PlantedBug) -> (Invariant, u64, Option<usize>) {
         PlantedBug::LeaderChangeNamesAnother => (Invariant::LeaderChangeRecord, 10, None),
         PlantedBug::DescribeHighWatermarkOffByOne => (Invariant::DescribeQuorum, 10, None),
         PlantedBug::LeaderNeverCommits => (Invariant::Liveness, 10, None),
+        PlantedBug::RestartPersistsOlderEpoch => (Invariant::EpochRegression, 10, None),
+        PlantedBug::FollowerResetsHighWatermark => (Invariant::HighWatermarkDecrease, 10, None),
     }
 }
 
@@ -212,6 +216,16 @@ fn describe_quorum_with_a_wrong_high_watermark_is_reported() {
 #[test]
 fn leader_that_never_commits_fails_liveness() {
     check(PlantedBug::LeaderNeverCommits);
+}
+
+#[test]
+fn persisted_epoch_going_back_is_reported() {
+    check(PlantedBug::RestartPersistsOlderEpoch);
+}
+
+#[test]
+fn high_watermark_going_back_is_reported() {
+    check(PlantedBug::FollowerResetsHighWatermark);
 }
 
 #[test]

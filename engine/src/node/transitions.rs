@@ -74,7 +74,8 @@ impl RaftNode {
             self.enter_unattached(stored.epoch, None, Some(voted), deadline);
         } else if let Some(leader_id) = stored.leader_id {
             if self.config.is_voter(leader_id) {
-                self.enter_follower(stored.epoch, leader_id);
+                let epoch = stored.epoch - i32::from(planted!(RestartPersistsOlderEpoch));
+                self.enter_follower(epoch, leader_id);
             } else {
                 let deadline = self.voter_election_deadline();
                 self.enter_unattached(stored.epoch, Some(leader_id), None, deadline);
@@ -221,6 +222,9 @@ impl RaftNode {
     /// Follower of `leader_id` in `epoch`, or Unattached knowing the leader when it has no
     /// endpoint (not a voter).
     pub(super) fn transition_to_follower(&mut self, epoch: i32, leader_id: i32) {
+        if planted!(FollowerResetsHighWatermark) {
+            self.high_watermark = Some(0);
+        }
         if self.config.is_voter(leader_id) {
             self.enter_follower(epoch, leader_id);
         } else {
