@@ -79,8 +79,25 @@
 //! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
 //! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and
 //! outputs), `node` (the state machine, one file per RPC/concern), `state` (one file per epoch
-//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`. The deterministic whole-quorum
+//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`, and
+//! with the `planted-bugs` feature (tests only) `planted`: deliberate bugs the simulator's tests
+//! switch on one at a time to show its checker catches them. The deterministic whole-quorum
 //! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
+
+/// `planted!(Bug)`: whether that deliberate bug is active on this thread (feature
+/// `planted-bugs`); `false`, a constant, in every normal build.
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted {
+    ($bug:ident) => {
+        $crate::planted::is_active($crate::planted::PlantedBug::$bug)
+    };
+}
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted {
+    ($bug:ident) => {
+        false
+    };
+}
 
 mod accumulator;
 pub mod config;
@@ -91,6 +108,8 @@ pub mod io;
 mod listener;
 mod log;
 mod node;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 mod rng;
 mod state;
 

@@ -791,8 +791,15 @@ impl Cluster {
         // The epoch at the end of the step bounds every epoch the node passed through while
         // producing these outputs (commits it reports are attributed to it).
         if let Some(core) = self.nodes[i].core.as_ref() {
-            let epoch = core.status().epoch;
-            self.checker.on_node_epoch(self.nodes[i].id, epoch);
+            let status = core.status();
+            let node = &self.nodes[i];
+            self.checker.on_node_epoch(node.id, status.epoch);
+            // A new leader is judged on the log it was elected with, and recorded as its epoch's
+            // leader before its own LeaderChange append names one (`on_epoch_start`).
+            if status.state == StateName::Leader {
+                self.checker
+                    .on_leader(self.now_ms, node.id, status.epoch, &node.disk);
+            }
         }
         self.drain(i);
         self.observe(i);

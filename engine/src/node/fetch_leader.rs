@@ -233,12 +233,20 @@ impl RaftNode {
         let QuorumState::Leader(l) = &mut self.state else {
             return;
         };
+        if planted!(LeaderNeverCommits) {
+            return;
+        }
         // A scratch buffer kept on the node: this runs on every flush and every Fetch.
         let offsets = &mut self.hw_scratch;
         offsets.clear();
         offsets.extend(l.voters.values().map(|p| p.end_offset.unwrap_or(-1)));
         if leader_is_voter {
-            offsets.push(flushed);
+            let counted = if planted!(LeaderCountsUnflushed) {
+                self.log.end_offset
+            } else {
+                flushed
+            };
+            offsets.push(counted);
         }
         let voter_count = self.config.voters.len();
         debug_assert_eq!(
@@ -246,11 +254,18 @@ impl RaftNode {
             voter_count - usize::from(!self.config.is_voter(local_id))
         );
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let Some(&candidate) = offsets.get(voter_count / 2) else {
+        let mut majority_index = voter_count / 2;
+        if planted!(HighWatermarkFromFastest) {
+            majority_index = 0;
+        }
+        if planted!(HighWatermarkFromMinority) {
+            majority_index = majority_index.saturating_sub(1);
+        }
+        let Some(&candidate) = offsets.get(majority_index) else {
             return;
         };
         let improves = l.high_watermark.is_none_or(|hw| candidate > hw);
-        if candidate > l.epoch_start_offset && improves {
+        if (candidate > l.epoch_start_offset || planted!(CommitBeforeOwnEpoch)) && improves {
             l.high_watermark = Some(candidate);
             self.set_high_watermark(candidate);
             self.wake_parked_fetches();
@@ -306,6 +321,9 @@ impl RaftNode {
     /// (the flush raced it) covers old bytes, not those written at the same offsets since; the
     /// log reports again after the truncation.
     pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64, generation: u64) {
+        if planted!(PanicOnFlush) {
+            panic!("planted bug: panic on a flush");
+        }
         debug_assert!(
             generation <= self.log.generation,
             "the log reports generation {generation}, the core started only {}",
