@@ -20,6 +20,8 @@ mod persist;
 mod raft_role;
 mod signals;
 mod status;
+#[cfg(test)]
+mod tests;
 
 use clock::Clock;
 use kraft_config::cli::ServerArgs;

@@ -1,0 +1,143 @@
+//! No two bounded links wait on each other: the Raft loop awaits its sends to the network and
+//! log roles, so those roles must keep taking commands while the Raft loop reads none of their
+//! events. Every link here holds one message, so a role that awaits a send to the Raft loop
+//! blocks after the first event, and the Raft loop's next send blocks on it: the watchdog fails
+//! the test instead of hanging.
+
+use super::{on_executor, within_watchdog};
+use crate::runtime::link::{self, Rx, Tx};
+use crate::runtime::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
+use crate::runtime::{log_role, net_role};
+use kraft_config::placement::HostCpus;
+use kraft_config::ServerConfig;
+use kraft_engine::message::{DescribeQuorumRequest, Request};
+use kraft_engine::RequestError;
+use kraft_segment_log::{LogConfig, SegmentLog};
+
+/// Commands sent without reading an event: far more than the links and queues hold.
+const COMMANDS: usize = 1000;
+/// Every link of these tests holds one message.
+const CAPACITY: usize = 1;
+/// A node id that is not a voter: the network role fails a request to it at once.
+const UNKNOWN_NODE: i32 = 99;
+
+async fn open_local<T: Send + 'static>() -> (Tx<T>, Rx<T>) {
+    let mut halves = link::plan::<T>(0, 0, 1, CAPACITY);
+    let (tx, rx) = halves.pop().expect("one executor").open().await;
+    (tx.expect("local sender"), rx.expect("local receiver"))
+}
+
+fn open_log(dir: &std::path::Path) -> SegmentLog {
+    let (log, _) =
+        SegmentLog::open(&dir.join("__cluster_metadata-0"), LogConfig::default()).unwrap();
+    log
+}
+
+fn describe_quorum() -> Request {
+    Request::DescribeQuorum(DescribeQuorumRequest {
+        topic_name: "__cluster_metadata".into(),
+        partition: 0,
+    })
+}
+
+fn net_config(dir: &std::path::Path) -> ServerConfig {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let text = format!(
+        "node.id=1\nlisteners=CONTROLLER://127.0.0.1:{port}\ncontroller.listener.names=CONTROLLER\n\
+         controller.quorum.voters=1@127.0.0.1:{port}\nlog.dirs={}\n",
+        dir.display()
+    );
+    ServerConfig::parse_str(&text, "links-test.properties", &HostCpus::with_count(1)).unwrap()
+}
+
+#[test]
+fn network_role_takes_commands_while_the_raft_loop_reads_no_events() {
+    let result = on_executor(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open_log(dir.path());
+        let net = net_role::NetParts::new(&net_config(dir.path()), log.reader()).unwrap();
+        let (commands_tx, commands_rx) = open_local::<NetCommand>().await;
+        let (events_tx, events_rx) = open_local::<NetEvent>().await;
+        let role = glommio::spawn_local(net.run(commands_rx, events_tx));
+        // What the Raft loop does while it executes outputs: send, and read no event meanwhile.
+        // Each request fails at once (no such voter), so each makes an event for the Raft loop.
+        within_watchdog("sending requests while reading no event", async {
+            for _ in 0..COMMANDS {
+                let request = describe_quorum();
+                let send = NetCommand::Send {
+                    to: UNKNOWN_NODE,
+                    request,
+                };
+                commands_tx.send(send).await.expect("network role runs");
+            }
+        })
+        .await?;
+        // The failures that fit the queue are reported, in order, each for the unknown node.
+        let mut failures = 0;
+        while let Some(event) = events_rx.try_recv() {
+            match event {
+                NetEvent::RequestFailed { to, error } => {
+                    assert_eq!((to, error), (UNKNOWN_NODE, RequestError::Disconnected));
+                    failures += 1;
+                }
+                other => panic!("unexpected event {other:?}"),
+            }
+        }
+        assert!(failures >= 1, "no failure reported");
+        within_watchdog("stopping the network role", async {
+            commands_tx
+                .send(NetCommand::Stop)
+                .await
+                .expect("network role runs");
+            role.await
+        })
+        .await
+    });
+    result.unwrap();
+}
+
+#[test]
+fn log_role_takes_commands_while_the_raft_loop_reads_no_events() {
+    let result = on_executor(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open_log(dir.path());
+        let (commands_tx, commands_rx) = open_local::<LogCommand>().await;
+        let (events_tx, events_rx) = open_local::<LogEvent>().await;
+        let role = glommio::spawn_local(log_role::run(log, commands_rx, events_tx));
+        // A truncation first waits for the flush in flight, which then reports the durable end:
+        // each Flush + Truncate pair makes one Flushed event, deterministically.
+        within_watchdog("flushing and truncating while reading no event", async {
+            for _ in 0..COMMANDS {
+                commands_tx
+                    .send(LogCommand::Flush)
+                    .await
+                    .expect("log role runs");
+                let truncate = LogCommand::Truncate { to_offset: 0 };
+                commands_tx.send(truncate).await.expect("log role runs");
+            }
+        })
+        .await?;
+        within_watchdog("stopping the log role", async {
+            commands_tx
+                .send(LogCommand::Stop)
+                .await
+                .expect("log role runs");
+            // Bounded: the role ends after answering Stop.
+            for _ in 0..COMMANDS * 2 {
+                match events_rx.recv().await {
+                    Some(LogEvent::Flushed { flushed_end_offset }) => {
+                        assert_eq!(flushed_end_offset, 0)
+                    }
+                    Some(LogEvent::Stopped) => break,
+                    other => panic!("unexpected event {other:?}"),
+                }
+            }
+            role.await
+        })
+        .await
+    });
+    result.unwrap();
+}
