@@ -24,6 +24,10 @@ use std::rc::Rc;
 /// Requests queued for one peer at most (the core keeps one in flight per peer; this only
 /// absorbs a burst around reconnects).
 const PEER_QUEUE_CAPACITY: usize = 64;
+/// Request failures the command loop found (a full peer queue, an unknown node) waiting to be
+/// reported to the Raft loop. Beyond this many the failure is dropped: the core times out every
+/// request it sent on its own (`request_timeout_ms`), so a lost report delays, never stalls it.
+const FAILURE_QUEUE_CAPACITY: usize = 256;
 
 pub struct NetParts {
     node_id: i32,
@@ -67,6 +71,10 @@ impl NetParts {
             Ok(server) => server,
             Err(error) => {
                 let message = format!("cannot listen on {}: {error}", self.bind_address);
+                // No command is taken from here on: close the command link first, so a Raft loop
+                // blocked on sending to it wakes up (and reads this reason) instead of waiting
+                // on this send while it waits on the Raft loop.
+                drop(commands);
                 // The Raft loop ends the node; if it is gone already there is no one to tell.
                 let _ = events.send(NetEvent::ListenerFailed(message)).await;
                 return;
@@ -108,6 +116,11 @@ impl NetParts {
             peers.insert(*id, tx);
         }
 
+        // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
+        // Raft loop (that would be two bounded links waiting on each other): failures go through
+        // a bounded queue that its own task drains.
+        let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
+        glommio::spawn_local(report_failures(failures_rx, events.clone())).detach();
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -117,22 +130,12 @@ impl NetParts {
                 NetCommand::Send { to, request } => match peers.get(&to) {
                     Some(peer) => {
                         if peer.try_send(request).is_err() {
-                            let _ = events
-                                .send(NetEvent::RequestFailed {
-                                    to,
-                                    error: RequestError::Disconnected,
-                                })
-                                .await;
+                            report_failure(&failures, to);
                         }
                     }
                     None => {
                         tracing::warn!(to, "request for a node that is not a known voter");
-                        let _ = events
-                            .send(NetEvent::RequestFailed {
-                                to,
-                                error: RequestError::Disconnected,
-                            })
-                            .await;
+                        report_failure(&failures, to);
                     }
                 },
                 NetCommand::Stop => break,
@@ -150,6 +153,33 @@ impl NetParts {
             rejected_requests = stats.rejected_requests.get(),
             "network stats"
         );
+    }
+}
+
+/// Queues the failure of a request to `to` for the Raft loop, without waiting.
+fn report_failure(failures: &LocalSender<NetEvent>, to: i32) {
+    let error = RequestError::Disconnected;
+    if failures
+        .try_send(NetEvent::RequestFailed { to, error })
+        .is_err()
+    {
+        tracing::warn!(
+            to,
+            "failure report queue full; the core's request timeout covers it"
+        );
+    }
+}
+
+/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
+/// command loop does not wait for this task.
+async fn report_failures(
+    failures: local_channel::LocalReceiver<NetEvent>,
+    events: Rc<Tx<NetEvent>>,
+) {
+    while let Some(event) = failures.recv().await {
+        if events.send(event).await.is_err() {
+            break;
+        }
     }
 }
 
