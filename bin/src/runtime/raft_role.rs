@@ -219,6 +219,7 @@ impl RaftRole {
                 Output::PersistElectionState(state) => {
                     self.quorum_state
                         .persist(&state)
+                        .await
                         .map_err(|e| format!("cannot persist the quorum state: {e}"))?;
                 }
                 Output::Send { to, request } => self.net(NetCommand::Send { to, request }).await?,

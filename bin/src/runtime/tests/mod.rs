@@ -2,6 +2,7 @@
 //! reproduces a hazard of the runtime (issue 13) and fails if it comes back.
 
 mod links;
+mod persist;
 
 use std::future::Future;
 use std::time::Duration;
