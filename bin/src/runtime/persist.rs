@@ -74,6 +74,12 @@ impl QuorumStateStore {
             current_voters: self.voters.clone(),
             data_version: 0,
         };
-        self.writer.write(&data)
+        let writer = self.writer.clone();
+        // Two fsyncs and a rename block for milliseconds: they run on the executor's blocking
+        // thread, so the roles sharing the executor (network, log) keep running meanwhile. The
+        // Raft loop awaits this before it runs any later output (persist before act).
+        glommio::executor()
+            .spawn_blocking(move || writer.write(&data))
+            .await
     }
 }
