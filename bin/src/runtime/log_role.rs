@@ -12,6 +12,7 @@
 //! (only the latest durable end matters; the core takes it as "durable up to"), so the slot is
 //! all the memory they need however long the Raft loop is busy.
 
+use super::error::LogRoleError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
 use futures_lite::future;
@@ -61,9 +62,9 @@ impl LogRole {
         .detach();
     }
 
-    fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), String> {
+    fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), LogRoleError> {
         self.flush_in_flight = false;
-        result.map_err(|e| format!("flush failed: {e}"))?;
+        result.map_err(LogRoleError::Flush)?;
         let flushed_end_offset = self.log.complete_flush(ticket);
         self.flushed_report.set(Some(flushed_end_offset));
         // Full means the reporter is woken already and will read the slot after this write.
@@ -72,9 +73,15 @@ impl LogRole {
     }
 
     /// Waits for the in-flight flush, if any (before a truncation, and at the end).
-    async fn drain_flush(&mut self, done_rx: &LocalReceiver<FlushDone>) -> Result<(), String> {
+    async fn drain_flush(
+        &mut self,
+        done_rx: &LocalReceiver<FlushDone>,
+    ) -> Result<(), LogRoleError> {
         if self.flush_in_flight {
-            let done = done_rx.recv().await.ok_or("flush task vanished")?;
+            let done = done_rx
+                .recv()
+                .await
+                .ok_or(LogRoleError::FlushTaskVanished)?;
             self.finish_flush(done)?;
         }
         Ok(())
@@ -84,7 +91,7 @@ impl LogRole {
         &mut self,
         command: LogCommand,
         done_rx: &LocalReceiver<FlushDone>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, LogRoleError> {
         match command {
             LogCommand::Append { base_offset, bytes } => {
                 // Leader batches and fetched batches alike start at the log end offset the core
@@ -92,7 +99,10 @@ impl LogRole {
                 // CRCs of fetched batches and computed those of its own.
                 self.log
                     .append_verified(&bytes)
-                    .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
+                    .map_err(|source| LogRoleError::Append {
+                        base_offset,
+                        source,
+                    })?;
             }
             LogCommand::Flush => self.flush_wanted = true,
             LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
@@ -102,7 +112,7 @@ impl LogRole {
                 self.drain_flush(done_rx).await?;
                 self.log
                     .truncate_to(to_offset)
-                    .map_err(|e| format!("truncation to offset {to_offset} failed: {e}"))?;
+                    .map_err(|source| LogRoleError::Truncate { to_offset, source })?;
                 self.flush_wanted = true;
             }
             LogCommand::Stop => return Ok(false),
@@ -137,10 +147,7 @@ pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>
     // The reporter hands over the last durable end offset, then the link: the final event comes
     // after every report.
     let events = reporter.await;
-    let event = match result.and_then(|()| {
-        log.close()
-            .map_err(|e| format!("closing the log failed: {e}"))
-    }) {
+    let event = match result.and_then(|()| log.close().map_err(LogRoleError::Close)) {
         Ok(()) => LogEvent::Stopped,
         Err(error) => {
             tracing::error!("segment log failed: {error}");
@@ -155,7 +162,7 @@ async fn take_commands(
     role: &mut LogRole,
     commands: &Rx<LogCommand>,
     done_rx: &LocalReceiver<FlushDone>,
-) -> Result<(), String> {
+) -> Result<(), LogRoleError> {
     loop {
         let wake = future::or(async { Wake::Command(commands.recv().await) }, async {
             Wake::FlushDone(done_rx.recv().await)
@@ -169,7 +176,7 @@ async fn take_commands(
             }
             Wake::Command(None) => break,
             Wake::FlushDone(Some(done)) => role.finish_flush(done)?,
-            Wake::FlushDone(None) => return Err("flush task vanished".to_string()),
+            Wake::FlushDone(None) => return Err(LogRoleError::FlushTaskVanished),
         }
         role.start_flush();
     }

@@ -3,6 +3,7 @@
 //! server writes them in request order per connection. Fetch responses that point into the log
 //! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here).
 
+use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
 use glommio::channels::local_channel::{self, LocalSender};
@@ -41,7 +42,7 @@ pub struct NetParts {
 }
 
 impl NetParts {
-    pub fn new(config: &ServerConfig, log_reader: LogReader) -> Result<NetParts, String> {
+    pub fn new(config: &ServerConfig, log_reader: LogReader) -> NetParts {
         let (host, port) = config.raft_listener();
         let peers = config
             .voters()
@@ -49,7 +50,7 @@ impl NetParts {
             .filter(|v| v.id != config.node_id)
             .map(|v| (v.id, join_host_port(&v.host, v.port)))
             .collect();
-        Ok(NetParts {
+        NetParts {
             node_id: config.node_id,
             listener_name: config.raft_listener_name().to_string(),
             // An empty host stays empty: the server binds every interface, as Kafka does.
@@ -59,7 +60,7 @@ impl NetParts {
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
             peers,
             log_reader,
-        })
+        }
     }
 
     pub async fn run(self, commands: Rx<NetCommand>, events: Tx<NetEvent>) {
@@ -69,14 +70,17 @@ impl NetParts {
         server_config.max_frame_size_bytes = self.max_frame_size_bytes;
         let server = match Server::bind(server_config) {
             Ok(server) => server,
-            Err(error) => {
-                let message = format!("cannot listen on {}: {error}", self.bind_address);
+            Err(source) => {
+                let error = ListenerError {
+                    address: self.bind_address.clone(),
+                    source,
+                };
                 // No command is taken from here on: close the command link first, so a Raft loop
                 // blocked on sending to it wakes up (and reads this reason) instead of waiting
                 // on this send while it waits on the Raft loop.
                 drop(commands);
                 // The Raft loop ends the node; if it is gone already there is no one to tell.
-                let _ = events.send(NetEvent::ListenerFailed(message)).await;
+                let _ = events.send(NetEvent::ListenerFailed(error)).await;
                 return;
             }
         };

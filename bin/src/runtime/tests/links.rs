@@ -5,6 +5,7 @@
 //! the test instead of hanging.
 
 use super::{on_executor, within_watchdog};
+use crate::runtime::error::{LogRoleError, RuntimeError};
 use crate::runtime::link::{self, Rx, Tx};
 use crate::runtime::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
 use crate::runtime::{log_role, net_role};
@@ -58,7 +59,7 @@ fn network_role_takes_commands_while_the_raft_loop_reads_no_events() {
     let result = on_executor(|| async {
         let dir = tempfile::tempdir().unwrap();
         let log = open_log(dir.path());
-        let net = net_role::NetParts::new(&net_config(dir.path()), log.reader()).unwrap();
+        let net = net_role::NetParts::new(&net_config(dir.path()), log.reader());
         let (commands_tx, commands_rx) = open_local::<NetCommand>().await;
         let (events_tx, events_rx) = open_local::<NetEvent>().await;
         let role = glommio::spawn_local(net.run(commands_rx, events_tx));
@@ -138,6 +139,65 @@ fn log_role_takes_commands_while_the_raft_loop_reads_no_events() {
             role.await
         })
         .await
+    });
+    result.unwrap();
+}
+
+#[test]
+fn failed_log_role_closes_its_command_link_then_says_why() {
+    let result = on_executor(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open_log(dir.path());
+        let (commands_tx, commands_rx) = open_local::<LogCommand>().await;
+        let (events_tx, events_rx) = open_local::<LogEvent>().await;
+        let role = glommio::spawn_local(log_role::run(log, commands_rx, events_tx));
+        // One Flushed event fills the event link: the role's last event has to wait for the
+        // Raft loop, which is blocked on the command link unless the role closed it first.
+        commands_tx
+            .send(LogCommand::Flush)
+            .await
+            .expect("log role runs");
+        let truncate = LogCommand::Truncate { to_offset: 0 };
+        commands_tx.send(truncate).await.expect("log role runs");
+        // Not a batch, and not at the log end offset (0): the log refuses it.
+        let bytes = bytes::Bytes::from_static(b"not a record batch");
+        let append = LogCommand::Append {
+            base_offset: 5,
+            bytes,
+        };
+        commands_tx.send(append).await.expect("log role runs");
+        // The Raft loop keeps sending, reading no event: its send fails once the role is gone.
+        let closed = within_watchdog("sending to a failed log role", async {
+            for _ in 0..COMMANDS {
+                if commands_tx.send(LogCommand::Flush).await.is_err() {
+                    return true;
+                }
+            }
+            false
+        })
+        .await?;
+        assert!(closed, "the failed log role still takes commands");
+        let last = within_watchdog("the log role's last event", async {
+            // Bounded: the role ends after its last event.
+            for _ in 0..COMMANDS {
+                match events_rx.recv().await {
+                    Some(LogEvent::Flushed { .. }) => {}
+                    other => return other,
+                }
+            }
+            None
+        });
+        match last.await? {
+            Some(LogEvent::Failed(error @ LogRoleError::Append { base_offset: 5, .. })) => {
+                let message = RuntimeError::LogFailed(error).to_string();
+                assert!(
+                    message.starts_with("segment log failed: append of batch at offset 5 failed: "),
+                    "{message}"
+                );
+            }
+            other => panic!("expected the append failure, got {other:?}"),
+        }
+        within_watchdog("the log role's end", role).await
     });
     result.unwrap();
 }
