@@ -124,7 +124,7 @@ impl NetParts {
         // Raft loop (that would be two bounded links waiting on each other): failures go through
         // a bounded queue that its own task drains.
         let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
-        glommio::spawn_local(report_failures(failures_rx, events.clone())).detach();
+        let reporter = glommio::spawn_local(report_failures(failures_rx, events.clone()));
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -148,6 +148,10 @@ impl NetParts {
         drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
+        // The queued failures go out before the role ends (the Raft loop reads events until it
+        // is gone; then the reporter's send fails and it ends too).
+        drop(failures);
+        reporter.await;
         // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
         tracing::info!(
             fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),

@@ -16,9 +16,9 @@ use kraft_engine::RequestError;
 use kraft_segment_log::{LogConfig, SegmentLog};
 
 /// Commands sent without reading an event: far more than the links and queues hold.
-const COMMANDS: usize = 1000;
+pub(super) const COMMANDS: usize = 1000;
 /// Every link of these tests holds one message.
-const CAPACITY: usize = 1;
+pub(super) const CAPACITY: usize = 1;
 /// A node id that is not a voter: the network role fails a request to it at once.
 const UNKNOWN_NODE: i32 = 99;
 
@@ -28,7 +28,7 @@ async fn open_local<T: Send + 'static>() -> (Tx<T>, Rx<T>) {
     (tx.expect("local sender"), rx.expect("local receiver"))
 }
 
-fn open_log(dir: &std::path::Path) -> SegmentLog {
+pub(super) fn open_log(dir: &std::path::Path) -> SegmentLog {
     let (log, _) =
         SegmentLog::open(&dir.join("__cluster_metadata-0"), LogConfig::default()).unwrap();
     log
@@ -41,7 +41,7 @@ fn describe_quorum() -> Request {
     })
 }
 
-fn net_config(dir: &std::path::Path) -> ServerConfig {
+pub(super) fn net_config(dir: &std::path::Path) -> ServerConfig {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -54,6 +54,86 @@ fn net_config(dir: &std::path::Path) -> ServerConfig {
     ServerConfig::parse_str(&text, "links-test.properties", &HostCpus::with_count(1)).unwrap()
 }
 
+/// The Raft loop's side while it executes outputs: it sends requests and reads no event
+/// meanwhile. Each request fails at once (no such voter), so each makes an event for it.
+pub(super) async fn raft_sends_requests(
+    commands: Tx<NetCommand>,
+    events: Rx<NetEvent>,
+) -> Result<(), String> {
+    within_watchdog("sending requests while reading no event", async {
+        for _ in 0..COMMANDS {
+            let request = describe_quorum();
+            let to = UNKNOWN_NODE;
+            commands
+                .send(NetCommand::Send { to, request })
+                .await
+                .expect("network role runs");
+        }
+        commands
+            .send(NetCommand::Stop)
+            .await
+            .expect("network role runs");
+    })
+    .await?;
+    // The failures that fit the queue are reported, each for the unknown node; the link closes
+    // when the role and its tasks are gone.
+    let failures = within_watchdog("reading the failures", async {
+        let mut failures = 0;
+        for _ in 0..COMMANDS + 1 {
+            match events.recv().await {
+                Some(NetEvent::RequestFailed { to, error }) => {
+                    assert_eq!((to, error), (UNKNOWN_NODE, RequestError::Disconnected));
+                    failures += 1;
+                }
+                Some(other) => panic!("unexpected event {other:?}"),
+                None => break,
+            }
+        }
+        failures
+    })
+    .await?;
+    assert!(failures >= 1, "no failure reported");
+    Ok(())
+}
+
+/// The Raft loop's side of the log: it sends commands and reads no event meanwhile. A
+/// truncation first waits for the flush in flight, which then reports the durable end: each
+/// Flush + Truncate pair makes one Flushed event, deterministically.
+pub(super) async fn raft_flushes_and_truncates(
+    commands: Tx<LogCommand>,
+    events: Rx<LogEvent>,
+) -> Result<(), String> {
+    within_watchdog("flushing and truncating while reading no event", async {
+        for _ in 0..COMMANDS {
+            commands
+                .send(LogCommand::Flush)
+                .await
+                .expect("log role runs");
+            let truncate = LogCommand::Truncate { to_offset: 0 };
+            commands.send(truncate).await.expect("log role runs");
+        }
+        commands
+            .send(LogCommand::Stop)
+            .await
+            .expect("log role runs");
+    })
+    .await?;
+    within_watchdog("stopping the log role", async {
+        // Bounded: the role ends after answering Stop.
+        for _ in 0..COMMANDS * 2 {
+            match events.recv().await {
+                Some(LogEvent::Flushed { flushed_end_offset }) => {
+                    assert_eq!(flushed_end_offset, 0)
+                }
+                Some(LogEvent::Stopped) => return,
+                other => panic!("unexpected event {other:?}"),
+            }
+        }
+        panic!("no Stopped after {} events", COMMANDS * 2);
+    })
+    .await
+}
+
 #[test]
 fn network_role_takes_commands_while_the_raft_loop_reads_no_events() {
     let result = on_executor(|| async {
@@ -63,39 +143,8 @@ fn network_role_takes_commands_while_the_raft_loop_reads_no_events() {
         let (commands_tx, commands_rx) = open_local::<NetCommand>().await;
         let (events_tx, events_rx) = open_local::<NetEvent>().await;
         let role = glommio::spawn_local(net.run(commands_rx, events_tx));
-        // What the Raft loop does while it executes outputs: send, and read no event meanwhile.
-        // Each request fails at once (no such voter), so each makes an event for the Raft loop.
-        within_watchdog("sending requests while reading no event", async {
-            for _ in 0..COMMANDS {
-                let request = describe_quorum();
-                let send = NetCommand::Send {
-                    to: UNKNOWN_NODE,
-                    request,
-                };
-                commands_tx.send(send).await.expect("network role runs");
-            }
-        })
-        .await?;
-        // The failures that fit the queue are reported, in order, each for the unknown node.
-        let mut failures = 0;
-        while let Some(event) = events_rx.try_recv() {
-            match event {
-                NetEvent::RequestFailed { to, error } => {
-                    assert_eq!((to, error), (UNKNOWN_NODE, RequestError::Disconnected));
-                    failures += 1;
-                }
-                other => panic!("unexpected event {other:?}"),
-            }
-        }
-        assert!(failures >= 1, "no failure reported");
-        within_watchdog("stopping the network role", async {
-            commands_tx
-                .send(NetCommand::Stop)
-                .await
-                .expect("network role runs");
-            role.await
-        })
-        .await
+        raft_sends_requests(commands_tx, events_rx).await?;
+        within_watchdog("the network role's end", role).await
     });
     result.unwrap();
 }
@@ -108,37 +157,8 @@ fn log_role_takes_commands_while_the_raft_loop_reads_no_events() {
         let (commands_tx, commands_rx) = open_local::<LogCommand>().await;
         let (events_tx, events_rx) = open_local::<LogEvent>().await;
         let role = glommio::spawn_local(log_role::run(log, commands_rx, events_tx));
-        // A truncation first waits for the flush in flight, which then reports the durable end:
-        // each Flush + Truncate pair makes one Flushed event, deterministically.
-        within_watchdog("flushing and truncating while reading no event", async {
-            for _ in 0..COMMANDS {
-                commands_tx
-                    .send(LogCommand::Flush)
-                    .await
-                    .expect("log role runs");
-                let truncate = LogCommand::Truncate { to_offset: 0 };
-                commands_tx.send(truncate).await.expect("log role runs");
-            }
-        })
-        .await?;
-        within_watchdog("stopping the log role", async {
-            commands_tx
-                .send(LogCommand::Stop)
-                .await
-                .expect("log role runs");
-            // Bounded: the role ends after answering Stop.
-            for _ in 0..COMMANDS * 2 {
-                match events_rx.recv().await {
-                    Some(LogEvent::Flushed { flushed_end_offset }) => {
-                        assert_eq!(flushed_end_offset, 0)
-                    }
-                    Some(LogEvent::Stopped) => break,
-                    other => panic!("unexpected event {other:?}"),
-                }
-            }
-            role.await
-        })
-        .await
+        raft_flushes_and_truncates(commands_tx, events_rx).await?;
+        within_watchdog("the log role's end", role).await
     });
     result.unwrap();
 }

@@ -2,6 +2,7 @@
 //! reproduces a hazard of the runtime (issue 13) and fails if it comes back.
 
 mod links;
+mod links_shared;
 mod persist;
 
 use std::future::Future;
