@@ -1,5 +1,6 @@
 //! What the roles say to each other. Everything here is `Send`: it crosses executors.
 
+use super::error::{ListenerError, LogRoleError};
 use bytes::Bytes;
 use kraft_engine::message::{Request, Response};
 use kraft_engine::RequestError;
@@ -31,7 +32,7 @@ pub enum LogEvent {
         generation: u64,
     },
     /// The log cannot go on (I/O error, refused batch); the node must stop rather than lose data.
-    Failed(String),
+    Failed(LogRoleError),
     /// Answer to `Stop`.
     Stopped,
 }
@@ -70,6 +71,6 @@ pub enum NetEvent {
         error: RequestError,
     },
     /// The listener could not be opened: without it the node cannot take part, so the Raft loop
-    /// stops the node (its log closed cleanly) with this message.
-    ListenerFailed(String),
+    /// stops the node (its log closed cleanly) with this error.
+    ListenerFailed(ListenerError),
 }

@@ -6,6 +6,7 @@
 //! carry the core's correlation id through the peer's queue and back with the answer; the wire
 //! correlation id is the peer client's own.
 
+use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
 use glommio::channels::local_channel::{self, LocalSender};
@@ -27,6 +28,10 @@ use std::rc::Rc;
 /// Requests queued for one peer at most (the core keeps one in flight per peer; this only
 /// absorbs a burst around reconnects).
 const PEER_QUEUE_CAPACITY: usize = 64;
+/// Request failures the command loop found (a full peer queue, an unknown node) waiting to be
+/// reported to the Raft loop. Beyond this many the failure is dropped: the core times out every
+/// request it sent on its own (`request_timeout_ms`), so a lost report delays, never stalls it.
+const FAILURE_QUEUE_CAPACITY: usize = 256;
 
 pub struct NetParts {
     node_id: i32,
@@ -40,7 +45,7 @@ pub struct NetParts {
 }
 
 impl NetParts {
-    pub fn new(config: &ServerConfig, log_reader: LogReader) -> Result<NetParts, String> {
+    pub fn new(config: &ServerConfig, log_reader: LogReader) -> NetParts {
         let (host, port) = config.raft_listener();
         let peers = config
             .voters()
@@ -48,7 +53,7 @@ impl NetParts {
             .filter(|v| v.id != config.node_id)
             .map(|v| (v.id, join_host_port(&v.host, v.port)))
             .collect();
-        Ok(NetParts {
+        NetParts {
             node_id: config.node_id,
             listener_name: config.raft_listener_name().to_string(),
             // An empty host stays empty: the server binds every interface, as Kafka does.
@@ -58,7 +63,7 @@ impl NetParts {
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
             peers,
             log_reader,
-        })
+        }
     }
 
     pub async fn run(self, commands: Rx<NetCommand>, events: Tx<NetEvent>) {
@@ -68,10 +73,17 @@ impl NetParts {
         server_config.max_frame_size_bytes = self.max_frame_size_bytes;
         let server = match Server::bind(server_config) {
             Ok(server) => server,
-            Err(error) => {
-                let message = format!("cannot listen on {}: {error}", self.bind_address);
+            Err(source) => {
+                let error = ListenerError {
+                    address: self.bind_address.clone(),
+                    source,
+                };
+                // No command is taken from here on: close the command link first, so a Raft loop
+                // blocked on sending to it wakes up (and reads this reason) instead of waiting
+                // on this send while it waits on the Raft loop.
+                drop(commands);
                 // The Raft loop ends the node; if it is gone already there is no one to tell.
-                let _ = events.send(NetEvent::ListenerFailed(message)).await;
+                let _ = events.send(NetEvent::ListenerFailed(error)).await;
                 return;
             }
         };
@@ -112,6 +124,11 @@ impl NetParts {
             peers.insert(*id, tx);
         }
 
+        // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
+        // Raft loop (that would be two bounded links waiting on each other): failures go through
+        // a bounded queue that its own task drains.
+        let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
+        let reporter = glommio::spawn_local(report_failures(failures_rx, events.clone()));
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -122,30 +139,27 @@ impl NetParts {
                     to,
                     correlation_id,
                     request,
-                } => {
-                    let queued = match peers.get(&to) {
-                        Some(peer) => peer.try_send((correlation_id, request)).is_ok(),
-                        None => {
-                            tracing::warn!(to, "request for a node that is not a known voter");
-                            false
+                } => match peers.get(&to) {
+                    Some(peer) => {
+                        if peer.try_send((correlation_id, request)).is_err() {
+                            report_failure(&failures, to, correlation_id);
                         }
-                    };
-                    if !queued {
-                        let _ = events
-                            .send(NetEvent::RequestFailed {
-                                to,
-                                correlation_id,
-                                error: RequestError::Disconnected,
-                            })
-                            .await;
                     }
-                }
+                    None => {
+                        tracing::warn!(to, "request for a node that is not a known voter");
+                        report_failure(&failures, to, correlation_id);
+                    }
+                },
                 NetCommand::Stop => break,
             }
         }
         drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
+        // The queued failures go out before the role ends (the Raft loop reads events until it
+        // is gone; then the reporter's send fails and it ends too).
+        drop(failures);
+        reporter.await;
         // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
         tracing::info!(
             fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
@@ -155,6 +169,37 @@ impl NetParts {
             rejected_requests = stats.rejected_requests.get(),
             "network stats"
         );
+    }
+}
+
+/// Queues the failure of a request to `to` for the Raft loop, without waiting.
+fn report_failure(failures: &LocalSender<NetEvent>, to: i32, correlation_id: u64) {
+    let error = RequestError::Disconnected;
+    if failures
+        .try_send(NetEvent::RequestFailed {
+            to,
+            correlation_id,
+            error,
+        })
+        .is_err()
+    {
+        tracing::warn!(
+            to,
+            "failure report queue full; the core's request timeout covers it"
+        );
+    }
+}
+
+/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
+/// command loop does not wait for this task.
+async fn report_failures(
+    failures: local_channel::LocalReceiver<NetEvent>,
+    events: Rc<Tx<NetEvent>>,
+) {
+    while let Some(event) = failures.recv().await {
+        if events.send(event).await.is_err() {
+            break;
+        }
     }
 }
 
