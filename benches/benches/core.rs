@@ -45,9 +45,13 @@ fn drive(node: &mut RaftNode, now_ms: u64, committed: &mut i64) -> u64 {
             match output {
                 Output::AppendBatch { last_offset, .. } => {
                     batches += 1;
-                    flushed_to = Some(last_offset + 1);
+                    // This node never truncates: its log stays at generation 0.
+                    flushed_to = Some((last_offset + 1, 0));
                 }
-                Output::Flush { up_to_offset } => flushed_to = Some(up_to_offset),
+                Output::Flush {
+                    up_to_offset,
+                    generation,
+                } => flushed_to = Some((up_to_offset, generation)),
                 Output::Listener {
                     event:
                         ListenerEvent::Commit {
@@ -60,10 +64,11 @@ fn drive(node: &mut RaftNode, now_ms: u64, committed: &mut i64) -> u64 {
             }
         }
         match flushed_to {
-            Some(offset) => node.step(
+            Some((offset, generation)) => node.step(
                 now_ms,
                 Input::LogFlushed {
                     flushed_end_offset: offset,
+                    generation,
                 },
             ),
             None => break,

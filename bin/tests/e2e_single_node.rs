@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{free_ports, read_log, write_config};
+use support::{free_ports, quorum_status, read_log, read_log_to, write_config};
 
 const REPORT: &str = "Throughput (bytes/second):";
 
@@ -72,9 +72,15 @@ fn single_node_commits_reports_and_survives_restarts() {
         "no report after restart; stderr:\n{}",
         server.stderr()
     );
+    // The high watermark it reports just before the kill: the log must hold every offset below
+    // it intact afterwards (only past it may a batch the kill cut end the log).
+    let (leader, _, high_watermark) =
+        quorum_status(&[format!("127.0.0.1:{port}")]).expect("DescribeQuorum");
+    assert_eq!(leader, 0);
     server.kill();
-    let second = read_log(&server.partition_dir());
+    let second = read_log_to(&server.partition_dir(), high_watermark);
     assert!(second.len() > first.len());
+    assert!(high_watermark > first.last().unwrap().last_offset + 1);
     assert_eq!(
         &second[..first.len()],
         &first[..],

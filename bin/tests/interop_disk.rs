@@ -12,7 +12,7 @@ use kraft_interop::dump::Dump;
 use kraft_interop::kafka::versions_under_test;
 use kraft_interop::{Kafka, Kind, Quorum};
 use std::time::Duration;
-use support::{read_log, server_binary, StoredBatch};
+use support::{read_live_log, read_log, read_log_to, server_binary, StoredBatch};
 
 const WORKLOAD: (u32, u32) = (2000, 200);
 const CONFIG: &str = "controller.quorum.append.linger.ms=5";
@@ -77,20 +77,25 @@ fn kafka_dump_log_segments_reads_our_segments_and_indexes() {
 /// the previous run wrote must still be there, byte for byte, in the new leader's log.
 fn swap(quorum: &mut Quorum, epoch: i32, graceful: bool, next: Kind) -> i32 {
     let from = quorum.members[0].kind;
-    if graceful {
+    let dir = quorum.members[0].partition_dir();
+    let before = if graceful {
         let status = quorum.members[0].terminate();
         assert!(status.is_some(), "{from} node did not stop on SIGTERM");
+        read_log(&dir)
     } else {
+        // Whatever was whole in the files before the kill stays whole after it; only an append
+        // the kill cut may end the log.
+        let written = log_end(&read_live_log(&dir));
         quorum.members[0].kill();
-    }
-    let before = read_log(&quorum.members[0].partition_dir());
+        read_log_to(&dir, written)
+    };
     assert!(!before.is_empty());
     if graceful {
         assert_checkpoint_files(quorum, &before, from);
     }
     quorum.members[0].kind = next;
     let new_epoch = lead_and_commit(quorum, epoch);
-    let after = read_log(&quorum.members[0].partition_dir());
+    let after = read_log_to(&dir, log_end(&before));
     assert!(
         after.len() > before.len() && after[..before.len()] == before[..],
         "{next} node lost or changed batches of the directory a {from} node wrote \
@@ -100,6 +105,10 @@ fn swap(quorum: &mut Quorum, epoch: i32, graceful: bool, next: Kind) -> i32 {
         quorum.diagnostics()
     );
     new_epoch
+}
+
+fn log_end(log: &[StoredBatch]) -> i64 {
+    log.last().map_or(0, |b| b.last_offset + 1)
 }
 
 /// The leader-epoch-checkpoint a stopped node left lists exactly the epochs of its log with the

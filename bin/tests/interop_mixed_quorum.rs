@@ -15,7 +15,7 @@ use kraft_interop::kafka::versions_under_test;
 use kraft_interop::{Kafka, Kind, Quorum};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use support::{read_log, server_binary, StoredBatch};
+use support::{read_live_log, read_log, server_binary, StoredBatch};
 
 const WORKLOAD: (u32, u32) = (1000, 200);
 /// A fetch timeout well above what a graceful hand-over takes, so that an election that waited
@@ -52,10 +52,10 @@ fn config() -> String {
     )
 }
 
-/// Batches of `epoch` in member `id`'s log.
+/// Batches of `epoch` in member `id`'s log (running: its end may be an append in progress).
 fn batches_in_epoch(q: &Quorum, id: i32, epoch: i32) -> usize {
     let m = q.members.iter().find(|m| m.id == id).expect("member");
-    read_log(&m.partition_dir())
+    read_live_log(&m.partition_dir())
         .iter()
         .filter(|b| b.epoch == epoch)
         .count()

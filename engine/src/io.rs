@@ -32,25 +32,32 @@ pub enum Input {
         request_id: u64,
         request: Request,
     },
-    /// The response to a request this node sent to `from`. Deliver each response once, per
-    /// destination in send order (what one TCP connection gives). The core still tolerates late,
-    /// reordered and duplicated responses: a response is taken only while a request of its API
-    /// is in flight to `from`, and stale ones are recognized by epoch, log offsets and the
-    /// leader's append-only log (randomized tests duplicate and reorder responses).
+    /// The response to the request `correlation_id` this node sent to `from` (the id of its
+    /// `Output::Send`, echoed). Deliver each response once, per destination in send order (what
+    /// one TCP connection gives), and never one to a request of an earlier `RaftNode` (a
+    /// connection does not outlive its process). The core takes a response only when
+    /// `correlation_id` names the request in flight to `from`: a late answer to a request that
+    /// timed out or failed in the core is refused, whatever its API; duplicated and reordered
+    /// responses are refused the same way.
     Response {
         from: i32,
+        correlation_id: u64,
         response: Response,
     },
-    /// The request this node sent to `to` failed (at most one per `Output::Send`, like
-    /// `Response`).
+    /// The request `correlation_id` this node sent to `to` failed (at most one per
+    /// `Output::Send`, like `Response`). Ignored unless that request is the one in flight.
     RequestFailed {
         to: i32,
+        correlation_id: u64,
         error: RequestError,
     },
-    /// The log's durable end offset is now `flushed_end_offset` (the log layer lowers it on
-    /// truncation, so a late completion never reports bytes that were truncated since).
+    /// The log of generation `generation` is durable below `flushed_end_offset`. The core takes
+    /// it only when `generation` is the log's current one (the last `Output::Truncate`'s, 0
+    /// before any): a flush of the log before a truncation says nothing about bytes written at
+    /// the same offsets since, so a completion that raced a truncation is refused.
     LogFlushed {
         flushed_end_offset: i64,
+        generation: u64,
     },
     /// Register a listener; it receives the current leader right after this input is processed.
     RegisterListener(ListenerId),
@@ -87,9 +94,13 @@ pub enum ListenerEvent {
 #[derive(Clone, Debug)]
 pub enum Output {
     PersistElectionState(ElectionState),
-    /// Send `request` to node `to`; its response comes back as `Input::Response { from: to, .. }`.
+    /// Send `request` to node `to`; its response comes back as `Input::Response { from: to,
+    /// correlation_id, .. }` or its failure as `Input::RequestFailed { to, correlation_id, .. }`.
+    /// `correlation_id` is unique among this `RaftNode`'s requests (a counter from 1); the
+    /// runtime may use it as the Kafka wire correlation id or map it to its own.
     Send {
         to: i32,
+        correlation_id: u64,
         request: Request,
     },
     /// Answer the inbound request `request_id` (a parked Fetch is answered later).
@@ -105,13 +116,19 @@ pub enum Output {
         bytes: bytes::Bytes,
     },
     /// Make the log durable up to `up_to_offset` (exclusive end offset), then report
-    /// `Input::LogFlushed`.
+    /// `Input::LogFlushed` with the log's generation. `generation` is the log's current one
+    /// (every earlier `Truncate` was applied before this output, so the log is at it).
     Flush {
         up_to_offset: i64,
+        generation: u64,
     },
-    /// Remove every batch at or after `to_offset` (the new log end offset).
+    /// Remove every batch at or after `to_offset` (the new log end offset), then start
+    /// generation `generation` (the previous one plus one): flush completions and
+    /// `Records::LogRange`s carry it from now on. Bytes written at an offset in one generation
+    /// are not the bytes at that offset in another.
     Truncate {
         to_offset: i64,
+        generation: u64,
     },
     /// Deliver `event` to listener `id`.
     Listener {

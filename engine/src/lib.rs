@@ -15,10 +15,25 @@
 //! ```
 //!
 //! Output contract (see [`Output`]): `PersistElectionState` is durable before any later output is
-//! executed; `AppendBatch`/`Truncate` are applied to the log in order before a later `Respond`
-//! that names a `Records::LogRange`; `Flush` is answered with `Input::LogFlushed` carrying the
-//! log's durable end offset; `Send` responses come back as `Input::Response` or
-//! `Input::RequestFailed`.
+//! executed; `AppendBatch`/`Truncate` go to the log in order; `Flush` is answered with
+//! `Input::LogFlushed` carrying the log's durable end offset; `Send` responses come back as
+//! `Input::Response` or `Input::RequestFailed`.
+//!
+//! Ordering is explicit where the runtime's roles run concurrently (the log, the network and the
+//! core each on their own queue), so the core never relies on the timing between them:
+//! - **Correlation ids.** Each `Output::Send` carries a correlation id the core chose (a counter,
+//!   unique within one `RaftNode`); `Input::Response` and `Input::RequestFailed` echo it, and the
+//!   core takes one only for the request in flight to that peer. A late answer (or failure
+//!   report) of a request the core already timed out is refused, not taken as its retry's.
+//! - **Log generation.** The core numbers the log's generations: 0 at start, plus one at every
+//!   `Output::Truncate` (which names the generation it starts; so would any future reset of the
+//!   log, e.g. installing a snapshot). `Output::Flush`, `Input::LogFlushed` and
+//!   `Records::LogRange` carry it. A flush completion of an older generation is refused (it
+//!   covered the bytes cut since, not those written again at the same offsets), and a LogRange
+//!   is resolved into bytes only while the log is at its generation: a log that has not applied
+//!   the truncation yet still holds the old bytes there, and one truncated since holds others.
+//!   The runtime then sends the Fetch response without records (what a parked Fetch that expired
+//!   gets), and the follower fetches again.
 //!
 //! Time: `now_ms` is any non-decreasing millisecond clock (the core keeps the latest value it
 //! saw); batch timestamps and DescribeQuorum timestamps use it, so unix-epoch milliseconds are a
@@ -59,11 +74,30 @@
 //!   UNKNOWN_TOPIC_OR_PARTITION, SNAPSHOT_NOT_FOUND, POSITION_OUT_OF_RANGE): the files above.
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
+//! - Ordering with the runtime (correlation ids, log generations): `core_ordering.rs`.
 //!
-//! Modules: [`message`] (Raft-level RPC types the network layer converts), [`config`],
-//! [`election`] (persisted/restored state), [`io`] (inputs and outputs), `node` (the state
-//! machine, one file per RPC/concern), `state` (one file per epoch state), `accumulator`,
-//! `listener`, `connections`, `log` (in-memory log metadata), `rng`.
+//! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
+//! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and
+//! outputs), `node` (the state machine, one file per RPC/concern), `state` (one file per epoch
+//! state), `accumulator`, `listener`, `connections`, `log` (in-memory log metadata), `rng`, and
+//! with the `planted-bugs` feature (tests only) `planted`: deliberate bugs the simulator's tests
+//! switch on one at a time to show its checker catches them. The deterministic whole-quorum
+//! simulator is the separate dev-only crate `kraft-sim` (`sim/`), written against this public API.
+
+/// `planted!(Bug)`: whether that deliberate bug is active on this thread (feature
+/// `planted-bugs`); `false`, a constant, in every normal build.
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted {
+    ($bug:ident) => {
+        $crate::planted::is_active($crate::planted::PlantedBug::$bug)
+    };
+}
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted {
+    ($bug:ident) => {
+        false
+    };
+}
 
 mod accumulator;
 pub mod config;
@@ -73,17 +107,17 @@ pub mod error;
 pub mod io;
 mod listener;
 mod log;
-pub mod message;
 mod node;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 mod rng;
-/// Deterministic whole-quorum simulator (written against the public API above).
-pub mod sim;
 mod state;
 
 pub use config::{RaftConfig, Voter};
 pub use election::{ElectionState, RestoredState, SnapshotInfo};
 pub use error::{AppendError, ConfigError, RestoreError};
 pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, RequestError};
+pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
 pub use node::{NodeStatus, RaftNode, MAX_PENDING_OUTPUTS};
 pub use state::StateName;

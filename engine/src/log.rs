@@ -21,6 +21,9 @@ pub(crate) struct LogState {
     pub(crate) flushed_end_offset: i64,
     pub(crate) epoch_cache: LeaderEpochCache,
     pub(crate) latest_snapshot: Option<SnapshotInfo>,
+    /// Truncations since the node started: the bytes at an offset belong to one generation
+    /// (flush completions and log ranges of another generation are refused).
+    pub(crate) generation: u64,
 }
 
 impl LogState {
@@ -37,6 +40,7 @@ impl LogState {
             flushed_end_offset: flushed_end_offset.min(end_offset),
             epoch_cache: LeaderEpochCache::from_entries(entries),
             latest_snapshot,
+            generation: 0,
         }
     }
 
@@ -148,8 +152,10 @@ impl LogState {
         self.end_offset = last_offset + 1;
     }
 
+    /// Cuts the log at `to_offset` and starts a new generation.
     pub(crate) fn truncate(&mut self, to_offset: i64) {
         debug_assert!(to_offset <= self.end_offset);
+        self.generation += 1;
         self.end_offset = to_offset;
         self.flushed_end_offset = self.flushed_end_offset.min(to_offset);
         self.epoch_cache.truncate_from_end(to_offset);
@@ -276,7 +282,9 @@ mod tests {
         assert_eq!(l.end_offset, 10);
         assert_eq!(l.last_fetched_epoch(), 3);
         l.flushed_end_offset = 10;
+        assert_eq!(l.generation, 0);
         l.truncate(6);
+        assert_eq!(l.generation, 1, "a truncation starts a new generation");
         assert_eq!(l.end_offset, 6);
         assert_eq!(l.flushed_end_offset, 6);
         assert_eq!(l.last_fetched_epoch(), 1);

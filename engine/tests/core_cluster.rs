@@ -49,6 +49,7 @@ fn single_voter_elects_itself_writes_leader_change_and_commits() {
         1,
         Input::LogFlushed {
             flushed_end_offset: 1,
+            generation: 0,
         },
     );
     assert_eq!(c.node(1).high_watermark(), Some(1));
@@ -90,6 +91,7 @@ fn single_voter_elects_itself_writes_leader_change_and_commits() {
         1,
         Input::LogFlushed {
             flushed_end_offset: 3,
+            generation: 0,
         },
     );
     assert_eq!(c.node(1).high_watermark(), Some(3));

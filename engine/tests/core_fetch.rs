@@ -148,6 +148,7 @@ fn fetch_below_log_start_gets_snapshot_id() {
     s.tick_next();
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(4, -1, true)),
     });
     assert_eq!(s.state(), StateName::Leader);
@@ -243,6 +244,7 @@ fn high_watermark_needs_majority_epoch_start_and_leader_flush() {
     s.tick_next();
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(1, -1, true)),
     });
     assert_eq!(s.state(), StateName::Leader);
@@ -253,6 +255,7 @@ fn high_watermark_needs_majority_epoch_start_and_leader_flush() {
     assert_eq!(f.high_watermark, -1);
     s.step(Input::LogFlushed {
         flushed_end_offset: 1,
+        generation: s.node.status().log_generation,
     });
     assert_eq!(s.node.high_watermark(), Some(1));
     let f = fetch(&mut s, r).0.unwrap();
@@ -342,7 +345,8 @@ fn fetch_parks_until_new_data_or_max_wait() {
         f.records,
         Records::LogRange {
             from_offset: 1,
-            max_bytes: 8 << 20
+            max_bytes: 8 << 20,
+            generation: 0
         }
     );
     assert_eq!(f.high_watermark, 1);

@@ -47,6 +47,7 @@ fn appends(out: &[Output]) -> Vec<(i64, i64, i32)> {
 fn respond_records(s: &mut Solo, hw: i64, bytes: Vec<u8>) -> Vec<Output> {
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(fetch_response(2, 4, hw, Records::Bytes(Bytes::from(bytes)))),
     })
 }
@@ -92,9 +93,15 @@ fn follower_appends_then_fetches_only_after_flush() {
     bytes.extend(data_batch(2, 4, 3));
     let out = respond_records(&mut s, 4, bytes);
     assert_eq!(appends(&out), vec![(0, 1, 3), (2, 4, 4)]);
-    let flush = out
-        .iter()
-        .position(|o| matches!(o, Output::Flush { up_to_offset: 5 }));
+    let flush = out.iter().position(|o| {
+        matches!(
+            o,
+            Output::Flush {
+                up_to_offset: 5,
+                ..
+            }
+        )
+    });
     assert!(flush.is_some(), "{out:?}");
     assert!(
         fetches(&out).is_empty(),
@@ -104,10 +111,12 @@ fn follower_appends_then_fetches_only_after_flush() {
     assert_eq!(s.node.high_watermark(), Some(4));
     let out = s.step(Input::LogFlushed {
         flushed_end_offset: 3,
+        generation: s.node.status().log_generation,
     });
     assert!(fetches(&out).is_empty(), "partially flushed is not enough");
     let out = s.step(Input::LogFlushed {
         flushed_end_offset: 5,
+        generation: s.node.status().log_generation,
     });
     let f = fetches(&out);
     assert_eq!(f.len(), 1);
@@ -122,10 +131,12 @@ fn follower_high_watermark_is_capped_by_its_log_and_monotonic() {
     assert_eq!(s.node.high_watermark(), Some(2));
     s.step(Input::LogFlushed {
         flushed_end_offset: 2,
+        generation: s.node.status().log_generation,
     });
     // A lower HW from the leader never moves it back.
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(fetch_response(2, 4, 1, Records::Empty)),
     });
     assert_eq!(s.node.high_watermark(), Some(2));
@@ -201,11 +212,12 @@ fn follower_truncates_on_diverging_epoch() {
     };
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(r),
     });
     assert!(
         out.iter()
-            .any(|o| matches!(o, Output::Truncate { to_offset: 3 })),
+            .any(|o| matches!(o, Output::Truncate { to_offset: 3, .. })),
         "{out:?}"
     );
     let status = s.node.status();
@@ -222,6 +234,7 @@ fn follower_refuses_truncation_below_high_watermark() {
     respond_records(&mut s, 4, data_batch(0, 4, 5));
     s.step(Input::LogFlushed {
         flushed_end_offset: 5,
+        generation: s.node.status().log_generation,
     });
     assert_eq!(s.node.high_watermark(), Some(4));
     let mut r = fetch_response(2, 4, -1, Records::Empty);
@@ -231,6 +244,7 @@ fn follower_refuses_truncation_below_high_watermark() {
     };
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(r),
     });
     assert!(!out.iter().any(|o| matches!(o, Output::Truncate { .. })));
@@ -247,6 +261,7 @@ fn follower_fetch_timeout_starts_an_election() {
     // A successful fetch resets the timer.
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(fetch_response(2, 4, -1, Records::Empty)),
     });
     s.tick_to(start + 2_500);
@@ -287,6 +302,7 @@ fn unanswered_fetch_times_out_and_is_retried_after_backoff() {
     // A reported failure backs off the same way.
     let out = s.step(Input::RequestFailed {
         to: 2,
+        correlation_id: s.in_flight_id(2),
         error: kraft_engine::RequestError::Disconnected,
     });
     assert!(fetches(&out).is_empty());
@@ -294,6 +310,7 @@ fn unanswered_fetch_times_out_and_is_retried_after_backoff() {
     // A failure report for a destination with nothing in flight is ignored.
     let out = s.step(Input::RequestFailed {
         to: 3,
+        correlation_id: s.in_flight_id(3),
         error: kraft_engine::RequestError::Timeout,
     });
     assert!(out.is_empty());
@@ -315,6 +332,7 @@ fn observer_never_elects_and_rediscovers_the_leader() {
     r.partition_error_code = ErrorCode::NOT_LEADER_OR_FOLLOWER;
     let out = s.step(Input::Response {
         from: asked,
+        correlation_id: s.in_flight_id(asked),
         response: Response::Fetch(r),
     });
     assert_eq!(s.state(), StateName::Follower);
@@ -346,6 +364,7 @@ fn no_fetch_of_any_kind_before_the_flush() {
     assert!(fetches(&out).is_empty());
     let out = s.step(Input::LogFlushed {
         flushed_end_offset: 3,
+        generation: s.node.status().log_generation,
     });
     let f = fetches(&out);
     assert_eq!(f.len(), 1);
@@ -360,6 +379,7 @@ fn stale_diverging_response_does_not_truncate_records_from_the_leader() {
     respond_records(&mut s, -1, data_batch(0, 4, 5));
     s.step(Input::LogFlushed {
         flushed_end_offset: 5,
+        generation: s.node.status().log_generation,
     });
     let mut r = fetch_response(2, 4, -1, Records::Empty);
     r.diverging_epoch = EpochEndOffset {
@@ -368,6 +388,7 @@ fn stale_diverging_response_does_not_truncate_records_from_the_leader() {
     };
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(r),
     });
     assert!(!out.iter().any(|o| matches!(o, Output::Truncate { .. })));

@@ -139,6 +139,7 @@ fn leader_sends_begin_quorum_epoch_at_election_and_periodically() {
     s.tick_next();
     let out = s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(1, -1, true)),
     });
     let begins: Vec<i32> = sent(&out)
@@ -152,6 +153,7 @@ fn leader_sends_begin_quorum_epoch_at_election_and_periodically() {
     for from in [2, 3] {
         s.step(Input::Response {
             from,
+            correlation_id: s.in_flight_id(from),
             response: Response::BeginQuorumEpoch(BeginQuorumEpochResponse {
                 error_code: ErrorCode::NONE,
                 topic_name: TOPIC.into(),

@@ -2,8 +2,8 @@
 //! partitions, crashes that lose unflushed data, restarts), checking after every slice of time:
 //! election safety (one leader per epoch), committed data never changes or disappears, high
 //! watermarks never go backwards within a node's life, and liveness once the faults stop.
-//! (The full fault-injecting simulator with its own checker is `src/sim`; this is the core's
-//! own smoke test of the same properties.)
+//! (The full fault-injecting simulator with its own checker is the `kraft-sim` crate, `sim/`; this
+//! is the core's own smoke test of the same properties.)
 
 mod support;
 

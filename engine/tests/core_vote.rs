@@ -217,6 +217,7 @@ fn pre_vote_grants_are_not_persisted_and_respect_fetch_state() {
     // The follower's Fetch (sent at startup) gets a successful answer.
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Fetch(fetch_response(2, 4, -1, Records::Empty)),
     });
     assert!(!as_vote(s.request(Request::Vote(r.clone())).0).vote_granted);
@@ -295,6 +296,7 @@ fn candidate_persists_self_vote_then_asks_every_voter() {
     }
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(1, -1, true)),
     });
     assert_eq!(s.state(), StateName::Leader);
@@ -308,11 +310,13 @@ fn candidate_backs_off_after_majority_rejection_then_retries() {
     assert_eq!(s.epoch(), 1);
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(1, -1, false)),
     });
     assert_eq!(s.state(), StateName::Candidate);
     s.step(Input::Response {
         from: 3,
+        correlation_id: s.in_flight_id(3),
         response: Response::Vote(vote_response(1, -1, false)),
     });
     // The backoff is random in [0, 1000] ms (it may be 0, then the retry already happened).
@@ -336,6 +340,7 @@ fn candidate_follows_leader_named_in_a_higher_epoch_response() {
     s.tick_next();
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(3, 3, false)),
     });
     assert_eq!(s.state(), StateName::Follower);
@@ -360,6 +365,7 @@ fn prospective_runs_pre_vote_then_real_election() {
     }
     s.step(Input::Response {
         from: 3,
+        correlation_id: s.in_flight_id(3),
         response: Response::Vote(vote_response(0, -1, true)),
     });
     assert_eq!(s.state(), StateName::Candidate);
@@ -374,6 +380,7 @@ fn prospective_falls_back_to_candidate_when_a_voter_lacks_pre_vote() {
     assert_eq!(s.state(), StateName::Prospective);
     s.step(Input::RequestFailed {
         to: 2,
+        correlation_id: s.in_flight_id(2),
         error: RequestError::UnsupportedVersion,
     });
     assert_eq!(s.state(), StateName::Candidate);
@@ -387,6 +394,7 @@ fn prospective_returns_to_unattached_after_losing() {
     for from in [2, 3] {
         s.step(Input::Response {
             from,
+            correlation_id: s.in_flight_id(from),
             response: Response::Vote(vote_response(0, -1, false)),
         });
     }
@@ -427,16 +435,19 @@ fn candidate_timeout_returns_to_prospective_with_pre_vote() {
     s.tick_next();
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(0, -1, true)),
     });
     assert_eq!(s.state(), StateName::Candidate);
     // A majority rejects: no more Vote requests, wait for the timeout.
     s.step(Input::Response {
         from: 2,
+        correlation_id: s.in_flight_id(2),
         response: Response::Vote(vote_response(1, -1, false)),
     });
     let out = s.step(Input::Response {
         from: 3,
+        correlation_id: s.in_flight_id(3),
         response: Response::Vote(vote_response(1, -1, false)),
     });
     assert!(sent(&out)
@@ -459,6 +470,7 @@ fn unsupported_version_vote_response_falls_back_to_candidate() {
     r.error_code = ErrorCode::UNSUPPORTED_VERSION;
     s.step(Input::Response {
         from: 3,
+        correlation_id: s.in_flight_id(3),
         response: Response::Vote(r),
     });
     assert_eq!(s.state(), StateName::Candidate);
@@ -482,6 +494,7 @@ fn unattached_voter_discovers_the_leader_through_fetch() {
     r.partition_error_code = ErrorCode::FENCED_LEADER_EPOCH;
     s.step(Input::Response {
         from: fetches[0],
+        correlation_id: s.in_flight_id(fetches[0]),
         response: Response::Fetch(r),
     });
     assert_eq!(s.state(), StateName::Follower);
@@ -503,6 +516,7 @@ fn maximal_epoch_from_the_network_does_not_overflow() {
             for from in [2, 3] {
                 s.step(Input::Response {
                     from,
+                    correlation_id: s.in_flight_id(from),
                     response: Response::Vote(vote_response(i32::MAX, -1, true)),
                 });
             }

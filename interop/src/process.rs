@@ -11,6 +11,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::kafka::run_bounded;
+// The log readers moved to the spec reader; their old paths stay for the tests and benchmarks.
+pub use crate::spec_log::{read_live_log, read_log, read_log_to, segment_files, StoredBatch};
 
 /// Free loopback ports, found by binding port 0 (the OS picks; the socket is closed again).
 pub fn free_ports(n: usize) -> Vec<u16> {
@@ -238,6 +240,26 @@ impl Server {
         self.process.kill();
     }
 
+    /// SIGSTOP, and waits (bounded) until every thread of the process is stopped, so that its
+    /// files no longer change: sockets stay open, nothing is answered or written.
+    pub fn pause(&self) {
+        self.process.signal(libc::SIGSTOP);
+        let pid = self.pid().expect("a running process to pause");
+        let stopped = poll(Duration::from_secs(5), || {
+            all_threads_stopped(pid).then_some(())
+        });
+        assert!(
+            stopped.is_some(),
+            "node {} (pid {pid}) did not stop on SIGSTOP within 5 s",
+            self.node_id
+        );
+    }
+
+    /// SIGCONT after `pause`.
+    pub fn resume(&self) {
+        self.process.signal(libc::SIGCONT);
+    }
+
     /// SIGTERM and wait (bounded) for the exit status.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
         self.process.terminate(timeout)
@@ -248,52 +270,27 @@ impl Server {
     }
 }
 
-/// One batch as found in a segment file, parsed independently of the server's code paths.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBatch {
-    pub base_offset: i64,
-    pub last_offset: i64,
-    pub epoch: i32,
-    pub bytes: Vec<u8>,
-}
-
-impl StoredBatch {
-    /// The batch's CRC-32C field (bytes 17..21 of a v2 batch), as Kafka's tools print it.
-    pub fn crc(&self) -> u32 {
-        u32::from_be_bytes(self.bytes[17..21].try_into().expect("v2 batch header"))
-    }
-}
-
-/// The partition's `.log` segment files in offset order (none when the directory is missing).
-pub fn segment_files(partition_dir: &Path) -> Vec<PathBuf> {
-    let mut segments: Vec<PathBuf> = std::fs::read_dir(partition_dir)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "log"))
-                .collect()
-        })
-        .unwrap_or_default();
-    segments.sort();
-    segments
-}
-
-/// Every valid batch of the partition's segments, in offset order (a torn tail is ignored).
-pub fn read_log(partition_dir: &Path) -> Vec<StoredBatch> {
-    let mut out = Vec::new();
-    for segment in segment_files(partition_dir) {
-        let data = std::fs::read(&segment).expect("read segment");
-        for batch in kraft_records::BatchIter::new(&data) {
-            let Ok(batch) = batch else { break };
-            out.push(StoredBatch {
-                base_offset: batch.header.base_offset,
-                last_offset: batch.header.last_offset(),
-                epoch: batch.header.partition_leader_epoch,
-                bytes: batch.bytes.to_vec(),
-            });
+/// Whether every thread of `pid` is in the stopped state (`T` in `/proc/<pid>/task/*/stat`).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut threads = 0;
+    for task in tasks.filter_map(Result::ok) {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            return false;
+        };
+        // "tid (comm) STATE ...": the name may hold spaces and parentheses, the state follows
+        // the last ')'.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
+        if state != Some('T') {
+            return false;
         }
+        threads += 1;
     }
-    out
+    threads > 0
 }
 
 /// Runs the `kraft-quorum` binary and returns its stdout if it succeeded (killed by PID when it

@@ -5,7 +5,7 @@
 
 use crate::kafka::Kafka;
 use crate::member::{Kind, Member};
-use crate::process::{free_ports, poll, read_log, StoredBatch};
+use crate::process::{free_ports, poll, read_live_log, StoredBatch};
 use std::path::Path;
 use std::time::Duration;
 
@@ -180,11 +180,12 @@ impl Quorum {
             .expect("member")
     }
 
-    /// The batches of each running member's log.
+    /// The batches of each member's log while the quorum runs (for polling: the end of a log may
+    /// be an append in progress; a torn or corrupt batch anywhere else fails the test).
     pub fn logs(&mut self) -> Vec<(i32, Vec<StoredBatch>)> {
         self.members
             .iter()
-            .map(|m| (m.id, read_log(&m.partition_dir())))
+            .map(|m| (m.id, read_live_log(&m.partition_dir())))
             .collect()
     }
 

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bytes::Bytes;
-use kraft_engine::message::{Records, Request, Response};
+use kraft_message::{Records, Request, Response};
 use kraft_net::codec::fetch_response::encode_fetch_response_frame;
 use kraft_net::codec::{
     decode_request, decode_response, encode_request_frame, encode_response_frame, KafkaResponse,
@@ -90,6 +90,7 @@ fn fetch_response() {
         let response = samples::fetch_response(Records::LogRange {
             from_offset: 0,
             max_bytes: records_len as u32,
+            generation: 0,
         });
         let iterations = if records_len >= 256 * 1024 {
             2_000
@@ -166,7 +167,7 @@ fn fetch_over_socket() {
     use std::rc::Rc;
 
     use glommio::{LocalExecutorBuilder, Placement};
-    use kraft_engine::message::SnapshotId;
+    use kraft_message::SnapshotId;
     use kraft_net::client::{ClientConfig, PeerClient};
     use kraft_net::server::{InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig};
     use kraft_net::source::RecordSource;
@@ -179,7 +180,12 @@ fn fetch_over_socket() {
     struct LogHandle(Rc<Log>);
     impl RecordSource for LogHandle {
         type Slice = LogSlice;
-        fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<LogSlice> {
+        fn read_log(
+            &self,
+            from_offset: i64,
+            max_bytes: usize,
+            _generation: u64,
+        ) -> Option<LogSlice> {
             let start = usize::try_from(from_offset).ok()? % LOG_BYTES;
             let end = (start + max_bytes).min(LOG_BYTES);
             Some(LogSlice(self.0.clone(), start, end))
@@ -205,6 +211,7 @@ fn fetch_over_socket() {
                 let mut response = samples::fetch_response(Records::LogRange {
                     from_offset: f.fetch_offset,
                     max_bytes: f.max_bytes as u32,
+                    generation: 0,
                 });
                 response.topic_id = f.topic_id;
                 Some(Response::Fetch(response))

@@ -5,7 +5,7 @@
 //!   huge array count), and the hand-written zero-copy Fetch response encoder. Pure, no runtime:
 //!   fuzzed and benchmarked directly.
 //! - [`convert`]: `kafka-protocol` messages to and from the Raft core's types
-//!   (`kraft_engine::message`), one file per API.
+//!   (`kraft_message`), one file per API.
 //! - [`server`] / [`client`]: glommio TCP server and per-peer client connections; [`addr`]:
 //!   host names resolved and listeners bound as Kafka's Java code does.
 //! - [`source`]: the [`source::RecordSource`] trait through which the server reads log slices

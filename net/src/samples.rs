@@ -11,7 +11,7 @@ use kafka_protocol::messages::{
     AddRaftVoterRequest, ApiVersionsRequest, RemoveRaftVoterRequest, UpdateRaftVoterRequest,
 };
 use kafka_protocol::protocol::StrBytes;
-use kraft_engine::message::*;
+use kraft_message::*;
 
 use crate::codec::{
     api_versions_response, encode_request_frame, encode_response_frame, KafkaRequest,

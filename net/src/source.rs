@@ -4,7 +4,7 @@
 
 use std::ops::Deref;
 
-use kraft_engine::message::SnapshotId;
+use kraft_message::SnapshotId;
 
 /// Read access to the log and snapshots for building responses.
 pub trait RecordSource {
@@ -12,9 +12,11 @@ pub trait RecordSource {
     type Slice: Deref<Target = [u8]>;
 
     /// Whole batches starting with the batch that contains `from_offset`: at most `max_bytes`,
-    /// but always at least one whole batch if any exists at that offset. `None` when there is
-    /// nothing to send (the response then carries empty records).
-    fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<Self::Slice>;
+    /// but always at least one whole batch if any exists at that offset, read from the log of
+    /// generation `generation` (`Records::LogRange`'s). `None` when there is nothing to send,
+    /// including when the log is not at that generation (the response then carries empty
+    /// records: bytes of another generation are not the ones the core answered with).
+    fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<Self::Slice>;
 
     /// Bytes `[position, position + length)` of snapshot `snapshot_id` (fewer at its end).
     /// `None` if the snapshot or the range does not exist.
@@ -33,7 +35,12 @@ pub struct NoRecords;
 impl RecordSource for NoRecords {
     type Slice = &'static [u8];
 
-    fn read_log(&self, _from_offset: i64, _max_bytes: usize) -> Option<Self::Slice> {
+    fn read_log(
+        &self,
+        _from_offset: i64,
+        _max_bytes: usize,
+        _generation: u64,
+    ) -> Option<Self::Slice> {
         None
     }
 

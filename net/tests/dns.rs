@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use glommio::{LocalExecutorBuilder, Placement};
-use kraft_engine::message::{
-    ErrorCode, Request, Response, SnapshotId, Uuid, VoteRequest, VoteResponse,
-};
+use kraft_message::{ErrorCode, Request, Response, SnapshotId, Uuid, VoteRequest, VoteResponse};
 use kraft_net::addr::HostResolver;
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::server::{InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig};
@@ -26,7 +24,7 @@ struct NoLog;
 
 impl RecordSource for NoLog {
     type Slice = &'static [u8];
-    fn read_log(&self, _: i64, _: usize) -> Option<&'static [u8]> {
+    fn read_log(&self, _: i64, _: usize, _: u64) -> Option<&'static [u8]> {
         None
     }
     fn read_snapshot(&self, _: SnapshotId, _: i64, _: usize) -> Option<&'static [u8]> {

@@ -2,7 +2,7 @@
 //! any encoder), checked in both directions.
 
 use bytes::Bytes;
-use kraft_engine::message::*;
+use kraft_message::*;
 use kraft_net::codec::fetch_response::encode_fetch_response_frame;
 use kraft_net::codec::{
     decode_request, decode_response, encode_request_frame, rejection_frame, RequestHeader,
@@ -157,6 +157,7 @@ fn fetch_response_v13_zero_copy_layout() {
         records: Records::LogRange {
             from_offset: 0,
             max_bytes: 3,
+            generation: 0,
         },
         node_endpoints: Vec::new(),
     };
@@ -170,8 +171,7 @@ fn fetch_response_v13_zero_copy_layout() {
     let (correlation_id, decoded) =
         decode_response(Bytes::copy_from_slice(&whole[4..]), 1, 13).expect("decodes");
     assert_eq!(correlation_id, 1);
-    let kraft_engine::message::Response::Fetch(back) =
-        convert::response_from_kafka(decoded, 13).unwrap()
+    let kraft_message::Response::Fetch(back) = convert::response_from_kafka(decoded, 13).unwrap()
     else {
         panic!("not a fetch response")
     };

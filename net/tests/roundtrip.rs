@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::protocol::Decodable;
-use kraft_engine::message::*;
+use kraft_message::*;
 use kraft_net::codec::fetch_response::encode_fetch_response_frame;
 use kraft_net::codec::{
     decode_request, decode_response, encode_request_frame, encode_response_frame, KafkaResponse,

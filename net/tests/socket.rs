@@ -9,7 +9,7 @@ use glommio::net::TcpStream;
 use glommio::{LocalExecutorBuilder, Placement};
 use kafka_protocol::messages::ApiVersionsResponse;
 use kafka_protocol::protocol::Decodable;
-use kraft_engine::message::{
+use kraft_message::{
     EpochEndOffset, ErrorCode, FetchRequest, FetchResponse, LeaderIdAndEpoch, Records, Request,
     Response, SnapshotId, Uuid, VoteRequest, VoteResponse,
 };
@@ -34,11 +34,22 @@ const LOG: [u8; 100] = {
     log
 };
 
+/// The stub log's generation: a range of any other one is refused.
+const LOG_GENERATION: u64 = 0;
+
 struct StubLog;
 
 impl RecordSource for StubLog {
     type Slice = &'static [u8];
-    fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<&'static [u8]> {
+    fn read_log(
+        &self,
+        from_offset: i64,
+        max_bytes: usize,
+        generation: u64,
+    ) -> Option<&'static [u8]> {
+        if generation != LOG_GENERATION {
+            return None;
+        }
         let start = usize::try_from(from_offset).ok()?;
         let slice = LOG.get(start..)?;
         Some(&slice[..max_bytes.min(slice.len())])
@@ -48,7 +59,8 @@ impl RecordSource for StubLog {
     }
 }
 
-/// Grants every vote; answers Fetch with a log range after `max_wait_ms` (a parked fetch).
+/// Grants every vote; answers Fetch with a log range after `max_wait_ms` (a parked fetch), of the
+/// log generation the fetcher names as its last fetched epoch (so tests can ask for another).
 struct StubCore {
     handled: Cell<u32>,
 }
@@ -89,6 +101,7 @@ impl RequestHandler for StubCore {
                         records: Records::LogRange {
                             from_offset: f.fetch_offset,
                             max_bytes: f.max_bytes as u32,
+                            generation: f.last_fetched_epoch as u64,
                         },
                         node_endpoints: Vec::new(),
                     }))
@@ -403,5 +416,43 @@ fn request_timeout_drops_the_connection_and_the_next_request_reconnects() {
             matches!(after_stop, Err(ClientError::Disconnected { .. })),
             "{after_stop:?}"
         );
+    });
+}
+
+/// A LogRange of a generation the log is not at goes out as a Fetch response without records
+/// (the rest of the response unchanged), and the connection serves the next request.
+#[test]
+fn log_range_of_another_generation_goes_out_without_records() {
+    run(|| async {
+        let (addr, stop, stats, _) = start_server_with_stats();
+        let mut client = PeerClient::new(ClientConfig::new(addr, "raft-client-2"));
+        let Request::Fetch(mut request) = fetch(10, 20, 0) else {
+            unreachable!("fetch() builds a Fetch")
+        };
+        request.last_fetched_epoch = LOG_GENERATION as i32 + 1;
+        let response = client
+            .send(&Request::Fetch(request))
+            .await
+            .expect("fetch answered");
+        let Response::Fetch(f) = response else {
+            panic!("expected a Fetch response, got {response:?}")
+        };
+        assert!(f.error_code.is_none() && f.partition_error_code.is_none());
+        assert_eq!(f.high_watermark, 42);
+        assert_eq!(
+            f.records,
+            Records::Empty,
+            "bytes of another generation were sent"
+        );
+        assert_eq!(stats.fetch_record_bytes_sent.get(), 0);
+        let response = client.send(&fetch(10, 20, 0)).await.expect("answered");
+        let Response::Fetch(f) = response else {
+            panic!("expected a Fetch response, got {response:?}")
+        };
+        assert_eq!(
+            f.records,
+            Records::Bytes(bytes::Bytes::copy_from_slice(&LOG[10..30]))
+        );
+        let _ = stop.send(()).await;
     });
 }

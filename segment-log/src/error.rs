@@ -47,6 +47,9 @@ pub enum LogError {
     },
     /// A configuration value that cannot work.
     InvalidConfig { reason: String },
+    /// A read for a range of log generation `requested` while the log is at `current`: the
+    /// bytes at those offsets are not (or not yet) the ones the range meant.
+    GenerationMismatch { requested: u64, current: u64 },
 }
 
 impl LogError {
@@ -115,6 +118,10 @@ impl fmt::Display for LogError {
                 file.display()
             ),
             LogError::InvalidConfig { reason } => write!(f, "invalid log configuration: {reason}"),
+            LogError::GenerationMismatch { requested, current } => write!(
+                f,
+                "read of log generation {requested} while the log is at generation {current}"
+            ),
         }
     }
 }

@@ -15,6 +15,26 @@ pub fn fsync_dir(dir: &Path) -> Result<(), LogError> {
         .map_err(|e| LogError::io(dir, "fsync directory", e))
 }
 
+/// `create_dir_all` whose result survives a power loss: each directory it creates is made durable
+/// in its parent by an fsync of that parent (POSIX makes a new name durable only then; a node
+/// whose partition directory vanished would lose its votes with it). Existing ancestors are left
+/// alone. Bounded by the path's depth.
+pub fn create_dir_durable(dir: &Path) -> Result<(), LogError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let parent = parent_dir(dir);
+    if parent != dir {
+        create_dir_durable(parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => fsync_dir(parent),
+        // Another creator got there first; it owns the fsync of the parent.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(LogError::io(dir, "create directory", e)),
+    }
+}
+
 /// Replaces `path` with `contents` so that a crash leaves either the old or the new file, never a
 /// mix: write `<path>.tmp`, fsync it, rename it over `path`, fsync the directory.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LogError> {

@@ -66,6 +66,7 @@ mod quorum_state;
 mod reader;
 mod scan;
 mod segment;
+mod shared;
 mod snapshot;
 #[cfg(feature = "glommio")]
 mod uring_files;
@@ -76,7 +77,7 @@ pub use config::{
 };
 pub use epoch_checkpoint::{LeaderEpochCheckpoint, LEADER_EPOCH_CHECKPOINT_FILE};
 pub use error::LogError;
-pub use fsutil::{fsync_dir, write_atomically};
+pub use fsutil::{create_dir_durable, fsync_dir, write_atomically};
 pub use index::{IndexEntry, INDEX_ENTRY_BYTES};
 pub use kraft_records::{EpochEntry, LeaderEpochCache, Uuid};
 pub use log::{

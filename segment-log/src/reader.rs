@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use crate::error::LogError;
 use crate::index;
-use crate::log::LogShared;
 use crate::scan;
 use crate::segment::SegmentShared;
+use crate::shared::LogShared;
 
 /// A cheap, cloneable read handle. Reads take no lock: the segment list is loaded through an
 /// atomic pointer (arc-swap) and each segment's readable end is an atomic.
@@ -80,6 +80,37 @@ impl LogReader {
 
     pub fn log_start_offset(&self) -> i64 {
         self.shared.segments.load().log_start_offset
+    }
+
+    /// The log's generation (see [`SegmentLog::start_generation`](crate::SegmentLog::start_generation)).
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Like [`read`](Self::read), for a range that the log's owner named in generation
+    /// `generation`: refused with `GenerationMismatch` unless the log is at that generation
+    /// before and after the read. A log behind it has not applied a truncation yet (the old
+    /// bytes still sit at those offsets); a log ahead of it was truncated since.
+    pub fn read_in_generation(
+        &self,
+        from_offset: i64,
+        max_bytes: usize,
+        generation: u64,
+    ) -> Result<Option<LogSlice>, LogError> {
+        self.check_generation(generation)?;
+        let slice = self.read_impl(from_offset, max_bytes, i64::MAX)?;
+        // A truncation that started a new generation during the read may have cut these bytes.
+        self.check_generation(generation)?;
+        Ok(slice)
+    }
+
+    fn check_generation(&self, requested: u64) -> Result<(), LogError> {
+        let current = self.generation();
+        if current == requested {
+            Ok(())
+        } else {
+            Err(LogError::GenerationMismatch { requested, current })
+        }
     }
 
     /// Whole batches starting with the one that holds `from_offset`, up to `max_bytes` (but at

@@ -4,13 +4,24 @@
 //! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
 //! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
 //! applied meanwhile; when it completes, one more flush covers everything that arrived during it
-//! (group commit). The Raft loop learns the durable end offset once per completed flush.
+//! (group commit). The Raft loop learns the durable end offset after each completed flush, with
+//! the log's generation (the core's count of truncations): a flush that completes around a
+//! truncation reports the generation before it, so the core can refuse it.
+//!
+//! The Raft loop awaits its sends to this role, so this role never awaits a send to the Raft
+//! loop while it takes commands (two bounded links waiting on each other would deadlock): the
+//! durable end offset and its generation go into one slot that a reporter task hands over.
+//! Reports coalesce there (only the latest durable end matters: the core takes it as "durable up
+//! to" in its generation, and refuses one of an older generation anyway), so the slot is all the
+//! memory they need however long the Raft loop is busy.
 
+use super::error::LogRoleError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
 use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use kraft_segment_log::{FlushTicket, LogError, SegmentLog, UringFiles};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// The outcome of one background fdatasync, handed back with its ticket.
@@ -23,7 +34,14 @@ enum Wake {
 
 struct LogRole {
     log: SegmentLog,
-    events: Tx<LogEvent>,
+    /// The durable end offset not yet handed to the Raft loop (see the module comment).
+    flushed_report: Rc<Cell<Option<(i64, u64)>>>,
+    /// The last (durable end offset, generation) put in the slot: within one generation the
+    /// durable end never goes back (only a truncation lowers it, and that starts a generation),
+    /// so a report that does was labelled with the wrong generation.
+    last_report: (i64, u64),
+    /// Wakes the reporter; one slot, as one wake-up covers every report made before it runs.
+    report_wake: LocalSender<()>,
     done_tx: Rc<LocalSender<FlushDone>>,
     /// io_uring handles of the segment files, kept open across flushes.
     uring_files: UringFiles,
@@ -51,21 +69,37 @@ impl LogRole {
         .detach();
     }
 
-    async fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), String> {
+    fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), LogRoleError> {
         self.flush_in_flight = false;
-        result.map_err(|e| format!("flush failed: {e}"))?;
+        result.map_err(LogRoleError::Flush)?;
         let flushed_end_offset = self.log.complete_flush(ticket);
-        self.events
-            .send(LogEvent::Flushed { flushed_end_offset })
-            .await
-            .map_err(|_| "the Raft loop stopped".to_string())
+        // A truncation drains the flush in flight before it cuts and starts its generation, so
+        // the ticket and the log are of this generation.
+        let generation = self.log.generation();
+        let (last_offset, last_generation) = self.last_report;
+        assert!(
+            generation > last_generation || flushed_end_offset >= last_offset,
+            "durable end {flushed_end_offset} below {last_offset} within generation {generation}"
+        );
+        self.last_report = (flushed_end_offset, generation);
+        self.flushed_report
+            .set(Some((flushed_end_offset, generation)));
+        // Full means the reporter is woken already and will read the slot after this write.
+        let _ = self.report_wake.try_send(());
+        Ok(())
     }
 
     /// Waits for the in-flight flush, if any (before a truncation, and at the end).
-    async fn drain_flush(&mut self, done_rx: &LocalReceiver<FlushDone>) -> Result<(), String> {
+    async fn drain_flush(
+        &mut self,
+        done_rx: &LocalReceiver<FlushDone>,
+    ) -> Result<(), LogRoleError> {
         if self.flush_in_flight {
-            let done = done_rx.recv().await.ok_or("flush task vanished")?;
-            self.finish_flush(done).await?;
+            let done = done_rx
+                .recv()
+                .await
+                .ok_or(LogRoleError::FlushTaskVanished)?;
+            self.finish_flush(done)?;
         }
         Ok(())
     }
@@ -74,7 +108,7 @@ impl LogRole {
         &mut self,
         command: LogCommand,
         done_rx: &LocalReceiver<FlushDone>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, LogRoleError> {
         match command {
             LogCommand::Append { base_offset, bytes } => {
                 // Leader batches and fetched batches alike start at the log end offset the core
@@ -82,17 +116,28 @@ impl LogRole {
                 // CRCs of fetched batches and computed those of its own.
                 self.log
                     .append_verified(&bytes)
-                    .map_err(|e| format!("append of batch at offset {base_offset} failed: {e}"))?;
+                    .map_err(|source| LogRoleError::Append {
+                        base_offset,
+                        source,
+                    })?;
             }
-            LogCommand::Flush => self.flush_wanted = true,
+            LogCommand::Flush { generation } => {
+                debug_assert_eq!(generation, self.log.generation(), "commands run in order");
+                self.flush_wanted = true;
+            }
             LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
-            LogCommand::Truncate { to_offset } => {
-                // A flush racing the truncation must complete first, so that the durable end it
-                // reports never includes the bytes cut now.
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            } => {
+                // A flush racing the truncation completes first, reported under the old
+                // generation (the core refuses it: it says nothing of bytes written since).
                 self.drain_flush(done_rx).await?;
                 self.log
                     .truncate_to(to_offset)
-                    .map_err(|e| format!("truncation to offset {to_offset} failed: {e}"))?;
+                    .map_err(|source| LogRoleError::Truncate { to_offset, source })?;
+                // Only now: a Fetch response of the new generation must not read the cut bytes.
+                self.log.start_generation(generation);
                 self.flush_wanted = true;
             }
             LogCommand::Stop => return Ok(false),
@@ -104,50 +149,207 @@ impl LogRole {
 pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>) {
     // One flush in flight at most, so one slot is enough.
     let (done_tx, done_rx) = local_channel::new_bounded::<FlushDone>(1);
+    let (report_wake, wake_rx) = local_channel::new_bounded::<()>(1);
+    let flushed_report = Rc::new(Cell::new(None));
+    let reporter = glommio::spawn_local(report_flushed(flushed_report.clone(), wake_rx, events));
     let mut role = LogRole {
         log,
-        events,
+        flushed_report,
+        last_report: (0, 0),
+        report_wake,
         done_tx: Rc::new(done_tx),
         uring_files: UringFiles::new(),
         flush_in_flight: false,
         flush_wanted: false,
     };
-    let result = async {
-        loop {
-            let wake = future::or(async { Wake::Command(commands.recv().await) }, async {
-                Wake::FlushDone(done_rx.recv().await)
-            })
-            .await;
-            match wake {
-                Wake::Command(Some(command)) => {
-                    if !role.apply(command, &done_rx).await? {
+    let result = take_commands(&mut role, &commands, &done_rx).await;
+    // No command is taken from here on: close the link first, so a Raft loop blocked on sending
+    // to it wakes up (and reads the reason below) instead of waiting while this role waits.
+    drop(commands);
+    let LogRole {
+        log, report_wake, ..
+    } = role;
+    drop(report_wake);
+    // The reporter hands over the last durable end offset, then the link: the final event comes
+    // after every report.
+    let events = reporter.await;
+    let event = match result.and_then(|()| log.close().map_err(LogRoleError::Close)) {
+        Ok(()) => LogEvent::Stopped,
+        Err(error) => {
+            tracing::error!("segment log failed: {error}");
+            LogEvent::Failed(error)
+        }
+    };
+    let _ = events.send(event).await;
+}
+
+/// Applies commands until `Stop` (or the Raft loop is gone), then makes everything durable.
+async fn take_commands(
+    role: &mut LogRole,
+    commands: &Rx<LogCommand>,
+    done_rx: &LocalReceiver<FlushDone>,
+) -> Result<(), LogRoleError> {
+    loop {
+        let wake = future::or(async { Wake::Command(commands.recv().await) }, async {
+            Wake::FlushDone(done_rx.recv().await)
+        })
+        .await;
+        match wake {
+            Wake::Command(Some(command)) => {
+                if !role.apply(command, done_rx).await? {
+                    break;
+                }
+            }
+            Wake::Command(None) => break,
+            Wake::FlushDone(Some(done)) => role.finish_flush(done)?,
+            Wake::FlushDone(None) => return Err(LogRoleError::FlushTaskVanished),
+        }
+        role.start_flush();
+    }
+    // Stop: the last flush covers everything, then the files are trimmed as Kafka leaves them.
+    role.drain_flush(done_rx).await?;
+    role.flush_wanted = true;
+    role.start_flush();
+    role.drain_flush(done_rx).await
+}
+
+/// Hands the latest durable end offset to the Raft loop after each wake-up; waiting on the link
+/// is fine here, the role does not wait for this task. Returns the link once the role is done.
+async fn report_flushed(
+    latest: Rc<Cell<Option<(i64, u64)>>>,
+    wake: LocalReceiver<()>,
+    events: Tx<LogEvent>,
+) -> Tx<LogEvent> {
+    // Bounded by the role: it ends (dropping the waker) when it stops taking commands.
+    while wake.recv().await.is_some() {
+        if let Some((flushed_end_offset, generation)) = latest.take() {
+            let report = LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            };
+            if events.send(report).await.is_err() {
+                return events;
+            }
+        }
+    }
+    if let Some((flushed_end_offset, generation)) = latest.take() {
+        let report = LogEvent::Flushed {
+            flushed_end_offset,
+            generation,
+        };
+        let _ = events.send(report).await;
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    //! The log role's part of the ordering contract, on a real log in a temp dir: a flush in
+    //! flight when a truncation arrives is reported under the old generation, the truncation
+    //! starts the core's generation for readers, and later flushes report it.
+
+    use super::*;
+    use crate::runtime::link;
+    use bytes::Bytes;
+    use kraft_records::{BatchBuilder, BatchIter};
+    use kraft_segment_log::{LogConfig, LogReader};
+
+    fn batch(base_offset: i64, epoch: i32) -> Bytes {
+        let mut buf = Vec::new();
+        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
+        builder.append_value(&[epoch as u8; 16]);
+        builder.finish();
+        Bytes::from(buf)
+    }
+
+    /// Epoch of the first batch a Fetch response of `generation` would carry from `offset`.
+    fn served_epoch(reader: &LogReader, offset: i64, generation: u64) -> Option<i32> {
+        let slice = reader
+            .read_in_generation(offset, 1 << 20, generation)
+            .ok()??;
+        let batch = BatchIter::new(&slice).next()?.ok()?;
+        Some(batch.header.partition_leader_epoch)
+    }
+
+    async fn next_flush(events: &Rx<LogEvent>) -> (i64, u64) {
+        match events.recv().await {
+            Some(LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            }) => (flushed_end_offset, generation),
+            other => panic!("expected a flush report, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flush_racing_a_truncation_reports_the_old_generation() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("__raft_performance_test-0");
+        glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+            .spawn(move || async move {
+                let (log, _) = SegmentLog::open(&dir, LogConfig::default()).unwrap();
+                let reader = log.reader();
+                let (command_tx, command_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
+                let (event_tx, event_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
+                let (commands, events) = (command_tx.unwrap(), event_rx.unwrap());
+                let role = glommio::spawn_local(run(log, command_rx.unwrap(), event_tx.unwrap()));
+                // Queued before the role runs (the link holds them all): it starts the fsync of
+                // [0, 6) on Flush and meets the Truncate while that fsync is in flight.
+                for base in 0..6 {
+                    let bytes = batch(base, 3);
+                    let append = LogCommand::Append {
+                        base_offset: base,
+                        bytes,
+                    };
+                    commands.send(append).await.unwrap();
+                }
+                commands
+                    .send(LogCommand::Flush { generation: 0 })
+                    .await
+                    .unwrap();
+                let truncate = LogCommand::Truncate {
+                    to_offset: 3,
+                    generation: 1,
+                };
+                commands.send(truncate).await.unwrap();
+                let bytes = batch(3, 5);
+                commands
+                    .send(LogCommand::Append {
+                        base_offset: 3,
+                        bytes,
+                    })
+                    .await
+                    .unwrap();
+                commands
+                    .send(LogCommand::Flush { generation: 1 })
+                    .await
+                    .unwrap();
+                // Reports coalesce in one slot, so the raced flush's report (6, generation 0)
+                // may be replaced by a later one before it is handed over; what must never be
+                // seen is the raced flush under generation 1 (it covers the cut bytes).
+                let mut last = (0, 0);
+                for _ in 0..6 {
+                    let report = next_flush(&events).await;
+                    match report {
+                        (6, 0) => {}
+                        (offset, 1) => assert!(offset <= 4, "{report:?} covers cut bytes"),
+                        other => panic!("unexpected flush report {other:?}"),
+                    }
+                    assert!(report.1 >= last.1, "generation went back: {report:?}");
+                    last = report;
+                    if last == (4, 1) {
                         break;
                     }
                 }
-                Wake::Command(None) => break,
-                Wake::FlushDone(Some(done)) => role.finish_flush(done).await?,
-                Wake::FlushDone(None) => return Err("flush task vanished".to_string()),
-            }
-            role.start_flush();
-        }
-        // Stop: the last flush covers everything, then the files are trimmed as Kafka leaves them.
-        role.drain_flush(&done_rx).await?;
-        role.flush_wanted = true;
-        role.start_flush();
-        role.drain_flush(&done_rx).await?;
-        Ok::<(), String>(())
-    }
-    .await;
-    let LogRole { log, events, .. } = role;
-    match result.and_then(|()| {
-        log.close()
-            .map_err(|e| format!("closing the log failed: {e}"))
-    }) {
-        Ok(()) => {
-            let _ = events.send(LogEvent::Stopped).await;
-        }
-        Err(error) => {
-            let _ = events.send(LogEvent::Failed(error)).await;
-        }
+                assert_eq!(last, (4, 1));
+                assert_eq!(reader.generation(), 1);
+                assert_eq!(served_epoch(&reader, 3, 1), Some(5));
+                assert_eq!(served_epoch(&reader, 3, 0), None, "a range of generation 0");
+                commands.send(LogCommand::Stop).await.unwrap();
+                role.await;
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

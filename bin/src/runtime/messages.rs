@@ -1,5 +1,6 @@
 //! What the roles say to each other. Everything here is `Send`: it crosses executors.
 
+use super::error::{ListenerError, LogRoleError};
 use bytes::Bytes;
 use kraft_engine::message::{Request, Response};
 use kraft_engine::RequestError;
@@ -9,10 +10,11 @@ use kraft_engine::RequestError;
 pub enum LogCommand {
     /// Append one whole batch whose base offset is the log end offset.
     Append { base_offset: i64, bytes: Bytes },
-    /// Make everything appended so far durable, then report `LogEvent::Flushed`.
-    Flush,
-    /// Drop every batch at or after `to_offset`.
-    Truncate { to_offset: i64 },
+    /// Make everything appended so far durable, then report `LogEvent::Flushed`. `generation`
+    /// is the core's log generation, which the log is at (commands run in order).
+    Flush { generation: u64 },
+    /// Drop every batch at or after `to_offset`, then start log generation `generation`.
+    Truncate { to_offset: i64, generation: u64 },
     /// No reader will read below `offset` any more: the log may drop those pages from the page
     /// cache (a hint; the bytes stay on disk).
     ReleaseCacheBelow { offset: i64 },
@@ -23,10 +25,14 @@ pub enum LogCommand {
 /// Segment log -> Raft loop.
 #[derive(Debug)]
 pub enum LogEvent {
-    /// Everything below `flushed_end_offset` is durable (and readable through the log reader).
-    Flushed { flushed_end_offset: i64 },
+    /// Everything below `flushed_end_offset` of the log of generation `generation` is durable
+    /// (and readable through the log reader).
+    Flushed {
+        flushed_end_offset: i64,
+        generation: u64,
+    },
     /// The log cannot go on (I/O error, refused batch); the node must stop rather than lose data.
-    Failed(String),
+    Failed(LogRoleError),
     /// Answer to `Stop`.
     Stopped,
 }
@@ -34,8 +40,16 @@ pub enum LogEvent {
 /// Raft loop -> network.
 #[derive(Debug)]
 pub enum NetCommand {
-    Send { to: i32, request: Request },
-    Respond { request_id: u64, response: Response },
+    /// `correlation_id` is the core's; the answer or failure echoes it.
+    Send {
+        to: i32,
+        correlation_id: u64,
+        request: Request,
+    },
+    Respond {
+        request_id: u64,
+        response: Response,
+    },
     Stop,
 }
 
@@ -48,13 +62,15 @@ pub enum NetEvent {
     },
     Response {
         from: i32,
+        correlation_id: u64,
         response: Response,
     },
     RequestFailed {
         to: i32,
+        correlation_id: u64,
         error: RequestError,
     },
     /// The listener could not be opened: without it the node cannot take part, so the Raft loop
-    /// stops the node (its log closed cleanly) with this message.
-    ListenerFailed(String),
+    /// stops the node (its log closed cleanly) with this error.
+    ListenerFailed(ListenerError),
 }

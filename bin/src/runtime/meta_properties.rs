@@ -174,7 +174,7 @@ fn store(
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    std::fs::create_dir_all(log_dir).map_err(|e| io(&e))?;
+    kraft_segment_log::create_dir_durable(log_dir).map_err(|e| io(&e))?;
     // Java's `Properties.store` starts with a comment line; readers skip comments.
     let text = format!(
         "#\n#Written by kraft-rs\nversion=1\ncluster.id={cluster_id}\nnode.id={node_id}\n\

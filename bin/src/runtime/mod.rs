@@ -11,6 +11,7 @@
 //! ```
 
 mod clock;
+mod error;
 mod link;
 mod log_role;
 mod messages;
@@ -20,8 +21,11 @@ mod persist;
 mod raft_role;
 mod signals;
 mod status;
+#[cfg(test)]
+mod tests;
 
 use clock::Clock;
+use error::RuntimeError;
 use kraft_config::cli::ServerArgs;
 use kraft_config::placement::{CpuSet, Role};
 use kraft_config::ServerConfig;
@@ -115,22 +119,21 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
 
 /// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
 /// of the partition directory) and checks it, with the node id, at every start.
-fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, String> {
+fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, RuntimeError> {
     let directory_id = meta_properties::ensure_directory_id(
         &config.metadata_log_dir,
         config.node_id,
         RaftConfig::DEFAULT_CLUSTER_ID,
         args.replica_directory_id,
     )
-    .map_err(|e| format!("invalid log directory: {e}"))?;
+    .map_err(RuntimeError::LogDirectory)?;
     tracing::info!(%directory_id, "replica directory id");
     Ok(directory_id)
 }
 
-fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
+fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeError> {
     let shutdown = Arc::new(AtomicBool::new(false));
-    signals::install(shutdown.clone())
-        .map_err(|e| format!("cannot install signal handling: {e}"))?;
+    signals::install(shutdown.clone()).map_err(RuntimeError::SignalHandling)?;
 
     let directory_id = replica_directory_id(&config, &args)?;
     let raft = raft_config(&config, directory_id);
@@ -141,15 +144,16 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
         topic_id: raft.topic_id,
         ..LogConfig::default()
     };
-    let (log, recovery) = SegmentLog::open(&partition_dir, log_config)
-        .map_err(|e| format!("cannot open the log in {}: {e}", partition_dir.display()))?;
+    let (log, recovery) =
+        SegmentLog::open(&partition_dir, log_config).map_err(|source| RuntimeError::OpenLog {
+            dir: partition_dir.clone(),
+            source,
+        })?;
     tracing::info!(?recovery, "log opened in {}", partition_dir.display());
 
     let voter_ids: Vec<i32> = config.voters().iter().map(|v| v.id).collect();
     let quorum_state = QuorumStateStore::new(&partition_dir, voter_ids);
-    let election = quorum_state
-        .load()
-        .map_err(|e| format!("cannot read the quorum state: {e}"))?;
+    let election = quorum_state.load().map_err(RuntimeError::ReadQuorumState)?;
     let restored = RestoredState {
         election,
         log_start_offset: log.log_start_offset(),
@@ -165,7 +169,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
     );
     let clock = Clock::new();
     let node = RaftNode::new(raft, restored, clock.now_ms(), seed())
-        .map_err(|e| format!("cannot start the Raft node: {e}"))?;
+        .map_err(RuntimeError::StartRaftNode)?;
     let workload = Workload::new(
         WorkloadConfig::new(
             config.node_id,
@@ -175,7 +179,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
         seed() ^ 0x5eed,
     );
     let log_reader = log.reader();
-    let net = net_role::NetParts::new(&config, log_reader.clone())?;
+    let net = net_role::NetParts::new(&config, log_reader.clone());
 
     let plans = config.placement.executors();
     let executor_of = |role: Role| {
@@ -246,8 +250,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
             // records/s pinned, with the leader on a shared CPU; 1.59-1.77 million on {0,1}).
             None => {
                 let ids = part.cpus.ids().to_vec();
-                let online = glommio::CpuSet::online()
-                    .map_err(|e| format!("cannot list the online CPUs: {e}"))?;
+                let online = glommio::CpuSet::online().map_err(RuntimeError::ListCpus)?;
                 glommio::Placement::Fenced(online.filter(|l| ids.contains(&l.cpu)))
             }
         };
@@ -255,18 +258,18 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, String> {
         if spin {
             builder = builder.spin_before_park(Duration::from_millis(10));
         }
-        let cpus = part.cpus.clone();
+        let cpus = part.cpus.to_string();
         let handle = builder
             .spawn(move || run_executor(part))
-            .map_err(|e| format!("cannot start executor {name} on CPUs {cpus}: {e}"))?;
+            .map_err(|source| RuntimeError::StartExecutor { name, cpus, source })?;
         handles.push(handle);
     }
-    let mut exit = RaftExit::Fatal("the Raft executor ended without a result".into());
+    let mut exit = RaftExit::Fatal(RuntimeError::NoRaftResult);
     for handle in handles {
         match handle.join() {
             Ok(Some(result)) => exit = result,
             Ok(None) => {}
-            Err(e) => return Err(format!("executor failed: {e}")),
+            Err(e) => return Err(RuntimeError::ExecutorFailed(e)),
         }
     }
     Ok(exit)

@@ -1,8 +1,12 @@
 //! The network role: kraft-net's server on the Raft listener, and one client connection per
 //! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
 //! server writes them in request order per connection. Fetch responses that point into the log
-//! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here).
+//! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
+//! when the log is at the range's generation (otherwise without records). Outbound requests
+//! carry the core's correlation id through the peer's queue and back with the answer; the wire
+//! correlation id is the peer client's own.
 
+use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
 use glommio::channels::local_channel::{self, LocalSender};
@@ -16,7 +20,7 @@ use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
 };
 use kraft_net::source::RecordSource;
-use kraft_segment_log::{LogReader, LogSlice};
+use kraft_segment_log::{LogError, LogReader, LogSlice};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -24,6 +28,10 @@ use std::rc::Rc;
 /// Requests queued for one peer at most (the core keeps one in flight per peer; this only
 /// absorbs a burst around reconnects).
 const PEER_QUEUE_CAPACITY: usize = 64;
+/// Request failures the command loop found (a full peer queue, an unknown node) waiting to be
+/// reported to the Raft loop. Beyond this many the failure is dropped: the core times out every
+/// request it sent on its own (`request_timeout_ms`), so a lost report delays, never stalls it.
+const FAILURE_QUEUE_CAPACITY: usize = 256;
 
 pub struct NetParts {
     node_id: i32,
@@ -40,7 +48,7 @@ pub struct NetParts {
 }
 
 impl NetParts {
-    pub fn new(config: &ServerConfig, log_reader: LogReader) -> Result<NetParts, String> {
+    pub fn new(config: &ServerConfig, log_reader: LogReader) -> NetParts {
         let (host, port) = config.raft_listener();
         let peers = config
             .voters()
@@ -48,7 +56,7 @@ impl NetParts {
             .filter(|v| v.id != config.node_id)
             .map(|v| (v.id, join_host_port(&v.host, v.port)))
             .collect();
-        Ok(NetParts {
+        NetParts {
             node_id: config.node_id,
             listener_name: config.raft_listener_name().to_string(),
             // An empty host stays empty: the server binds every interface, as Kafka does.
@@ -61,7 +69,7 @@ impl NetParts {
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
             peers,
             log_reader,
-        })
+        }
     }
 
     pub async fn run(self, commands: Rx<NetCommand>, events: Tx<NetEvent>) {
@@ -74,10 +82,17 @@ impl NetParts {
         server_config.connections_max_idle_ms = self.connections_max_idle_ms;
         let server = match Server::bind(server_config) {
             Ok(server) => server,
-            Err(error) => {
-                let message = format!("cannot listen on {}: {error}", self.bind_address);
+            Err(source) => {
+                let error = ListenerError {
+                    address: self.bind_address.clone(),
+                    source,
+                };
+                // No command is taken from here on: close the command link first, so a Raft loop
+                // blocked on sending to it wakes up (and reads this reason) instead of waiting
+                // on this send while it waits on the Raft loop.
+                drop(commands);
                 // The Raft loop ends the node; if it is gone already there is no one to tell.
-                let _ = events.send(NetEvent::ListenerFailed(message)).await;
+                let _ = events.send(NetEvent::ListenerFailed(error)).await;
                 return;
             }
         };
@@ -105,7 +120,8 @@ impl NetParts {
             }
         });
 
-        let mut peers: HashMap<i32, LocalSender<kraft_engine::message::Request>> = HashMap::new();
+        let mut peers: HashMap<i32, LocalSender<(u64, kraft_engine::message::Request)>> =
+            HashMap::new();
         for (id, address) in &self.peers {
             let (tx, rx) = local_channel::new_bounded(PEER_QUEUE_CAPACITY);
             let mut client_config =
@@ -117,31 +133,30 @@ impl NetParts {
             peers.insert(*id, tx);
         }
 
+        // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
+        // Raft loop (that would be two bounded links waiting on each other): failures go through
+        // a bounded queue that its own task drains.
+        let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
+        let reporter = glommio::spawn_local(report_failures(failures_rx, events.clone()));
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
                     request_id,
                     response,
                 } => handler.respond(request_id, response),
-                NetCommand::Send { to, request } => match peers.get(&to) {
+                NetCommand::Send {
+                    to,
+                    correlation_id,
+                    request,
+                } => match peers.get(&to) {
                     Some(peer) => {
-                        if peer.try_send(request).is_err() {
-                            let _ = events
-                                .send(NetEvent::RequestFailed {
-                                    to,
-                                    error: RequestError::Disconnected,
-                                })
-                                .await;
+                        if peer.try_send((correlation_id, request)).is_err() {
+                            report_failure(&failures, to, correlation_id);
                         }
                     }
                     None => {
                         tracing::warn!(to, "request for a node that is not a known voter");
-                        let _ = events
-                            .send(NetEvent::RequestFailed {
-                                to,
-                                error: RequestError::Disconnected,
-                            })
-                            .await;
+                        report_failure(&failures, to, correlation_id);
                     }
                 },
                 NetCommand::Stop => break,
@@ -150,6 +165,10 @@ impl NetParts {
         drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
+        // The queued failures go out before the role ends (the Raft loop reads events until it
+        // is gone; then the reporter's send fails and it ends too).
+        drop(failures);
+        reporter.await;
         // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
         tracing::info!(
             fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
@@ -165,16 +184,52 @@ impl NetParts {
     }
 }
 
-/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop.
+/// Queues the failure of a request to `to` for the Raft loop, without waiting.
+fn report_failure(failures: &LocalSender<NetEvent>, to: i32, correlation_id: u64) {
+    let error = RequestError::Disconnected;
+    if failures
+        .try_send(NetEvent::RequestFailed {
+            to,
+            correlation_id,
+            error,
+        })
+        .is_err()
+    {
+        tracing::warn!(
+            to,
+            "failure report queue full; the core's request timeout covers it"
+        );
+    }
+}
+
+/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
+/// command loop does not wait for this task.
+async fn report_failures(
+    failures: local_channel::LocalReceiver<NetEvent>,
+    events: Rc<Tx<NetEvent>>,
+) {
+    while let Some(event) = failures.recv().await {
+        if events.send(event).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop,
+/// with the core's correlation id of the request it answers (the core may have given up on it).
 async fn run_peer(
     to: i32,
     mut client: PeerClient,
-    requests: local_channel::LocalReceiver<kraft_engine::message::Request>,
+    requests: local_channel::LocalReceiver<(u64, kraft_engine::message::Request)>,
     events: Rc<Tx<NetEvent>>,
 ) {
-    while let Some(request) = requests.recv().await {
+    while let Some((correlation_id, request)) = requests.recv().await {
         let event = match client.send(&request).await {
-            Ok(response) => NetEvent::Response { from: to, response },
+            Ok(response) => NetEvent::Response {
+                from: to,
+                correlation_id,
+                response,
+            },
             Err(error) => {
                 tracing::debug!(to, %error, "request failed");
                 let error = match error {
@@ -184,7 +239,11 @@ async fn run_peer(
                     | ClientError::BadResponse { .. }
                     | ClientError::Encode { .. } => RequestError::Disconnected,
                 };
-                NetEvent::RequestFailed { to, error }
+                NetEvent::RequestFailed {
+                    to,
+                    correlation_id,
+                    error,
+                }
             }
         };
         if events.send(event).await.is_err() {
@@ -235,9 +294,18 @@ struct LogRecords(LogReader);
 impl RecordSource for LogRecords {
     type Slice = LogSlice;
 
-    fn read_log(&self, from_offset: i64, max_bytes: usize) -> Option<LogSlice> {
-        match self.0.read(from_offset, max_bytes) {
+    fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<LogSlice> {
+        match self
+            .0
+            .read_in_generation(from_offset, max_bytes, generation)
+        {
             Ok(slice) => slice,
+            Err(error @ LogError::GenerationMismatch { .. }) => {
+                // The log role has not applied the core's truncation yet (or truncated since):
+                // the bytes there are not the ones the core meant. The follower fetches again.
+                tracing::debug!(%error, from_offset, "Fetch response sent without records");
+                None
+            }
             Err(error) => {
                 tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
                 None

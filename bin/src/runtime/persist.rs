@@ -4,16 +4,47 @@ use kraft_engine::message::ReplicaKey;
 use kraft_engine::{ElectionState, Uuid};
 use kraft_segment_log::{LogError, QuorumStateData, QuorumStateFile};
 use std::path::Path;
+use std::sync::Arc;
+
+/// Makes one quorum state durable, blocking the calling thread until it is: the file in
+/// production (temp file, fsync, rename, fsync of the directory); tests put a writer they hold
+/// back in its place, to see what runs while a write is in progress.
+pub trait QuorumStateWrite: Send + Sync + 'static {
+    fn write(&self, data: &QuorumStateData) -> Result<(), LogError>;
+}
+
+impl QuorumStateWrite for QuorumStateFile {
+    fn write(&self, data: &QuorumStateData) -> Result<(), LogError> {
+        QuorumStateFile::write(self, data)
+    }
+}
 
 pub struct QuorumStateStore {
     file: QuorumStateFile,
+    writer: Arc<dyn QuorumStateWrite>,
     voters: Vec<i32>,
 }
 
 impl QuorumStateStore {
     pub fn new(partition_dir: &Path, voters: Vec<i32>) -> Self {
+        let file = QuorumStateFile::new(partition_dir);
+        QuorumStateStore {
+            writer: Arc::new(file.clone()),
+            file,
+            voters,
+        }
+    }
+
+    /// As [`QuorumStateStore::new`], writing through `writer` instead of the file.
+    #[cfg(test)]
+    pub fn with_writer(
+        partition_dir: &Path,
+        voters: Vec<i32>,
+        writer: Arc<dyn QuorumStateWrite>,
+    ) -> Self {
         QuorumStateStore {
             file: QuorumStateFile::new(partition_dir),
+            writer,
             voters,
         }
     }
@@ -33,8 +64,8 @@ impl QuorumStateStore {
         })
     }
 
-    /// Durable on return: temp file, fsync, rename, fsync of the directory.
-    pub fn persist(&self, state: &ElectionState) -> Result<(), LogError> {
+    /// Durable on completion: temp file, fsync, rename, fsync of the directory.
+    pub async fn persist(&self, state: &ElectionState) -> Result<(), LogError> {
         let data = QuorumStateData {
             leader_id: state.leader_id.unwrap_or(-1),
             leader_epoch: state.epoch,
@@ -43,6 +74,12 @@ impl QuorumStateStore {
             current_voters: self.voters.clone(),
             data_version: 0,
         };
-        self.file.write(&data)
+        let writer = self.writer.clone();
+        // Two fsyncs and a rename block for milliseconds: they run on the executor's blocking
+        // thread, so the roles sharing the executor (network, log) keep running meanwhile. The
+        // Raft loop awaits this before it runs any later output (persist before act).
+        glommio::executor()
+            .spawn_blocking(move || writer.write(&data))
+            .await
     }
 }

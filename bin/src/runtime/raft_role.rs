@@ -2,6 +2,7 @@
 //! outputs in order, runs the perf workload as the core's listener, and prints the reports.
 
 use super::clock::Clock;
+use super::error::RuntimeError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
 use super::persist::QuorumStateStore;
@@ -33,6 +34,9 @@ const MAX_COMMIT_READ_BYTES: usize = 8 << 20;
 const CACHE_RELEASE_STEP_OFFSETS: i64 = 1024;
 /// A graceful shutdown that has not finished by then is cut short (Kafka: 5 s).
 const SHUTDOWN_GRACE_MS: u64 = 6000;
+/// Events read at most from a role whose command link closed, looking for its final event (the
+/// reason it stopped).
+const MAX_EVENTS_AFTER_CLOSE: usize = 10_000;
 
 pub struct RaftRole {
     pub node: RaftNode,
@@ -61,7 +65,7 @@ pub enum RaftExit {
     /// Shutdown requested and done: resigned if leader, log flushed.
     Graceful,
     /// The node cannot go on safely (disk error, a peer role died).
-    Fatal(String),
+    Fatal(RuntimeError),
 }
 
 struct Run {
@@ -141,8 +145,8 @@ impl RaftRole {
                             return RaftExit::Fatal(error);
                         }
                     }
-                    Wake::Net(None) => return RaftExit::Fatal("network role stopped".into()),
-                    Wake::Log(None) => return RaftExit::Fatal("log role stopped".into()),
+                    Wake::Net(None) => return RaftExit::Fatal(RuntimeError::NetworkRoleStopped),
+                    Wake::Log(None) => return RaftExit::Fatal(RuntimeError::LogRoleStopped),
                     Wake::Timer => {}
                 }
                 handled += 1;
@@ -180,7 +184,7 @@ impl RaftRole {
         future::or(net, future::or(log, timer)).await
     }
 
-    fn on_net_event(&mut self, event: NetEvent) -> Result<(), String> {
+    fn on_net_event(&mut self, event: NetEvent) -> Result<(), RuntimeError> {
         let now_ms = self.clock.now_ms();
         let input = match event {
             NetEvent::Request {
@@ -190,38 +194,72 @@ impl RaftRole {
                 request_id,
                 request,
             },
-            NetEvent::Response { from, response } => Input::Response { from, response },
-            NetEvent::RequestFailed { to, error } => Input::RequestFailed { to, error },
-            NetEvent::ListenerFailed(error) => return Err(error),
+            NetEvent::Response {
+                from,
+                correlation_id,
+                response,
+            } => Input::Response {
+                from,
+                correlation_id,
+                response,
+            },
+            NetEvent::RequestFailed {
+                to,
+                correlation_id,
+                error,
+            } => Input::RequestFailed {
+                to,
+                correlation_id,
+                error,
+            },
+            NetEvent::ListenerFailed(error) => return Err(RuntimeError::Listener(error)),
         };
         self.node.step(now_ms, input);
         Ok(())
     }
 
-    fn on_log_event(&mut self, event: LogEvent) -> Result<(), String> {
+    fn on_log_event(&mut self, event: LogEvent) -> Result<(), RuntimeError> {
         match event {
-            LogEvent::Flushed { flushed_end_offset } => {
+            LogEvent::Flushed {
+                flushed_end_offset,
+                generation,
+            } => {
                 self.node.step(
                     self.clock.now_ms(),
-                    Input::LogFlushed { flushed_end_offset },
+                    Input::LogFlushed {
+                        flushed_end_offset,
+                        generation,
+                    },
                 );
                 Ok(())
             }
-            LogEvent::Failed(error) => Err(format!("segment log failed: {error}")),
-            LogEvent::Stopped => Err("segment log stopped unexpectedly".into()),
+            LogEvent::Failed(error) => Err(RuntimeError::LogFailed(error)),
+            LogEvent::Stopped => Err(RuntimeError::LogStoppedUnexpectedly),
         }
     }
 
     /// Executes every queued output, in order. A persist completes before the next output runs.
-    async fn execute_outputs(&mut self, run: &mut Run) -> Result<(), String> {
+    async fn execute_outputs(&mut self, run: &mut Run) -> Result<(), RuntimeError> {
         while let Some(output) = self.node.poll_output() {
             match output {
                 Output::PersistElectionState(state) => {
                     self.quorum_state
                         .persist(&state)
-                        .map_err(|e| format!("cannot persist the quorum state: {e}"))?;
+                        .await
+                        .map_err(RuntimeError::PersistQuorumState)?;
                 }
-                Output::Send { to, request } => self.net(NetCommand::Send { to, request }).await?,
+                Output::Send {
+                    to,
+                    correlation_id,
+                    request,
+                } => {
+                    self.net(NetCommand::Send {
+                        to,
+                        correlation_id,
+                        request,
+                    })
+                    .await?
+                }
                 Output::Respond {
                     request_id,
                     response,
@@ -235,9 +273,18 @@ impl RaftRole {
                 Output::AppendBatch {
                     base_offset, bytes, ..
                 } => self.log(LogCommand::Append { base_offset, bytes }).await?,
-                Output::Flush { .. } => self.log(LogCommand::Flush).await?,
-                Output::Truncate { to_offset } => {
-                    self.log(LogCommand::Truncate { to_offset }).await?
+                Output::Flush { generation, .. } => {
+                    self.log(LogCommand::Flush { generation }).await?
+                }
+                Output::Truncate {
+                    to_offset,
+                    generation,
+                } => {
+                    self.log(LogCommand::Truncate {
+                        to_offset,
+                        generation,
+                    })
+                    .await?
                 }
                 Output::Listener { id, event } => {
                     debug_assert_eq!(id, WORKLOAD_LISTENER);
@@ -252,7 +299,7 @@ impl RaftRole {
 
     /// Tells the log how far every reader of this node has read: the commit reader, and on a
     /// leader the furthest-behind replica that fetched (none fetched yet: nothing is released).
-    async fn release_cache(&mut self, run: &mut Run) -> Result<(), String> {
+    async fn release_cache(&mut self, run: &mut Run) -> Result<(), RuntimeError> {
         let leading = self.node.leader_and_epoch().leader_id == Some(self.node_id);
         let replicas = self.node.lowest_replica_fetch_offset();
         let lowest = match (leading, replicas) {
@@ -268,18 +315,44 @@ impl RaftRole {
             .await
     }
 
-    async fn net(&self, command: NetCommand) -> Result<(), String> {
-        self.to_net
-            .send(command)
-            .await
-            .map_err(|_| "network role stopped".to_string())
+    async fn net(&self, command: NetCommand) -> Result<(), RuntimeError> {
+        match self.to_net.send(command).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.why_net_stopped().await),
+        }
     }
 
-    async fn log(&self, command: LogCommand) -> Result<(), String> {
-        self.to_log
-            .send(command)
-            .await
-            .map_err(|_| "log role stopped".to_string())
+    async fn log(&self, command: LogCommand) -> Result<(), RuntimeError> {
+        match self.to_log.send(command).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.why_log_stopped().await),
+        }
+    }
+
+    /// A role closes its command link before it sends its final event, so that a send blocked
+    /// on the link wakes up: that event, read here, says why it stopped.
+    async fn why_net_stopped(&self) -> RuntimeError {
+        for _ in 0..MAX_EVENTS_AFTER_CLOSE {
+            match self.from_net.recv().await {
+                Some(NetEvent::ListenerFailed(error)) => return RuntimeError::Listener(error),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        RuntimeError::NetworkRoleStopped
+    }
+
+    /// As [`Self::why_net_stopped`], for the log role.
+    async fn why_log_stopped(&self) -> RuntimeError {
+        for _ in 0..MAX_EVENTS_AFTER_CLOSE {
+            match self.from_log.recv().await {
+                Some(LogEvent::Failed(error)) => return RuntimeError::LogFailed(error),
+                Some(LogEvent::Flushed { .. }) => {}
+                Some(LogEvent::Stopped) => return RuntimeError::LogStoppedUnexpectedly,
+                None => break,
+            }
+        }
+        RuntimeError::LogRoleStopped
     }
 
     fn on_listener_event(&mut self, run: &mut Run, event: ListenerEvent) {
@@ -416,13 +489,21 @@ impl RaftRole {
         for _ in 0..10_000 {
             match self.from_log.recv().await {
                 Some(LogEvent::Stopped) | None => break,
-                Some(LogEvent::Flushed { flushed_end_offset }) => {
+                Some(LogEvent::Flushed {
+                    flushed_end_offset,
+                    generation,
+                }) => {
                     self.node.step(
                         self.clock.now_ms(),
-                        Input::LogFlushed { flushed_end_offset },
+                        Input::LogFlushed {
+                            flushed_end_offset,
+                            generation,
+                        },
                     );
                 }
-                Some(LogEvent::Failed(error)) => return RaftExit::Fatal(error),
+                Some(LogEvent::Failed(error)) => {
+                    return RaftExit::Fatal(RuntimeError::LogFailed(error))
+                }
             }
         }
         let _ = self.to_net.send(NetCommand::Stop).await;

@@ -6,8 +6,10 @@
 use std::path::Path;
 
 pub use kraft_benches::process::{
-    free_ports, member_placement, poll, read_log, write_config, Server, StoredBatch,
+    free_ports, member_placement, poll, read_live_log, read_log, read_log_to, write_config, Server,
+    StoredBatch,
 };
+pub use kraft_interop::history::History;
 
 pub fn server_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kraft-server"))

@@ -122,7 +122,8 @@ impl RaftNode {
             })
             .collect();
         let mut response = self.describe_response(ErrorCode::NONE);
-        response.high_watermark = l.high_watermark.unwrap_or(-1);
+        response.high_watermark =
+            l.high_watermark.unwrap_or(-1) + i64::from(planted!(DescribeHighWatermarkOffByOne));
         response.current_voters = current_voters;
         response.observers = observers;
         response.nodes = nodes;

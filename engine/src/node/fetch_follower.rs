@@ -90,7 +90,10 @@ impl RaftNode {
         }
         if to < self.log.end_offset {
             self.log.truncate(to);
-            self.emit(Output::Truncate { to_offset: to });
+            self.emit(Output::Truncate {
+                to_offset: to,
+                generation: self.log.generation,
+            });
         }
         true
     }
@@ -138,7 +141,10 @@ impl RaftNode {
             if let QuorumState::Follower(f) = &mut self.state {
                 f.validated_end_offset = end;
             }
-            self.emit(Output::Flush { up_to_offset: end });
+            self.emit(Output::Flush {
+                up_to_offset: end,
+                generation: self.log.generation,
+            });
         }
     }
 

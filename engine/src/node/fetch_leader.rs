@@ -161,6 +161,7 @@ impl RaftNode {
                 records = Records::LogRange {
                     from_offset: r.fetch_offset,
                     max_bytes,
+                    generation: self.log.generation,
                 };
             }
         }
@@ -232,12 +233,20 @@ impl RaftNode {
         let QuorumState::Leader(l) = &mut self.state else {
             return;
         };
+        if planted!(LeaderNeverCommits) {
+            return;
+        }
         // A scratch buffer kept on the node: this runs on every flush and every Fetch.
         let offsets = &mut self.hw_scratch;
         offsets.clear();
         offsets.extend(l.voters.values().map(|p| p.end_offset.unwrap_or(-1)));
         if leader_is_voter {
-            offsets.push(flushed);
+            let counted = if planted!(LeaderCountsUnflushed) {
+                self.log.end_offset
+            } else {
+                flushed
+            };
+            offsets.push(counted);
         }
         let voter_count = self.config.voters.len();
         debug_assert_eq!(
@@ -245,11 +254,18 @@ impl RaftNode {
             voter_count - usize::from(!self.config.is_voter(local_id))
         );
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let Some(&candidate) = offsets.get(voter_count / 2) else {
+        let mut majority_index = voter_count / 2;
+        if planted!(HighWatermarkFromFastest) {
+            majority_index = 0;
+        }
+        if planted!(HighWatermarkFromMinority) {
+            majority_index = majority_index.saturating_sub(1);
+        }
+        let Some(&candidate) = offsets.get(majority_index) else {
             return;
         };
         let improves = l.high_watermark.is_none_or(|hw| candidate > hw);
-        if candidate > l.epoch_start_offset && improves {
+        if (candidate > l.epoch_start_offset || planted!(CommitBeforeOwnEpoch)) && improves {
             l.high_watermark = Some(candidate);
             self.set_high_watermark(candidate);
             self.wake_parked_fetches();
@@ -301,7 +317,21 @@ impl RaftNode {
     }
 
     /// The log reports a new durable end: the leader may advance the HW, a follower may fetch.
-    pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64) {
+    /// A report about another generation of the log is refused: one from before a truncation
+    /// (the flush raced it) covers old bytes, not those written at the same offsets since; the
+    /// log reports again after the truncation.
+    pub(super) fn handle_log_flushed(&mut self, flushed_end_offset: i64, generation: u64) {
+        if planted!(PanicOnFlush) {
+            panic!("planted bug: panic on a flush");
+        }
+        debug_assert!(
+            generation <= self.log.generation,
+            "the log reports generation {generation}, the core started only {}",
+            self.log.generation
+        );
+        if generation != self.log.generation {
+            return;
+        }
         let flushed = flushed_end_offset.min(self.log.end_offset);
         if flushed > self.log.flushed_end_offset {
             self.log.flushed_end_offset = flushed;

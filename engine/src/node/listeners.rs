@@ -55,7 +55,9 @@ impl RaftNode {
                             to_offset_exclusive: hw,
                         },
                     );
-                    l.next_offset = hw;
+                    if !planted!(ListenerCommitNotAdvanced) {
+                        l.next_offset = hw;
+                    }
                 }
             }
         }
@@ -67,6 +69,7 @@ impl RaftNode {
         // KAFKA-17333: nothing while Resigned.
         let min_next_offset = match &self.state {
             QuorumState::Resigned(_) => None,
+            QuorumState::Leader(_) if planted!(ListenerLeaderTooEarly) => Some(i64::MIN),
             QuorumState::Leader(leader) => Some(leader.epoch_start_offset + 1),
             _ => Some(i64::MIN),
         };

@@ -41,6 +41,8 @@ pub struct NodeStatus {
     pub log_end_offset: i64,
     pub flushed_end_offset: i64,
     pub last_fetched_epoch: i32,
+    /// The log's generation: truncations since the node started (see `Output::Truncate`).
+    pub log_generation: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +63,8 @@ pub struct RaftNode {
     /// Monotonic high watermark known to this node (None until learned).
     high_watermark: Option<i64>,
     connections: Connections,
+    /// Correlation id of the next outbound request (unique within this node's run).
+    next_correlation_id: u64,
     listeners: Vec<ListenerState>,
     outputs: VecDeque<Output>,
     shutdown: Option<Shutdown>,
@@ -113,6 +117,7 @@ impl RaftNode {
             log,
             high_watermark: None,
             connections: Connections::default(),
+            next_correlation_id: 1,
             listeners: Vec::new(),
             outputs: VecDeque::new(),
             shutdown: None,
@@ -131,9 +136,20 @@ impl RaftNode {
                 request_id,
                 request,
             } => self.handle_request(request_id, request),
-            Input::Response { from, response } => self.handle_response(from, response),
-            Input::RequestFailed { to, error } => self.handle_request_failed(to, error),
-            Input::LogFlushed { flushed_end_offset } => self.handle_log_flushed(flushed_end_offset),
+            Input::Response {
+                from,
+                correlation_id,
+                response,
+            } => self.handle_response(from, correlation_id, response),
+            Input::RequestFailed {
+                to,
+                correlation_id,
+                error,
+            } => self.handle_request_failed(to, correlation_id, error),
+            Input::LogFlushed {
+                flushed_end_offset,
+                generation,
+            } => self.handle_log_flushed(flushed_end_offset, generation),
             Input::RegisterListener(id) => self.register_listener(id),
             Input::UnregisterListener(id) => self.listeners.retain(|l| l.id != id),
             Input::Resign { epoch } => self.handle_resign(epoch),
@@ -212,6 +228,7 @@ impl RaftNode {
             log_end_offset: self.log.end_offset,
             flushed_end_offset: self.log.flushed_end_offset,
             last_fetched_epoch: self.log.last_fetched_epoch(),
+            log_generation: self.log.generation,
         }
     }
 

@@ -40,8 +40,11 @@ impl RaftNode {
         }
     }
 
-    pub(super) fn handle_response(&mut self, from: i32, response: Response) {
-        if !self.connections.on_response(from, response.kind()) {
+    pub(super) fn handle_response(&mut self, from: i32, correlation_id: u64, response: Response) {
+        if !self
+            .connections
+            .on_response(from, correlation_id, response.kind())
+        {
             // Not the response we wait for (late, duplicated, or from before a transition).
             return;
         }
@@ -72,8 +75,14 @@ impl RaftNode {
         }
     }
 
-    pub(super) fn handle_request_failed(&mut self, to: i32, error: RequestError) {
-        if !self.connections.has_in_flight(to) {
+    pub(super) fn handle_request_failed(
+        &mut self,
+        to: i32,
+        correlation_id: u64,
+        error: RequestError,
+    ) {
+        if !self.connections.is_in_flight(to, correlation_id) {
+            // A request the core already gave up on (timed out, or forgotten at a transition).
             return;
         }
         // KIP-996: a voter that does not know pre-vote cannot answer one; run a standard
@@ -221,13 +230,20 @@ impl RaftNode {
 
     fn send(&mut self, to: i32, request: Request) {
         debug_assert_ne!(to, self.config.node_id);
+        let correlation_id = self.next_correlation_id;
+        self.next_correlation_id += 1;
         self.connections.on_sent(
             to,
+            correlation_id,
             request.kind(),
             self.now_ms,
             self.config.request_timeout_ms,
         );
-        self.emit(crate::io::Output::Send { to, request });
+        self.emit(crate::io::Output::Send {
+            to,
+            correlation_id,
+            request,
+        });
     }
 
     fn send_votes(&mut self, targets: &[i32], pre_vote: bool) {

@@ -142,6 +142,7 @@ impl RaftNode {
         }
         self.emit(crate::io::Output::Flush {
             up_to_offset: self.log.end_offset,
+            generation: self.log.generation,
         });
         self.wake_parked_fetches();
     }

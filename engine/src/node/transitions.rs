@@ -74,7 +74,8 @@ impl RaftNode {
             self.enter_unattached(stored.epoch, None, Some(voted), deadline);
         } else if let Some(leader_id) = stored.leader_id {
             if self.config.is_voter(leader_id) {
-                self.enter_follower(stored.epoch, leader_id);
+                let epoch = stored.epoch - i32::from(planted!(RestartPersistsOlderEpoch));
+                self.enter_follower(epoch, leader_id);
             } else {
                 let deadline = self.voter_election_deadline();
                 self.enter_unattached(stored.epoch, Some(leader_id), None, deadline);
@@ -221,6 +222,9 @@ impl RaftNode {
     /// Follower of `leader_id` in `epoch`, or Unattached knowing the leader when it has no
     /// endpoint (not a voter).
     pub(super) fn transition_to_follower(&mut self, epoch: i32, leader_id: i32) {
+        if planted!(FollowerResetsHighWatermark) {
+            self.high_watermark = Some(0);
+        }
         if self.config.is_voter(leader_id) {
             self.enter_follower(epoch, leader_id);
         } else {
@@ -395,7 +399,7 @@ impl RaftNode {
         // high watermark advance in this epoch.
         let message = LeaderChangeMessage {
             version: 0,
-            leader_id: local_id,
+            leader_id: local_id + i32::from(planted!(LeaderChangeNamesAnother)),
             voters: self.config.voter_ids().collect(),
             granting_voters,
         };
@@ -415,6 +419,7 @@ impl RaftNode {
         );
         self.emit(Output::Flush {
             up_to_offset: self.log.end_offset,
+            generation: self.log.generation,
         });
     }
 
@@ -486,7 +491,7 @@ impl RaftNode {
         self.log.append(base_offset, last_offset, epoch);
         self.emit(Output::AppendBatch {
             base_offset,
-            last_offset,
+            last_offset: last_offset + i64::from(planted!(AppendBatchOffByOne)),
             epoch,
             bytes,
         });

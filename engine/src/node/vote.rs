@@ -65,9 +65,10 @@ impl RaftNode {
             directory_id: r.candidate_directory_id,
         };
         let up_to_date = (r.last_offset_epoch, r.last_offset)
-            >= (self.log.last_fetched_epoch(), self.log.end_offset);
+            >= (self.log.last_fetched_epoch(), self.log.end_offset)
+            || planted!(VoteWithoutLogCheck);
         let granted = self.can_grant_vote(candidate, up_to_date, r.pre_vote);
-        if granted && !r.pre_vote {
+        if granted && !r.pre_vote && !planted!(VoteNotPersisted) {
             match &self.state {
                 QuorumState::Unattached(u) if u.voted_key.is_none() => {
                     // Durable before the response that carries the grant.

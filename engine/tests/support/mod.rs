@@ -1,6 +1,7 @@
 //! A tiny deterministic driver for the core tests: executes outputs in order against an in-memory
 //! log, delivers messages FIFO between nodes, and advances a virtual clock to the next deadline.
-//! (The randomized fault-injecting simulator lives in `src/sim`; this one is for exact scenarios.)
+//! (The randomized fault-injecting simulator is the `kraft-sim` crate, `sim/`; this one is for
+//! exact scenarios.)
 #![allow(dead_code)]
 
 pub mod solo;
@@ -88,11 +89,13 @@ enum Event {
     Response {
         from: i32,
         to: i32,
+        correlation_id: u64,
         response: Response,
     },
     Flushed {
         node: i32,
         offset: i64,
+        generation: u64,
     },
 }
 
@@ -101,8 +104,8 @@ pub struct Cluster {
     pub peers: BTreeMap<i32, Peer>,
     events: VecDeque<Event>,
     next_request_id: u64,
-    /// request id -> (requester, responder)
-    pending: BTreeMap<u64, (i32, i32)>,
+    /// request id -> (requester, responder, requester's correlation id)
+    pending: BTreeMap<u64, (i32, i32, u64)>,
     /// Nodes whose messages are dropped (both directions).
     pub isolated: BTreeSet<i32>,
     /// Directed links (from, to) whose messages are dropped (asymmetric partitions).
@@ -255,6 +258,7 @@ impl Cluster {
             self.events.push_back(Event::Flushed {
                 node: id,
                 offset: p.log_end_offset(),
+                generation: p.node.status().log_generation,
             });
         }
     }
@@ -328,11 +332,15 @@ impl Cluster {
             }
             match output {
                 Output::PersistElectionState(e) => peer.persisted.push(e),
-                Output::Send { to, request } => {
+                Output::Send {
+                    to,
+                    correlation_id,
+                    request,
+                } => {
                     let request_id = self.next_request_id;
                     self.next_request_id += 1;
                     if self.link_up(id, to) {
-                        self.pending.insert(request_id, (id, to));
+                        self.pending.insert(request_id, (id, to, correlation_id));
                         self.events.push_back(Event::Request {
                             from: id,
                             to,
@@ -349,17 +357,23 @@ impl Cluster {
                         if let Records::LogRange {
                             from_offset,
                             max_bytes,
+                            generation,
                         } = f.records
                         {
+                            // Outputs run in order here, so the log is at the core's generation.
+                            assert_eq!(generation, peer.node.status().log_generation);
                             f.records = Records::Bytes(peer.read(from_offset, max_bytes));
                         }
                     }
-                    if let Some((requester, responder)) = self.pending.remove(&request_id) {
+                    if let Some((requester, responder, correlation_id)) =
+                        self.pending.remove(&request_id)
+                    {
                         assert_eq!(responder, id);
                         if self.link_up(id, requester) {
                             self.events.push_back(Event::Response {
                                 from: id,
                                 to: requester,
+                                correlation_id,
                                 response,
                             });
                         }
@@ -379,18 +393,26 @@ impl Cluster {
                         bytes,
                     });
                 }
-                Output::Flush { up_to_offset } => {
+                Output::Flush {
+                    up_to_offset,
+                    generation,
+                } => {
                     if self.auto_flush {
                         let offset = up_to_offset.min(peer.log_end_offset());
-                        self.events.push_back(Event::Flushed { node: id, offset });
+                        self.events.push_back(Event::Flushed {
+                            node: id,
+                            offset,
+                            generation,
+                        });
                     }
                 }
-                Output::Truncate { to_offset } => {
-                    // The log layer lowers its durable end on truncation, including flushes
-                    // still in progress (the Input::LogFlushed contract).
+                Output::Truncate { to_offset, .. } => {
+                    // An fsync in progress covers only what was written before the cut (the
+                    // durable end modelled here); its report keeps the old generation, which
+                    // the core refuses.
                     peer.flushed = peer.flushed.min(to_offset);
                     for e in self.events.iter_mut() {
-                        if let Event::Flushed { node, offset } = e {
+                        if let Event::Flushed { node, offset, .. } = e {
                             if *node == id {
                                 *offset = (*offset).min(to_offset);
                             }
@@ -469,15 +491,31 @@ impl Cluster {
                         );
                     }
                 }
-                Event::Response { from, to, response } => {
+                Event::Response {
+                    from,
+                    to,
+                    correlation_id,
+                    response,
+                } => {
                     if !self.link_up(from, to) {
                         continue;
                     }
                     if self.peers.contains_key(&to) {
-                        self.step(to, Input::Response { from, response });
+                        self.step(
+                            to,
+                            Input::Response {
+                                from,
+                                correlation_id,
+                                response,
+                            },
+                        );
                     }
                 }
-                Event::Flushed { node, offset } => {
+                Event::Flushed {
+                    node,
+                    offset,
+                    generation,
+                } => {
                     let Some(peer) = self.peers.get_mut(&node) else {
                         continue;
                     };
@@ -487,6 +525,7 @@ impl Cluster {
                         node,
                         Input::LogFlushed {
                             flushed_end_offset: offset.min(end),
+                            generation,
                         },
                     );
                 }
@@ -500,8 +539,10 @@ impl Cluster {
                 Event::Request {
                     from, to, request, ..
                 } => format!("req {from}->{to} {request:?}"),
-                Event::Response { from, to, response } => format!("resp {from}->{to} {response:?}"),
-                Event::Flushed { node, offset } => format!("flushed {node} {offset}"),
+                Event::Response {
+                    from, to, response, ..
+                } => format!("resp {from}->{to} {response:?}"),
+                Event::Flushed { node, offset, .. } => format!("flushed {node} {offset}"),
             })
             .collect();
         let statuses: Vec<_> = self.peers.values().map(|p| p.node.status()).collect();

@@ -12,6 +12,8 @@ pub struct Solo {
     pub node: RaftNode,
     pub now: u64,
     next_request_id: u64,
+    /// Correlation id of the last request sent to each node (as a runtime's connection keeps).
+    sent_ids: std::collections::BTreeMap<i32, u64>,
 }
 
 impl Solo {
@@ -21,6 +23,7 @@ impl Solo {
             node,
             now: 1_000,
             next_request_id: 1,
+            sent_ids: std::collections::BTreeMap::new(),
         };
         let out = solo.drain();
         (solo, out)
@@ -44,9 +47,21 @@ impl Solo {
     pub fn drain(&mut self) -> Vec<Output> {
         let mut out = Vec::new();
         while let Some(o) = self.node.poll_output() {
+            if let Output::Send {
+                to, correlation_id, ..
+            } = &o
+            {
+                self.sent_ids.insert(*to, *correlation_id);
+            }
             out.push(o);
         }
         out
+    }
+
+    /// The correlation id of the last request sent to `to` (0, which the core never uses, when
+    /// none was sent): what the answer to that request echoes.
+    pub fn in_flight_id(&self, to: i32) -> u64 {
+        self.sent_ids.get(&to).copied().unwrap_or(0)
     }
 
     pub fn step(&mut self, input: Input) -> Vec<Output> {
@@ -110,12 +125,14 @@ impl Solo {
         for &v in voters.iter().filter(|&&v| v != id) {
             s.step(Input::Response {
                 from: v,
+                correlation_id: s.in_flight_id(v),
                 response: Response::Vote(vote_response(s.epoch(), -1, true)),
             });
         }
         assert_eq!(s.state(), StateName::Leader);
         s.step(Input::LogFlushed {
             flushed_end_offset: s.node.status().log_end_offset,
+            generation: s.node.status().log_generation,
         });
         s
     }
@@ -134,7 +151,7 @@ pub fn respond_to(out: &[Output], request_id: u64) -> Option<Response> {
 pub fn sent(out: &[Output]) -> Vec<(i32, Request)> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Send { to, request } => Some((*to, request.clone())),
+            Output::Send { to, request, .. } => Some((*to, request.clone())),
             _ => None,
         })
         .collect()

@@ -21,7 +21,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use glommio::net::TcpStream;
 use kafka_protocol::messages::ApiVersionsRequest;
 use kafka_protocol::protocol::StrBytes;
-use kraft_engine::message::{Request, Response};
+use kraft_message::{Request, Response};
 
 use crate::addr::{split_host_port, HostResolver};
 use crate::codec::header::{decode_response_header, RequestHeader};

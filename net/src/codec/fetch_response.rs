@@ -10,7 +10,7 @@
 //! produced; tests check it byte for byte against kafka-protocol's encoder.
 
 use bytes::{BufMut, BytesMut};
-use kraft_engine::message::{FetchResponse, NodeEndpoint};
+use kraft_message::{FetchResponse, NodeEndpoint};
 
 use super::versions::API_KEY_FETCH;
 use crate::error::EncodeError;

@@ -11,7 +11,7 @@ use kafka_protocol::messages::begin_quorum_epoch_response::{
 use kafka_protocol::messages::{
     BeginQuorumEpochRequest as WireRequest, BeginQuorumEpochResponse as WireResponse,
 };
-use kraft_engine::message::{BeginQuorumEpochRequest, BeginQuorumEpochResponse};
+use kraft_message::{BeginQuorumEpochRequest, BeginQuorumEpochResponse};
 
 use super::common::*;
 

@@ -1,7 +1,7 @@
 use std::fmt;
 
 use kafka_protocol::protocol::StrBytes;
-use kraft_engine::message::{ErrorCode, Uuid};
+use kraft_message::{ErrorCode, Uuid};
 
 /// A wire message whose shape the Raft types cannot hold (not exactly one topic with one
 /// partition).
@@ -69,10 +69,10 @@ macro_rules! node_endpoint_conversions {
     ($ty:path) => {
         pub(crate) fn node_endpoints_from_kafka(
             endpoints: &[$ty],
-        ) -> Vec<kraft_engine::message::NodeEndpoint> {
+        ) -> Vec<kraft_message::NodeEndpoint> {
             endpoints
                 .iter()
-                .map(|e| kraft_engine::message::NodeEndpoint {
+                .map(|e| kraft_message::NodeEndpoint {
                     node_id: e.node_id.0,
                     host: e.host.as_str().to_owned(),
                     port: e.port,
@@ -81,7 +81,7 @@ macro_rules! node_endpoint_conversions {
         }
 
         pub(crate) fn node_endpoints_to_kafka(
-            endpoints: &[kraft_engine::message::NodeEndpoint],
+            endpoints: &[kraft_message::NodeEndpoint],
         ) -> Vec<$ty> {
             endpoints
                 .iter()
@@ -103,10 +103,10 @@ macro_rules! listener_conversions {
     ($ty:path) => {
         pub(crate) fn listeners_from_kafka(
             endpoints: &[$ty],
-        ) -> Vec<kraft_engine::message::LeaderEndpoint> {
+        ) -> Vec<kraft_message::LeaderEndpoint> {
             endpoints
                 .iter()
-                .map(|e| kraft_engine::message::LeaderEndpoint {
+                .map(|e| kraft_message::LeaderEndpoint {
                     name: e.name.as_str().to_owned(),
                     host: e.host.as_str().to_owned(),
                     port: e.port,
@@ -114,9 +114,7 @@ macro_rules! listener_conversions {
                 .collect()
         }
 
-        pub(crate) fn listeners_to_kafka(
-            endpoints: &[kraft_engine::message::LeaderEndpoint],
-        ) -> Vec<$ty> {
+        pub(crate) fn listeners_to_kafka(endpoints: &[kraft_message::LeaderEndpoint]) -> Vec<$ty> {
             endpoints
                 .iter()
                 .map(|e| {

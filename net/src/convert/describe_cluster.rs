@@ -6,7 +6,7 @@ use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::{
     DescribeClusterRequest as WireRequest, DescribeClusterResponse as WireResponse,
 };
-use kraft_engine::message::{
+use kraft_message::{
     ClusterNode, DescribeClusterRequest, DescribeClusterResponse, EndpointType, ErrorCode,
 };
 

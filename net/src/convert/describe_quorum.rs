@@ -9,7 +9,7 @@ use kafka_protocol::messages::describe_quorum_response::{
 use kafka_protocol::messages::{
     DescribeQuorumRequest as WireRequest, DescribeQuorumResponse as WireResponse,
 };
-use kraft_engine::message::{
+use kraft_message::{
     DescribeQuorumNode, DescribeQuorumRequest, DescribeQuorumResponse, ReplicaDescription,
 };
 

@@ -16,7 +16,7 @@ use kafka_protocol::messages::end_quorum_epoch_response::{
 use kafka_protocol::messages::{
     EndQuorumEpochRequest as WireRequest, EndQuorumEpochResponse as WireResponse,
 };
-use kraft_engine::message::{EndQuorumEpochRequest, EndQuorumEpochResponse, ReplicaKey, Uuid};
+use kraft_message::{EndQuorumEpochRequest, EndQuorumEpochResponse, ReplicaKey, Uuid};
 
 use super::common::*;
 

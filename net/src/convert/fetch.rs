@@ -12,7 +12,7 @@ use kafka_protocol::messages::fetch_response::{
     SnapshotId as WireSnapshotId,
 };
 use kafka_protocol::messages::{FetchRequest as WireRequest, FetchResponse as WireResponse};
-use kraft_engine::message::{
+use kraft_message::{
     EpochEndOffset, FetchRequest, FetchResponse, LeaderIdAndEpoch, NodeEndpoint, Records,
     SnapshotId, Uuid,
 };

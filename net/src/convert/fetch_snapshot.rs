@@ -13,7 +13,7 @@ use kafka_protocol::messages::fetch_snapshot_response::{
 use kafka_protocol::messages::{
     FetchSnapshotRequest as WireRequest, FetchSnapshotResponse as WireResponse,
 };
-use kraft_engine::message::{
+use kraft_message::{
     FetchSnapshotRequest, FetchSnapshotResponse, LeaderIdAndEpoch, SnapshotId, SnapshotRecords,
 };
 

@@ -1,5 +1,5 @@
 //! Conversion between `kafka-protocol` wire messages and the Raft core's message types
-//! (`kraft_engine::message`), one file per API.
+//! (`kraft_message`), one file per API.
 //!
 //! Fields are carried over as they are (the core performs Kafka's cluster id, topic and partition
 //! checks); fields a version does not have get the schema default when read and are left out when
@@ -19,7 +19,7 @@ pub mod vote;
 
 pub use common::ShapeError;
 
-use kraft_engine::message::{Request, Response};
+use kraft_message::{Request, Response};
 
 use crate::codec::{KafkaRequest, KafkaResponse};
 

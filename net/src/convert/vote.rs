@@ -6,7 +6,7 @@ use kafka_protocol::messages::vote_response::{
     TopicData as ResponseTopic,
 };
 use kafka_protocol::messages::{VoteRequest as WireRequest, VoteResponse as WireResponse};
-use kraft_engine::message::{VoteRequest, VoteResponse};
+use kraft_message::{VoteRequest, VoteResponse};
 
 use super::common::*;
 

@@ -34,7 +34,7 @@ use futures_lite::io::{ReadHalf, WriteHalf};
 use futures_lite::{AsyncReadExt, FutureExt};
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use glommio::net::{TcpListener, TcpStream};
-use kraft_engine::message::{Records, Request, Response, SnapshotRecords};
+use kraft_message::{Records, Request, Response, SnapshotRecords};
 
 use crate::addr::{bind_listener, split_host_port, HostResolver};
 use crate::codec::fetch_response::encode_fetch_response_frame;
@@ -523,8 +523,12 @@ where
                 Records::LogRange {
                     from_offset,
                     max_bytes,
+                    generation,
                 } => {
-                    log_slice = shared.records.read_log(*from_offset, *max_bytes as usize);
+                    log_slice =
+                        shared
+                            .records
+                            .read_log(*from_offset, *max_bytes as usize, *generation);
                     log_slice.as_deref().unwrap_or(&[])
                 }
             };

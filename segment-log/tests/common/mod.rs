@@ -1,9 +1,15 @@
 //! Test helpers: batch construction (through kraft-records, the producer side) and an independent
-//! reader of Kafka's on-disk formats written from the spec alone (it shares no code with the
-//! writer or with kraft-records).
-#![allow(dead_code)]
+//! reader of Kafka's on-disk formats written from the spec alone (`kraft_interop`'s spec reader,
+//! which shares no code with the writer or with kraft-records; the end-to-end tests judge the
+//! server's files with the same reader).
+// Each test file compiles this module on its own and uses a different part of it.
+#![allow(dead_code, unused_imports)]
 
-pub mod spec_reader;
+/// The spec reader's segment, index and checkpoint parsers and its partition reader in one path.
+pub mod spec_reader {
+    pub use kraft_interop::spec_log::read_partition;
+    pub use kraft_interop::spec_reader::*;
+}
 
 use std::path::{Path, PathBuf};
 
@@ -93,12 +99,4 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Segment `.log` files of a directory, ascending.
-pub fn segment_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .collect();
-    out.sort();
-    out
-}
+pub use kraft_interop::spec_log::segment_files;

@@ -1,6 +1,6 @@
 //! Deterministic simulation of whole quorums (issue 4).
 //!
-//! `cargo test --release -p kraft-engine --test sim` runs seeds `SIM_START..SIM_START+SIM_SEEDS`
+//! `cargo test --release -p kraft-sim --test sim` runs seeds `SIM_START..SIM_START+SIM_SEEDS`
 //! (defaults 0 and 1000; 100 in a debug build, which is about ten times slower) on `SIM_THREADS`
 //! threads (default 2) and prints one line `simulation: N seeds, M steps, V violations`. A failing
 //! seed prints its violations and the command that replays it; `SIM_TRACE=1` adds the last 400
@@ -8,8 +8,8 @@
 
 use std::io::Write;
 
-use kraft_engine::sim::checker::Invariant;
-use kraft_engine::sim::cluster::{run_seed, Cluster, Sabotage, SimOptions, SimOutcome};
+use kraft_sim::checker::Invariant;
+use kraft_sim::cluster::{run_seed, Cluster, Sabotage, SimOptions, SimOutcome};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -78,7 +78,7 @@ fn simulation() {
             print_line(&format!("    {line}"));
         }
         print_line(&format!(
-            "  replay: SIM_START={} SIM_SEEDS=1 SIM_TRACE=1 cargo test --release -p kraft-engine --test sim simulation",
+            "  replay: SIM_START={} SIM_SEEDS=1 SIM_TRACE=1 cargo test --release -p kraft-sim --test sim simulation",
             outcome.seed
         ));
     }

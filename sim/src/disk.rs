@@ -12,7 +12,7 @@
 
 use bytes::Bytes;
 
-use super::rng::SimRng;
+use crate::rng::SimRng;
 
 /// FNV-1a 64 over `bytes`, continuing from `state`.
 pub fn fnv1a64(state: u64, bytes: &[u8]) -> u64 {

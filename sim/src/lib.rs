@@ -9,13 +9,18 @@
 //! Running it:
 //!
 //! ```text
-//! cargo test --release -p kraft-engine --test sim            # seeds 0..1000, one summary line
-//! SIM_START=5000 SIM_SEEDS=100000 cargo test --release -p kraft-engine --test sim simulation
-//! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-engine --test sim simulation
+//! cargo test --release -p kraft-sim --test sim            # seeds 0..1000, one summary line
+//! SIM_START=5000 SIM_SEEDS=100000 cargo test --release -p kraft-sim --test sim simulation
+//! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-sim --test sim simulation
 //! ```
 //!
 //! The summary line is `simulation: N seeds, M steps, V violations`; a failing seed prints its
 //! violations and the command replaying it; `SIM_TRACE=N` prints its last N events.
+//!
+//! `tests/planted.rs` turns on one of kraft-engine's planted bugs at a time (feature
+//! `planted-bugs`, enabled by this crate's dev-dependency) and expects the invariant it breaks to be
+//! reported within a few seeds: the checker is shown to fire on whole runs, not only on the
+//! hand-made histories of its self-tests.
 //!
 //! In code: `cluster::run_seed(seed, trace_lines)` or `cluster::Cluster::new(options).run()`
 //! return a `cluster::SimOutcome`.

@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 
-use super::rng::SimRng;
+use crate::rng::SimRng;
 
 /// Replica id of a simulated node (Kafka's `node.id`).
 pub type NodeId = i32;

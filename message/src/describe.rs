@@ -2,7 +2,7 @@
 //! replicas, and DescribeCluster (60), which a controller answers with the controllers and the
 //! active one (KIP-919). Operator tools send them; the core never does.
 
-use super::{ErrorCode, LeaderEndpoint, Uuid};
+use crate::{ErrorCode, LeaderEndpoint, Uuid};
 
 // ---------------------------------------------------------------------------------------------
 // DescribeQuorum (55)

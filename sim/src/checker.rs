@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::disk::{SimDisk, StoredBatch};
-use super::network::NodeId;
+use crate::disk::{SimDisk, StoredBatch};
+use crate::network::NodeId;
 
 /// Which property a violation breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -296,11 +296,39 @@ impl Checker {
                 self.report(time_ms, Invariant::ElectionSafety, Some(node), detail);
                 return;
             }
-            Some(_) => return,
+            Some(_) => {}
             None => {
                 self.leaders.insert(epoch, node);
             }
         }
+        // Judged once per (node, epoch), however the epoch's leader was first recorded: its own
+        // LeaderChange append (`on_epoch_start`) usually names it before it is observed leading.
+        if self
+            .leader_hw_baselines
+            .get(&node)
+            .is_some_and(|&(e, _)| e == epoch)
+        {
+            return;
+        }
+        // The high watermark it knew before leading (none after a restart): any advance past it
+        // is this leader's own and must cover a batch of its epoch.
+        self.leader_hw_baselines
+            .insert(node, (epoch, self.leader_baseline(node)));
+        self.check_leader_completeness(time_ms, node, epoch, disk);
+    }
+
+    fn leader_baseline(&self, node: NodeId) -> i64 {
+        self.high_watermarks.get(&node).copied().unwrap_or(-1)
+    }
+
+    /// Every record committed in an earlier epoch must be in the log of `epoch`'s new leader.
+    fn check_leader_completeness<Q: Clone>(
+        &mut self,
+        time_ms: u64,
+        node: NodeId,
+        epoch: i32,
+        disk: &SimDisk<Q>,
+    ) {
         let binding = self.commit_epochs.partition_point(|&e| e < epoch);
         if binding > 0 {
             let last = self.committed[binding - 1];
@@ -463,17 +491,19 @@ impl Checker {
         high_watermark: i64,
         disk: &SimDisk<Q>,
     ) {
-        match self.leader_hw_baselines.get(&node) {
-            Some(&(e, baseline)) if e == epoch => {
-                if high_watermark <= baseline {
-                    return;
-                }
-            }
+        // `on_leader` records the baseline when it first sees `node` leading `epoch`; a caller
+        // that skipped it gets the node's last known high watermark, as `on_leader` would.
+        let baseline = match self.leader_hw_baselines.get(&node) {
+            Some(&(e, baseline)) if e == epoch => baseline,
             _ => {
-                self.leader_hw_baselines
-                    .insert(node, (epoch, high_watermark));
-                return;
+                let baseline = self.leader_baseline(node);
+                self.leader_hw_baselines.insert(node, (epoch, baseline));
+                baseline
             }
+        };
+        // A high watermark of 0 claims nothing committed.
+        if high_watermark <= baseline.max(0) {
+            return;
         }
         let batches = disk.batches();
         let first = batches.partition_point(|b| b.epoch < epoch);
@@ -903,8 +933,8 @@ mod tests {
 
     #[test]
     fn committed_record_lost_in_a_crash_is_reported() {
-        let mut rng = super::super::rng::SimRng::new(1);
-        let crash = super::super::disk::CrashConfig {
+        let mut rng = crate::rng::SimRng::new(1);
+        let crash = crate::disk::CrashConfig {
             torn_write_probability: 0.0,
             unflushed_survive_probability: 0.0,
         };
@@ -942,25 +972,80 @@ mod tests {
         assert!(checker.has(Invariant::TruncatedCommitted));
     }
 
+    /// What the cluster reports after a step of `node` leading `epoch` (see `Cluster::observe`).
+    fn observe_leader(checker: &mut Checker, node: NodeId, epoch: i32, hw: i64, disk: &Disk) {
+        checker.on_leader(0, node, epoch, disk);
+        checker.on_high_watermark(0, node, hw, disk);
+        checker.on_leader_high_watermark(0, node, epoch, hw, disk);
+    }
+
     #[test]
     fn leader_high_watermark_before_its_epoch_start_is_reported() {
         let a = log(&[(0, 4, 1, 1), (5, 5, 3, 2), (6, 9, 3, 3)]);
         let mut checker = Checker::new();
         // Node 1 leads epoch 3 keeping the high watermark 2 it learned as a follower.
-        checker.on_leader_high_watermark(0, 1, 3, 2, &a);
-        checker.on_leader_high_watermark(0, 1, 3, 6, &a);
-        checker.on_leader_high_watermark(0, 1, 3, 10, &a);
-        assert_eq!(checker.violation_count(), 0);
+        checker.on_high_watermark(0, 1, 2, &a);
+        observe_leader(&mut checker, 1, 3, 2, &a);
+        observe_leader(&mut checker, 1, 3, 6, &a);
+        observe_leader(&mut checker, 1, 3, 10, &a);
+        assert_eq!(checker.violation_count(), 0, "{:?}", checker.violations());
         // Node 2 leads epoch 3 from 2 and commits epoch-1 entries by counting replicas before
-        // its epoch-3 LeaderChange is replicated.
-        checker.on_leader_high_watermark(1, 2, 3, 2, &a);
-        checker.on_leader_high_watermark(1, 2, 3, 5, &a);
-        // Node 1 leads epoch 4 from 10: nothing owed until it advances, then it has no batch.
-        checker.on_leader_high_watermark(2, 1, 4, 10, &a);
+        // its epoch-3 LeaderChange is replicated (another run: one leader per epoch).
+        let mut other = Checker::new();
+        other.on_high_watermark(1, 2, 2, &a);
+        observe_leader(&mut other, 2, 3, 2, &a);
+        observe_leader(&mut other, 2, 3, 5, &a);
+        assert_eq!(other.violation_count(), 1);
+        assert!(other.has(Invariant::HighWatermarkBeforeEpochStart));
+        // Node 1 leads epoch 4 from 6: nothing owed until it advances, then it has no batch.
+        let mut checker = Checker::new();
+        checker.on_high_watermark(2, 1, 6, &a);
+        observe_leader(&mut checker, 1, 4, 6, &a);
+        assert_eq!(checker.violation_count(), 0);
+        observe_leader(&mut checker, 1, 4, 10, &a);
         assert_eq!(checker.violation_count(), 1);
-        checker.on_leader_high_watermark(2, 1, 4, 11, &a);
-        assert_eq!(checker.violation_count(), 2);
         assert!(checker.has(Invariant::HighWatermarkBeforeEpochStart));
+    }
+
+    #[test]
+    fn first_high_watermark_of_a_leader_without_one_is_judged() {
+        // Figure 8: node 3 restarted (no high watermark), leads epoch 4 and its first high
+        // watermark, 5, covers only epoch-1 records; its epoch-4 LeaderChange is at 10.
+        let a = log(&[(0, 4, 1, 1), (5, 9, 2, 2), (10, 10, 4, 3)]);
+        let mut checker = Checker::new();
+        checker.on_leader(0, 3, 4, &a);
+        observe_leader(&mut checker, 3, 4, 5, &a);
+        assert!(checker.has(Invariant::HighWatermarkBeforeEpochStart));
+        // A first high watermark of 0 claims nothing committed; the advance after it is judged.
+        let mut checker = Checker::new();
+        observe_leader(&mut checker, 3, 4, 0, &a);
+        assert_eq!(checker.violation_count(), 0, "0 claims nothing");
+        observe_leader(&mut checker, 3, 4, 5, &a);
+        assert!(checker.has(Invariant::HighWatermarkBeforeEpochStart));
+        // Past the epoch start it is fine.
+        let mut checker = Checker::new();
+        checker.on_leader(0, 3, 4, &a);
+        observe_leader(&mut checker, 3, 4, 11, &a);
+        assert_eq!(checker.violation_count(), 0, "{:?}", checker.violations());
+    }
+
+    #[test]
+    fn leader_named_by_its_leader_change_first_is_still_judged_complete() {
+        // The run's order: the new leader appends its LeaderChange (naming it the epoch's
+        // leader) before the step ends and it is observed leading.
+        let full = log(&[(0, 4, 1, 1), (5, 9, 1, 2)]);
+        let short = log(&[(0, 4, 1, 1), (5, 5, 3, 3)]);
+        let mut checker = Checker::new();
+        checker.on_leader(0, 1, 1, &full);
+        checker.on_node_epoch(1, 1);
+        checker.on_high_watermark(5, 1, 10, &full);
+        checker.on_epoch_start(6, 3, 3, 3);
+        assert_eq!(checker.violation_count(), 0);
+        checker.on_leader(7, 3, 3, &short);
+        assert!(checker.has(Invariant::LeaderCompleteness));
+        // Judged once per epoch.
+        checker.on_leader(8, 3, 3, &short);
+        assert_eq!(checker.violation_count(), 1);
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //!   (`INCONSISTENT_CLUSTER_ID`, `INVALID_REQUEST` / `UNKNOWN_TOPIC_OR_PARTITION`).
 //! - Responses echo the topic (name or id) and partition of the request, since Java discards a
 //!   response whose topic/partition does not match exactly.
+//!
+//! A crate of its own (`kraft-message`) so that the network layer (`kraft-net`) depends on these
+//! types only and never on the core; `kraft-engine` re-exports it as `kraft_engine::message`.
 
 use std::fmt;
 
@@ -175,9 +178,17 @@ pub enum Records {
     Bytes(bytes::Bytes),
     /// Leader side: the runtime reads whole batches of its log starting at the batch containing
     /// `from_offset`, at most `max_bytes` but always at least one whole batch, while writing the
-    /// response (zero-copy from the mmap). Everything the core has emitted as `AppendBatch` before
-    /// this response is already in the log, because outputs are executed in order.
-    LogRange { from_offset: i64, max_bytes: u32 },
+    /// response (zero-copy from the mmap). `generation` is the log's generation when the core
+    /// answered (see `Output::Truncate`): the reader refuses the range (the response then goes
+    /// out with no records) unless its log is at that very generation, because the log may lag
+    /// the core (a truncation not applied yet: the old bytes still sit at those offsets) or be
+    /// ahead of it (truncated since: other bytes). Within one generation the log only grows, so
+    /// the offsets the core named hold the bytes it meant (or are not written yet: no records).
+    LogRange {
+        from_offset: i64,
+        max_bytes: u32,
+        generation: u64,
+    },
 }
 
 /// Raw snapshot bytes of a FetchSnapshot response (`UnaligedRecords`: not batch-aligned).

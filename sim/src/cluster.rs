@@ -12,18 +12,18 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use bytes::Bytes;
 use kraft_records::{parse_control_record, validate_batch, BatchIter, ControlRecord, EpochEntry};
 
-use super::checker::{
+use crate::checker::{
     Checker, DescribeExpectation, DescribeView, ElectionRecord, Invariant, Violation,
 };
-use super::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
-use super::network::{Network, NetworkConfig, NodeId, SendOutcome};
-use super::rng::SimRng;
-use crate::config::{RaftConfig, Voter};
-use crate::election::{ElectionState, RestoredState};
-use crate::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestError};
-use crate::message::{Records, Request, Response};
-use crate::node::RaftNode;
-use crate::state::StateName;
+use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
+use crate::network::{Network, NetworkConfig, NodeId, SendOutcome};
+use crate::rng::SimRng;
+use kraft_engine::config::{RaftConfig, Voter};
+use kraft_engine::election::{ElectionState, RestoredState};
+use kraft_engine::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestError};
+use kraft_engine::message::{Records, Request, Response};
+use kraft_engine::RaftNode;
+use kraft_engine::StateName;
 
 /// Knobs of one simulated run. `SimOptions::for_seed` draws a varied mix from the seed.
 #[derive(Clone, Debug)]
@@ -123,16 +123,21 @@ pub struct SimOutcome {
     pub trace_tail: Vec<String>,
 }
 
-/// A message on the simulated wire. `correlation_id` plays the role of Kafka's correlation id:
-/// the runtime hands a node only the response to the request it last sent to that peer.
+/// A message on the simulated wire. `correlation_id` is the one the requester's core chose
+/// (`Output::Send`), echoed by the response; the core itself refuses a response that is not the
+/// answer to its request in flight (late, duplicated or reordered ones all reach it here).
+/// `incarnation` is the requester's: a response to an earlier process is dropped, as a TCP
+/// connection does not outlive its process.
 #[derive(Clone, Debug)]
 enum Wire {
     Request {
         correlation_id: u64,
+        incarnation: u64,
         request: Request,
     },
     Response {
         correlation_id: u64,
+        incarnation: u64,
         response: Response,
     },
 }
@@ -190,18 +195,34 @@ impl Ord for Event {
 struct Inbound {
     from: NodeId,
     correlation_id: u64,
+    /// The requester's incarnation when it sent the request.
+    incarnation: u64,
     /// (candidate id, candidate epoch) of a standard (non-pre-) Vote request.
     vote: Option<(NodeId, i32)>,
 }
 
-/// The node's fsync pipeline, modelled like a runtime's flush thread: one fsync at a time, and
+/// The node's fsync pipeline, modelled like the runtime's log role: one fsync at a time, and
 /// requests that arrive meanwhile coalesce into the next one.
 #[derive(Clone, Copy, Debug, Default)]
 struct FlushPipeline {
-    /// Offsets below this are covered by the fsync in flight (capped by truncations since).
-    in_flight: Option<i64>,
+    /// The fsync in flight.
+    in_flight: Option<InFlightFsync>,
     /// Highest offset asked for since the fsync in flight started.
     wanted: Option<i64>,
+    /// The log's generation: the last `Output::Truncate`'s (0 at start, like the core's).
+    generation: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InFlightFsync {
+    /// Offsets below this become durable (capped by truncations since: the bytes cut and
+    /// written again at the same offsets were not covered).
+    durable_target: i64,
+    /// What the log reports when the fsync completes after a truncation: the durable end of
+    /// the log it flushed (the real log role reports it before applying the truncation).
+    reported_target: i64,
+    /// The log's generation when the fsync started.
+    generation: u64,
 }
 
 struct SimNode {
@@ -217,7 +238,8 @@ struct SimNode {
     same_instant_ticks: u32,
     last_tick_ms: u64,
     flushes: FlushPipeline,
-    /// Correlation id of the request last sent to each peer.
+    /// Correlation id (the core's) of the request last sent to each peer and not answered: a
+    /// connection reset fails that one.
     outstanding: BTreeMap<NodeId, u64>,
     inbound: BTreeMap<u64, Inbound>,
     /// Registered listeners and what each was last told; the first is the workload's.
@@ -250,7 +272,6 @@ pub struct Cluster {
     network: Network<Box<Wire>>,
     events: BinaryHeap<Event>,
     next_event_seq: u64,
-    next_correlation_id: u64,
     next_request_id: u64,
     next_listener_id: u64,
     checker: Checker,
@@ -362,8 +383,9 @@ fn describe_response(response: &Response) -> String {
                 Records::LogRange {
                     from_offset,
                     max_bytes,
+                    generation,
                 } => {
-                    format!("log from {from_offset} max {max_bytes}")
+                    format!("log from {from_offset} max {max_bytes} generation {generation}")
                 }
             };
             format!(
@@ -388,8 +410,15 @@ fn describe_input(input: &Input) -> String {
         } => {
             format!("request {request_id}: {}", describe_request(request))
         }
-        Input::Response { from, response } => {
-            format!("response from {from}: {}", describe_response(response))
+        Input::Response {
+            from,
+            correlation_id,
+            response,
+        } => {
+            format!(
+                "response {correlation_id} from {from}: {}",
+                describe_response(response)
+            )
         }
         other => format!("{other:?}"),
     }
@@ -397,7 +426,14 @@ fn describe_input(input: &Input) -> String {
 
 fn describe_output(output: &Output) -> String {
     match output {
-        Output::Send { to, request } => format!("send to {to}: {}", describe_request(request)),
+        Output::Send {
+            to,
+            correlation_id,
+            request,
+        } => format!(
+            "send {correlation_id} to {to}: {}",
+            describe_request(request)
+        ),
         Output::Respond {
             request_id,
             response,
@@ -477,7 +513,6 @@ impl Cluster {
             network: Network::new(calm_network()),
             events: BinaryHeap::new(),
             next_event_seq: 0,
-            next_correlation_id: 1,
             next_request_id: 1,
             next_listener_id: 1,
             checker: Checker::new(),
@@ -709,9 +744,10 @@ impl Cluster {
             Input::Request { .. } => 10,
             Input::Response { .. } => 11,
             Input::RequestFailed { .. } => 12,
-            Input::LogFlushed { flushed_end_offset } => {
-                13 + (*flushed_end_offset as u64).wrapping_mul(100)
-            }
+            Input::LogFlushed {
+                flushed_end_offset,
+                generation,
+            } => 13 + (*flushed_end_offset as u64).wrapping_mul(100) + (*generation << 48),
             Input::RegisterListener(_) => 14,
             Input::UnregisterListener(_) => 15,
             Input::Resign { .. } => 16,
@@ -755,8 +791,15 @@ impl Cluster {
         // The epoch at the end of the step bounds every epoch the node passed through while
         // producing these outputs (commits it reports are attributed to it).
         if let Some(core) = self.nodes[i].core.as_ref() {
-            let epoch = core.status().epoch;
-            self.checker.on_node_epoch(self.nodes[i].id, epoch);
+            let status = core.status();
+            let node = &self.nodes[i];
+            self.checker.on_node_epoch(node.id, status.epoch);
+            // A new leader is judged on the log it was elected with, and recorded as its epoch's
+            // leader before its own LeaderChange append names one (`on_epoch_start`).
+            if status.state == StateName::Leader {
+                self.checker
+                    .on_leader(self.now_ms, node.id, status.epoch, &node.disk);
+            }
         }
         self.drain(i);
         self.observe(i);
@@ -766,7 +809,7 @@ impl Cluster {
 
     fn drain(&mut self, i: usize) {
         // Bounded: the core caps its own output queue.
-        for _ in 0..crate::node::MAX_PENDING_OUTPUTS + 1 {
+        for _ in 0..kraft_engine::MAX_PENDING_OUTPUTS + 1 {
             let Some(core) = self.nodes[i].core.as_mut() else {
                 return;
             };
@@ -936,7 +979,11 @@ impl Cluster {
                     self.nodes[i].disk.persist_quorum_state(state);
                 }
             }
-            Output::Send { to, request } => self.send_request(i, to, request),
+            Output::Send {
+                to,
+                correlation_id,
+                request,
+            } => self.send_request(i, to, correlation_id, request),
             Output::Respond {
                 request_id,
                 response,
@@ -947,8 +994,21 @@ impl Cluster {
                 epoch,
                 bytes,
             } => self.append_batch(i, base_offset, last_offset, epoch, bytes),
-            Output::Flush { up_to_offset } => {
+            Output::Flush {
+                up_to_offset,
+                generation,
+            } => {
                 self.hash_words(&[24, up_to_offset as u64]);
+                let log_generation = self.nodes[i].flushes.generation;
+                if generation != log_generation {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(id),
+                        format!(
+                            "Flush names generation {generation}, the log is at {log_generation}"
+                        ),
+                    );
+                }
                 if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
                     let claimed = self.nodes[i].disk.end_offset().min(up_to_offset);
                     self.schedule_lie_flush(i, claimed);
@@ -962,19 +1022,39 @@ impl Cluster {
                     self.start_fsync(i);
                 }
             }
-            Output::Truncate { to_offset } => {
+            Output::Truncate {
+                to_offset,
+                generation,
+            } => {
                 self.hash_words(&[25, to_offset as u64]);
+                let expected = self.nodes[i].flushes.generation + 1;
+                if generation != expected {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(id),
+                        format!("Truncate starts generation {generation}, expected {expected}"),
+                    );
+                }
+                self.nodes[i].flushes.generation = generation;
                 if self.options.sabotage == Sabotage::IgnoreTruncate {
                     return;
                 }
                 let node = &mut self.nodes[i];
                 self.checker.on_truncate(now, id, to_offset);
-                // An fsync never reports bytes that were cut off after it was asked for.
+                // An fsync in flight makes durable only bytes written before the cut; it still
+                // reports the end of the log it flushed, under the old generation.
                 let pipeline = &mut node.flushes;
-                pipeline.in_flight = pipeline.in_flight.map(|t| t.min(to_offset));
-                pipeline.wanted = pipeline.wanted.map(|t| t.min(to_offset));
+                if let Some(fsync) = pipeline.in_flight.as_mut() {
+                    fsync.durable_target = fsync.durable_target.min(to_offset);
+                }
+                // The log role flushes after every truncation (its report is the first of the
+                // new generation), as the runtime's does.
+                pipeline.wanted = Some(pipeline.wanted.map_or(to_offset, |t| t.min(to_offset)));
                 if let Err(e) = node.disk.truncate(to_offset) {
                     self.violation(Invariant::Contract, Some(id), e.to_string());
+                }
+                if self.nodes[i].flushes.in_flight.is_none() {
+                    self.start_fsync(i);
                 }
             }
             Output::Listener {
@@ -1046,7 +1126,12 @@ impl Cluster {
     /// Sabotage: claims `claimed` is durable right away (nothing is).
     fn schedule_lie_flush(&mut self, i: usize, claimed: i64) {
         let incarnation = self.nodes[i].incarnation;
-        self.nodes[i].flushes.in_flight = Some(claimed);
+        let generation = self.nodes[i].flushes.generation;
+        self.nodes[i].flushes.in_flight = Some(InFlightFsync {
+            durable_target: claimed,
+            reported_target: claimed,
+            generation,
+        });
         self.schedule(
             0,
             EventKind::FlushDone {
@@ -1061,7 +1146,12 @@ impl Cluster {
         let Some(target) = self.nodes[i].flushes.wanted.take() else {
             return;
         };
-        self.nodes[i].flushes.in_flight = Some(target);
+        let generation = self.nodes[i].flushes.generation;
+        self.nodes[i].flushes.in_flight = Some(InFlightFsync {
+            durable_target: target,
+            reported_target: target,
+            generation,
+        });
         let incarnation = self.nodes[i].incarnation;
         let delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
         self.schedule(
@@ -1073,7 +1163,7 @@ impl Cluster {
         );
     }
 
-    fn send_request(&mut self, i: usize, to: NodeId, request: Request) {
+    fn send_request(&mut self, i: usize, to: NodeId, correlation_id: u64, request: Request) {
         let now = self.now_ms;
         let from = self.nodes[i].id;
         self.hash_words(&[21, to as u64, request.kind().api_key() as u64]);
@@ -1085,8 +1175,16 @@ impl Cluster {
             );
             return;
         }
-        let correlation_id = self.next_correlation_id;
-        self.next_correlation_id += 1;
+        let incarnation = self.nodes[i].incarnation;
+        if let Some(&previous) = self.nodes[i].outstanding.get(&to) {
+            if correlation_id <= previous {
+                self.violation(
+                    Invariant::Contract,
+                    Some(from),
+                    format!("correlation id {correlation_id} after {previous}: ids must be unique"),
+                );
+            }
+        }
         self.nodes[i].outstanding.insert(to, correlation_id);
         let outcome = self.network.send(
             now,
@@ -1094,6 +1192,7 @@ impl Cluster {
             to,
             Box::new(Wire::Request {
                 correlation_id,
+                incarnation,
                 request,
             }),
             &mut self.rng,
@@ -1146,9 +1245,25 @@ impl Cluster {
             if let Records::LogRange {
                 from_offset,
                 max_bytes,
+                generation,
             } = fetch.records
             {
-                let bytes = self.nodes[i].disk.read_range(from_offset, max_bytes);
+                // Outputs run in order here, so the log is at the generation the core is at.
+                let log_generation = self.nodes[i].flushes.generation;
+                if generation != log_generation {
+                    self.violation(
+                        Invariant::Contract,
+                        Some(id),
+                        format!(
+                            "LogRange of generation {generation}, the log is at {log_generation}"
+                        ),
+                    );
+                }
+                let bytes = if generation == log_generation {
+                    self.nodes[i].disk.read_range(from_offset, max_bytes)
+                } else {
+                    Bytes::new()
+                };
                 self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
                 fetch.records = if bytes.is_empty() {
                     Records::Empty
@@ -1163,6 +1278,7 @@ impl Cluster {
             inbound.from,
             Box::new(Wire::Response {
                 correlation_id: inbound.correlation_id,
+                incarnation: inbound.incarnation,
                 response,
             }),
             &mut self.rng,
@@ -1263,6 +1379,7 @@ impl Cluster {
         match wire {
             Wire::Request {
                 correlation_id,
+                incarnation,
                 request,
             } => {
                 if !self.is_up(j) {
@@ -1304,6 +1421,7 @@ impl Cluster {
                     Inbound {
                         from,
                         correlation_id,
+                        incarnation,
                         vote,
                     },
                 );
@@ -1317,16 +1435,29 @@ impl Cluster {
             }
             Wire::Response {
                 correlation_id,
+                incarnation,
                 mut response,
             } => {
-                if !self.is_up(j) || self.nodes[j].outstanding.get(&from) != Some(&correlation_id) {
+                // The connection of an earlier process is gone with it.
+                if !self.is_up(j) || self.nodes[j].incarnation != incarnation {
                     return;
                 }
                 if self.corrupt_ppm > 0 {
                     self.maybe_corrupt(&mut response);
                 }
-                self.nodes[j].outstanding.remove(&from);
-                self.step_node(j, Input::Response { from, response });
+                if self.nodes[j].outstanding.get(&from) == Some(&correlation_id) {
+                    self.nodes[j].outstanding.remove(&from);
+                }
+                // Late, duplicated and reordered responses reach the core too: it must refuse
+                // every one that does not answer its request in flight.
+                self.step_node(
+                    j,
+                    Input::Response {
+                        from,
+                        correlation_id,
+                        response,
+                    },
+                );
             }
         }
     }
@@ -1362,13 +1493,20 @@ impl Cluster {
                 if self.nodes[node].incarnation != incarnation || !self.is_up(node) {
                     return;
                 }
-                let Some(target) = self.nodes[node].flushes.in_flight.take() else {
+                let Some(fsync) = self.nodes[node].flushes.in_flight.take() else {
                     return;
                 };
                 let flushed = if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
-                    target
+                    fsync.reported_target
                 } else {
-                    self.nodes[node].disk.complete_flush(target)
+                    self.nodes[node].disk.complete_flush(fsync.durable_target)
+                };
+                // A log truncated since the fsync started reports the end of the log it
+                // flushed, under that log's generation (as the runtime's log role does).
+                let flushed = if fsync.generation == self.nodes[node].flushes.generation {
+                    flushed
+                } else {
+                    flushed.max(fsync.reported_target)
                 };
                 if self.nodes[node].flushes.wanted.is_some() {
                     self.start_fsync(node);
@@ -1377,6 +1515,7 @@ impl Cluster {
                     node,
                     Input::LogFlushed {
                         flushed_end_offset: flushed,
+                        generation: fsync.generation,
                     },
                 );
             }
@@ -1396,6 +1535,7 @@ impl Cluster {
                         node,
                         Input::RequestFailed {
                             to,
+                            correlation_id,
                             error: RequestError::Disconnected,
                         },
                     );

@@ -1,0 +1,36 @@
+//! Deterministic tests of the runtime's roles and links on a real glommio executor: each one
+//! reproduces a hazard of the runtime (issue 13) and fails if it comes back.
+
+mod links;
+mod links_shared;
+mod persist;
+
+use std::future::Future;
+use std::time::Duration;
+
+/// How long a step that should complete at once may take before the test calls it stuck: the
+/// watchdog turns a hang into a failure.
+pub const WATCHDOG: Duration = Duration::from_secs(5);
+
+/// Runs `body` on a fresh single-threaded glommio executor (the roles' habitat) and returns its
+/// result.
+pub fn on_executor<F, Fut, T>(body: F) -> T
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T> + 'static,
+    T: Send + 'static,
+{
+    glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+        .name("runtime-test")
+        .spawn(body)
+        .expect("a glommio executor starts")
+        .join()
+        .expect("the test executor does not panic")
+}
+
+/// `future`'s output, or `Err(what)` if it has not completed within [`WATCHDOG`].
+pub async fn within_watchdog<T>(what: &str, future: impl Future<Output = T>) -> Result<T, String> {
+    glommio::timer::timeout(WATCHDOG, async { Ok(future.await) })
+        .await
+        .map_err(|_| format!("{what}: not done after {WATCHDOG:?} (stuck)"))
+}
