@@ -11,13 +11,12 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use glommio::{LocalExecutorBuilder, Placement};
-use kraft_engine::message::SnapshotId;
 use kraft_net::codec::{encode_request_frame, KafkaRequest, RequestHeader};
 use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig,
     MAX_IN_FLIGHT_PER_CONNECTION,
 };
-use kraft_net::source::RecordSource;
+use kraft_net::source::NoRecords;
 use kraft_net::{convert, samples};
 
 /// Bound of every blocking read or write here: the server answers or closes within
@@ -33,18 +32,6 @@ impl RequestHandler for StuckCore {
     fn handle(&self, _: InboundRequest) -> ResponseFuture {
         self.handled.fetch_add(1, Ordering::SeqCst);
         Box::pin(std::future::pending())
-    }
-}
-
-struct NoLog;
-
-impl RecordSource for NoLog {
-    type Slice = &'static [u8];
-    fn read_log(&self, _: i64, _: usize) -> Option<&'static [u8]> {
-        None
-    }
-    fn read_snapshot(&self, _: SnapshotId, _: i64, _: usize) -> Option<&'static [u8]> {
-        None
     }
 }
 
@@ -88,7 +75,7 @@ fn start(configure: impl FnOnce(&mut ServerConfig) + Send + 'static) -> Running 
                     glommio::timer::sleep(Duration::from_millis(5)).await;
                 }
             };
-            server.serve(core, Rc::new(NoLog), stopped).await;
+            server.serve(core, Rc::new(NoRecords), stopped).await;
         })
         .expect("executor starts");
     let addr = addr_rx.recv_timeout(IO_TIMEOUT).expect("server bound");

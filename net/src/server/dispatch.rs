@@ -18,7 +18,7 @@
 //! - AddRaftVoter, RemoveRaftVoter, UpdateRaftVoter: UNSUPPORTED_VERSION (static voters).
 
 use bytes::{Bytes, BytesMut};
-use kraft_engine::message::Request;
+use kraft_message::Request;
 
 use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
 use crate::codec::versions::API_KEY_API_VERSIONS;

@@ -70,10 +70,7 @@ pub fn judge(frame: &Bytes, tally: &mut Tally) -> Result<(), String> {
 }
 
 /// A request handed to the core is re-encoded at its version and must decode to itself.
-fn round_trips(
-    header: &RequestHeader,
-    request: &kraft_engine::message::Request,
-) -> Result<(), String> {
+fn round_trips(header: &RequestHeader, request: &kraft_message::Request) -> Result<(), String> {
     let body = convert::request_to_kafka(request, header.api_version);
     let again = encode_request_frame(header, &body).map_err(|e| format!("re-encode: {e}"))?;
     match dispatch(Bytes::copy_from_slice(&again[4..])) {
