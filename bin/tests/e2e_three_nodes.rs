@@ -28,6 +28,10 @@ const ELECTION: Duration = Duration::from_secs(5);
 /// both turn prospective at the same instant and with equal logs their first elections may
 /// split (each votes for itself) before randomized backoff separates them.
 const THAWED_ELECTION: Duration = Duration::from_secs(10);
+/// The bound on every running node's log reaching the recorded high watermark before a history
+/// check: a follower that was not awaited (neither the new leader nor the restarted node) may
+/// still be fetching the last committed batches.
+const LOGS_REACH: Duration = Duration::from_secs(20);
 
 struct Cluster {
     _dir: tempfile::TempDir,
@@ -166,9 +170,35 @@ impl Cluster {
         (leader, hw)
     }
 
-    /// Every node's log holds every batch recorded committed, byte for byte (logs of running
-    /// nodes: only past the recorded batches may a log end torn).
+    /// Waits (at most `LOGS_REACH`) until every node's log, as its segment files hold it, ends at
+    /// or past `end_offset`; panics with every node's log end otherwise. The files are polled,
+    /// not DescribeQuorum: a follower's lag there is the fetch offset the leader last saw.
+    fn wait_logs_reach(&self, end_offset: i64, when: &str) {
+        let ends = || -> Vec<(i32, i64)> {
+            let end = |s: &Server| log_end(&read_live_log(&s.partition_dir()));
+            self.servers.iter().map(|s| (s.node_id, end(s))).collect()
+        };
+        let reached = poll(LOGS_REACH, || {
+            ends()
+                .iter()
+                .all(|&(_, end)| end >= end_offset)
+                .then_some(())
+        });
+        if reached.is_none() {
+            panic!(
+                "{when}: not every node's log reached the recorded high watermark {end_offset} \
+                 within {LOGS_REACH:?}; (node, log end): {:?}\n{}",
+                ends(),
+                self.stderr_all()
+            );
+        }
+    }
+
+    /// Every node's log holds every batch recorded committed, byte for byte, once it reached the
+    /// recorded high watermark (logs of running nodes: only past the recorded batches may a log
+    /// end torn).
     fn check_history(&self, history: &History, when: &str) {
+        self.wait_logs_reach(history.end_offset(), when);
         for server in &self.servers {
             let log = read_log_to(&server.partition_dir(), history.end_offset());
             if let Err(e) = history.check(&log) {

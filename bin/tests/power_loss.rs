@@ -11,27 +11,34 @@
 //! - after the restart the quorum elects a leader, every node catches up, and every node holds
 //!   the committed batches byte for byte.
 //!
+//! The files are judged by the shared spec reader (`kraft_interop::spec_log`, no server code):
+//! a cut may leave the last segment torn past the committed offsets (an append not yet
+//! fdatasynced), never a torn or corrupt batch below them.
+//!
 //! Needs /dev/fuse and the right to mount (root here); skips loudly without them, and fails
 //! instead when KRAFT_INTEROP_REQUIRED=1 (CI).
 
 mod support;
 
-#[path = "power_support/spec_log.rs"]
-mod spec_log;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use kraft_interop::spec_log::{try_read_log, Tail};
+use kraft_interop::QuorumState;
 use kraft_powerfs::{CutReport, Mount, PowerFsError};
-use spec_log::{read_log, read_quorum_state, Batch};
-use support::{describe, free_ports, member_placement, poll, quorum_status, write_config, Server};
+use support::{
+    describe, free_ports, member_placement, poll, quorum_status, read_log_to, write_config, Server,
+    StoredBatch,
+};
 
 const ARGS: [&str; 4] = ["--throughput", "2000", "--record-size", "256"];
 const VOTERS: usize = 3;
 const MAJORITY: usize = VOTERS / 2 + 1;
 /// Records committed between two cuts (2 s of the load): every cut hits a node mid-stream.
 const RECORDS_BETWEEN_CUTS: i64 = 4000;
+/// The election state's file in the partition directory (replaced by rename on every change).
+const QUORUM_STATE: &str = "quorum-state";
 
 /// One member: its config, its mount (the log directory) over a backing directory, its process.
 struct Node {
@@ -44,6 +51,11 @@ struct Node {
 }
 
 impl Node {
+    /// The partition directory, seen through the mount.
+    fn partition_dir(&self) -> PathBuf {
+        self.log_dir.join("__raft_performance_test-0")
+    }
+
     fn mount(&mut self) {
         assert!(self.mount.is_none(), "node {} mounted twice", self.id);
         let mount = Mount::start(&self.backing, &self.log_dir)
@@ -87,7 +99,7 @@ struct Observation {
     leader: i32,
     epoch: i32,
     high_watermark: i64,
-    committed: Vec<Batch>,
+    committed: Vec<StoredBatch>,
 }
 
 impl Cluster {
@@ -130,8 +142,10 @@ impl Cluster {
                 self.stderr_all()
             );
         };
-        let log_dir = &self.nodes[(leader - 1) as usize].log_dir;
-        let committed: Vec<Batch> = read_log(log_dir)
+        // The leader runs: its last segment may end in an append in progress, past the high
+        // watermark only.
+        let partition_dir = self.nodes[(leader - 1) as usize].partition_dir();
+        let committed: Vec<StoredBatch> = read_log_to(&partition_dir, high_watermark)
             .into_iter()
             .filter(|b| b.base_offset < high_watermark)
             .collect();
@@ -159,11 +173,11 @@ impl Cluster {
 }
 
 /// Whether `log` holds every batch of `committed` at the same offsets, byte for byte.
-fn holds(log: &[Batch], committed: &[Batch]) -> bool {
+fn holds(log: &[StoredBatch], committed: &[StoredBatch]) -> bool {
     log.len() >= committed.len() && log[..committed.len()] == *committed
 }
 
-fn first_difference(log: &[Batch], committed: &[Batch]) -> String {
+fn first_difference(log: &[StoredBatch], committed: &[StoredBatch]) -> String {
     match committed.iter().zip(log).find(|(c, l)| c != l) {
         Some((c, l)) => format!(
             "batch at {} differs (found base {}, {} bytes)",
@@ -236,8 +250,9 @@ fn election_states(cluster: &Cluster) -> Vec<(i32, i32)> {
         .nodes
         .iter()
         .map(|n| {
-            read_quorum_state(&n.log_dir)
-                .unwrap_or_else(|| panic!("node {} has no readable quorum-state", n.id))
+            let state = QuorumState::read(&n.partition_dir())
+                .unwrap_or_else(|| panic!("node {} has no readable quorum-state", n.id));
+            (state.leader_epoch, state.voted_id)
         })
         .collect()
 }
@@ -258,17 +273,23 @@ fn cut(cluster: &mut Cluster, name: &str, victims: &[i32]) -> usize {
     dropped
 }
 
-/// Right after a cut, before any restart: the committed batches are on a majority of disks.
+/// Right after a cut, before any restart: the committed batches are on a majority of disks. A
+/// holder's log is whole below the high watermark and may be torn past it only (the cut lost an
+/// append not yet fdatasynced); a node whose log is broken below it does not hold them.
 fn check_majority(cluster: &Cluster, name: &str, observed: &Observation, victims: &[i32]) {
     let mut holders = Vec::new();
     let mut missing = Vec::new();
     for node in &cluster.nodes {
-        let log = read_log(&node.log_dir);
-        if holds(&log, &observed.committed) {
-            holders.push(node.id);
-        } else {
-            let why = first_difference(&log, &observed.committed);
-            missing.push(format!("node {}: {why}", node.id));
+        match try_read_log(
+            &node.partition_dir(),
+            Tail::TornFrom(observed.high_watermark),
+        ) {
+            Ok(log) if holds(&log, &observed.committed) => holders.push(node.id),
+            Ok(log) => {
+                let why = first_difference(&log, &observed.committed);
+                missing.push(format!("node {}: {why}", node.id));
+            }
+            Err(fault) => missing.push(format!("node {}: {fault}", node.id)),
         }
     }
     assert!(
@@ -286,10 +307,11 @@ fn check_majority(cluster: &Cluster, name: &str, observed: &Observation, victims
 fn check_state(cluster: &Cluster, name: &str, id: i32, before: (i32, i32)) {
     let node = &cluster.nodes[(id - 1) as usize];
     let (epoch_before, voted_before) = before;
-    let Some((epoch_after, voted_after)) = read_quorum_state(&node.log_dir) else {
-        let raw = std::fs::read(node.log_dir.join(spec_log::PARTITION).join("quorum-state"));
+    let Some(after) = QuorumState::read(&node.partition_dir()) else {
+        let raw = std::fs::read(node.partition_dir().join(QUORUM_STATE));
         panic!("{name}: node {id}'s quorum-state is missing or unreadable after the cut: {raw:?}");
     };
+    let (epoch_after, voted_after) = (after.leader_epoch, after.voted_id);
     assert!(
         epoch_after > epoch_before
             || (epoch_after == epoch_before && (voted_before < 0 || voted_after == voted_before)),
@@ -305,7 +327,8 @@ fn restart_and_check(cluster: &mut Cluster, name: &str, observed: &Observation, 
     }
     wait_caught_up(cluster, name, observed);
     for node in &cluster.nodes {
-        let log = read_log(&node.log_dir);
+        // Running again: past the observed high watermark a log may end in an append in progress.
+        let log = read_log_to(&node.partition_dir(), observed.high_watermark);
         assert!(
             holds(&log, &observed.committed),
             "{name}: node {} lacks records committed before the cut after catching up: {}",
@@ -343,7 +366,7 @@ fn election(cluster: &mut Cluster, seen: i64) -> (i64, usize) {
     let others: Vec<i32> = (1..=VOTERS as i32).filter(|&id| id != leader).collect();
     for &id in &others {
         let mount = cluster.node(id).mount.as_ref().expect("mounted");
-        mount.arm_trip(spec_log::QUORUM_STATE);
+        mount.arm_trip(QUORUM_STATE);
     }
     let mut dropped = cut(cluster, name, &[leader]);
     let tripped = |cluster: &Cluster| -> Vec<i32> {
@@ -364,13 +387,8 @@ fn election(cluster: &mut Cluster, seen: i64) -> (i64, usize) {
         (tripped(cluster).len() == others.len()).then_some(())
     });
     let tripped = tripped(cluster);
-    let paths: Vec<PathBuf> = cluster.nodes.iter().map(|n| n.log_dir.clone()).collect();
-    let state_path = |id: i32| {
-        let log_dir = &paths[(id - 1) as usize];
-        log_dir
-            .join(spec_log::PARTITION)
-            .join(spec_log::QUORUM_STATE)
-    };
+    let paths: Vec<PathBuf> = cluster.nodes.iter().map(Node::partition_dir).collect();
+    let state_path = |id: i32| paths[(id - 1) as usize].join(QUORUM_STATE);
     let visible: Vec<Vec<u8>> = tripped
         .iter()
         .map(|&id| std::fs::read(state_path(id)).expect("read the visible quorum-state"))

@@ -18,13 +18,15 @@ pub struct QuorumState {
 }
 
 impl QuorumState {
-    /// Reads `<partition dir>/quorum-state` (Kafka's JSON, data_version 0 or 1).
+    /// Reads `<partition dir>/quorum-state` (Kafka's JSON, data_version 0 or 1); `None` when the
+    /// file is missing or lacks one of the three fields, which both versions always write (Kafka's
+    /// reader refuses such a file too, so a torn one cannot pass as "no vote").
     pub fn read(partition_dir: &Path) -> Option<QuorumState> {
         let text = std::fs::read_to_string(partition_dir.join("quorum-state")).ok()?;
         Some(QuorumState {
             leader_id: json_int(&text, "leaderId")? as i32,
             leader_epoch: json_int(&text, "leaderEpoch")? as i32,
-            voted_id: json_int(&text, "votedId").unwrap_or(-1) as i32,
+            voted_id: json_int(&text, "votedId")? as i32,
         })
     }
 }
