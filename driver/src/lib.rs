@@ -9,6 +9,23 @@
 //! coalescing. [`LogStorage`] is the storage side, implemented by the real segment log and by
 //! the simulated disk. Nothing here touches a socket, a file, a clock or an RNG.
 
+// Before the modules: macro_rules are in scope only after their definition.
+/// True when the deliberate bug `$bug` is active on this thread (always false without the
+/// `planted-bugs` feature).
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted_bug {
+    ($bug:ident) => {
+        $crate::planted::is_active($crate::planted::PlantedRuntimeBug::$bug)
+    };
+}
+
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted_bug {
+    ($bug:ident) => {
+        false
+    };
+}
+
 mod pipeline;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;
@@ -18,21 +35,3 @@ mod storage;
 pub use pipeline::LogPipeline;
 pub use report::{FlushReport, FlushReportSlot};
 pub use storage::LogStorage;
-
-/// True when the deliberate bug `$bug` is active on this thread (always false without the
-/// `planted-bugs` feature).
-#[cfg(feature = "planted-bugs")]
-macro_rules! planted {
-    ($bug:ident) => {
-        $crate::planted::is_active($crate::planted::PlantedRuntimeBug::$bug)
-    };
-}
-
-#[cfg(not(feature = "planted-bugs"))]
-macro_rules! planted {
-    ($bug:ident) => {
-        false
-    };
-}
-
-pub(crate) use planted;

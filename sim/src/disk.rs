@@ -173,6 +173,17 @@ pub struct SimDisk<Q> {
     torn_tail: Option<Vec<u8>>,
     quorum_state: Option<Q>,
     quorum_state_writes: u64,
+    /// The log's generation as readers see it (the last truncation's; 0 when opened).
+    generation: u64,
+    /// Truncations since the log was opened: a flush ticket from before one covers nothing now.
+    truncations: u64,
+}
+
+/// What an fsync started now covers: the log end offset, unless a truncation comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimFlushTicket {
+    end_offset: i64,
+    truncations: u64,
 }
 
 impl<Q: Clone> Default for SimDisk<Q> {
@@ -189,6 +200,46 @@ impl<Q: Clone> SimDisk<Q> {
             torn_tail: None,
             quorum_state: None,
             quorum_state_writes: 0,
+            generation: 0,
+            truncations: 0,
+        }
+    }
+
+    /// The log as a restarted process opens it: generation 0, like the core's.
+    pub fn reopen(&mut self) {
+        self.generation = 0;
+        self.truncations = 0;
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Publishes `generation` (greater than the current one) to readers.
+    pub fn start_generation(&mut self, generation: u64) {
+        assert!(
+            generation > self.generation,
+            "log generation {generation} does not follow {}",
+            self.generation
+        );
+        self.generation = generation;
+    }
+
+    /// Captures what an fsync started now covers (everything appended so far).
+    pub fn prepare_flush(&self) -> SimFlushTicket {
+        SimFlushTicket {
+            end_offset: self.end_offset(),
+            truncations: self.truncations,
+        }
+    }
+
+    /// The fsync of `ticket` completed: what it covered is durable unless a truncation came
+    /// since (bytes written again at those offsets were not covered). Returns the durable end.
+    pub fn complete_flush_ticket(&mut self, ticket: SimFlushTicket) -> i64 {
+        if ticket.truncations == self.truncations {
+            self.complete_flush(ticket.end_offset)
+        } else {
+            self.flushed_end_offset
         }
     }
 
@@ -310,6 +361,7 @@ impl<Q: Clone> SimDisk<Q> {
             }
         }
         self.batches.truncate(keep);
+        self.truncations += 1;
         self.flushed_end_offset = self.flushed_end_offset.min(self.end_offset());
         result
     }
