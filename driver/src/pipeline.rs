@@ -101,6 +101,11 @@ impl LogPipeline {
             storage.generation(),
             "fsync outlived its generation"
         );
+        // Planted: the ticket is taken at completion, covering appends made during the fsync.
+        let ticket = match planted_bug!(FlushCoversLaterAppends) {
+            true => storage.prepare_flush(),
+            false => ticket,
+        };
         FlushReport {
             flushed_end_offset: storage.complete_flush(ticket),
             generation,

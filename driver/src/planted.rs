@@ -7,9 +7,9 @@ use std::cell::Cell;
 /// One bug, named after what it breaks in the log side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PlantedRuntimeBug {
-    /// The report slot coalesces a flush report of an older generation with a newer one by
-    /// keeping the larger durable end: the older log's end is claimed durable in the newer log.
-    ReportsCoalescedAcrossGenerations,
+    /// An fsync's completion is recorded with what the log holds when it completes, not with
+    /// what it held when the fsync started: appends made during the fsync are reported durable.
+    FlushCoversLaterAppends,
 }
 
 thread_local! {

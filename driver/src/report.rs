@@ -50,15 +50,6 @@ impl FlushReportSlot {
             );
         }
         self.last_put = Some(report);
-        let report = match self.pending {
-            // Planted: coalesces by the larger durable end, as if offsets of two generations
-            // were comparable; the older generation's end is then claimed in the newer one.
-            Some(older) if planted_bug!(ReportsCoalescedAcrossGenerations) => FlushReport {
-                flushed_end_offset: older.flushed_end_offset.max(report.flushed_end_offset),
-                generation: report.generation,
-            },
-            _ => report,
-        };
         self.pending = Some(report);
     }
 

@@ -177,6 +177,10 @@ pub struct SimDisk<Q> {
     generation: u64,
     /// Truncations since the log was opened: a flush ticket from before one covers nothing now.
     truncations: u64,
+    /// The durable end offset the log's bookkeeping records from completed flush tickets; what
+    /// is durable on the platter is `flushed_end_offset`, set by the simulated fsync itself
+    /// ([`sync`](Self::sync)), so a log side that claims more than its fsyncs covered is seen.
+    recorded_flushed_end_offset: i64,
 }
 
 /// What an fsync started now covers: the log end offset, unless a truncation comes first.
@@ -202,6 +206,7 @@ impl<Q: Clone> SimDisk<Q> {
             quorum_state_writes: 0,
             generation: 0,
             truncations: 0,
+            recorded_flushed_end_offset: 0,
         }
     }
 
@@ -209,6 +214,7 @@ impl<Q: Clone> SimDisk<Q> {
     pub fn reopen(&mut self) {
         self.generation = 0;
         self.truncations = 0;
+        self.recorded_flushed_end_offset = self.flushed_end_offset;
     }
 
     pub fn generation(&self) -> u64 {
@@ -233,14 +239,22 @@ impl<Q: Clone> SimDisk<Q> {
         }
     }
 
-    /// The fsync of `ticket` completed: what it covered is durable unless a truncation came
-    /// since (bytes written again at those offsets were not covered). Returns the durable end.
-    pub fn complete_flush_ticket(&mut self, ticket: SimFlushTicket) -> i64 {
+    /// The simulated fsync of `ticket` ran: what it covered is durable unless a truncation came
+    /// since (bytes written again at those offsets were not covered).
+    pub fn sync(&mut self, ticket: SimFlushTicket) {
         if ticket.truncations == self.truncations {
-            self.complete_flush(ticket.end_offset)
-        } else {
-            self.flushed_end_offset
+            self.complete_flush(ticket.end_offset);
         }
+    }
+
+    /// The log's bookkeeping of a completed flush ticket (like the segment log's
+    /// `complete_flush`): returns the durable end offset it records.
+    pub fn record_flush(&mut self, ticket: SimFlushTicket) -> i64 {
+        if ticket.truncations == self.truncations {
+            let covered = ticket.end_offset.min(self.end_offset());
+            self.recorded_flushed_end_offset = self.recorded_flushed_end_offset.max(covered);
+        }
+        self.recorded_flushed_end_offset
     }
 
     // ----- log ---------------------------------------------------------------------------------
@@ -363,6 +377,7 @@ impl<Q: Clone> SimDisk<Q> {
         self.batches.truncate(keep);
         self.truncations += 1;
         self.flushed_end_offset = self.flushed_end_offset.min(self.end_offset());
+        self.recorded_flushed_end_offset = self.recorded_flushed_end_offset.min(self.end_offset());
         result
     }
 
@@ -457,6 +472,7 @@ impl<Q: Clone> SimDisk<Q> {
         }
         // Whatever survived is now on disk.
         self.flushed_end_offset = self.end_offset();
+        self.recorded_flushed_end_offset = self.flushed_end_offset;
         report
     }
 

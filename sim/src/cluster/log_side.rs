@@ -47,7 +47,7 @@ impl LogStorage for SimDisk<ElectionState> {
     }
 
     fn complete_flush(&mut self, ticket: SimFlushTicket) -> i64 {
-        self.complete_flush_ticket(ticket)
+        self.record_flush(ticket)
     }
 
     fn generation(&self) -> u64 {
@@ -116,6 +116,9 @@ impl Cluster {
     fn complete_flush_in_flight(&mut self, i: usize) {
         let node = &mut self.nodes[i];
         let (_, ticket) = node.log.in_flight.take().expect("an fsync in flight");
+        // The disk makes durable what the fsync started with covered; the pipeline then records
+        // the completion and says what it reports.
+        node.disk.sync(ticket);
         let report = node.log.pipeline.complete_flush(&mut node.disk, ticket);
         node.log.reports.put(report);
         if !node.log.handover_scheduled {
