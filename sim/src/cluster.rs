@@ -3,7 +3,8 @@
 //!
 //! The cluster plays the runtime for every node: it executes each node's outputs strictly in
 //! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
-//! against the responding node's simulated log, completes flushes after a simulated fsync delay,
+//! against the responding node's simulated log (sometimes late), runs the log side through the
+//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
 //! and feeds the results back as inputs. After every step the checker judges the safety
 //! invariants; calm phases (network healed, every node up) judge liveness.
 
@@ -161,6 +162,12 @@ enum EventKind {
         node: usize,
         incarnation: u64,
     },
+    /// The network side reads a deferred Fetch response's log range and sends it.
+    FetchResponseRead {
+        node: usize,
+        incarnation: u64,
+        key: u64,
+    },
     /// Sabotage `AcknowledgeUnflushed`: a report of a flush that never happened.
     LieFlushed {
         node: usize,
@@ -231,6 +238,8 @@ struct SimNode {
     last_tick_ms: u64,
     /// The log side: the runtime's log pipeline and its report slot (see `log_side`).
     log: SimLogSide,
+    /// Fetch responses whose log range the network side reads later (see `log_side`).
+    fetch_reads: BTreeMap<u64, (Inbound, Response)>,
     /// Correlation id (the core's) of the request last sent to each peer and not answered: a
     /// connection reset fails that one.
     outstanding: BTreeMap<NodeId, u64>,
@@ -490,6 +499,7 @@ impl Cluster {
                 same_instant_ticks: 0,
                 last_tick_ms: 0,
                 log: SimLogSide::default(),
+                fetch_reads: BTreeMap::new(),
                 outstanding: BTreeMap::new(),
                 inbound: BTreeMap::new(),
                 listeners: Vec::new(),
@@ -628,6 +638,7 @@ impl Cluster {
         node.disk.reopen();
         node.outstanding.clear();
         node.inbound.clear();
+        node.fetch_reads.clear();
         node.listeners.clear();
         node.stopping = false;
         node.paused_until_ms = 0;
@@ -705,6 +716,7 @@ impl Cluster {
         self.network.drop_node_traffic(id);
         self.nodes[i].log = SimLogSide::default();
         self.nodes[i].inbound.clear();
+        self.nodes[i].fetch_reads.clear();
         self.nodes[i].deferred.clear();
         self.nodes[i].paused_until_ms = 0;
         // Peers waiting on this node see their connection reset.
@@ -1189,38 +1201,31 @@ impl Cluster {
                 self.observer_fetches
                     .insert((id, fetch.current_leader.leader_epoch, inbound.from), now);
             }
-            if let Records::LogRange {
-                from_offset,
-                max_bytes,
-                generation,
-            } = fetch.records
-            {
-                // Outputs run in order here, so the log is at the generation the core is at.
-                let log_generation = self.nodes[i].disk.generation();
-                if generation != log_generation {
+            if let Records::LogRange { generation, .. } = fetch.records {
+                let core_generation = self.nodes[i].log.core_generation;
+                if generation != core_generation {
                     self.violation(
                         Invariant::Contract,
                         Some(id),
                         format!(
-                            "LogRange of generation {generation}, the log is at {log_generation}"
+                            "LogRange of generation {generation}, the core is at {core_generation}"
                         ),
                     );
                 }
-                let bytes = if generation == log_generation {
-                    self.nodes[i].disk.read_range(from_offset, max_bytes)
-                } else {
-                    Bytes::new()
-                };
-                self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
-                fetch.records = if bytes.is_empty() {
-                    Records::Empty
-                } else {
-                    Records::Bytes(bytes)
-                };
+                if self.net_side_lags() {
+                    self.defer_fetch_response(i, inbound, response);
+                    return;
+                }
+                fetch.records = self.read_log_range(i, fetch.records.clone());
             }
         }
+        self.send_response(i, inbound, response);
+    }
+
+    fn send_response(&mut self, i: usize, inbound: Inbound, response: Response) {
+        let id = self.nodes[i].id;
         self.network.send(
-            now,
+            self.now_ms,
             id,
             inbound.from,
             Box::new(Wire::Response {
@@ -1426,6 +1431,7 @@ impl Cluster {
             EventKind::FlushDone { node, .. }
             | EventKind::FlushReport { node, .. }
             | EventKind::LieFlushed { node, .. }
+            | EventKind::FetchResponseRead { node, .. }
             | EventKind::Disconnected { node, .. }
                 if self.is_paused(node) =>
             {
@@ -1458,6 +1464,15 @@ impl Cluster {
             EventKind::FlushReport { node, incarnation } => {
                 if self.nodes[node].incarnation == incarnation && self.is_up(node) {
                     self.hand_over_flush_report(node);
+                }
+            }
+            EventKind::FetchResponseRead {
+                node,
+                incarnation,
+                key,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.read_deferred_fetch_response(node, key);
                 }
             }
             EventKind::LieFlushed {

@@ -64,11 +64,18 @@ fn first_seed_caught(bug: PlantedRuntimeBug, expected: Invariant, max_seeds: u64
             }
         }
     }
-    let line = format!(
-        "planted {bug:?}: {expected} in {} of {max_seeds} seeds, first {:?}",
-        caught.len(),
-        caught.first()
-    );
+    let line = if scan {
+        format!(
+            "planted {bug:?}: {expected} in {} of {max_seeds} seeds, first {:?}",
+            caught.len(),
+            caught.first()
+        )
+    } else {
+        format!(
+            "planted {bug:?}: {expected} first at seed {:?}",
+            caught.first()
+        )
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     caught.first().copied()
