@@ -6,7 +6,7 @@
 //!
 //! | bug                      | invariant              | caught     | first |
 //! |--------------------------|------------------------|------------|-------|
-//! | FlushCoversLaterAppends  | FlushReportNotDurable  | 94/100     | 1     |
+//! | FlushCoversLaterAppends  | FlushReportNotDurable  | 959/1000   | 2     |
 //!
 //! The simulated disk makes durable only what the fsync covered when it started (the ticket the
 //! simulator scheduled), while the pipeline records and reports the completion; the simulator
