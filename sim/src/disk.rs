@@ -609,6 +609,30 @@ mod tests {
     }
 
     #[test]
+    fn fsync_covers_what_its_ticket_held_and_nothing_after_a_truncation() {
+        let mut disk = disk_with(&[(0, 4, 1), (5, 5, 1)]);
+        let ticket = disk.prepare_flush();
+        disk.append(6, 9, 2, batch_bytes(3, 20)).unwrap();
+        disk.sync(ticket);
+        assert_eq!(
+            disk.flushed_end_offset(),
+            6,
+            "the append after the ticket is not covered"
+        );
+        assert_eq!(disk.record_flush(ticket), 6);
+        let late = disk.prepare_flush();
+        disk.truncate(6).unwrap();
+        disk.append(6, 7, 3, batch_bytes(4, 20)).unwrap();
+        disk.sync(late);
+        assert_eq!(
+            disk.record_flush(late),
+            6,
+            "a ticket from before the cut covers nothing"
+        );
+        assert_eq!(disk.flushed_end_offset(), 6);
+    }
+
+    #[test]
     fn crash_loses_unflushed_data_and_recovery_drops_torn_tail() {
         let config = CrashConfig {
             torn_write_probability: 1.0,
