@@ -51,6 +51,9 @@ pub enum Invariant {
     DescribeQuorum,
     /// The core panicked.
     CorePanic,
+    /// The log side reported a durable end offset the disk has not made durable in the
+    /// generation it named (a runtime-ordering bug: the core would count unflushed bytes).
+    FlushReportNotDurable,
 }
 
 impl fmt::Display for Invariant {

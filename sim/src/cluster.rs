@@ -3,7 +3,8 @@
 //!
 //! The cluster plays the runtime for every node: it executes each node's outputs strictly in
 //! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
-//! against the responding node's simulated log, completes flushes after a simulated fsync delay,
+//! against the responding node's simulated log (sometimes late), runs the log side through the
+//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
 //! and feeds the results back as inputs. After every step the checker judges the safety
 //! invariants; calm phases (network healed, every node up) judge liveness.
 
@@ -24,6 +25,9 @@ use kraft_engine::io::{Input, LeaderAndEpoch, ListenerEvent, Output, RequestErro
 use kraft_engine::message::{Records, Request, Response};
 use kraft_engine::RaftNode;
 use kraft_engine::StateName;
+
+mod log_side;
+use log_side::{SimAppend, SimLogSide};
 
 /// Knobs of one simulated run. `SimOptions::for_seed` draws a varied mix from the seed.
 #[derive(Clone, Debug)]
@@ -151,6 +155,25 @@ enum EventKind {
     FlushDone {
         node: usize,
         incarnation: u64,
+        seq: u64,
+    },
+    /// The Raft loop takes the node's flush report slot.
+    FlushReport {
+        node: usize,
+        incarnation: u64,
+    },
+    /// The network side reads a deferred Fetch response's log range and sends it.
+    FetchResponseRead {
+        node: usize,
+        incarnation: u64,
+        key: u64,
+    },
+    /// Sabotage `AcknowledgeUnflushed`: a report of a flush that never happened.
+    LieFlushed {
+        node: usize,
+        incarnation: u64,
+        flushed_end_offset: i64,
+        generation: u64,
     },
     Disconnected {
         node: usize,
@@ -201,30 +224,6 @@ struct Inbound {
     vote: Option<(NodeId, i32)>,
 }
 
-/// The node's fsync pipeline, modelled like the runtime's log role: one fsync at a time, and
-/// requests that arrive meanwhile coalesce into the next one.
-#[derive(Clone, Copy, Debug, Default)]
-struct FlushPipeline {
-    /// The fsync in flight.
-    in_flight: Option<InFlightFsync>,
-    /// Highest offset asked for since the fsync in flight started.
-    wanted: Option<i64>,
-    /// The log's generation: the last `Output::Truncate`'s (0 at start, like the core's).
-    generation: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct InFlightFsync {
-    /// Offsets below this become durable (capped by truncations since: the bytes cut and
-    /// written again at the same offsets were not covered).
-    durable_target: i64,
-    /// What the log reports when the fsync completes after a truncation: the durable end of
-    /// the log it flushed (the real log role reports it before applying the truncation).
-    reported_target: i64,
-    /// The log's generation when the fsync started.
-    generation: u64,
-}
-
 struct SimNode {
     id: NodeId,
     is_voter: bool,
@@ -237,7 +236,10 @@ struct SimNode {
     /// Ticks at one instant in a row (a deadline that never moves forward is a core bug).
     same_instant_ticks: u32,
     last_tick_ms: u64,
-    flushes: FlushPipeline,
+    /// The log side: the runtime's log pipeline and its report slot (see `log_side`).
+    log: SimLogSide,
+    /// Fetch responses whose log range the network side reads later (see `log_side`).
+    fetch_reads: BTreeMap<u64, (Inbound, Response)>,
     /// Correlation id (the core's) of the request last sent to each peer and not answered: a
     /// connection reset fails that one.
     outstanding: BTreeMap<NodeId, u64>,
@@ -496,7 +498,8 @@ impl Cluster {
                 scheduled_tick_ms: None,
                 same_instant_ticks: 0,
                 last_tick_ms: 0,
-                flushes: FlushPipeline::default(),
+                log: SimLogSide::default(),
+                fetch_reads: BTreeMap::new(),
                 outstanding: BTreeMap::new(),
                 inbound: BTreeMap::new(),
                 listeners: Vec::new(),
@@ -631,9 +634,11 @@ impl Cluster {
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         node.same_instant_ticks = 0;
-        node.flushes = FlushPipeline::default();
+        node.log = SimLogSide::default();
+        node.disk.reopen();
         node.outstanding.clear();
         node.inbound.clear();
+        node.fetch_reads.clear();
         node.listeners.clear();
         node.stopping = false;
         node.paused_until_ms = 0;
@@ -709,8 +714,9 @@ impl Cluster {
         let id = self.nodes[i].id;
         self.checker.on_crash(id);
         self.network.drop_node_traffic(id);
-        self.nodes[i].flushes = FlushPipeline::default();
+        self.nodes[i].log = SimLogSide::default();
         self.nodes[i].inbound.clear();
+        self.nodes[i].fetch_reads.clear();
         self.nodes[i].deferred.clear();
         self.nodes[i].paused_until_ms = 0;
         // Peers waiting on this node see their connection reset.
@@ -999,7 +1005,7 @@ impl Cluster {
                 generation,
             } => {
                 self.hash_words(&[24, up_to_offset as u64]);
-                let log_generation = self.nodes[i].flushes.generation;
+                let log_generation = self.nodes[i].log.core_generation;
                 if generation != log_generation {
                     self.violation(
                         Invariant::Contract,
@@ -1011,23 +1017,17 @@ impl Cluster {
                 }
                 if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
                     let claimed = self.nodes[i].disk.end_offset().min(up_to_offset);
-                    self.schedule_lie_flush(i, claimed);
+                    self.schedule_lie_flush(i, claimed, generation);
                     return;
                 }
-                let node = &mut self.nodes[i];
-                // Only what is written now can be covered by this request.
-                let target = up_to_offset.min(node.disk.end_offset());
-                node.flushes.wanted = Some(node.flushes.wanted.map_or(target, |w| w.max(target)));
-                if node.flushes.in_flight.is_none() {
-                    self.start_fsync(i);
-                }
+                self.flush_log(i, generation);
             }
             Output::Truncate {
                 to_offset,
                 generation,
             } => {
                 self.hash_words(&[25, to_offset as u64]);
-                let expected = self.nodes[i].flushes.generation + 1;
+                let expected = self.nodes[i].log.core_generation + 1;
                 if generation != expected {
                     self.violation(
                         Invariant::Contract,
@@ -1035,27 +1035,12 @@ impl Cluster {
                         format!("Truncate starts generation {generation}, expected {expected}"),
                     );
                 }
-                self.nodes[i].flushes.generation = generation;
+                self.nodes[i].log.core_generation = generation;
                 if self.options.sabotage == Sabotage::IgnoreTruncate {
                     return;
                 }
-                let node = &mut self.nodes[i];
                 self.checker.on_truncate(now, id, to_offset);
-                // An fsync in flight makes durable only bytes written before the cut; it still
-                // reports the end of the log it flushed, under the old generation.
-                let pipeline = &mut node.flushes;
-                if let Some(fsync) = pipeline.in_flight.as_mut() {
-                    fsync.durable_target = fsync.durable_target.min(to_offset);
-                }
-                // The log role flushes after every truncation (its report is the first of the
-                // new generation), as the runtime's does.
-                pipeline.wanted = Some(pipeline.wanted.map_or(to_offset, |t| t.min(to_offset)));
-                if let Err(e) = node.disk.truncate(to_offset) {
-                    self.violation(Invariant::Contract, Some(id), e.to_string());
-                }
-                if self.nodes[i].flushes.in_flight.is_none() {
-                    self.start_fsync(i);
-                }
+                self.truncate_log(i, to_offset, generation);
             }
             Output::Listener {
                 id: listener,
@@ -1124,41 +1109,15 @@ impl Cluster {
     }
 
     /// Sabotage: claims `claimed` is durable right away (nothing is).
-    fn schedule_lie_flush(&mut self, i: usize, claimed: i64) {
+    fn schedule_lie_flush(&mut self, i: usize, claimed: i64, generation: u64) {
         let incarnation = self.nodes[i].incarnation;
-        let generation = self.nodes[i].flushes.generation;
-        self.nodes[i].flushes.in_flight = Some(InFlightFsync {
-            durable_target: claimed,
-            reported_target: claimed,
-            generation,
-        });
         self.schedule(
             0,
-            EventKind::FlushDone {
+            EventKind::LieFlushed {
                 node: i,
                 incarnation,
-            },
-        );
-    }
-
-    /// Starts an fsync covering everything asked for so far.
-    fn start_fsync(&mut self, i: usize) {
-        let Some(target) = self.nodes[i].flushes.wanted.take() else {
-            return;
-        };
-        let generation = self.nodes[i].flushes.generation;
-        self.nodes[i].flushes.in_flight = Some(InFlightFsync {
-            durable_target: target,
-            reported_target: target,
-            generation,
-        });
-        let incarnation = self.nodes[i].incarnation;
-        let delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
-        self.schedule(
-            delay,
-            EventKind::FlushDone {
-                node: i,
-                incarnation,
+                flushed_end_offset: claimed,
+                generation,
             },
         );
     }
@@ -1242,38 +1201,31 @@ impl Cluster {
                 self.observer_fetches
                     .insert((id, fetch.current_leader.leader_epoch, inbound.from), now);
             }
-            if let Records::LogRange {
-                from_offset,
-                max_bytes,
-                generation,
-            } = fetch.records
-            {
-                // Outputs run in order here, so the log is at the generation the core is at.
-                let log_generation = self.nodes[i].flushes.generation;
-                if generation != log_generation {
+            if let Records::LogRange { generation, .. } = fetch.records {
+                let core_generation = self.nodes[i].log.core_generation;
+                if generation != core_generation {
                     self.violation(
                         Invariant::Contract,
                         Some(id),
                         format!(
-                            "LogRange of generation {generation}, the log is at {log_generation}"
+                            "LogRange of generation {generation}, the core is at {core_generation}"
                         ),
                     );
                 }
-                let bytes = if generation == log_generation {
-                    self.nodes[i].disk.read_range(from_offset, max_bytes)
-                } else {
-                    Bytes::new()
-                };
-                self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
-                fetch.records = if bytes.is_empty() {
-                    Records::Empty
-                } else {
-                    Records::Bytes(bytes)
-                };
+                if self.net_side_lags() {
+                    self.defer_fetch_response(i, inbound, response);
+                    return;
+                }
+                fetch.records = self.read_log_range(i, fetch.records.clone());
             }
         }
+        self.send_response(i, inbound, response);
+    }
+
+    fn send_response(&mut self, i: usize, inbound: Inbound, response: Response) {
+        let id = self.nodes[i].id;
         self.network.send(
-            now,
+            self.now_ms,
             id,
             inbound.from,
             Box::new(Wire::Response {
@@ -1355,8 +1307,15 @@ impl Cluster {
             }
         }
         let node = &mut self.nodes[i];
-        match node.disk.append(base_offset, last_offset, epoch, bytes) {
-            Ok(stored) => {
+        let append = SimAppend {
+            base_offset,
+            last_offset,
+            epoch,
+            bytes,
+        };
+        match node.log.pipeline.append(&mut node.disk, append) {
+            Ok(()) => {
+                let stored = node.disk.batches().last().expect("just appended");
                 self.trace_hash = fnv1a64(self.trace_hash, &stored.prefix_hash.to_le_bytes());
                 self.checker.on_append(now, id, stored);
             }
@@ -1469,7 +1428,11 @@ impl Cluster {
                 self.nodes[node].scheduled_tick_ms = None;
                 return;
             }
-            EventKind::FlushDone { node, .. } | EventKind::Disconnected { node, .. }
+            EventKind::FlushDone { node, .. }
+            | EventKind::FlushReport { node, .. }
+            | EventKind::LieFlushed { node, .. }
+            | EventKind::FetchResponseRead { node, .. }
+            | EventKind::Disconnected { node, .. }
                 if self.is_paused(node) =>
             {
                 let wait = self.nodes[node].paused_until_ms - self.now_ms;
@@ -1489,35 +1452,42 @@ impl Cluster {
                     self.tick_node(node);
                 }
             }
-            EventKind::FlushDone { node, incarnation } => {
-                if self.nodes[node].incarnation != incarnation || !self.is_up(node) {
-                    return;
+            EventKind::FlushDone {
+                node,
+                incarnation,
+                seq,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.flush_done(node, seq);
                 }
-                let Some(fsync) = self.nodes[node].flushes.in_flight.take() else {
-                    return;
-                };
-                let flushed = if self.options.sabotage == Sabotage::AcknowledgeUnflushed {
-                    fsync.reported_target
-                } else {
-                    self.nodes[node].disk.complete_flush(fsync.durable_target)
-                };
-                // A log truncated since the fsync started reports the end of the log it
-                // flushed, under that log's generation (as the runtime's log role does).
-                let flushed = if fsync.generation == self.nodes[node].flushes.generation {
-                    flushed
-                } else {
-                    flushed.max(fsync.reported_target)
-                };
-                if self.nodes[node].flushes.wanted.is_some() {
-                    self.start_fsync(node);
+            }
+            EventKind::FlushReport { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.hand_over_flush_report(node);
                 }
-                self.step_node(
-                    node,
-                    Input::LogFlushed {
-                        flushed_end_offset: flushed,
-                        generation: fsync.generation,
-                    },
-                );
+            }
+            EventKind::FetchResponseRead {
+                node,
+                incarnation,
+                key,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.read_deferred_fetch_response(node, key);
+                }
+            }
+            EventKind::LieFlushed {
+                node,
+                incarnation,
+                flushed_end_offset,
+                generation,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    let input = Input::LogFlushed {
+                        flushed_end_offset,
+                        generation,
+                    };
+                    self.step_node(node, input);
+                }
             }
             EventKind::Disconnected {
                 node,

@@ -173,6 +173,21 @@ pub struct SimDisk<Q> {
     torn_tail: Option<Vec<u8>>,
     quorum_state: Option<Q>,
     quorum_state_writes: u64,
+    /// The log's generation as readers see it (the last truncation's; 0 when opened).
+    generation: u64,
+    /// Truncations since the log was opened: a flush ticket from before one covers nothing now.
+    truncations: u64,
+    /// The durable end offset the log's bookkeeping records from completed flush tickets; what
+    /// is durable on the platter is `flushed_end_offset`, set by the simulated fsync itself
+    /// ([`sync`](Self::sync)), so a log side that claims more than its fsyncs covered is seen.
+    recorded_flushed_end_offset: i64,
+}
+
+/// What an fsync started now covers: the log end offset, unless a truncation comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimFlushTicket {
+    end_offset: i64,
+    truncations: u64,
 }
 
 impl<Q: Clone> Default for SimDisk<Q> {
@@ -189,7 +204,57 @@ impl<Q: Clone> SimDisk<Q> {
             torn_tail: None,
             quorum_state: None,
             quorum_state_writes: 0,
+            generation: 0,
+            truncations: 0,
+            recorded_flushed_end_offset: 0,
         }
+    }
+
+    /// The log as a restarted process opens it: generation 0, like the core's.
+    pub fn reopen(&mut self) {
+        self.generation = 0;
+        self.truncations = 0;
+        self.recorded_flushed_end_offset = self.flushed_end_offset;
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Publishes `generation` (greater than the current one) to readers.
+    pub fn start_generation(&mut self, generation: u64) {
+        assert!(
+            generation > self.generation,
+            "log generation {generation} does not follow {}",
+            self.generation
+        );
+        self.generation = generation;
+    }
+
+    /// Captures what an fsync started now covers (everything appended so far).
+    pub fn prepare_flush(&self) -> SimFlushTicket {
+        SimFlushTicket {
+            end_offset: self.end_offset(),
+            truncations: self.truncations,
+        }
+    }
+
+    /// The simulated fsync of `ticket` ran: what it covered is durable unless a truncation came
+    /// since (bytes written again at those offsets were not covered).
+    pub fn sync(&mut self, ticket: SimFlushTicket) {
+        if ticket.truncations == self.truncations {
+            self.complete_flush(ticket.end_offset);
+        }
+    }
+
+    /// The log's bookkeeping of a completed flush ticket (like the segment log's
+    /// `complete_flush`): returns the durable end offset it records.
+    pub fn record_flush(&mut self, ticket: SimFlushTicket) -> i64 {
+        if ticket.truncations == self.truncations {
+            let covered = ticket.end_offset.min(self.end_offset());
+            self.recorded_flushed_end_offset = self.recorded_flushed_end_offset.max(covered);
+        }
+        self.recorded_flushed_end_offset
     }
 
     // ----- log ---------------------------------------------------------------------------------
@@ -310,7 +375,9 @@ impl<Q: Clone> SimDisk<Q> {
             }
         }
         self.batches.truncate(keep);
+        self.truncations += 1;
         self.flushed_end_offset = self.flushed_end_offset.min(self.end_offset());
+        self.recorded_flushed_end_offset = self.recorded_flushed_end_offset.min(self.end_offset());
         result
     }
 
@@ -405,6 +472,7 @@ impl<Q: Clone> SimDisk<Q> {
         }
         // Whatever survived is now on disk.
         self.flushed_end_offset = self.end_offset();
+        self.recorded_flushed_end_offset = self.flushed_end_offset;
         report
     }
 
@@ -538,6 +606,30 @@ mod tests {
         assert_eq!(disk.flushed_end_offset(), 6);
         disk.truncate(5).unwrap();
         assert_eq!(disk.end_offset(), 5);
+    }
+
+    #[test]
+    fn fsync_covers_what_its_ticket_held_and_nothing_after_a_truncation() {
+        let mut disk = disk_with(&[(0, 4, 1), (5, 5, 1)]);
+        let ticket = disk.prepare_flush();
+        disk.append(6, 9, 2, batch_bytes(3, 20)).unwrap();
+        disk.sync(ticket);
+        assert_eq!(
+            disk.flushed_end_offset(),
+            6,
+            "the append after the ticket is not covered"
+        );
+        assert_eq!(disk.record_flush(ticket), 6);
+        let late = disk.prepare_flush();
+        disk.truncate(6).unwrap();
+        disk.append(6, 7, 3, batch_bytes(4, 20)).unwrap();
+        disk.sync(late);
+        assert_eq!(
+            disk.record_flush(late),
+            6,
+            "a ticket from before the cut covers nothing"
+        );
+        assert_eq!(disk.flushed_end_offset(), 6);
     }
 
     #[test]

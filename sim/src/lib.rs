@@ -20,7 +20,9 @@
 //! `tests/planted.rs` turns on one of kraft-engine's planted bugs at a time (feature
 //! `planted-bugs`, enabled by this crate's dev-dependency) and expects the invariant it breaks to be
 //! reported within a few seeds: the checker is shown to fire on whole runs, not only on the
-//! hand-made histories of its self-tests.
+//! hand-made histories of its self-tests. `tests/planted_runtime.rs` does the same for a bug in
+//! the runtime's log side, which the simulator runs through the same `kraft_driver::LogPipeline`
+//! as the server's log role (`cluster/log_side.rs`).
 //!
 //! In code: `cluster::run_seed(seed, trace_lines)` or `cluster::Cluster::new(options).run()`
 //! return a `cluster::SimOutcome`.

@@ -1,27 +1,27 @@
 //! The segment-log role: the only writer of the log files.
 //!
-//! Commands arrive in order from the Raft loop. Appends are written into the segment file (pwrite into the page cache) as they
-//! come, so readers (Fetch responses, commit delivery) see them at once. Flushes are pipelined:
-//! at most one fdatasync is in flight (through io_uring, in its own task), and appends keep being
-//! applied meanwhile; when it completes, one more flush covers everything that arrived during it
-//! (group commit). The Raft loop learns the durable end offset after each completed flush, with
-//! the log's generation (the core's count of truncations): a flush that completes around a
-//! truncation reports the generation before it, so the core can refuse it.
+//! Commands arrive in order from the Raft loop. What the log does with them is decided by the
+//! shared [`LogPipeline`] (kraft-driver; the simulator runs the same code on its seeded disk):
+//! appends are written into the segment file (pwrite into the page cache) as they come, so
+//! readers (Fetch responses, commit delivery) see them at once; at most one fdatasync is in
+//! flight and one more covers everything that arrived during it (group commit); a truncation
+//! waits for the fdatasync in flight, cuts, then starts the core's generation for readers; each
+//! completion reports the durable end offset in the generation it flushed. This file keeps the
+//! glommio plumbing: the fdatasync through io_uring in its own task, and the links.
 //!
 //! The Raft loop awaits its sends to this role, so this role never awaits a send to the Raft
 //! loop while it takes commands (two bounded links waiting on each other would deadlock): the
-//! durable end offset and its generation go into one slot that a reporter task hands over.
-//! Reports coalesce there (only the latest durable end matters: the core takes it as "durable up
-//! to" in its generation, and refuses one of an older generation anyway), so the slot is all the
-//! memory they need however long the Raft loop is busy.
+//! reports go into one coalescing [`FlushReportSlot`] that a reporter task hands over.
 
 use super::error::LogRoleError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent};
+use bytes::Bytes;
 use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
+use kraft_driver::{FlushReport, FlushReportSlot, LogPipeline, LogStorage};
 use kraft_segment_log::{FlushTicket, LogError, SegmentLog, UringFiles};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// The outcome of one background fdatasync, handed back with its ticket.
@@ -32,33 +32,69 @@ enum Wake {
     FlushDone(Option<FlushDone>),
 }
 
+/// The segment log as the pipeline's storage side.
+struct RoleLog(SegmentLog);
+
+impl LogStorage for RoleLog {
+    type Batch = (i64, Bytes);
+    type FlushTicket = FlushTicket;
+    type Error = LogRoleError;
+
+    fn append(&mut self, (base_offset, bytes): (i64, Bytes)) -> Result<(), LogRoleError> {
+        // Leader batches and fetched batches alike start at the log end offset the core
+        // assigned; the log checks that instead of re-stamping it. The core checked the CRCs of
+        // fetched batches and computed those of its own.
+        self.0
+            .append_verified(&bytes)
+            .map(|_| ())
+            .map_err(|source| LogRoleError::Append {
+                base_offset,
+                source,
+            })
+    }
+
+    fn truncate_to(&mut self, to_offset: i64) -> Result<(), LogRoleError> {
+        self.0
+            .truncate_to(to_offset)
+            .map(|_| ())
+            .map_err(|source| LogRoleError::Truncate { to_offset, source })
+    }
+
+    fn prepare_flush(&mut self) -> FlushTicket {
+        self.0.prepare_flush()
+    }
+
+    fn complete_flush(&mut self, ticket: FlushTicket) -> i64 {
+        self.0.complete_flush(ticket)
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.generation()
+    }
+
+    fn start_generation(&mut self, generation: u64) {
+        self.0.start_generation(generation);
+    }
+}
+
 struct LogRole {
-    log: SegmentLog,
-    /// The durable end offset not yet handed to the Raft loop (see the module comment).
-    flushed_report: Rc<Cell<Option<(i64, u64)>>>,
-    /// The last (durable end offset, generation) put in the slot: within one generation the
-    /// durable end never goes back (only a truncation lowers it, and that starts a generation),
-    /// so a report that does was labelled with the wrong generation.
-    last_report: (i64, u64),
+    log: RoleLog,
+    pipeline: LogPipeline,
+    /// Reports not yet handed to the Raft loop (see the module comment).
+    reports: Rc<RefCell<FlushReportSlot>>,
     /// Wakes the reporter; one slot, as one wake-up covers every report made before it runs.
     report_wake: LocalSender<()>,
     done_tx: Rc<LocalSender<FlushDone>>,
     /// io_uring handles of the segment files, kept open across flushes.
     uring_files: UringFiles,
-    flush_in_flight: bool,
-    /// A flush was asked for (or appends arrived) since the in-flight one started.
-    flush_wanted: bool,
 }
 
 impl LogRole {
-    /// Starts a background fdatasync of everything appended so far, unless one is running.
+    /// Starts a background fdatasync if the pipeline says one is due.
     fn start_flush(&mut self) {
-        if self.flush_in_flight || !self.flush_wanted {
+        let Some(ticket) = self.pipeline.next_flush(&mut self.log) else {
             return;
-        }
-        self.flush_wanted = false;
-        self.flush_in_flight = true;
-        let ticket = self.log.prepare_flush();
+        };
         let done = self.done_tx.clone();
         let files = self.uring_files.clone();
         glommio::spawn_local(async move {
@@ -70,20 +106,9 @@ impl LogRole {
     }
 
     fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), LogRoleError> {
-        self.flush_in_flight = false;
         result.map_err(LogRoleError::Flush)?;
-        let flushed_end_offset = self.log.complete_flush(ticket);
-        // A truncation drains the flush in flight before it cuts and starts its generation, so
-        // the ticket and the log are of this generation.
-        let generation = self.log.generation();
-        let (last_offset, last_generation) = self.last_report;
-        assert!(
-            generation > last_generation || flushed_end_offset >= last_offset,
-            "durable end {flushed_end_offset} below {last_offset} within generation {generation}"
-        );
-        self.last_report = (flushed_end_offset, generation);
-        self.flushed_report
-            .set(Some((flushed_end_offset, generation)));
+        let report = self.pipeline.complete_flush(&mut self.log, ticket);
+        self.reports.borrow_mut().put(report);
         // Full means the reporter is woken already and will read the slot after this write.
         let _ = self.report_wake.try_send(());
         Ok(())
@@ -94,7 +119,7 @@ impl LogRole {
         &mut self,
         done_rx: &LocalReceiver<FlushDone>,
     ) -> Result<(), LogRoleError> {
-        if self.flush_in_flight {
+        if self.pipeline.flush_in_flight() {
             let done = done_rx
                 .recv()
                 .await
@@ -111,34 +136,19 @@ impl LogRole {
     ) -> Result<bool, LogRoleError> {
         match command {
             LogCommand::Append { base_offset, bytes } => {
-                // Leader batches and fetched batches alike start at the log end offset the core
-                // assigned; the log checks that instead of re-stamping it. The core checked the
-                // CRCs of fetched batches and computed those of its own.
-                self.log
-                    .append_verified(&bytes)
-                    .map_err(|source| LogRoleError::Append {
-                        base_offset,
-                        source,
-                    })?;
+                self.pipeline.append(&mut self.log, (base_offset, bytes))?;
             }
-            LogCommand::Flush { generation } => {
-                debug_assert_eq!(generation, self.log.generation(), "commands run in order");
-                self.flush_wanted = true;
-            }
-            LogCommand::ReleaseCacheBelow { offset } => self.log.release_page_cache_below(offset),
+            LogCommand::Flush { generation } => self.pipeline.request_flush(&self.log, generation),
+            LogCommand::ReleaseCacheBelow { offset } => self.log.0.release_page_cache_below(offset),
             LogCommand::Truncate {
                 to_offset,
                 generation,
             } => {
-                // A flush racing the truncation completes first, reported under the old
-                // generation (the core refuses it: it says nothing of bytes written since).
-                self.drain_flush(done_rx).await?;
-                self.log
-                    .truncate_to(to_offset)
-                    .map_err(|source| LogRoleError::Truncate { to_offset, source })?;
-                // Only now: a Fetch response of the new generation must not read the cut bytes.
-                self.log.start_generation(generation);
-                self.flush_wanted = true;
+                if self.pipeline.truncation_must_wait() {
+                    self.drain_flush(done_rx).await?;
+                }
+                self.pipeline
+                    .truncate(&mut self.log, to_offset, generation)?;
             }
             LogCommand::Stop => return Ok(false),
         }
@@ -150,17 +160,15 @@ pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>
     // One flush in flight at most, so one slot is enough.
     let (done_tx, done_rx) = local_channel::new_bounded::<FlushDone>(1);
     let (report_wake, wake_rx) = local_channel::new_bounded::<()>(1);
-    let flushed_report = Rc::new(Cell::new(None));
-    let reporter = glommio::spawn_local(report_flushed(flushed_report.clone(), wake_rx, events));
+    let reports = Rc::new(RefCell::new(FlushReportSlot::default()));
+    let reporter = glommio::spawn_local(report_flushed(reports.clone(), wake_rx, events));
     let mut role = LogRole {
-        log,
-        flushed_report,
-        last_report: (0, 0),
+        log: RoleLog(log),
+        pipeline: LogPipeline::new(),
+        reports,
         report_wake,
         done_tx: Rc::new(done_tx),
         uring_files: UringFiles::new(),
-        flush_in_flight: false,
-        flush_wanted: false,
     };
     let result = take_commands(&mut role, &commands, &done_rx).await;
     // No command is taken from here on: close the link first, so a Raft loop blocked on sending
@@ -173,7 +181,7 @@ pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>
     // The reporter hands over the last durable end offset, then the link: the final event comes
     // after every report.
     let events = reporter.await;
-    let event = match result.and_then(|()| log.close().map_err(LogRoleError::Close)) {
+    let event = match result.and_then(|()| log.0.close().map_err(LogRoleError::Close)) {
         Ok(()) => LogEvent::Stopped,
         Err(error) => {
             tracing::error!("segment log failed: {error}");
@@ -208,7 +216,8 @@ async fn take_commands(
     }
     // Stop: the last flush covers everything, then the files are trimmed as Kafka leaves them.
     role.drain_flush(done_rx).await?;
-    role.flush_wanted = true;
+    let generation = role.log.generation();
+    role.pipeline.request_flush(&role.log, generation);
     role.start_flush();
     role.drain_flush(done_rx).await
 }
@@ -216,30 +225,32 @@ async fn take_commands(
 /// Hands the latest durable end offset to the Raft loop after each wake-up; waiting on the link
 /// is fine here, the role does not wait for this task. Returns the link once the role is done.
 async fn report_flushed(
-    latest: Rc<Cell<Option<(i64, u64)>>>,
+    reports: Rc<RefCell<FlushReportSlot>>,
     wake: LocalReceiver<()>,
     events: Tx<LogEvent>,
 ) -> Tx<LogEvent> {
     // Bounded by the role: it ends (dropping the waker) when it stops taking commands.
     while wake.recv().await.is_some() {
-        if let Some((flushed_end_offset, generation)) = latest.take() {
-            let report = LogEvent::Flushed {
-                flushed_end_offset,
-                generation,
-            };
-            if events.send(report).await.is_err() {
+        // The borrow ends before the send is awaited.
+        let report = reports.borrow_mut().take();
+        if let Some(report) = report {
+            if events.send(flushed_event(report)).await.is_err() {
                 return events;
             }
         }
     }
-    if let Some((flushed_end_offset, generation)) = latest.take() {
-        let report = LogEvent::Flushed {
-            flushed_end_offset,
-            generation,
-        };
-        let _ = events.send(report).await;
+    let report = reports.borrow_mut().take();
+    if let Some(report) = report {
+        let _ = events.send(flushed_event(report)).await;
     }
     events
+}
+
+fn flushed_event(report: FlushReport) -> LogEvent {
+    LogEvent::Flushed {
+        flushed_end_offset: report.flushed_end_offset,
+        generation: report.generation,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,37 @@
+//! The runtime's log side as sans-IO code, shared by the real runtime (`kraft-bin`'s log role, on
+//! glommio with io_uring fsyncs) and the simulator (`kraft-sim`, on its seeded disk): what the
+//! log does with the Raft loop's commands and with fsync completions, decided in one place.
+//!
+//! [`LogPipeline`] decides when an fsync starts (at most one in flight; requests made meanwhile
+//! are covered by the next one: group commit), what a truncation must wait for (the fsync in
+//! flight), and what each completion reports (the durable end offset and the generation the
+//! fsync started in). [`FlushReportSlot`] is where reports wait for the Raft loop: one slot,
+//! coalescing. [`LogStorage`] is the storage side, implemented by the real segment log and by
+//! the simulated disk. Nothing here touches a socket, a file, a clock or an RNG.
+
+// Before the modules: macro_rules are in scope only after their definition.
+/// True when the deliberate bug `$bug` is active on this thread (always false without the
+/// `planted-bugs` feature).
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted_bug {
+    ($bug:ident) => {
+        $crate::planted::is_active($crate::planted::PlantedRuntimeBug::$bug)
+    };
+}
+
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted_bug {
+    ($bug:ident) => {
+        false
+    };
+}
+
+mod pipeline;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
+mod report;
+mod storage;
+
+pub use pipeline::LogPipeline;
+pub use report::{FlushReport, FlushReportSlot};
+pub use storage::LogStorage;

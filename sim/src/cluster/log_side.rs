@@ -1,0 +1,279 @@
+//! The simulated node's log side, driven through the runtime's own [`LogPipeline`]
+//! (kraft-driver): the decisions of the real log role (one fsync in flight, group commit, a
+//! truncation waits for the fsync in flight, reports in the generation flushed, one coalescing
+//! report slot) run here against the simulated disk. What the simulator adds is timing, seeded:
+//! fsyncs that take milliseconds or, in chaos, stall for seconds (a log role whose disk hangs),
+//! and a report hand-over from the slot to the core that may lag (a busy Raft loop), so reports
+//! coalesce as they do in the runtime. The network side may read a Fetch response's log range
+//! late (its executor busy), after log commands the core issued since; it reads only while the
+//! log is at the range's generation, as the runtime's network role does.
+
+use bytes::Bytes;
+use kraft_driver::{FlushReportSlot, LogPipeline, LogStorage};
+use kraft_engine::election::ElectionState;
+
+use kraft_engine::message::{Records, Response};
+
+use super::{Cluster, EventKind, Inbound, MAX_INBOUND};
+use crate::checker::Invariant;
+use crate::disk::{SimDisk, SimFlushTicket, StorageError};
+
+/// One `Output::AppendBatch` as the log side takes it.
+pub struct SimAppend {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub epoch: i32,
+    pub bytes: Bytes,
+}
+
+impl LogStorage for SimDisk<ElectionState> {
+    type Batch = SimAppend;
+    type FlushTicket = SimFlushTicket;
+    type Error = StorageError;
+
+    fn append(&mut self, batch: SimAppend) -> Result<(), StorageError> {
+        SimDisk::append(
+            self,
+            batch.base_offset,
+            batch.last_offset,
+            batch.epoch,
+            batch.bytes,
+        )
+        .map(|_| ())
+    }
+
+    fn truncate_to(&mut self, to_offset: i64) -> Result<(), StorageError> {
+        self.truncate(to_offset)
+    }
+
+    fn prepare_flush(&mut self) -> SimFlushTicket {
+        SimDisk::prepare_flush(self)
+    }
+
+    fn complete_flush(&mut self, ticket: SimFlushTicket) -> i64 {
+        self.record_flush(ticket)
+    }
+
+    fn generation(&self) -> u64 {
+        SimDisk::generation(self)
+    }
+
+    fn start_generation(&mut self, generation: u64) {
+        SimDisk::start_generation(self, generation);
+    }
+}
+
+/// Per node: the pipeline, the fsync it has in flight, and the report slot.
+#[derive(Debug, Default)]
+pub(super) struct SimLogSide {
+    pub pipeline: LogPipeline,
+    /// The fsync in flight and its sequence number (its completion event names it).
+    in_flight: Option<(u64, SimFlushTicket)>,
+    next_flush_seq: u64,
+    reports: FlushReportSlot,
+    handover_scheduled: bool,
+    /// The generation the core's outputs are at (the last `Output::Truncate`'s).
+    pub core_generation: u64,
+}
+
+/// In chaos, the odds (per million) that the network side reads a Fetch response's log range
+/// late (its executor busy), after log commands the core issued since, and how late.
+const FETCH_READ_LAG_PPM: u32 = 100_000;
+const FETCH_READ_LAG_MS: (u64, u64) = (1, 50);
+/// Of those, the odds (per million) of a long stall instead.
+const FETCH_READ_STALL_PPM: u32 = 100_000;
+const FETCH_READ_STALL_MS: (u64, u64) = (500, 3_000);
+
+/// In chaos, the odds (per million) that an fsync stalls, and how long (a hung disk).
+const FSYNC_STALL_PPM: u32 = 5_000;
+const FSYNC_STALL_MS: (u64, u64) = (1_000, 4_000);
+/// In chaos, the odds (per million) that the report hand-over lags (a busy Raft loop).
+const HANDOVER_LAG_PPM: u32 = 50_000;
+const HANDOVER_LAG_MS: (u64, u64) = (5, 800);
+
+impl Cluster {
+    /// Starts the fsync the pipeline says is due, completing after a seeded delay.
+    pub(super) fn start_flush(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let Some(ticket) = node.log.pipeline.next_flush(&mut node.disk) else {
+            return;
+        };
+        let seq = node.log.next_flush_seq;
+        node.log.next_flush_seq += 1;
+        node.log.in_flight = Some((seq, ticket));
+        let incarnation = node.incarnation;
+        let mut delay = self.rng.range_inclusive(0, self.flush_delay_max_ms);
+        if self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(FSYNC_STALL_PPM) {
+            delay += self.rng.range_inclusive(FSYNC_STALL_MS.0, FSYNC_STALL_MS.1);
+        }
+        self.schedule(
+            delay,
+            EventKind::FlushDone {
+                node: i,
+                incarnation,
+                seq,
+            },
+        );
+    }
+
+    /// The fsync `seq` completed (a stale one, drained before a truncation, is skipped).
+    pub(super) fn flush_done(&mut self, i: usize, seq: u64) {
+        if self.nodes[i].log.in_flight.is_some_and(|(s, _)| s == seq) {
+            self.complete_flush_in_flight(i);
+            self.start_flush(i);
+        }
+    }
+
+    /// Completes the fsync in flight: its report goes to the slot, handed over later.
+    fn complete_flush_in_flight(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let (_, ticket) = node.log.in_flight.take().expect("an fsync in flight");
+        // The disk makes durable what the fsync started with covered; the pipeline then records
+        // the completion and says what it reports.
+        node.disk.sync(ticket);
+        let report = node.log.pipeline.complete_flush(&mut node.disk, ticket);
+        node.log.reports.put(report);
+        if !node.log.handover_scheduled {
+            node.log.handover_scheduled = true;
+            let incarnation = node.incarnation;
+            let mut delay = self.rng.range_inclusive(0, 1);
+            if self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(HANDOVER_LAG_PPM) {
+                delay += self
+                    .rng
+                    .range_inclusive(HANDOVER_LAG_MS.0, HANDOVER_LAG_MS.1);
+            }
+            self.schedule(
+                delay,
+                EventKind::FlushReport {
+                    node: i,
+                    incarnation,
+                },
+            );
+        }
+    }
+
+    /// The Raft loop takes the slot's report. It may claim only what the disk has made durable
+    /// in the generation it names.
+    pub(super) fn hand_over_flush_report(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        node.log.handover_scheduled = false;
+        let Some(report) = node.log.reports.take() else {
+            return;
+        };
+        let durable = node.disk.flushed_end_offset();
+        if report.generation == node.disk.generation() && report.flushed_end_offset > durable {
+            let id = node.id;
+            self.violation(
+                Invariant::FlushReportNotDurable,
+                Some(id),
+                format!(
+                    "flush report {} in generation {} but the log is durable below {durable}",
+                    report.flushed_end_offset, report.generation
+                ),
+            );
+        }
+        self.step_node(i, report.into_input());
+    }
+
+    /// `Output::Truncate`, as the log role applies it: after the fsync in flight completes.
+    pub(super) fn truncate_log(&mut self, i: usize, to_offset: i64, generation: u64) {
+        if self.nodes[i].log.pipeline.truncation_must_wait() {
+            // The log role waits for the fsync; here it completes now, as if it just had.
+            self.complete_flush_in_flight(i);
+        }
+        let id = self.nodes[i].id;
+        let node = &mut self.nodes[i];
+        if generation <= node.disk.generation() {
+            // Reported as a contract violation by the caller; the log cannot go back.
+            return;
+        }
+        if let Err(e) = node
+            .log
+            .pipeline
+            .truncate(&mut node.disk, to_offset, generation)
+        {
+            // The cut happened anyway (at a batch boundary); readers still need the generation.
+            node.disk.start_generation(generation);
+            self.violation(Invariant::Contract, Some(id), e.to_string());
+        }
+        self.start_flush(i);
+    }
+
+    /// `Output::Flush`: the next fsync covers everything appended so far.
+    pub(super) fn flush_log(&mut self, i: usize, generation: u64) {
+        let node = &mut self.nodes[i];
+        if generation == node.disk.generation() {
+            node.log.pipeline.request_flush(&node.disk, generation);
+            self.start_flush(i);
+        }
+    }
+
+    /// Whether the network side reads this Fetch response's log range later (seeded, in chaos).
+    pub(super) fn net_side_lags(&mut self) -> bool {
+        self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(FETCH_READ_LAG_PPM)
+    }
+
+    /// Holds a Fetch response for the network side to read its log range later.
+    pub(super) fn defer_fetch_response(&mut self, i: usize, inbound: Inbound, response: Response) {
+        let node = &mut self.nodes[i];
+        if node.fetch_reads.len() >= MAX_INBOUND {
+            // A bounded queue: the response is lost, as on a reset connection.
+            return;
+        }
+        let key = inbound.correlation_id ^ (u64::from(inbound.from as u32) << 48);
+        let key = (key..)
+            .find(|k| !node.fetch_reads.contains_key(k))
+            .expect("a free key");
+        node.fetch_reads.insert(key, (inbound, response));
+        let incarnation = node.incarnation;
+        let (low_ms, high_ms) = if self.rng.chance_ppm(FETCH_READ_STALL_PPM) {
+            FETCH_READ_STALL_MS
+        } else {
+            FETCH_READ_LAG_MS
+        };
+        let delay = self.rng.range_inclusive(low_ms, high_ms);
+        self.schedule(
+            delay,
+            EventKind::FetchResponseRead {
+                node: i,
+                incarnation,
+                key,
+            },
+        );
+    }
+
+    pub(super) fn read_deferred_fetch_response(&mut self, i: usize, key: u64) {
+        let Some((inbound, mut response)) = self.nodes[i].fetch_reads.remove(&key) else {
+            return;
+        };
+        if let Response::Fetch(fetch) = &mut response {
+            fetch.records = self.read_log_range(i, fetch.records.clone());
+        }
+        self.send_response(i, inbound, response);
+    }
+
+    /// Resolves a `LogRange` as the network side does: only while the log is at the range's
+    /// generation (a log truncated since holds other bytes there), otherwise no records.
+    pub(super) fn read_log_range(&mut self, i: usize, records: Records) -> Records {
+        let Records::LogRange {
+            from_offset,
+            max_bytes,
+            generation,
+        } = records
+        else {
+            return records;
+        };
+        let disk = &self.nodes[i].disk;
+        let bytes = if generation == disk.generation() {
+            disk.read_range(from_offset, max_bytes)
+        } else {
+            bytes::Bytes::new()
+        };
+        self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
+        if bytes.is_empty() {
+            Records::Empty
+        } else {
+            Records::Bytes(bytes)
+        }
+    }
+}
