@@ -7,7 +7,8 @@
 //! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
 //! holds every output after a persist until the seeded quorum-state write is durable through the
 //! runtime's own `kraft_driver::OutputGate` (`election_side`), and feeds the results back as
-//! inputs. After every step the checker judges the safety invariants; calm phases (network healed, every node up) judge liveness.
+//! inputs. After every step the checker judges the safety invariants; calm phases (network
+//! healed, every node up) judge liveness.
 
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
