@@ -127,6 +127,10 @@ pub struct SimOutcome {
     pub committed_end_offset: i64,
     pub leaders_seen: usize,
     pub crashes: u64,
+    /// Quorum-state writes lost to a crash before they were durable.
+    pub election_writes_lost: u64,
+    /// Quorum-state writes that stalled (a hung disk) with the Raft loop waiting on them.
+    pub election_write_stalls: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
@@ -292,6 +296,8 @@ pub struct Cluster {
     checker: Checker,
     steps: u64,
     crashes: u64,
+    election_writes_lost: u64,
+    election_write_stalls: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -535,6 +541,8 @@ impl Cluster {
             checker: Checker::new(),
             steps: 0,
             crashes: 0,
+            election_writes_lost: 0,
+            election_write_stalls: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -726,6 +734,7 @@ impl Cluster {
             node.core = None;
             node.disk.crash(&mut self.rng, &self.crash_config)
         };
+        self.election_writes_lost += u64::from(report.lost_quorum_state_write);
         self.hash_words(&[2, self.now_ms, id as u64, report.lost_batches as u64]);
         self.trace_line(|| format!("node {id} crashes: {report:?}"));
         self.after_node_down(i);
@@ -2012,6 +2021,8 @@ impl Cluster {
             committed_end_offset: self.checker.committed_end_offset(),
             leaders_seen: self.checker.leaders_seen(),
             crashes: self.crashes,
+            election_writes_lost: self.election_writes_lost,
+            election_write_stalls: self.election_write_stalls,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

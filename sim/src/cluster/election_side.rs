@@ -40,6 +40,7 @@ impl Cluster {
             .range_inclusive(0, self.flush_delay_max_ms + WRITE_EXTRA_MS);
         if self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(WRITE_STALL_PPM) {
             delay += self.rng.range_inclusive(WRITE_STALL_MS.0, WRITE_STALL_MS.1);
+            self.election_write_stalls += 1;
         }
         let incarnation = self.nodes[i].incarnation;
         self.schedule(
