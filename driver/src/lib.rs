@@ -1,4 +1,4 @@
-//! The runtime's log side as sans-IO code, shared by the real runtime (`kraft-bin`'s log role, on
+//! The runtime's log and quorum-state sides as sans-IO code, shared by the real runtime (`kraft-bin`'s log role, on
 //! glommio with io_uring fsyncs) and the simulator (`kraft-sim`, on its seeded disk): what the
 //! log does with the Raft loop's commands and with fsync completions, decided in one place.
 //!
@@ -7,7 +7,8 @@
 //! flight), and what each completion reports (the durable end offset and the generation the
 //! fsync started in). [`FlushReportSlot`] is where reports wait for the Raft loop: one slot,
 //! coalescing. [`LogStorage`] is the storage side, implemented by the real segment log and by
-//! the simulated disk. Nothing here touches a socket, a file, a clock or an RNG.
+//! the simulated disk. [`OutputGate`] runs the core's outputs in order and holds every output
+//! after a `PersistElectionState` until the [`ElectionStore`] made it durable. Nothing here touches a socket, a file, a clock or an RNG.
 
 // Before the modules: macro_rules are in scope only after their definition.
 /// True when the deliberate bug `$bug` is active on this thread (always false without the
@@ -26,12 +27,14 @@ macro_rules! planted_bug {
     };
 }
 
+mod election;
 mod pipeline;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;
 mod report;
 mod storage;
 
+pub use election::{ElectionStore, OutputGate};
 pub use pipeline::LogPipeline;
 pub use report::{FlushReport, FlushReportSlot};
 pub use storage::LogStorage;

@@ -10,6 +10,9 @@ pub enum PlantedRuntimeBug {
     /// An fsync's completion is recorded with what the log holds when it completes, not with
     /// what it held when the fsync started: appends made during the fsync are reported durable.
     FlushCoversLaterAppends,
+    /// Outputs after a `PersistElectionState` run before its write is durable (a vote granted
+    /// on the wire that a crash can take back).
+    OutputsBeforeElectionDurable,
 }
 
 thread_local! {

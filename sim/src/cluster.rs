@@ -5,8 +5,10 @@
 //! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
 //! against the responding node's simulated log (sometimes late), runs the log side through the
 //! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
-//! and feeds the results back as inputs. After every step the checker judges the safety
-//! invariants; calm phases (network healed, every node up) judge liveness.
+//! holds every output after a persist until the seeded quorum-state write is durable through the
+//! runtime's own `kraft_driver::OutputGate` (`election_side`), and feeds the results back as
+//! inputs. After every step the checker judges the safety invariants; calm phases (network
+//! healed, every node up) judge liveness.
 
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
@@ -26,6 +28,9 @@ use kraft_engine::message::{Records, Request, Response};
 use kraft_engine::RaftNode;
 use kraft_engine::StateName;
 
+use kraft_driver::OutputGate;
+
+mod election_side;
 mod log_side;
 use log_side::{SimAppend, SimLogSide};
 
@@ -122,6 +127,10 @@ pub struct SimOutcome {
     pub committed_end_offset: i64,
     pub leaders_seen: usize,
     pub crashes: u64,
+    /// Quorum-state writes lost to a crash before they were durable.
+    pub election_writes_lost: u64,
+    /// Quorum-state writes that stalled (a hung disk) with the Raft loop waiting on them.
+    pub election_write_stalls: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
@@ -181,6 +190,11 @@ enum EventKind {
         to: NodeId,
         correlation_id: u64,
     },
+    /// A quorum-state write completes.
+    ElectionDurable {
+        node: usize,
+        incarnation: u64,
+    },
     Restart {
         node: usize,
     },
@@ -230,6 +244,9 @@ struct SimNode {
     config: RaftConfig,
     disk: SimDisk<ElectionState>,
     core: Option<RaftNode>,
+    /// Runs the core's outputs in order, holding them after a persist until it is durable (the
+    /// runtime's own gate; see `election_side`).
+    outputs: OutputGate,
     /// Bumped on every restart; events of older incarnations are stale.
     incarnation: u64,
     scheduled_tick_ms: Option<u64>,
@@ -279,6 +296,8 @@ pub struct Cluster {
     checker: Checker,
     steps: u64,
     crashes: u64,
+    election_writes_lost: u64,
+    election_write_stalls: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -494,6 +513,7 @@ impl Cluster {
                 config,
                 disk: SimDisk::new(),
                 core: None,
+                outputs: OutputGate::new(),
                 incarnation: 0,
                 scheduled_tick_ms: None,
                 same_instant_ticks: 0,
@@ -521,6 +541,8 @@ impl Cluster {
             checker: Checker::new(),
             steps: 0,
             crashes: 0,
+            election_writes_lost: 0,
+            election_write_stalls: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -592,7 +614,13 @@ impl Cluster {
         self.now_ms + self.nodes[i].clock_offset_ms
     }
 
+    /// The Raft loop cannot take inputs: the process is paused, or it waits for a quorum-state
+    /// write.
     fn is_paused(&self, i: usize) -> bool {
+        self.is_process_paused(i) || self.nodes[i].outputs.must_wait()
+    }
+
+    fn is_process_paused(&self, i: usize) -> bool {
         self.now_ms < self.nodes[i].paused_until_ms
     }
 
@@ -635,6 +663,7 @@ impl Cluster {
         node.scheduled_tick_ms = None;
         node.same_instant_ticks = 0;
         node.log = SimLogSide::default();
+        node.outputs = OutputGate::new();
         node.disk.reopen();
         node.outstanding.clear();
         node.inbound.clear();
@@ -705,6 +734,7 @@ impl Cluster {
             node.core = None;
             node.disk.crash(&mut self.rng, &self.crash_config)
         };
+        self.election_writes_lost += u64::from(report.lost_quorum_state_write);
         self.hash_words(&[2, self.now_ms, id as u64, report.lost_batches as u64]);
         self.trace_line(|| format!("node {id} crashes: {report:?}"));
         self.after_node_down(i);
@@ -715,6 +745,7 @@ impl Cluster {
         self.checker.on_crash(id);
         self.network.drop_node_traffic(id);
         self.nodes[i].log = SimLogSide::default();
+        self.nodes[i].outputs = OutputGate::new();
         self.nodes[i].inbound.clear();
         self.nodes[i].fetch_reads.clear();
         self.nodes[i].deferred.clear();
@@ -816,10 +847,11 @@ impl Cluster {
     fn drain(&mut self, i: usize) {
         // Bounded: the core caps its own output queue.
         for _ in 0..kraft_engine::MAX_PENDING_OUTPUTS + 1 {
-            let Some(core) = self.nodes[i].core.as_mut() else {
+            let node = &mut self.nodes[i];
+            let Some(core) = node.core.as_mut() else {
                 return;
             };
-            let Some(output) = core.poll_output() else {
+            let Some(output) = node.outputs.next_output(core, &mut node.disk) else {
                 return;
             };
             self.execute(i, output);
@@ -836,6 +868,11 @@ impl Cluster {
         if status.state == StateName::Leader {
             self.checker
                 .on_leader(now, node.id, status.epoch, &node.disk);
+        }
+        // Appends and listener events queued behind a quorum-state write have not run yet: the
+        // node is judged on them once they have (`election_side`).
+        if node.outputs.must_wait() {
+            return;
         }
         if let Some(hw) = status.high_watermark {
             self.checker.on_high_watermark(now, node.id, hw, &node.disk);
@@ -972,19 +1009,8 @@ impl Cluster {
             self.trace_line(|| format!("node {id} -> {}", describe_output(&output)));
         }
         match output {
-            Output::PersistElectionState(state) => {
-                self.hash_words(&[
-                    20,
-                    state.epoch as u64,
-                    state.leader_id.unwrap_or(-1) as u64,
-                    state.voted_key.map_or(-1, |k| k.id) as u64,
-                ]);
-                self.checker
-                    .on_persist_election(now, id, election_record(&state));
-                if self.options.sabotage != Sabotage::ForgetQuorumState {
-                    self.nodes[i].disk.persist_quorum_state(state);
-                }
-            }
+            // The gate began the write; it completes later (`election_side`).
+            Output::PersistElectionState(state) => self.election_write_begun(i, &state),
             Output::Send {
                 to,
                 correlation_id,
@@ -1428,15 +1454,21 @@ impl Cluster {
                 self.nodes[node].scheduled_tick_ms = None;
                 return;
             }
-            EventKind::FlushDone { node, .. }
-            | EventKind::FlushReport { node, .. }
-            | EventKind::LieFlushed { node, .. }
-            | EventKind::FetchResponseRead { node, .. }
-            | EventKind::Disconnected { node, .. }
-                if self.is_paused(node) =>
+            // The log and network sides run on while only the Raft loop waits for a write.
+            EventKind::FlushDone { node, .. } | EventKind::FetchResponseRead { node, .. }
+                if self.is_process_paused(node) =>
             {
                 let wait = self.nodes[node].paused_until_ms - self.now_ms;
                 self.schedule(wait, event.kind);
+                return;
+            }
+            EventKind::FlushReport { node, .. }
+            | EventKind::LieFlushed { node, .. }
+            | EventKind::Disconnected { node, .. }
+                if self.is_paused(node) =>
+            {
+                let wait = self.nodes[node].paused_until_ms.saturating_sub(self.now_ms);
+                self.schedule(wait.max(1), event.kind);
                 return;
             }
             _ => {}
@@ -1509,6 +1541,11 @@ impl Cluster {
                             error: RequestError::Disconnected,
                         },
                     );
+                }
+            }
+            EventKind::ElectionDurable { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.election_write_durable(node);
                 }
             }
             EventKind::Restart { node } => {
@@ -1589,7 +1626,10 @@ impl Cluster {
         for (from, wire) in deferred {
             self.deliver(from, to, wire);
         }
-        self.tick_node(i);
+        // Messages delivered above may have begun another quorum-state write.
+        if !self.is_paused(i) {
+            self.tick_node(i);
+        }
     }
 
     fn pause(&mut self, i: usize, duration_ms: u64) {
@@ -1981,6 +2021,8 @@ impl Cluster {
             committed_end_offset: self.checker.committed_end_offset(),
             leaders_seen: self.checker.leaders_seen(),
             crashes: self.crashes,
+            election_writes_lost: self.election_writes_lost,
+            election_write_stalls: self.election_write_stalls,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

@@ -150,6 +150,8 @@ pub struct CrashReport {
     pub lost_batches: usize,
     pub survived_unflushed_batches: usize,
     pub torn_bytes: usize,
+    /// A quorum-state write was in flight and is lost.
+    pub lost_quorum_state_write: bool,
 }
 
 /// What startup recovery found.
@@ -172,6 +174,9 @@ pub struct SimDisk<Q> {
     /// the next recovery.
     torn_tail: Option<Vec<u8>>,
     quorum_state: Option<Q>,
+    /// A quorum-state write begun and not durable yet (temp file written, not yet renamed): a
+    /// crash loses it, the old file stays.
+    pending_quorum_state: Option<Q>,
     quorum_state_writes: u64,
     /// The log's generation as readers see it (the last truncation's; 0 when opened).
     generation: u64,
@@ -203,6 +208,7 @@ impl<Q: Clone> SimDisk<Q> {
             flushed_end_offset: 0,
             torn_tail: None,
             quorum_state: None,
+            pending_quorum_state: None,
             quorum_state_writes: 0,
             generation: 0,
             truncations: 0,
@@ -436,6 +442,8 @@ impl<Q: Clone> SimDisk<Q> {
             keep += rng.index(unflushed + 1);
             report.survived_unflushed_batches = keep - first_unflushed;
         }
+        // The rename of a quorum-state write in flight never happened.
+        report.lost_quorum_state_write = self.pending_quorum_state.take().is_some();
         let lost: Vec<StoredBatch> = self.batches.split_off(keep);
         report.lost_batches = lost.len();
         self.torn_tail = None;
@@ -501,6 +509,25 @@ impl<Q: Clone> SimDisk<Q> {
     pub fn persist_quorum_state(&mut self, state: Q) {
         self.quorum_state = Some(state);
         self.quorum_state_writes += 1;
+    }
+
+    /// Starts a quorum-state write (temp file, fsync, rename, fsync of the directory): durable
+    /// only at [`complete_quorum_state_write`](Self::complete_quorum_state_write). A write begun
+    /// while another is pending replaces it (the later rename wins).
+    pub fn begin_quorum_state_write(&mut self, state: Q) {
+        self.pending_quorum_state = Some(state);
+    }
+
+    /// The write in flight becomes durable; returns it (`None`: none was in flight).
+    pub fn complete_quorum_state_write(&mut self) -> Option<Q> {
+        let state = self.pending_quorum_state.take()?;
+        self.persist_quorum_state(state.clone());
+        Some(state)
+    }
+
+    /// A write in flight is dropped without becoming durable (sabotage: the file never changes).
+    pub fn drop_quorum_state_write(&mut self) -> Option<Q> {
+        self.pending_quorum_state.take()
     }
 
     pub fn quorum_state(&self) -> Option<&Q> {
@@ -657,6 +684,22 @@ mod tests {
         let recovered = disk.recover(|_| 0);
         assert_eq!(recovered.dropped_tail_bytes, tail.len());
         assert!(disk.torn_tail().is_none());
+    }
+
+    #[test]
+    fn a_quorum_state_write_is_durable_only_when_complete_and_a_crash_loses_it() {
+        let mut rng = SimRng::new(5);
+        let mut disk: SimDisk<u32> = SimDisk::new();
+        disk.begin_quorum_state_write(1);
+        assert_eq!(disk.quorum_state(), None, "not durable while in flight");
+        assert_eq!(disk.complete_quorum_state_write(), Some(1));
+        assert_eq!(disk.quorum_state(), Some(&1));
+        assert_eq!(disk.complete_quorum_state_write(), None, "none in flight");
+        disk.begin_quorum_state_write(2);
+        let report = disk.crash(&mut rng, &CrashConfig::default());
+        assert!(report.lost_quorum_state_write);
+        assert_eq!(disk.quorum_state(), Some(&1), "the old file stays");
+        assert_eq!(disk.complete_quorum_state_write(), None, "lost");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! One u64 seed drives everything: the simulated network (`network`: delay, loss, duplication,
 //! reordering, partitions), the per-node disks (`disk`: unflushed writes lost or torn on a crash,
-//! atomic quorum-state), crashes, pauses and restarts, the workload and the seeds handed to each
+//! atomic quorum-state writes that complete later), crashes, pauses and restarts, the workload and the seeds handed to each
 //! node's core (`cluster`). After every step the `checker` verifies Raft's safety invariants, and
 //! liveness once the cluster has been calm for long enough. The same seed replays exactly.
 //!
@@ -20,9 +20,11 @@
 //! `tests/planted.rs` turns on one of kraft-engine's planted bugs at a time (feature
 //! `planted-bugs`, enabled by this crate's dev-dependency) and expects the invariant it breaks to be
 //! reported within a few seeds: the checker is shown to fire on whole runs, not only on the
-//! hand-made histories of its self-tests. `tests/planted_runtime.rs` does the same for a bug in
-//! the runtime's log side, which the simulator runs through the same `kraft_driver::LogPipeline`
-//! as the server's log role (`cluster/log_side.rs`).
+//! hand-made histories of its self-tests. `tests/planted_runtime.rs` does the same for bugs in
+//! the runtime's log and quorum-state sides, which the simulator runs through the same
+//! `kraft_driver::LogPipeline` as the server's log role (`cluster/log_side.rs`) and the same
+//! `kraft_driver::OutputGate` as its Raft loop (`cluster/election_side.rs`; quorum-state writes
+//! durable only when their seeded completion arrives, lost in a crash before it).
 //!
 //! In code: `cluster::run_seed(seed, trace_lines)` or `cluster::Cluster::new(options).run()`
 //! return a `cluster::SimOutcome`.

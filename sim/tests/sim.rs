@@ -119,6 +119,25 @@ fn same_seed_replays_exactly() {
 }
 
 #[test]
+fn quorum_state_writes_stall_and_are_lost_in_crashes_without_violations() {
+    // The seeded quorum-state store must exercise what the shared OutputGate guards: writes
+    // the Raft loop waits seconds for, and writes a crash takes before they are durable.
+    let outcomes = run_range(env_u64("SIM_START", 0), 200, 2, 0);
+    let lost: u64 = outcomes.iter().map(|o| o.election_writes_lost).sum();
+    let stalls: u64 = outcomes.iter().map(|o| o.election_write_stalls).sum();
+    let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
+    print_line(&format!(
+        "quorum-state writes: {lost} lost in crashes, {stalls} stalled, in 200 seeds"
+    ));
+    assert!(
+        lost > 0,
+        "no crash ever caught a quorum-state write in flight"
+    );
+    assert!(stalls > 0, "no quorum-state write ever stalled");
+    assert_eq!(violations, 0);
+}
+
+#[test]
 fn runs_make_progress() {
     // Guards against a simulator that checks nothing: seeds must elect leaders and commit.
     let outcomes = run_range(env_u64("SIM_START", 0), 8, 2, 0);

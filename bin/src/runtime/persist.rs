@@ -1,9 +1,12 @@
 //! The election state as Kafka's `quorum-state` file (version 0: static voters, kraft.version 0).
 
+use kraft_driver::ElectionStore;
 use kraft_engine::message::ReplicaKey;
 use kraft_engine::{ElectionState, Uuid};
 use kraft_segment_log::{LogError, QuorumStateData, QuorumStateFile};
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// Makes one quorum state durable, blocking the calling thread until it is: the file in
@@ -18,6 +21,9 @@ impl QuorumStateWrite for QuorumStateFile {
         QuorumStateFile::write(self, data)
     }
 }
+
+/// A write running on the executor's blocking pool, durable when it resolves.
+type PendingWrite = Pin<Box<dyn Future<Output = Result<(), LogError>>>>;
 
 pub struct QuorumStateStore {
     file: QuorumStateFile,
@@ -64,22 +70,66 @@ impl QuorumStateStore {
         })
     }
 
-    /// Durable on completion: temp file, fsync, rename, fsync of the directory.
-    pub async fn persist(&self, state: &ElectionState) -> Result<(), LogError> {
-        let data = QuorumStateData {
+    fn data_of(&self, state: &ElectionState) -> QuorumStateData {
+        QuorumStateData {
             leader_id: state.leader_id.unwrap_or(-1),
             leader_epoch: state.epoch,
             voted_id: state.voted_key.map_or(-1, |k| k.id),
             voted_directory_id: state.voted_key.map_or(Uuid::ZERO, |k| k.directory_id),
             current_voters: self.voters.clone(),
             data_version: 0,
-        };
-        let writer = self.writer.clone();
+        }
+    }
+}
+
+/// The Raft loop's quorum-state side on its executor: writes begun by the `OutputGate`, each
+/// waited for before the next output runs. Built on the executor (a write in flight is a local
+/// future, not sendable).
+pub struct ElectionWrites {
+    store: QuorumStateStore,
+    /// The write begun and not yet waited for (the gate allows one).
+    pending: Option<PendingWrite>,
+}
+
+impl ElectionWrites {
+    pub fn new(store: QuorumStateStore) -> ElectionWrites {
+        ElectionWrites {
+            store,
+            pending: None,
+        }
+    }
+
+    /// Durable on completion: temp file, fsync, rename, fsync of the directory (the gate's two
+    /// steps in one, for tests).
+    #[cfg(test)]
+    pub async fn persist(&mut self, state: &ElectionState) -> Result<(), LogError> {
+        self.begin_write(state);
+        self.wait_durable().await
+    }
+
+    /// Resolves when the write begun by [`ElectionStore::begin_write`] is durable.
+    pub async fn wait_durable(&mut self) -> Result<(), LogError> {
+        let write = self
+            .pending
+            .take()
+            .expect("waiting for a quorum-state write that was not begun");
+        write.await
+    }
+}
+
+impl ElectionStore for ElectionWrites {
+    fn begin_write(&mut self, state: &ElectionState) {
+        assert!(
+            self.pending.is_none(),
+            "a quorum-state write begun before the previous one was waited for"
+        );
+        let data = self.store.data_of(state);
+        let writer = self.store.writer.clone();
         // Two fsyncs and a rename block for milliseconds: they run on the executor's blocking
         // thread, so the roles sharing the executor (network, log) keep running meanwhile. The
-        // Raft loop awaits this before it runs any later output (persist before act).
-        glommio::executor()
-            .spawn_blocking(move || writer.write(&data))
-            .await
+        // Raft loop's gate holds every later output until this is durable (persist before act).
+        self.pending = Some(Box::pin(
+            glommio::executor().spawn_blocking(move || writer.write(&data)),
+        ));
     }
 }

@@ -5,9 +5,10 @@ use super::clock::Clock;
 use super::error::RuntimeError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
-use super::persist::QuorumStateStore;
+use super::persist::ElectionWrites;
 use super::status::StatusLog;
 use futures_lite::future;
+use kraft_driver::OutputGate;
 use kraft_engine::{Input, ListenerEvent, ListenerId, Output, RaftNode};
 use kraft_perf::Workload;
 use kraft_records::BatchIter;
@@ -43,7 +44,10 @@ pub struct RaftRole {
     pub node_id: i32,
     pub clock: Clock,
     pub workload: Workload,
-    pub quorum_state: QuorumStateStore,
+    pub quorum_state: ElectionWrites,
+    /// Holds the core's outputs after a persist until the quorum state is durable (shared with
+    /// the simulator: kraft-driver).
+    pub outputs: OutputGate,
     pub log_reader: LogReader,
     pub to_log: Tx<LogCommand>,
     pub from_log: Rx<LogEvent>,
@@ -240,14 +244,24 @@ impl RaftRole {
 
     /// Executes every queued output, in order. A persist completes before the next output runs.
     async fn execute_outputs(&mut self, run: &mut Run) -> Result<(), RuntimeError> {
-        while let Some(output) = self.node.poll_output() {
+        // Bounded: the core caps its own output queue, and a durable write lets the next run.
+        for _ in 0..=kraft_engine::MAX_PENDING_OUTPUTS {
+            if self.outputs.must_wait() {
+                self.quorum_state
+                    .wait_durable()
+                    .await
+                    .map_err(RuntimeError::PersistQuorumState)?;
+                self.outputs.on_durable();
+            }
+            let Some(output) = self
+                .outputs
+                .next_output(&mut self.node, &mut self.quorum_state)
+            else {
+                break;
+            };
             match output {
-                Output::PersistElectionState(state) => {
-                    self.quorum_state
-                        .persist(&state)
-                        .await
-                        .map_err(RuntimeError::PersistQuorumState)?;
-                }
+                // The gate began the write; it is waited for before the next output.
+                Output::PersistElectionState(_) => {}
                 Output::Send {
                     to,
                     correlation_id,

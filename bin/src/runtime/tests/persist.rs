@@ -2,7 +2,7 @@
 //! from: the 3-node configs put the network and log roles on the Raft loop's executor.
 
 use super::{on_executor, within_watchdog, WATCHDOG};
-use crate::runtime::persist::{QuorumStateStore, QuorumStateWrite};
+use crate::runtime::persist::{ElectionWrites, QuorumStateStore, QuorumStateWrite};
 use kraft_engine::ElectionState;
 use kraft_segment_log::{LogError, QuorumStateData, QuorumStateFile};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,7 +36,11 @@ fn other_tasks_of_the_executor_run_while_the_quorum_state_is_written() {
             gate: Mutex::new(gate),
             opened_by_peer: AtomicBool::new(false),
         });
-        let store = QuorumStateStore::with_writer(&path, vec![1, 2, 3], writer.clone());
+        let mut store = ElectionWrites::new(QuorumStateStore::with_writer(
+            &path,
+            vec![1, 2, 3],
+            writer.clone(),
+        ));
         let state = ElectionState {
             epoch: 7,
             leader_id: Some(2),
