@@ -180,30 +180,7 @@ fn follower_rejects_bad_batches() {
 #[test]
 fn follower_truncates_on_diverging_epoch() {
     // Restarted with epoch 2 in [0, 3) and epoch 3 in [3, 6), the latter never on the leader.
-    let mut cfg = support::config(1, &[1, 2, 3]);
-    cfg.pre_vote = false;
-    let restored = RestoredState {
-        election: ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-        log_start_offset: 0,
-        log_end_offset: 6,
-        flushed_end_offset: 6,
-        epoch_entries: vec![
-            kraft_engine::EpochEntry {
-                epoch: 2,
-                start_offset: 0,
-            },
-            kraft_engine::EpochEntry {
-                epoch: 3,
-                start_offset: 3,
-            },
-        ],
-        latest_snapshot: None,
-    };
-    let (mut s, _) = Solo::new(cfg, restored);
+    let mut s = follower_with_divergent_log();
     let mut r = fetch_response(2, 4, -1, Records::Empty);
     // The leader's epoch 2 ends at 3 and it never had epoch 3.
     r.diverging_epoch = EpochEndOffset {

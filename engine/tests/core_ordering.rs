@@ -5,7 +5,7 @@ mod support;
 
 use bytes::Bytes;
 use kraft_engine::message::*;
-use kraft_engine::{ElectionState, EpochEntry, Input, Output, RequestError, RestoredState};
+use kraft_engine::{ElectionState, Input, Output, RequestError, RestoredState};
 use support::solo::*;
 
 /// Follower 1 of leader 2 in epoch 4, empty log, request timeout 1 s, retry backoff 20 ms.
@@ -108,34 +108,6 @@ fn late_failure_of_a_timed_out_request_does_not_fail_the_retry() {
         vec![(0, 1)],
         "fetch B is still in flight after fetch A's failure report"
     );
-}
-
-/// Follower 1 of leader 2 in epoch 4 with epochs 2 in [0, 3) and 3 in [3, 6), all flushed.
-fn follower_with_divergent_log() -> Solo {
-    let mut cfg = support::config(1, &[1, 2, 3]);
-    cfg.pre_vote = false;
-    let restored = RestoredState {
-        election: ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-        log_start_offset: 0,
-        log_end_offset: 6,
-        flushed_end_offset: 6,
-        epoch_entries: vec![
-            EpochEntry {
-                epoch: 2,
-                start_offset: 0,
-            },
-            EpochEntry {
-                epoch: 3,
-                start_offset: 3,
-            },
-        ],
-        latest_snapshot: None,
-    };
-    Solo::new(cfg, restored).0
 }
 
 fn diverging(epoch: i32, end_offset: i64) -> Response {

@@ -299,3 +299,31 @@ pub fn data_batch(base_offset: i64, epoch: i32, count: usize) -> Vec<u8> {
     b.finish();
     buf
 }
+
+/// Follower 1 of leader 2 in epoch 4 with epochs 2 in [0, 3) and 3 in [3, 6), all flushed.
+pub fn follower_with_divergent_log() -> Solo {
+    let mut cfg = config(1, &[1, 2, 3]);
+    cfg.pre_vote = false;
+    let restored = RestoredState {
+        election: ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+        log_start_offset: 0,
+        log_end_offset: 6,
+        flushed_end_offset: 6,
+        epoch_entries: vec![
+            kraft_engine::EpochEntry {
+                epoch: 2,
+                start_offset: 0,
+            },
+            kraft_engine::EpochEntry {
+                epoch: 3,
+                start_offset: 3,
+            },
+        ],
+        latest_snapshot: None,
+    };
+    Solo::new(cfg, restored).0
+}
