@@ -252,18 +252,7 @@ fn follower_fetch_timeout_starts_an_election() {
 /// retry.backoff.ms; a failed one is retried after the backoff too.
 #[test]
 fn unanswered_fetch_times_out_and_is_retried_after_backoff() {
-    let mut cfg = support::config(1, &[1, 2, 3]);
-    cfg.request_timeout_ms = 1_000;
-    cfg.pre_vote = false;
-    let restored = RestoredState {
-        election: ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-        ..RestoredState::empty()
-    };
-    let (mut s, out) = Solo::new(cfg, restored);
+    let (mut s, out) = follower_with_short_timeout();
     assert_eq!(fetches(&out).len(), 1);
     let start = s.now;
     assert!(

@@ -5,24 +5,8 @@ mod support;
 
 use bytes::Bytes;
 use kraft_engine::message::*;
-use kraft_engine::{ElectionState, Input, Output, RequestError, RestoredState};
+use kraft_engine::{Input, Output, RequestError};
 use support::solo::*;
-
-/// Follower 1 of leader 2 in epoch 4, empty log, request timeout 1 s, retry backoff 20 ms.
-fn follower_with_short_timeout() -> (Solo, Vec<Output>) {
-    let mut cfg = support::config(1, &[1, 2, 3]);
-    cfg.request_timeout_ms = 1_000;
-    cfg.pre_vote = false;
-    let restored = RestoredState {
-        election: ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-        ..RestoredState::empty()
-    };
-    Solo::new(cfg, restored)
-}
 
 fn fetches(out: &[Output]) -> Vec<FetchRequest> {
     sent(out)

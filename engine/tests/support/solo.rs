@@ -327,3 +327,19 @@ pub fn follower_with_divergent_log() -> Solo {
     };
     Solo::new(cfg, restored).0
 }
+
+/// Follower 1 of leader 2 in epoch 4, empty log, request timeout 1 s, retry backoff 20 ms.
+pub fn follower_with_short_timeout() -> (Solo, Vec<Output>) {
+    let mut cfg = config(1, &[1, 2, 3]);
+    cfg.request_timeout_ms = 1_000;
+    cfg.pre_vote = false;
+    let restored = RestoredState {
+        election: ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+        ..RestoredState::empty()
+    };
+    Solo::new(cfg, restored)
+}
