@@ -789,6 +789,14 @@ impl Cluster {
             Input::UnregisterListener(_) => 15,
             Input::Resign { .. } => 16,
             Input::Shutdown => 17,
+            Input::SnapshotFrozen { snapshot } => {
+                18 + (snapshot.snapshot_id.end_offset as u64).wrapping_mul(100)
+            }
+            Input::LogStartAdvanced { start_offset } => {
+                19 + (*start_offset as u64).wrapping_mul(100)
+            }
+            Input::SnapshotLoaded { generation, .. } => 20 + (*generation << 48),
+            Input::SnapshotLoadFailed { generation, .. } => 21 + (*generation << 48),
         };
         self.hash_words(&[3, now, i as u64, code]);
         if self.options.trace_lines > 0 {
@@ -1122,6 +1130,18 @@ impl Cluster {
                             .on_listener_snapshot(id, listener, snapshot_id.end_offset);
                     }
                 }
+            }
+            Output::WriteSnapshotChunk { snapshot_id, .. }
+            | Output::LoadSnapshot {
+                snapshot: kraft_engine::SnapshotInfo { snapshot_id, .. },
+                ..
+            } => {
+                // The simulated state machine freezes no snapshot yet, so no leader can offer one.
+                self.violation(
+                    Invariant::Contract,
+                    Some(id),
+                    format!("snapshot download of {snapshot_id:?} though no snapshot exists"),
+                );
             }
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);

@@ -304,6 +304,24 @@ impl RaftRole {
                     debug_assert_eq!(id, WORKLOAD_LISTENER);
                     self.on_listener_event(run, event);
                 }
+                // This runtime cannot install a downloaded snapshot yet (issue 15): the chunks
+                // are dropped and the load is refused, so the core keeps its log and fetches
+                // again. Only a leader with snapshots (a Kafka peer) offers one.
+                Output::WriteSnapshotChunk { .. } => {}
+                Output::LoadSnapshot {
+                    snapshot,
+                    generation,
+                } => {
+                    tracing::warn!(
+                        "snapshot {:?} downloaded, but this runtime cannot load snapshots yet",
+                        snapshot.snapshot_id
+                    );
+                    let input = Input::SnapshotLoadFailed {
+                        snapshot_id: snapshot.snapshot_id,
+                        generation,
+                    };
+                    self.node.step(self.clock.now_ms(), input);
+                }
                 Output::ShutdownComplete => run.shutdown_complete = true,
             }
         }

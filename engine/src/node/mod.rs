@@ -7,6 +7,7 @@ mod fetch_follower;
 mod fetch_leader;
 mod listeners;
 mod send;
+mod snapshot;
 mod timers;
 mod transitions;
 mod vote;
@@ -20,7 +21,7 @@ use crate::error::{AppendError, RestoreError};
 use crate::io::{Input, LeaderAndEpoch, Output};
 use crate::listener::ListenerState;
 use crate::log::LogState;
-use crate::message::{NodeEndpoint, ReplicaKey, Response};
+use crate::message::{NodeEndpoint, ReplicaKey, Response, SnapshotId};
 use crate::rng::SplitMix64;
 use crate::state::{QuorumState, StateName, UnattachedState};
 
@@ -43,6 +44,8 @@ pub struct NodeStatus {
     pub last_fetched_epoch: i32,
     /// The log's generation: truncations since the node started (see `Output::Truncate`).
     pub log_generation: u64,
+    /// The latest snapshot the log holds (frozen here, downloaded, or restored).
+    pub latest_snapshot: Option<SnapshotId>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +73,8 @@ pub struct RaftNode {
     shutdown: Option<Shutdown>,
     /// Reused by the high-watermark computation (voters' end offsets).
     hw_scratch: Vec<i64>,
+    /// A downloaded snapshot the runtime is loading (`Output::LoadSnapshot` without its result).
+    snapshot_load: Option<snapshot::PendingLoad>,
 }
 
 impl RaftNode {
@@ -122,6 +127,7 @@ impl RaftNode {
             outputs: VecDeque::new(),
             shutdown: None,
             hw_scratch: Vec::new(),
+            snapshot_load: None,
         };
         node.initialize(restored.election)?;
         node.after_event();
@@ -153,6 +159,18 @@ impl RaftNode {
             Input::RegisterListener(id) => self.register_listener(id),
             Input::UnregisterListener(id) => self.listeners.retain(|l| l.id != id),
             Input::Resign { epoch } => self.handle_resign(epoch),
+            Input::SnapshotFrozen { snapshot } => self.handle_snapshot_frozen(snapshot),
+            Input::LogStartAdvanced { start_offset } => {
+                self.handle_log_start_advanced(start_offset)
+            }
+            Input::SnapshotLoaded {
+                snapshot_id,
+                generation,
+            } => self.handle_snapshot_loaded(snapshot_id, generation),
+            Input::SnapshotLoadFailed {
+                snapshot_id,
+                generation,
+            } => self.handle_snapshot_load_failed(snapshot_id, generation),
             Input::Shutdown => self.handle_shutdown(),
         }
         self.poll_timers();
@@ -229,6 +247,7 @@ impl RaftNode {
             flushed_end_offset: self.log.flushed_end_offset,
             last_fetched_epoch: self.log.last_fetched_epoch(),
             log_generation: self.log.generation,
+            latest_snapshot: self.log.latest_snapshot.map(|s| s.snapshot_id),
         }
     }
 

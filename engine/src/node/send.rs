@@ -168,6 +168,9 @@ impl RaftNode {
     pub(super) fn maybe_send_requests(&mut self) {
         let now = self.now_ms;
         match &self.state {
+            // A Fetch during a snapshot load would bring records for a log about to be replaced.
+            QuorumState::Unattached(_) | QuorumState::Follower(_) if self.is_loading_snapshot() => {
+            }
             QuorumState::Unattached(_) => {
                 // Kafka 4.x: voters and observers without a leader ask the bootstrap servers
                 // (here: the voters) with Fetch; a response naming the leader attaches them.
