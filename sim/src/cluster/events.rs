@@ -1,0 +1,158 @@
+//! Scheduled events: timers and I/O completions of each node (held while it is paused) and the
+//! run's workload, fault and calm phases.
+
+use kraft_engine::io::{Input, RequestError};
+
+use super::{Cluster, Event, EventKind};
+use crate::network::NodeId;
+
+impl Cluster {
+    pub(super) fn handle_event(&mut self, event: Event) {
+        if self.held_while_paused(&event) {
+            return;
+        }
+        match event.kind {
+            EventKind::Workload => {
+                self.workload();
+                let gap = self
+                    .rng
+                    .range_inclusive(1, 2 * self.options.append_interval_ms);
+                self.schedule(gap, EventKind::Workload);
+            }
+            EventKind::Fault => {
+                if self.now_ms < self.chaos_until_ms {
+                    self.inject_fault();
+                    let gap = self.rng.range_inclusive(100, 1_500);
+                    self.schedule(gap, EventKind::Fault);
+                } else {
+                    self.schedule(0, EventKind::BeginCalm);
+                }
+            }
+            EventKind::BeginCalm => self.begin_calm(),
+            _ => self.handle_node_event(event),
+        }
+    }
+
+    /// A paused node's timers and I/O completions wait for it to resume: whether `event` was put
+    /// off (rescheduled or dropped) for that reason.
+    fn held_while_paused(&mut self, event: &Event) -> bool {
+        match event.kind {
+            EventKind::Tick { node, .. } if self.is_paused(node) => {
+                self.nodes[node].scheduled_tick_ms = None;
+                true
+            }
+            // The log and network sides run on while only the Raft loop waits for a write.
+            EventKind::FlushDone { node, .. } | EventKind::FetchResponseRead { node, .. }
+                if self.is_process_paused(node) =>
+            {
+                let wait = self.nodes[node].paused_until_ms - self.now_ms;
+                self.schedule(wait, event.kind);
+                true
+            }
+            EventKind::FlushReport { node, .. }
+            | EventKind::LieFlushed { node, .. }
+            | EventKind::Disconnected { node, .. }
+                if self.is_paused(node) =>
+            {
+                let wait = self.nodes[node].paused_until_ms.saturating_sub(self.now_ms);
+                self.schedule(wait.max(1), event.kind);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A timer or I/O completion of one node (stale ones, of an earlier process, are skipped).
+    fn handle_node_event(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Tick { node, incarnation } => {
+                let n = &self.nodes[node];
+                if n.core.is_some()
+                    && n.incarnation == incarnation
+                    && n.scheduled_tick_ms == Some(event.at_ms)
+                {
+                    self.nodes[node].scheduled_tick_ms = None;
+                    self.tick_node(node);
+                }
+            }
+            EventKind::FlushDone {
+                node,
+                incarnation,
+                seq,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.flush_done(node, seq);
+                }
+            }
+            EventKind::FlushReport { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.hand_over_flush_report(node);
+                }
+            }
+            EventKind::FetchResponseRead {
+                node,
+                incarnation,
+                key,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.read_deferred_fetch_response(node, key);
+                }
+            }
+            EventKind::LieFlushed {
+                node,
+                incarnation,
+                flushed_end_offset,
+                generation,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    let input = Input::LogFlushed {
+                        flushed_end_offset,
+                        generation,
+                    };
+                    self.step_node(node, input);
+                }
+            }
+            EventKind::Disconnected {
+                node,
+                incarnation,
+                to,
+                correlation_id,
+            } => self.disconnected(node, incarnation, to, correlation_id),
+            EventKind::ElectionDurable { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.election_write_durable(node);
+                }
+            }
+            EventKind::Restart { node } => {
+                if !self.is_up(node) && !self.held_out.contains(&node) {
+                    self.start_node(node);
+                }
+            }
+            EventKind::Resume { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.resume(node);
+                }
+            }
+            // Run events, handled by `handle_event`.
+            EventKind::Workload | EventKind::Fault | EventKind::BeginCalm => {}
+        }
+    }
+
+    /// Node `i`'s connection to `to` was reset: the request it had in flight there fails (unless
+    /// answered meanwhile, or sent by an earlier process).
+    fn disconnected(&mut self, i: usize, incarnation: u64, to: NodeId, correlation_id: u64) {
+        let n = &self.nodes[i];
+        if n.core.is_some()
+            && n.incarnation == incarnation
+            && n.outstanding.get(&to) == Some(&correlation_id)
+        {
+            self.nodes[i].outstanding.remove(&to);
+            let input = Input::RequestFailed {
+                to,
+                correlation_id,
+                error: RequestError::Disconnected,
+            };
+            self.step_node(i, input);
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! A whole simulated quorum: N `RaftNode`s, their disks, the network, a fault schedule and a
+//! workload, driven event by event in simulated time from one seed.
+//!
+//! The cluster plays the runtime for every node: it executes each node's outputs strictly in
+//! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
+//! against the responding node's simulated log (sometimes late), runs the log side through the
+//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
+//! holds every output after a persist until the seeded quorum-state write is durable through the
+//! runtime's own `kraft_driver::OutputGate` (`election_side`), and feeds the results back as
+//! inputs. After every step the checker judges the safety invariants; calm phases (network
+//! healed, every node up) judge liveness.
+//!
+//! Layout: this file holds the cluster, its per-node state and the main loop; `options` the
+//! knobs and the outcome; `node` a node's life (start, crash, stepping its core, the checks after
+//! each step); `execute` running its outputs; `net_side` the wire (sends, responses, delivery);
+//! `log_side` and `election_side` the driver-run log and quorum-state sides; `events` timers and
+//! completions; `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
+
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use crate::checker::{Checker, ElectionRecord, Invariant};
+use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
+use crate::network::{Network, NodeId};
+use crate::rng::SimRng;
+use kraft_engine::config::{RaftConfig, Voter};
+use kraft_engine::election::ElectionState;
+use kraft_engine::io::LeaderAndEpoch;
+use kraft_engine::message::{Request, Response};
+use kraft_engine::RaftNode;
+
+use kraft_driver::OutputGate;
+
+mod election_side;
+mod events;
+mod execute;
+mod faults;
+mod log_side;
+mod net_side;
+mod node;
+mod options;
+mod trace;
+mod workload;
+
+use faults::calm_network;
+use log_side::SimLogSide;
+pub use options::{Sabotage, SimOptions, SimOutcome};
+
+/// A message on the simulated wire. `correlation_id` is the one the requester's core chose
+/// (`Output::Send`), echoed by the response; the core itself refuses a response that is not the
+/// answer to its request in flight (late, duplicated or reordered ones all reach it here).
+/// `incarnation` is the requester's: a response to an earlier process is dropped, as a TCP
+/// connection does not outlive its process.
+#[derive(Clone, Debug)]
+enum Wire {
+    Request {
+        correlation_id: u64,
+        incarnation: u64,
+        request: Request,
+    },
+    Response {
+        correlation_id: u64,
+        incarnation: u64,
+        response: Response,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Tick {
+        node: usize,
+        incarnation: u64,
+    },
+    FlushDone {
+        node: usize,
+        incarnation: u64,
+        seq: u64,
+    },
+    /// The Raft loop takes the node's flush report slot.
+    FlushReport {
+        node: usize,
+        incarnation: u64,
+    },
+    /// The network side reads a deferred Fetch response's log range and sends it.
+    FetchResponseRead {
+        node: usize,
+        incarnation: u64,
+        key: u64,
+    },
+    /// Sabotage `AcknowledgeUnflushed`: a report of a flush that never happened.
+    LieFlushed {
+        node: usize,
+        incarnation: u64,
+        flushed_end_offset: i64,
+        generation: u64,
+    },
+    Disconnected {
+        node: usize,
+        incarnation: u64,
+        to: NodeId,
+        correlation_id: u64,
+    },
+    /// A quorum-state write completes.
+    ElectionDurable {
+        node: usize,
+        incarnation: u64,
+    },
+    Restart {
+        node: usize,
+    },
+    Resume {
+        node: usize,
+        incarnation: u64,
+    },
+    Workload,
+    Fault,
+    BeginCalm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Event {
+    at_ms: u64,
+    seq: u64,
+    kind: EventKind,
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Event {
+    /// Earliest first out of the max-heap.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at_ms, other.seq).cmp(&(self.at_ms, self.seq))
+    }
+}
+
+/// A request received by a node and not answered yet.
+#[derive(Clone, Debug)]
+struct Inbound {
+    from: NodeId,
+    correlation_id: u64,
+    /// The requester's incarnation when it sent the request.
+    incarnation: u64,
+    /// (candidate id, candidate epoch) of a standard (non-pre-) Vote request.
+    vote: Option<(NodeId, i32)>,
+}
+
+struct SimNode {
+    id: NodeId,
+    is_voter: bool,
+    config: RaftConfig,
+    disk: SimDisk<ElectionState>,
+    core: Option<RaftNode>,
+    /// Runs the core's outputs in order, holding them after a persist until it is durable (the
+    /// runtime's own gate; see `election_side`).
+    outputs: OutputGate,
+    /// Bumped on every restart; events of older incarnations are stale.
+    incarnation: u64,
+    scheduled_tick_ms: Option<u64>,
+    /// Ticks at one instant in a row (a deadline that never moves forward is a core bug).
+    same_instant_ticks: u32,
+    last_tick_ms: u64,
+    /// The log side: the runtime's log pipeline and its report slot (see `log_side`).
+    log: SimLogSide,
+    /// Fetch responses whose log range the network side reads later (see `log_side`).
+    fetch_reads: BTreeMap<u64, (Inbound, Response)>,
+    /// Correlation id (the core's) of the request last sent to each peer and not answered: a
+    /// connection reset fails that one.
+    outstanding: BTreeMap<NodeId, u64>,
+    inbound: BTreeMap<u64, Inbound>,
+    /// Registered listeners and what each was last told; the first is the workload's.
+    listeners: Vec<(u64, Option<LeaderAndEpoch>)>,
+    /// A graceful shutdown was requested.
+    stopping: bool,
+    /// The process is frozen (GC pause, stalled VM) until this time: nothing it receives is
+    /// processed and none of its timers fire before then.
+    paused_until_ms: u64,
+    /// Messages that arrived while paused, delivered in order on resume.
+    deferred: VecDeque<(NodeId, Wire)>,
+    /// This process's clock reads simulated time plus this offset.
+    clock_offset_ms: u64,
+}
+
+impl SimNode {
+    /// A node that has not started yet (`start_node` boots it from its empty disk).
+    fn new(id: NodeId, is_voter: bool, config: RaftConfig) -> SimNode {
+        SimNode {
+            id,
+            is_voter,
+            config,
+            disk: SimDisk::new(),
+            core: None,
+            outputs: OutputGate::new(),
+            incarnation: 0,
+            scheduled_tick_ms: None,
+            same_instant_ticks: 0,
+            last_tick_ms: 0,
+            log: SimLogSide::default(),
+            fetch_reads: BTreeMap::new(),
+            outstanding: BTreeMap::new(),
+            inbound: BTreeMap::new(),
+            listeners: Vec::new(),
+            stopping: false,
+            paused_until_ms: 0,
+            deferred: VecDeque::new(),
+            clock_offset_ms: 0,
+        }
+    }
+}
+
+/// Messages held for a paused node; beyond this they are lost (a full socket buffer).
+const MAX_DEFERRED: usize = 10_000;
+
+/// Bound on requests a node holds unanswered (parked fetches included).
+const MAX_INBOUND: usize = 10_000;
+/// Ticks at one instant before the run reports a spinning deadline.
+const MAX_SAME_INSTANT_TICKS: u32 = 1_000;
+
+pub struct Cluster {
+    options: SimOptions,
+    now_ms: u64,
+    rng: SimRng,
+    nodes: Vec<SimNode>,
+    /// Messages are boxed: the network's heap moves its elements, and requests are large.
+    network: Network<Box<Wire>>,
+    events: BinaryHeap<Event>,
+    next_event_seq: u64,
+    next_request_id: u64,
+    next_listener_id: u64,
+    checker: Checker,
+    steps: u64,
+    crashes: u64,
+    election_writes_lost: u64,
+    election_write_stalls: u64,
+    crash_config: CrashConfig,
+    /// Longest simulated fsync.
+    flush_delay_max_ms: u64,
+    chaos_until_ms: u64,
+    stop: bool,
+    trace_hash: u64,
+    trace_tail: VecDeque<String>,
+    /// (leader, epoch, observer) -> when the leader last answered the observer's Fetch without
+    /// error.
+    observer_fetches: BTreeMap<(NodeId, i32, NodeId), u64>,
+    /// Probability (per million) that a fetched batch is damaged in flight (chaos only).
+    corrupt_ppm: u32,
+    /// Voters kept crashed or cut off during the current calm window.
+    held_out: Vec<usize>,
+    /// Leader observations since the last DescribeQuorum check.
+    describe_countdown: u32,
+}
+
+/// A leader's DescribeQuorum answer is checked every this many leader observations.
+const DESCRIBE_EVERY: u32 = 64;
+/// An observer answered this recently must be listed by DescribeQuorum.
+const OBSERVER_RECENT_MS: u64 = 1_000;
+
+fn election_record(state: &ElectionState) -> ElectionRecord {
+    ElectionRecord {
+        epoch: state.epoch,
+        leader_id: state.leader_id.unwrap_or(-1),
+        voted_id: state.voted_key.map_or(-1, |k| k.id),
+    }
+}
+
+impl Cluster {
+    pub fn new(options: SimOptions) -> Cluster {
+        assert!(options.voters > 0, "a quorum needs at least one voter");
+        let mut rng = SimRng::new(options.seed);
+        let voter_list: Vec<Voter> = (1..=options.voters as i32)
+            .map(|id| Voter {
+                id,
+                host: format!("node{id}"),
+                port: 9000 + id as u16,
+            })
+            .collect();
+        let total = options.voters + options.observers;
+        let mut nodes = Vec::with_capacity(total);
+        for i in 0..total {
+            let id = i as NodeId + 1;
+            let mut config = RaftConfig::new(id, voter_list.clone());
+            config.pre_vote = options.pre_vote;
+            config.append_linger_ms = options.append_linger_ms;
+            config.election_timeout_ms = options.election_timeout_ms;
+            config.fetch_timeout_ms = options.fetch_timeout_ms;
+            config.max_batch_size_bytes = options.max_batch_size_bytes;
+            nodes.push(SimNode::new(id, i < options.voters, config));
+        }
+        let network_rng_draw = rng.next_u64();
+        let mut cluster = Cluster {
+            now_ms: 0,
+            nodes,
+            network: Network::new(calm_network()),
+            events: BinaryHeap::new(),
+            next_event_seq: 0,
+            next_request_id: 1,
+            next_listener_id: 1,
+            checker: Checker::new(),
+            steps: 0,
+            crashes: 0,
+            election_writes_lost: 0,
+            election_write_stalls: 0,
+            crash_config: CrashConfig::default(),
+            flush_delay_max_ms: 3 + network_rng_draw % 8,
+            chaos_until_ms: 0,
+            stop: false,
+            trace_hash: FNV_OFFSET_BASIS,
+            trace_tail: VecDeque::new(),
+            observer_fetches: BTreeMap::new(),
+            held_out: Vec::new(),
+            corrupt_ppm: 0,
+            describe_countdown: DESCRIBE_EVERY,
+            rng,
+            options,
+        };
+        for i in 0..total {
+            cluster.start_node(i);
+        }
+        cluster.schedule(1, EventKind::Workload);
+        if cluster.options.faults {
+            cluster.begin_chaos();
+        } else {
+            cluster.schedule(0, EventKind::BeginCalm);
+        }
+        cluster
+    }
+
+    fn schedule(&mut self, delay_ms: u64, kind: EventKind) {
+        let seq = self.next_event_seq;
+        self.next_event_seq += 1;
+        self.events.push(Event {
+            at_ms: self.now_ms + delay_ms,
+            seq,
+            kind,
+        });
+    }
+
+    fn hash_words(&mut self, words: &[u64]) {
+        for w in words {
+            self.trace_hash = fnv1a64(self.trace_hash, &w.to_le_bytes());
+        }
+    }
+
+    fn trace_line(&mut self, line: impl FnOnce() -> String) {
+        if self.options.trace_lines > 0 {
+            if self.trace_tail.len() >= self.options.trace_lines {
+                self.trace_tail.pop_front();
+            }
+            let text = format!("t={:>6} {}", self.now_ms, line());
+            self.trace_tail.push_back(text);
+        }
+    }
+
+    fn violation(&mut self, invariant: Invariant, node: Option<NodeId>, detail: String) {
+        self.checker.report(self.now_ms, invariant, node, detail);
+    }
+
+    fn node_index(&self, id: NodeId) -> Option<usize> {
+        let i = usize::try_from(id).ok()?.checked_sub(1)?;
+        (i < self.nodes.len()).then_some(i)
+    }
+
+    fn is_up(&self, i: usize) -> bool {
+        self.nodes[i].core.is_some()
+    }
+
+    /// What node `i`'s clock reads now.
+    fn node_clock(&self, i: usize) -> u64 {
+        self.now_ms + self.nodes[i].clock_offset_ms
+    }
+
+    /// The Raft loop cannot take inputs: the process is paused, or it waits for a quorum-state
+    /// write.
+    fn is_paused(&self, i: usize) -> bool {
+        self.is_process_paused(i) || self.nodes[i].outputs.must_wait()
+    }
+
+    fn is_process_paused(&self, i: usize) -> bool {
+        self.now_ms < self.nodes[i].paused_until_ms
+    }
+
+    /// Up and not paused: able to take an input now.
+    fn is_running(&self, i: usize) -> bool {
+        self.is_up(i) && !self.is_paused(i)
+    }
+
+    pub fn run(mut self) -> SimOutcome {
+        // Hard bound on simulated time: the chaos budget plus one full liveness window and slack.
+        let horizon_ms = self.options.duration_ms + self.options.liveness_bound_ms + 8_000 + 10_000;
+        let mut was_calm = false;
+        while !self.stop && self.steps < self.options.max_steps {
+            let next_event = self.events.peek().map(|e| e.at_ms);
+            let next_message = self.network.next_delivery_ms();
+            let next = match (next_event, next_message) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => break,
+            };
+            if next > horizon_ms {
+                break;
+            }
+            self.now_ms = self.now_ms.max(next);
+            if next_message == Some(next) && next_event.is_none_or(|e| e >= next) {
+                if let Some(message) = self.network.pop_due(self.now_ms) {
+                    self.deliver(message.from, message.to, *message.message);
+                }
+            } else if let Some(event) = self.events.pop() {
+                self.handle_event(event);
+            }
+            self.checker.check_liveness(self.now_ms);
+            let calm = self.checker.in_calm();
+            if was_calm && !calm {
+                self.after_calm();
+            }
+            was_calm = self.checker.in_calm();
+        }
+        if self.steps >= self.options.max_steps {
+            let detail = format!(
+                "step budget of {} exhausted at {} ms simulated: far more work than the workload explains",
+                self.options.max_steps, self.now_ms
+            );
+            self.violation(Invariant::Contract, None, detail);
+        }
+        SimOutcome {
+            seed: self.options.seed,
+            steps: self.steps,
+            simulated_ms: self.now_ms,
+            violation_count: self.checker.violation_count(),
+            violations: self.checker.violations().to_vec(),
+            trace_hash: self.trace_hash,
+            committed_end_offset: self.checker.committed_end_offset(),
+            leaders_seen: self.checker.leaders_seen(),
+            crashes: self.crashes,
+            election_writes_lost: self.election_writes_lost,
+            election_write_stalls: self.election_write_stalls,
+            liveness_windows_passed: self.checker.liveness_windows_passed(),
+            trace_tail: self.trace_tail.into_iter().collect(),
+        }
+    }
+}
+
+/// Runs one seed with the default mix of options, keeping the last `trace_lines` trace lines.
+pub fn run_seed(seed: u64, trace_lines: usize) -> SimOutcome {
+    let mut options = SimOptions::for_seed(seed);
+    options.trace_lines = trace_lines;
+    Cluster::new(options).run()
+}

@@ -1,0 +1,106 @@
+//! The knobs of one simulated run and what it produced.
+
+use crate::checker::Violation;
+use crate::rng::SimRng;
+
+/// Knobs of one simulated run. `SimOptions::for_seed` draws a varied mix from the seed.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub seed: u64,
+    pub voters: usize,
+    /// Extra replicas outside the voter set (they fetch like Kafka observers).
+    pub observers: usize,
+    /// Chaos budget: no new fault phase starts after this simulated time.
+    pub duration_ms: u64,
+    /// Hard bound on node steps (inputs, ticks and appends).
+    pub max_steps: u64,
+    /// Inject crashes, partitions, lossy links, resignations, slow disks.
+    pub faults: bool,
+    /// After the cluster becomes calm, a new record must commit within this bound.
+    pub liveness_bound_ms: u64,
+    /// Mean gap between workload appends.
+    pub append_interval_ms: u64,
+    /// Keep a human-readable trace of the last `trace_lines` events (slower; for replaying one
+    /// seed). 0 = no trace.
+    pub trace_lines: usize,
+    pub pre_vote: bool,
+    pub append_linger_ms: u64,
+    pub election_timeout_ms: u64,
+    pub fetch_timeout_ms: u64,
+    /// Small batches make the accumulator fill up and fetches return several batches.
+    pub max_batch_size_bytes: usize,
+    /// Give every process its own clock origin (re-drawn on restart), as separate machines have.
+    pub clock_skew: bool,
+    /// Deliberately broken runtime behaviour, to show end to end that the checker catches it.
+    pub sabotage: Sabotage,
+}
+
+/// A runtime bug the simulator can be told to commit, so tests can show that the checker reports
+/// what such a bug breaks. `None` in every real run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sabotage {
+    None,
+    /// Quorum-state writes are dropped (the file never changes): votes are not durable.
+    ForgetQuorumState,
+    /// `LogFlushed` is reported at once for the whole log, but nothing becomes durable.
+    AcknowledgeUnflushed,
+    /// `Truncate` outputs are ignored.
+    IgnoreTruncate,
+}
+
+impl SimOptions {
+    /// A mix of 3- and 5-voter quorums, sometimes with an observer, mostly with faults.
+    pub fn for_seed(seed: u64) -> SimOptions {
+        let mut rng = SimRng::new(seed ^ 0x5EED_0F0F_710E_5EED);
+        let voters = if rng.chance(0.5) { 3 } else { 5 };
+        let observers = usize::from(rng.chance(0.25));
+        let faults = !rng.chance(0.05);
+        SimOptions {
+            seed,
+            voters,
+            observers,
+            duration_ms: 45_000,
+            // Busy seeds take about 100,000 steps; ten times that means a core that spins.
+            max_steps: 1_000_000,
+            faults,
+            // Generous: with 1-4 KiB batches a follower that fell thousands of records behind
+            // needs seconds to catch up after the election (seeds 15397, 86783 needed > 12 s).
+            liveness_bound_ms: 30_000,
+            append_interval_ms: rng.range_inclusive(5, 60),
+            trace_lines: 0,
+            pre_vote: rng.chance(0.7),
+            append_linger_ms: rng.range_inclusive(0, 25),
+            election_timeout_ms: rng.range_inclusive(500, 1_500),
+            fetch_timeout_ms: rng.range_inclusive(1_000, 3_000),
+            max_batch_size_bytes: if rng.chance(0.3) {
+                rng.range_inclusive(1_024, 4_096) as usize
+            } else {
+                8 * 1024 * 1024
+            },
+            clock_skew: rng.chance(0.5),
+            sabotage: Sabotage::None,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct SimOutcome {
+    pub seed: u64,
+    pub steps: u64,
+    pub simulated_ms: u64,
+    pub violation_count: u64,
+    pub violations: Vec<Violation>,
+    /// Hash over every input, output and append of the run: equal for equal seeds.
+    pub trace_hash: u64,
+    pub committed_end_offset: i64,
+    pub leaders_seen: usize,
+    pub crashes: u64,
+    /// Quorum-state writes lost to a crash before they were durable.
+    pub election_writes_lost: u64,
+    /// Quorum-state writes that stalled (a hung disk) with the Raft loop waiting on them.
+    pub election_write_stalls: u64,
+    pub liveness_windows_passed: u64,
+    /// The last events in text form (only with `SimOptions::trace_lines`).
+    pub trace_tail: Vec<String>,
+}
