@@ -68,6 +68,7 @@ mod scan;
 mod segment;
 mod shared;
 mod snapshot;
+mod snapshot_check;
 #[cfg(feature = "glommio")]
 mod uring_files;
 
@@ -91,6 +92,7 @@ pub use snapshot::{
     list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind, SnapshotId,
     SnapshotReader, SnapshotWriter,
 };
+pub use snapshot_check::SnapshotSummary;
 #[cfg(feature = "glommio")]
 pub use uring_files::UringFiles;
 
