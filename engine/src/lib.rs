@@ -122,5 +122,5 @@ pub use error::{AppendError, ConfigError, RestoreError};
 pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, RequestError};
 pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
-pub use node::{NodeStatus, RaftNode, MAX_PENDING_OUTPUTS};
+pub use node::{NodeStatus, RaftNode, SnapshotProgress, MAX_PENDING_OUTPUTS};
 pub use state::StateName;

@@ -8,6 +8,7 @@ mod fetch_leader;
 mod listeners;
 mod send;
 mod snapshot;
+mod snapshot_download;
 mod timers;
 mod transitions;
 mod vote;
@@ -46,6 +47,20 @@ pub struct NodeStatus {
     pub log_generation: u64,
     /// The latest snapshot the log holds (frozen here, downloaded, or restored).
     pub latest_snapshot: Option<SnapshotId>,
+    /// A snapshot being downloaded from the leader or loaded by the runtime.
+    pub snapshot_download: Option<SnapshotProgress>,
+}
+
+/// How far a follower's snapshot download is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotProgress {
+    pub snapshot_id: SnapshotId,
+    /// Bytes written so far.
+    pub position: i64,
+    /// The snapshot's size (-1 before the first chunk).
+    pub size_bytes: i64,
+    /// Fully written; the runtime is checking and loading it.
+    pub loading: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -248,6 +263,27 @@ impl RaftNode {
             last_fetched_epoch: self.log.last_fetched_epoch(),
             log_generation: self.log.generation,
             latest_snapshot: self.log.latest_snapshot.map(|s| s.snapshot_id),
+            snapshot_download: self.snapshot_progress(),
+        }
+    }
+
+    fn snapshot_progress(&self) -> Option<SnapshotProgress> {
+        if let Some(load) = self.snapshot_load {
+            return Some(SnapshotProgress {
+                snapshot_id: load.snapshot.snapshot_id,
+                position: load.snapshot.size_bytes,
+                size_bytes: load.snapshot.size_bytes,
+                loading: true,
+            });
+        }
+        match &self.state {
+            QuorumState::Follower(f) => f.snapshot_download.map(|d| SnapshotProgress {
+                snapshot_id: d.snapshot_id,
+                position: d.position,
+                size_bytes: d.size_bytes,
+                loading: false,
+            }),
+            _ => None,
         }
     }
 

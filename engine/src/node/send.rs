@@ -208,6 +208,15 @@ impl RaftNode {
                     self.send(to, Request::BeginQuorumEpoch(request));
                 }
             }
+            QuorumState::Follower(f) if f.snapshot_download.is_some() => {
+                let (leader_id, download) = (f.leader_id, f.snapshot_download);
+                if let Some(download) = download {
+                    if self.connections.is_ready(leader_id, now) {
+                        let request = self.fetch_snapshot_request(download);
+                        self.send(leader_id, Request::FetchSnapshot(request));
+                    }
+                }
+            }
             QuorumState::Follower(f) => {
                 let target = f.rediscover_from.unwrap_or(f.leader_id);
                 // Followers acknowledge only durable data: the next Fetch waits for the flush.

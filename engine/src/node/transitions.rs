@@ -176,6 +176,7 @@ impl RaftNode {
             has_fetched: false,
             rediscover_from: None,
             validated_end_offset: 0,
+            snapshot_download: None,
         }));
     }
 

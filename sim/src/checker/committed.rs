@@ -47,6 +47,12 @@ impl Checker {
         if end_offset <= 0 {
             return;
         }
+        let start = disk.start_offset();
+        if end_offset <= start {
+            // The node holds that prefix as a snapshot, checked against the committed log when
+            // it was frozen or loaded.
+            return;
+        }
         let Some(claimed) = disk.batch_containing(end_offset - 1) else {
             let detail = format!(
                 "{source} says offsets below {end_offset} are committed, but the log ends at {}",
@@ -59,7 +65,18 @@ impl Checker {
         // The node's log must agree with the committed log where they overlap: compare the batch
         // holding the last offset both cover (prefix hashes cover everything below it).
         let overlap_last = (end_offset - 1).min(committed_end - 1);
-        if overlap_last >= 0 {
+        if overlap_last >= 0 && overlap_last < start {
+            // The committed log ends inside this node's snapshot: it can only end right at it.
+            let held = disk.prefix_hash_at(start);
+            let expected = self.committed.last().map(|b| b.prefix_hash);
+            if committed_end != start || held != expected {
+                let detail = format!(
+                    "{source} up to {end_offset}: the log starts at {start} after a prefix hashing to {held:?}, the committed log ends at {committed_end} with {expected:?}"
+                );
+                self.report(time_ms, Invariant::CommittedLost, Some(node), detail);
+                return;
+            }
+        } else if overlap_last >= 0 {
             let held = disk.batch_containing(overlap_last).map(CommittedBatch::of);
             let expected = self
                 .committed_index(overlap_last)
@@ -114,11 +131,7 @@ impl Checker {
         };
         let holders = voters
             .iter()
-            .filter(|(_, disk)| {
-                disk.durable_batch_containing(last.last_offset)
-                    .map(CommittedBatch::of)
-                    == Some(last)
-            })
+            .filter(|(_, disk)| self.disk_holds(disk, last, true))
             .count();
         let majority = voters.len() / 2 + 1;
         if holders < majority {

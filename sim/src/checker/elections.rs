@@ -70,10 +70,10 @@ impl Checker {
         let binding = self.commit_epochs.partition_point(|&e| e < epoch);
         if binding > 0 {
             let last = self.committed[binding - 1];
-            let held = disk
-                .batch_containing(last.last_offset)
-                .map(CommittedBatch::of);
-            if held != Some(last) {
+            if !self.disk_holds(disk, last, false) {
+                let held = disk
+                    .batch_containing(last.last_offset)
+                    .map(CommittedBatch::of);
                 let detail = format!(
                     "new leader of epoch {epoch} lacks committed batch [{}, {}] (epoch {}); it holds {held:?}",
                     last.base_offset, last.last_offset, last.epoch

@@ -62,9 +62,13 @@ impl Checker {
         }
         let batches = disk.batches();
         let first = batches.partition_point(|b| b.epoch < epoch);
-        let covered = batches
-            .get(first)
-            .is_some_and(|b| b.epoch == epoch && b.base_offset < high_watermark);
+        // Retention may have deleted the epoch's first batches: the log then starts inside it.
+        let starts_inside_epoch =
+            first == 0 && disk.epoch_before(disk.start_offset()) == Some(epoch);
+        let covered = starts_inside_epoch
+            || batches
+                .get(first)
+                .is_some_and(|b| b.epoch == epoch && b.base_offset < high_watermark);
         if !covered {
             let detail = format!(
                 "leader of epoch {epoch} has high watermark {high_watermark} but no batch of its epoch below it"

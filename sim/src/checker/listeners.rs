@@ -83,10 +83,16 @@ impl Checker {
                 .unwrap_or(0);
             let batches = disk.batches();
             let first = batches.partition_point(|b| b.epoch < epoch);
-            let start = batches
-                .get(first)
-                .filter(|b| b.epoch == epoch)
-                .map(|b| b.base_offset);
+            let log_start = disk.start_offset();
+            let start = if first == 0 && disk.epoch_before(log_start) == Some(epoch) {
+                // The epoch starts below the log start (retention or a snapshot).
+                Some(log_start - 1)
+            } else {
+                batches
+                    .get(first)
+                    .filter(|b| b.epoch == epoch)
+                    .map(|b| b.base_offset)
+            };
             if start.is_none_or(|start| next <= start) {
                 let detail = format!(
                     "listener {listener_id} told of own leadership of epoch {epoch} at next offset {next}, epoch start {start:?}"

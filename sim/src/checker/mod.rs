@@ -9,7 +9,8 @@
 //! One file per family of properties: `violation` (what a broken property is reported as),
 //! `log_matching`, `elections` (election safety, votes, persisted epochs, leader completeness,
 //! LeaderChange records), `committed` (the global committed log and its durability),
-//! `high_watermark`, `listeners`, `describe` (DescribeQuorum answers) and `liveness`. The
+//! `high_watermark`, `listeners`, `describe` (DescribeQuorum answers), `snapshots` (snapshots
+//! and the log start, issue 15) and `liveness`. The
 //! `Checker` below holds the history they all judge against.
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +24,7 @@ mod high_watermark;
 mod listeners;
 mod liveness;
 mod log_matching;
+mod snapshots;
 #[cfg(test)]
 mod tests;
 mod violation;

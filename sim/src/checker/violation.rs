@@ -46,6 +46,16 @@ pub enum Invariant {
     /// The log side reported a durable end offset the disk has not made durable in the
     /// generation it named (a runtime-ordering bug: the core would count unflushed bytes).
     FlushReportNotDurable,
+    /// A snapshot ends past the high watermark of the node that froze it (Kafka: snapshots hold
+    /// committed data only).
+    SnapshotPastHighWatermark,
+    /// A snapshot's state (the checksum of the committed prefix it stands for) differs from the
+    /// committed log's at its end offset: snapshot plus log is not the committed data.
+    SnapshotDiverges,
+    /// A log starts at an offset that is neither 0 nor a snapshot's end offset.
+    LogStartNotSnapshot,
+    /// A leader loaded a snapshot (replaced its log).
+    LeaderLoadedSnapshot,
 }
 
 impl fmt::Display for Invariant {

@@ -61,19 +61,15 @@ impl Cluster {
                 id: listener,
                 event,
             } => self.execute_listener_event(i, listener, event),
-            Output::WriteSnapshotChunk { snapshot_id, .. }
-            | Output::LoadSnapshot {
-                snapshot: kraft_engine::SnapshotInfo { snapshot_id, .. },
-                ..
-            } => {
-                // The simulated state machine freezes no snapshot yet, so no leader can offer one.
-                let node = self.nodes[i].id;
-                self.violation(
-                    Invariant::Contract,
-                    Some(node),
-                    format!("snapshot download of {snapshot_id:?} though no snapshot exists"),
-                );
-            }
+            Output::WriteSnapshotChunk {
+                snapshot_id,
+                position,
+                bytes,
+            } => self.write_snapshot_chunk(i, snapshot_id, position, &bytes),
+            Output::LoadSnapshot {
+                snapshot,
+                generation,
+            } => self.begin_snapshot_load(i, snapshot, generation),
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);
                 // A clean stop: the process exits, the page cache keeps every write.
@@ -168,11 +164,17 @@ impl Cluster {
                     to_offset_exclusive,
                     &self.nodes[i].disk,
                 );
+                if slot == 0 {
+                    self.state_machine_commit(i, from_offset, to_offset_exclusive);
+                }
             }
             ListenerEvent::LoadSnapshot { snapshot_id } => {
                 self.hash_words(&[28, snapshot_id.end_offset as u64]);
                 self.checker
                     .on_listener_snapshot(id, listener, snapshot_id.end_offset);
+                if slot == 0 {
+                    self.state_machine_load(i, snapshot_id.end_offset);
+                }
             }
         }
     }

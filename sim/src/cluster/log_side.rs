@@ -199,6 +199,28 @@ impl Cluster {
         self.start_flush(i);
     }
 
+    /// A downloaded snapshot replaces the log at `generation` (as the log role does: after the
+    /// fsync in flight completes, like a truncation).
+    pub(super) fn reset_log_to_snapshot(
+        &mut self,
+        i: usize,
+        snapshot: &crate::snapshots::SimSnapshot,
+        generation: u64,
+    ) {
+        if self.nodes[i].log.pipeline.truncation_must_wait() {
+            self.complete_flush_in_flight(i);
+        }
+        let node = &mut self.nodes[i];
+        node.log.core_generation = generation;
+        if generation <= node.disk.generation() {
+            return; // reported as a contract violation by the caller
+        }
+        let id = snapshot.snapshot_id;
+        node.disk
+            .reset_to_snapshot(id.end_offset, id.epoch, snapshot.prefix_hash);
+        node.disk.start_generation(generation);
+    }
+
     /// `Output::Flush`: the next fsync covers everything appended so far.
     pub(super) fn flush_log(&mut self, i: usize, generation: u64) {
         let node = &mut self.nodes[i];

@@ -36,6 +36,18 @@ impl Cluster {
         let now = self.node_clock(i);
         let node = &mut self.nodes[i];
         node.disk.recover(valid_prefix_len);
+        // Startup deletes a download's `.part`; a log that ends below the latest snapshot (its
+        // unflushed tail lost) starts over at it, as Kafka's metadata log does when it opens.
+        node.snapshots.drop_part();
+        node.pending_load = None;
+        node.machine = Default::default();
+        if let Some(latest) = node.snapshots.latest().copied() {
+            let id = latest.snapshot_id;
+            if id.end_offset > node.disk.end_offset() {
+                node.disk
+                    .reset_to_snapshot(id.end_offset, id.epoch, latest.prefix_hash);
+            }
+        }
         let restored = RestoredState {
             election: node
                 .disk
@@ -54,7 +66,7 @@ impl Cluster {
                     start_offset,
                 })
                 .collect(),
-            latest_snapshot: None,
+            latest_snapshot: node.snapshots.latest().map(|s| s.info()),
         };
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
@@ -147,6 +159,7 @@ impl Cluster {
         self.nodes[i].fetch_reads.clear();
         self.nodes[i].deferred.clear();
         self.nodes[i].paused_until_ms = 0;
+        self.nodes[i].pending_load = None;
         // Peers waiting on this node see their connection reset.
         for j in 0..self.nodes.len() {
             if j == i || !self.is_up(j) {
