@@ -336,8 +336,23 @@ fn a_follower_far_behind_catches_up_through_a_snapshot_with_the_leaders_state() 
     };
     eprintln!("follower {follower} died at log end {dead_end}; leader {leader}'s log starts at {leader_start}");
 
-    cluster.restart(follower);
+    // A damaged newest snapshot (one bit flipped) and a torn `.part` on the dead follower's disk:
+    // the restart must delete and report the first, and never load either.
     let follower_dir = cluster.server(follower).partition_dir();
+    let (_, latest) = snapshot_files(&follower_dir).pop().unwrap();
+    let mut damaged = std::fs::read(&latest).unwrap();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x04;
+    let damaged_path = follower_dir.join(format!("{:020}-{:010}.checkpoint", dead_end + 7, 1));
+    std::fs::write(&damaged_path, &damaged).unwrap();
+    let torn_path = follower_dir.join(format!(
+        "{:020}-{:010}-torn.checkpoint.part",
+        dead_end + 9,
+        1
+    ));
+    std::fs::write(&torn_path, &damaged[..middle]).unwrap();
+
+    cluster.restart(follower);
     let loaded = poll(Duration::from_secs(60), || {
         cluster.check_bounded(&mut largest);
         let log = support::read_live_log(&follower_dir);
@@ -351,6 +366,13 @@ fn a_follower_far_behind_catches_up_through_a_snapshot_with_the_leaders_state() 
         );
     };
     let stderr = cluster.server(follower).stderr();
+    assert!(
+        stderr.contains("snapshot failed its checks at start: deleted, not loaded")
+            && stderr.contains(&damaged_path.display().to_string()),
+        "the damaged snapshot was not reported\n{}",
+        cluster.stderr_all()
+    );
+    assert!(!damaged_path.exists() && !torn_path.exists());
     assert!(
         stderr.contains("downloaded snapshot loaded"),
         "the follower's log restarted at {follower_start} without a snapshot download\n{}",
@@ -369,8 +391,36 @@ fn a_follower_far_behind_catches_up_through_a_snapshot_with_the_leaders_state() 
             server.node_id
         );
     }
+    let leader_states = states_by_offset(&leader_dir);
     for other in (1..=3).filter(|&id| id != leader) {
         let dir = cluster.log_dir_of(other);
+        // Each snapshot the member froze itself holds the leader's state at its offset (the
+        // restarted member's own snapshots come after the one it downloaded: its state machine
+        // continued from the loaded snapshot).
+        let own: Vec<(i64, PathBuf)> = snapshot_files(&dir)
+            .into_iter()
+            .filter(|(end, _)| other != follower || *end > follower_start)
+            .collect();
+        let mut compared = 0;
+        for (end, path) in &own {
+            let Some(expected) = leader_states.get(end) else {
+                continue;
+            };
+            let (_, state) = snapshot_state(path);
+            assert_eq!(
+                state,
+                *expected,
+                "node {other}'s snapshot {} differs from the leader's state",
+                path.display()
+            );
+            compared += 1;
+        }
+        assert!(
+            compared > 0,
+            "node {other} froze no snapshot within the leader's range: {own:?}, leader {:?}..{:?}",
+            leader_states.keys().next(),
+            leader_states.keys().last()
+        );
         let (offset, ours, theirs) = compare_states(&leader_dir, &dir);
         eprintln!("node {other} vs leader {leader} at offset {offset}: {theirs:?} / {ours:?}");
         assert_eq!(
