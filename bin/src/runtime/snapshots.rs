@@ -28,6 +28,15 @@ pub struct SnapshotTriggers {
     pub max_interval_ms: u64,
 }
 
+impl SnapshotTriggers {
+    /// Whether a snapshot is due after `new_bytes` committed data bytes and `elapsed_ms` since
+    /// the last one (the caller checks that anything at all was committed since).
+    pub fn due(&self, new_bytes: u64, elapsed_ms: u64) -> bool {
+        let by_time = self.max_interval_ms > 0 && elapsed_ms >= self.max_interval_ms;
+        new_bytes >= self.max_new_bytes || by_time
+    }
+}
+
 pub struct StateMachine {
     dir: PathBuf,
     triggers: SnapshotTriggers,
@@ -91,9 +100,8 @@ impl StateMachine {
             return;
         }
         let new_bytes = self.state.committed_bytes - self.snapshot_bytes;
-        let interval = self.triggers.max_interval_ms;
-        let by_time = interval > 0 && now_ms.saturating_sub(self.last_snapshot_ms) >= interval;
-        if new_bytes < self.triggers.max_new_bytes && !by_time {
+        let elapsed_ms = now_ms.saturating_sub(self.last_snapshot_ms);
+        if !self.triggers.due(new_bytes, elapsed_ms) {
             return;
         }
         let state = self.state;
@@ -164,5 +172,27 @@ impl StateMachine {
         // A snapshot being written of the old state is dropped with it.
         self.frozen = None;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SnapshotTriggers;
+
+    #[test]
+    fn a_snapshot_is_due_by_bytes_or_by_time_unless_time_is_off() {
+        let triggers = SnapshotTriggers {
+            max_new_bytes: 1000,
+            max_interval_ms: 60_000,
+        };
+        assert!(!triggers.due(999, 59_999));
+        assert!(triggers.due(1000, 0));
+        assert!(triggers.due(1, 60_000));
+        let bytes_only = SnapshotTriggers {
+            max_interval_ms: 0,
+            ..triggers
+        };
+        assert!(!bytes_only.due(999, u64::MAX));
+        assert!(bytes_only.due(1000, 0));
     }
 }
