@@ -124,6 +124,8 @@ pub struct SimOutcome {
     pub snapshots_loaded: u64,
     /// Downloaded snapshots that failed their check (damaged in flight) and were fetched again.
     pub snapshot_load_failures: u64,
+    /// Crashes of a node with a download or a load in progress (it restarts from its old log).
+    pub downloads_interrupted: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
