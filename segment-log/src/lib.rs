@@ -89,8 +89,8 @@ pub use quorum_state::{QuorumStateData, QuorumStateFile, QUORUM_STATE_FILE};
 pub use reader::{LogReader, LogSlice};
 pub use segment::{index_file_name, log_file_name};
 pub use snapshot::{
-    list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind, SnapshotId,
-    SnapshotReader, SnapshotWriter,
+    delete_snapshot, list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind,
+    SnapshotId, SnapshotReader, SnapshotWriter,
 };
 pub use snapshot_check::SnapshotSummary;
 #[cfg(feature = "glommio")]
