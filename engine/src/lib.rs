@@ -78,6 +78,10 @@
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
 //! - Ordering with the runtime (correlation ids, log generations): `core_ordering.rs`.
+//! - Snapshots (KIP-630): frozen snapshots served, retention and the log start, restore checks:
+//!   `core_snapshot.rs`; the follower's download (chunk checks, SNAPSHOT_NOT_FOUND and
+//!   POSITION_OUT_OF_RANGE restart it, an epoch change drops it, load and failed load, no
+//!   election while loading): `core_snapshot_download.rs`.
 //!
 //! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
 //! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and

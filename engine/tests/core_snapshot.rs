@@ -156,3 +156,31 @@ fn log_start_without_snapshot_is_refused() {
     commit_records(&mut s, 3);
     s.step(Input::LogStartAdvanced { start_offset: 2 });
 }
+
+/// A restored log starts at 0 or at a snapshot's end, and holds its latest snapshot (the runtime
+/// starts a log that lost its tail below the snapshot over at it, as Kafka does).
+#[test]
+fn restore_checks_the_log_start_against_the_snapshot() {
+    use kraft_engine::{RaftNode, RestoreError, RestoredState};
+    let restore = |start: i64, end: i64, snapshot_end: Option<i64>| {
+        let mut r = RestoredState::empty();
+        r.log_start_offset = start;
+        r.log_end_offset = end;
+        r.flushed_end_offset = end;
+        r.latest_snapshot = snapshot_end.map(|e| snapshot(e, 1, 100));
+        RaftNode::new(support::config(1, &[1, 2, 3]), r, 0, 1).map(|_| ())
+    };
+    assert!(restore(0, 10, None).is_ok());
+    assert!(restore(0, 10, Some(5)).is_ok());
+    assert!(restore(5, 10, Some(8)).is_ok());
+    assert!(restore(8, 8, Some(8)).is_ok());
+    for (start, end, snapshot_end) in [(5, 10, None), (5, 10, Some(4)), (5, 10, Some(12))] {
+        assert!(
+            matches!(
+                restore(start, end, snapshot_end),
+                Err(RestoreError::Inconsistent(_))
+            ),
+            "[{start}, {end}) with {snapshot_end:?}"
+        );
+    }
+}

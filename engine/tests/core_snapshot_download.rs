@@ -288,6 +288,8 @@ fn failed_load_keeps_the_log_and_fetches_again() {
     assert_eq!((status.log_end_offset, status.log_generation), (0, 0));
     assert_eq!(status.latest_snapshot, None);
     assert_eq!(status.snapshot_download, None);
+    assert!(sent(&out).is_empty(), "the retry backoff first: {out:?}");
+    let out = s.tick_to(s.now + 100);
     let next = fetches(&out);
     assert_eq!(next.len(), 1, "{out:?}");
     assert_eq!(next[0].fetch_offset, 0);

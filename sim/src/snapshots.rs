@@ -189,6 +189,11 @@ impl SnapshotStore {
         SimSnapshot::check(&part.bytes, info)
     }
 
+    /// A download is in progress (a `.part` exists).
+    pub fn has_part(&self) -> bool {
+        self.part.is_some()
+    }
+
     /// A crash or restart: a `.part` is never loaded after one (startup deletes it).
     pub fn drop_part(&mut self) {
         self.part = None;

@@ -115,6 +115,17 @@ impl RaftNode {
                 r.log_start_offset, r.log_end_offset, r.flushed_end_offset, r.election.epoch
             )));
         }
+        // The log starts at 0 or at a snapshot's end, never past the latest one, and the latest
+        // snapshot is inside the log (a log that lost its tail below it starts over at it).
+        let snapshot_end = r.latest_snapshot.map(|s| s.snapshot_id.end_offset);
+        let start_ok =
+            r.log_start_offset == 0 || snapshot_end.is_some_and(|e| e >= r.log_start_offset);
+        if !start_ok || snapshot_end.is_some_and(|e| e > r.log_end_offset) {
+            return Err(RestoreError::Inconsistent(format!(
+                "log [{}, {}) with latest snapshot ending at {snapshot_end:?}",
+                r.log_start_offset, r.log_end_offset
+            )));
+        }
         let log = LogState::new(
             r.log_start_offset,
             r.log_end_offset,

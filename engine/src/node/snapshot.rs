@@ -78,9 +78,16 @@ impl RaftNode {
         }
     }
 
-    /// `Input::SnapshotLoadFailed`: the old log stays; the next Fetch asks the leader again.
+    /// `Input::SnapshotLoadFailed`: the old log stays; the next Fetch asks the leader again,
+    /// after the retry backoff (a runtime that keeps failing loads must not spin on downloads).
     pub(super) fn handle_snapshot_load_failed(&mut self, snapshot_id: SnapshotId, generation: u64) {
-        let _ = self.take_pending_load(snapshot_id, generation);
+        if self.take_pending_load(snapshot_id, generation).is_none() {
+            return;
+        }
+        if let QuorumState::Follower(f) = &self.state {
+            let leader_id = f.leader_id;
+            self.on_request_failure(leader_id);
+        }
     }
 
     /// The pending load named by a result, taken; `None` (and the result ignored) when none is

@@ -31,6 +31,15 @@ impl Cluster {
             let id = self.nodes[i].id;
             self.trace_line(|| format!("node {id} -> {}", describe_output(&output)));
         }
+        let touches_log = matches!(
+            output,
+            Output::AppendBatch { .. } | Output::Flush { .. } | Output::Truncate { .. }
+        );
+        if touches_log && self.nodes[i].pending_load.is_some() {
+            let id = self.nodes[i].id;
+            let detail = format!("{} while a snapshot load runs", describe_output(&output));
+            self.violation(Invariant::Contract, Some(id), detail);
+        }
         match output {
             // The gate began the write; it completes later (`election_side`).
             Output::PersistElectionState(state) => self.election_write_begun(i, &state),

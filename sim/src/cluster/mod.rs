@@ -259,6 +259,7 @@ pub struct Cluster {
     snapshots_frozen: u64,
     snapshots_loaded: u64,
     snapshot_load_failures: u64,
+    downloads_interrupted: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -331,6 +332,7 @@ impl Cluster {
             snapshots_frozen: 0,
             snapshots_loaded: 0,
             snapshot_load_failures: 0,
+            downloads_interrupted: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -467,6 +469,7 @@ impl Cluster {
             snapshots_frozen: self.snapshots_frozen,
             snapshots_loaded: self.snapshots_loaded,
             snapshot_load_failures: self.snapshot_load_failures,
+            downloads_interrupted: self.downloads_interrupted,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

@@ -137,6 +137,9 @@ impl Cluster {
             return;
         }
         self.crashes += 1;
+        let node = &self.nodes[i];
+        self.downloads_interrupted +=
+            u64::from(node.snapshots.has_part() || node.pending_load.is_some());
         let id = self.nodes[i].id;
         let report = {
             let node = &mut self.nodes[i];

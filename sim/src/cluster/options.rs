@@ -37,6 +37,8 @@ pub struct SimOptions {
     pub snapshot_every_bytes: u64,
     /// `metadata.max.retention.bytes`: small, so that lagging and restarted nodes download.
     pub retention_bytes: i64,
+    /// `metadata.max.retention.ms` (-1: off), against the snapshots' freeze times.
+    pub retention_ms: i64,
     /// `controller.quorum.fetch.snapshot.max.bytes`: small, so downloads take several chunks.
     pub fetch_snapshot_max_bytes: u32,
 }
@@ -67,6 +69,11 @@ impl SimOptions {
         };
         let retention_bytes = (snapshot_every_bytes * snapshot_rng.range_inclusive(1, 4)) as i64;
         let fetch_snapshot_max_bytes = snapshot_rng.range_inclusive(100, 2_000) as u32;
+        let retention_ms = if snapshot_rng.chance(0.5) {
+            snapshot_rng.range_inclusive(1_000, 10_000) as i64
+        } else {
+            -1
+        };
         let voters = if rng.chance(0.5) { 3 } else { 5 };
         let observers = usize::from(rng.chance(0.25));
         let faults = !rng.chance(0.05);
@@ -96,6 +103,7 @@ impl SimOptions {
             sabotage: Sabotage::None,
             snapshot_every_bytes,
             retention_bytes,
+            retention_ms,
             fetch_snapshot_max_bytes,
         }
     }
@@ -124,6 +132,8 @@ pub struct SimOutcome {
     pub snapshots_loaded: u64,
     /// Downloaded snapshots that failed their check (damaged in flight) and were fetched again.
     pub snapshot_load_failures: u64,
+    /// Crashes of a node with a download or a load in progress (it restarts from its old log).
+    pub downloads_interrupted: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,

@@ -142,7 +142,7 @@ impl Cluster {
             .collect();
         let limits = RetentionLimits {
             max_bytes: self.options.retention_bytes,
-            max_ms: -1,
+            max_ms: self.options.retention_ms,
         };
         let retained = node.snapshots.retained();
         let start = node.disk.start_offset();

@@ -31,3 +31,4 @@ mod high_watermark;
 mod listeners;
 mod liveness;
 mod log_matching;
+mod snapshots;
