@@ -19,6 +19,7 @@ mod messages;
 pub mod meta_properties;
 mod net_role;
 mod persist;
+mod raft_events;
 mod raft_role;
 mod signals;
 mod snapshots;

@@ -38,7 +38,7 @@ const CACHE_RELEASE_STEP_OFFSETS: i64 = 1024;
 const SHUTDOWN_GRACE_MS: u64 = 6000;
 /// Events read at most from a role whose command link closed, looking for its final event (the
 /// reason it stopped).
-const MAX_EVENTS_AFTER_CLOSE: usize = 10_000;
+pub(super) const MAX_EVENTS_AFTER_CLOSE: usize = 10_000;
 
 pub struct RaftRole {
     pub node: RaftNode,
@@ -191,86 +191,6 @@ impl RaftRole {
         future::or(net, future::or(log, timer)).await
     }
 
-    fn on_net_event(&mut self, event: NetEvent) -> Result<(), RuntimeError> {
-        let now_ms = self.clock.now_ms();
-        let input = match event {
-            NetEvent::Request {
-                request_id,
-                request,
-            } => Input::Request {
-                request_id,
-                request,
-            },
-            NetEvent::Response {
-                from,
-                correlation_id,
-                response,
-            } => Input::Response {
-                from,
-                correlation_id,
-                response,
-            },
-            NetEvent::RequestFailed {
-                to,
-                correlation_id,
-                error,
-            } => Input::RequestFailed {
-                to,
-                correlation_id,
-                error,
-            },
-            NetEvent::ListenerFailed(error) => return Err(RuntimeError::Listener(error)),
-        };
-        self.node.step(now_ms, input);
-        Ok(())
-    }
-
-    fn on_log_event(&mut self, event: LogEvent) -> Result<(), RuntimeError> {
-        match event {
-            LogEvent::Flushed {
-                flushed_end_offset,
-                generation,
-            } => {
-                self.node.step(
-                    self.clock.now_ms(),
-                    Input::LogFlushed {
-                        flushed_end_offset,
-                        generation,
-                    },
-                );
-                Ok(())
-            }
-            LogEvent::LogStartAdvanced { start_offset } => {
-                self.node.step(
-                    self.clock.now_ms(),
-                    Input::LogStartAdvanced { start_offset },
-                );
-                Ok(())
-            }
-            LogEvent::SnapshotLoad {
-                snapshot_id,
-                generation,
-                loaded,
-            } => {
-                let input = if loaded {
-                    Input::SnapshotLoaded {
-                        snapshot_id,
-                        generation,
-                    }
-                } else {
-                    Input::SnapshotLoadFailed {
-                        snapshot_id,
-                        generation,
-                    }
-                };
-                self.node.step(self.clock.now_ms(), input);
-                Ok(())
-            }
-            LogEvent::Failed(error) => Err(RuntimeError::LogFailed(error)),
-            LogEvent::Stopped => Err(RuntimeError::LogStoppedUnexpectedly),
-        }
-    }
-
     /// Executes every queued output, in order. A persist completes before the next output runs.
     async fn execute_outputs(&mut self, run: &mut Run) -> Result<(), RuntimeError> {
         // Bounded: the core caps its own output queue, and a durable write lets the next run.
@@ -410,32 +330,6 @@ impl RaftRole {
             Ok(()) => Ok(()),
             Err(_) => Err(self.why_log_stopped().await),
         }
-    }
-
-    /// A role closes its command link before it sends its final event, so that a send blocked
-    /// on the link wakes up: that event, read here, says why it stopped.
-    async fn why_net_stopped(&self) -> RuntimeError {
-        for _ in 0..MAX_EVENTS_AFTER_CLOSE {
-            match self.from_net.recv().await {
-                Some(NetEvent::ListenerFailed(error)) => return RuntimeError::Listener(error),
-                Some(_) => {}
-                None => break,
-            }
-        }
-        RuntimeError::NetworkRoleStopped
-    }
-
-    /// As [`Self::why_net_stopped`], for the log role.
-    async fn why_log_stopped(&self) -> RuntimeError {
-        for _ in 0..MAX_EVENTS_AFTER_CLOSE {
-            match self.from_log.recv().await {
-                Some(LogEvent::Failed(error)) => return RuntimeError::LogFailed(error),
-                Some(LogEvent::Stopped) => return RuntimeError::LogStoppedUnexpectedly,
-                Some(_) => {}
-                None => break,
-            }
-        }
-        RuntimeError::LogRoleStopped
     }
 
     fn on_listener_event(&mut self, run: &mut Run, event: ListenerEvent) {
