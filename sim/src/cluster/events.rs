@@ -42,7 +42,9 @@ impl Cluster {
                 true
             }
             // The log and network sides run on while only the Raft loop waits for a write.
-            EventKind::FlushDone { node, .. } | EventKind::FetchResponseRead { node, .. }
+            EventKind::FlushDone { node, .. }
+            | EventKind::FetchResponseRead { node, .. }
+            | EventKind::LogResume { node, .. }
                 if self.is_process_paused(node) =>
             {
                 let wait = self.nodes[node].paused_until_ms - self.now_ms;
@@ -82,6 +84,11 @@ impl Cluster {
             } => {
                 if self.nodes[node].incarnation == incarnation && self.is_up(node) {
                     self.flush_done(node, seq);
+                }
+            }
+            EventKind::LogResume { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.log_side_resumes(node);
                 }
             }
             EventKind::FlushReport { node, incarnation } => {

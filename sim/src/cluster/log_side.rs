@@ -8,9 +8,12 @@
 //! late (its executor busy), after log commands the core issued since; it reads only while the
 //! log is at the range's generation, as the runtime's network role does.
 
+use std::collections::VecDeque;
+
 use bytes::Bytes;
 use kraft_driver::{FlushReportSlot, LogPipeline, LogStorage};
 use kraft_engine::election::ElectionState;
+use kraft_records::BatchIter;
 
 use kraft_engine::message::{Records, Response};
 
@@ -19,6 +22,7 @@ use crate::checker::Invariant;
 use crate::disk::{SimDisk, SimFlushTicket, StorageError};
 
 /// One `Output::AppendBatch` as the log side takes it.
+#[derive(Debug)]
 pub struct SimAppend {
     pub base_offset: i64,
     pub last_offset: i64,
@@ -74,7 +78,28 @@ pub(super) struct SimLogSide {
     handover_scheduled: bool,
     /// The generation the core's outputs are at (the last `Output::Truncate`'s).
     pub core_generation: u64,
+    /// Log commands behind a truncation that waits for the fsync in flight, or behind a stall,
+    /// in order.
+    waiting: VecDeque<LogCommand>,
+    /// The log side takes nothing before this time (a stall).
+    stalled_until_ms: u64,
 }
+
+/// A log command of the Raft loop as the log side takes it (the runtime's log link, FIFO).
+#[derive(Debug)]
+pub enum LogCommand {
+    Append(SimAppend),
+    Flush { generation: u64 },
+    Truncate { to_offset: i64, generation: u64 },
+}
+
+/// Bound on log commands waiting behind a truncation (the runtime's log link is bounded too; a
+/// core that fills this one is flooding its log).
+const MAX_WAITING_LOG_COMMANDS: usize = 100_000;
+/// In chaos, the odds (per million) that the log side is stalled when a truncation reaches it
+/// (the Raft loop and the network side go on without it), and for how long.
+const LOG_STALL_PPM: u32 = 500_000;
+const LOG_STALL_MS: (u64, u64) = (500, 5_000);
 
 /// In chaos, the odds (per million) that the network side reads a Fetch response's log range
 /// late (its executor busy), after log commands the core issued since, and how late.
@@ -119,7 +144,23 @@ impl Cluster {
     /// The fsync `seq` completed (a stale one, drained before a truncation, is skipped).
     pub(super) fn flush_done(&mut self, i: usize, seq: u64) {
         if self.nodes[i].log.in_flight.is_some_and(|(s, _)| s == seq) {
+            let stalled_until_ms = self.nodes[i].log.stalled_until_ms;
+            if self.now_ms < stalled_until_ms {
+                // A stalled log side sees the completion when it resumes.
+                let incarnation = self.nodes[i].incarnation;
+                let wait = stalled_until_ms - self.now_ms;
+                self.schedule(
+                    wait,
+                    EventKind::FlushDone {
+                        node: i,
+                        incarnation,
+                        seq,
+                    },
+                );
+                return;
+            }
             self.complete_flush_in_flight(i);
+            self.apply_waiting_log_commands(i);
             self.start_flush(i);
         }
     }
@@ -175,12 +216,108 @@ impl Cluster {
         self.step_node(i, report.into_input());
     }
 
-    /// `Output::Truncate`, as the log role applies it: after the fsync in flight completes.
-    pub(super) fn truncate_log(&mut self, i: usize, to_offset: i64, generation: u64) {
-        if self.nodes[i].log.pipeline.truncation_must_wait() {
-            // The log role waits for the fsync; here it completes now, as if it just had.
-            self.complete_flush_in_flight(i);
+    /// A log command from the Raft loop (`AppendBatch`, `Flush`, `Truncate`), in output order:
+    /// applied now, or queued behind a truncation that waits for the fsync in flight. Meanwhile
+    /// the core and the network side run ahead of the disk (a Fetch response may name a
+    /// generation the log has not started yet).
+    pub(super) fn log_command(&mut self, i: usize, command: LogCommand) {
+        let is_truncate = matches!(command, LogCommand::Truncate { .. });
+        if is_truncate && self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(LOG_STALL_PPM) {
+            self.stall_log_side(i);
         }
+        let node = &mut self.nodes[i];
+        let waits = (is_truncate && node.log.pipeline.truncation_must_wait())
+            || self.now_ms < node.log.stalled_until_ms
+            || !node.log.waiting.is_empty();
+        if waits {
+            if node.log.waiting.len() >= MAX_WAITING_LOG_COMMANDS {
+                let id = node.id;
+                let detail = format!("more than {MAX_WAITING_LOG_COMMANDS} log commands waiting");
+                self.violation(Invariant::Contract, Some(id), detail);
+                return;
+            }
+            node.log.waiting.push_back(command);
+            return;
+        }
+        self.apply_log_command(i, command);
+    }
+
+    /// The log side stalls (its executor blocked in a multi-second fdatasync, page faults on a
+    /// segment roll): it takes no command and no fsync completion until it resumes.
+    fn stall_log_side(&mut self, i: usize) {
+        let delay = self.rng.range_inclusive(LOG_STALL_MS.0, LOG_STALL_MS.1);
+        let node = &mut self.nodes[i];
+        node.log.stalled_until_ms = node.log.stalled_until_ms.max(self.now_ms + delay);
+        let incarnation = node.incarnation;
+        let wait = node.log.stalled_until_ms - self.now_ms;
+        self.schedule(
+            wait,
+            EventKind::LogResume {
+                node: i,
+                incarnation,
+            },
+        );
+    }
+
+    /// The log side resumes after a stall: the commands that waited run, in order.
+    pub(super) fn log_side_resumes(&mut self, i: usize) {
+        if self.now_ms < self.nodes[i].log.stalled_until_ms {
+            return;
+        }
+        self.apply_waiting_log_commands(i);
+        self.start_flush(i);
+    }
+
+    /// Applies the commands that waited, in order, until a truncation must wait again.
+    fn apply_waiting_log_commands(&mut self, i: usize) {
+        for _ in 0..MAX_WAITING_LOG_COMMANDS {
+            let node = &mut self.nodes[i];
+            if self.now_ms < node.log.stalled_until_ms {
+                return;
+            }
+            let must_wait = node.log.pipeline.truncation_must_wait();
+            match node.log.waiting.front() {
+                None => return,
+                Some(LogCommand::Truncate { .. }) if must_wait => return,
+                Some(_) => {}
+            }
+            let command = node.log.waiting.pop_front().expect("a waiting command");
+            self.apply_log_command(i, command);
+        }
+    }
+
+    /// A clean stop: the log side completes its fsync and applies every waiting command.
+    pub(super) fn finish_log_commands(&mut self, i: usize) {
+        for _ in 0..MAX_WAITING_LOG_COMMANDS {
+            if self.nodes[i].log.waiting.is_empty() {
+                return;
+            }
+            if self.nodes[i].log.pipeline.truncation_must_wait() {
+                self.complete_flush_in_flight(i);
+            }
+            self.apply_waiting_log_commands(i);
+        }
+    }
+
+    fn apply_log_command(&mut self, i: usize, command: LogCommand) {
+        match command {
+            LogCommand::Append(append) => {
+                let node = &mut self.nodes[i];
+                if let Err(e) = node.log.pipeline.append(&mut node.disk, append) {
+                    let id = node.id;
+                    self.violation(Invariant::Contract, Some(id), e.to_string());
+                }
+            }
+            LogCommand::Flush { generation } => self.flush_log(i, generation),
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            } => self.truncate_log(i, to_offset, generation),
+        }
+    }
+
+    /// `Output::Truncate`, as the log role applies it: once no fsync is in flight.
+    fn truncate_log(&mut self, i: usize, to_offset: i64, generation: u64) {
         let id = self.nodes[i].id;
         let node = &mut self.nodes[i];
         if generation <= node.disk.generation() {
@@ -200,7 +337,7 @@ impl Cluster {
     }
 
     /// `Output::Flush`: the next fsync covers everything appended so far.
-    pub(super) fn flush_log(&mut self, i: usize, generation: u64) {
+    fn flush_log(&mut self, i: usize, generation: u64) {
         let node = &mut self.nodes[i];
         if generation == node.disk.generation() {
             node.log.pipeline.request_flush(&node.disk, generation);
@@ -264,16 +401,44 @@ impl Cluster {
             return records;
         };
         let disk = &self.nodes[i].disk;
-        let bytes = if generation == disk.generation() {
+        let bytes = if kraft_driver::log_range_readable(generation, disk.generation()) {
             disk.read_range(from_offset, max_bytes)
         } else {
             bytes::Bytes::new()
         };
         self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
+        self.check_served_records(i, generation, &bytes);
         if bytes.is_empty() {
             Records::Empty
         } else {
             Records::Bytes(bytes)
+        }
+    }
+
+    /// While the core is still in the range's generation, the records served must be what its
+    /// log holds at those offsets: the last served batch closes the same chain of batches in the
+    /// disk and in the core's log (equal prefix hashes).
+    fn check_served_records(&mut self, i: usize, generation: u64, bytes: &Bytes) {
+        let node = &self.nodes[i];
+        if bytes.is_empty() || node.log.core_generation != generation {
+            return;
+        }
+        let Some(last_base_offset) = BatchIter::new(bytes)
+            .map_while(Result::ok)
+            .last()
+            .map(|batch| batch.header.base_offset)
+        else {
+            return;
+        };
+        let served = node.disk.batch_containing(last_base_offset);
+        let meant = node.core_log.batch_containing(last_base_offset);
+        if served.map(|b| b.prefix_hash) != meant.map(|b| b.prefix_hash) {
+            let id = node.id;
+            let detail = format!(
+                "Fetch response of generation {generation} serves a batch at {last_base_offset} that the core's log does not hold (the log side is at generation {})",
+                node.disk.generation()
+            );
+            self.violation(Invariant::FetchRecordsNotInLog, Some(id), detail);
         }
     }
 }

@@ -75,6 +75,11 @@ enum EventKind {
         incarnation: u64,
         seq: u64,
     },
+    /// The log side resumes after a stall.
+    LogResume {
+        node: usize,
+        incarnation: u64,
+    },
     /// The Raft loop takes the node's flush report slot.
     FlushReport {
         node: usize,
@@ -151,7 +156,13 @@ struct SimNode {
     id: NodeId,
     is_voter: bool,
     config: RaftConfig,
+    /// The node's disk as its log side has made it: behind the core while log commands wait
+    /// (`log_side`); crashes, durability and reads of Fetch responses are judged here.
     disk: SimDisk<ElectionState>,
+    /// The log as the core's outputs describe it (every append and truncation applied at once):
+    /// what the checker judges elections, commits and listener events on. Rebuilt from `disk`
+    /// on restart.
+    core_log: SimDisk<ElectionState>,
     core: Option<RaftNode>,
     /// Runs the core's outputs in order, holding them after a persist until it is durable (the
     /// runtime's own gate; see `election_side`).
@@ -191,6 +202,7 @@ impl SimNode {
             is_voter,
             config,
             disk: SimDisk::new(),
+            core_log: SimDisk::new(),
             core: None,
             outputs: OutputGate::new(),
             incarnation: 0,

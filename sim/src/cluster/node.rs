@@ -62,6 +62,7 @@ impl Cluster {
         node.log = SimLogSide::default();
         node.outputs = OutputGate::new();
         node.disk.reopen();
+        node.core_log = node.disk.clone();
         node.outstanding.clear();
         node.inbound.clear();
         node.fetch_reads.clear();
@@ -230,7 +231,7 @@ impl Cluster {
             // leader before its own LeaderChange append names one (`on_epoch_start`).
             if status.state == StateName::Leader {
                 self.checker
-                    .on_leader(self.now_ms, node.id, status.epoch, &node.disk);
+                    .on_leader(self.now_ms, node.id, status.epoch, &node.core_log);
             }
         }
         self.drain(i);
@@ -262,7 +263,7 @@ impl Cluster {
         let status = core.status();
         if status.state == StateName::Leader {
             self.checker
-                .on_leader(now, node.id, status.epoch, &node.disk);
+                .on_leader(now, node.id, status.epoch, &node.core_log);
         }
         // Appends and listener events queued behind a quorum-state write have not run yet: the
         // node is judged on them once they have (`election_side`).
@@ -270,10 +271,16 @@ impl Cluster {
             return;
         }
         if let Some(hw) = status.high_watermark {
-            self.checker.on_high_watermark(now, node.id, hw, &node.disk);
+            self.checker
+                .on_high_watermark(now, node.id, hw, &node.core_log);
             if status.state == StateName::Leader {
-                self.checker
-                    .on_leader_high_watermark(now, node.id, status.epoch, hw, &node.disk);
+                self.checker.on_leader_high_watermark(
+                    now,
+                    node.id,
+                    status.epoch,
+                    hw,
+                    &node.core_log,
+                );
             }
         }
         if status.state == StateName::Leader {
