@@ -3,21 +3,18 @@
 //! truncation waits for the fsync in flight, reports in the generation flushed, one coalescing
 //! report slot) run here against the simulated disk. What the simulator adds is timing, seeded:
 //! fsyncs that take milliseconds or, in chaos, stall for seconds (a log role whose disk hangs),
-//! and a report hand-over from the slot to the core that may lag (a busy Raft loop), so reports
-//! coalesce as they do in the runtime. The network side may read a Fetch response's log range
-//! late (its executor busy), after log commands the core issued since; it reads only while the
-//! log is at the range's generation, as the runtime's network role does.
+//! a log side that stalls when a truncation reaches it (its commands wait, in order, while the
+//! Raft loop and the network side go on: the disk lags the core, and a Fetch response may name
+//! a generation the log has not started yet), and a report hand-over from the slot to the core
+//! that may lag (a busy Raft loop), so reports coalesce as they do in the runtime.
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 use kraft_driver::{FlushReportSlot, LogPipeline, LogStorage};
 use kraft_engine::election::ElectionState;
-use kraft_records::BatchIter;
 
-use kraft_engine::message::{Records, Response};
-
-use super::{Cluster, EventKind, Inbound, MAX_INBOUND};
+use super::{Cluster, EventKind};
 use crate::checker::Invariant;
 use crate::disk::{SimDisk, SimFlushTicket, StorageError};
 
@@ -100,14 +97,6 @@ const MAX_WAITING_LOG_COMMANDS: usize = 100_000;
 /// (the Raft loop and the network side go on without it), and for how long.
 const LOG_STALL_PPM: u32 = 500_000;
 const LOG_STALL_MS: (u64, u64) = (500, 5_000);
-
-/// In chaos, the odds (per million) that the network side reads a Fetch response's log range
-/// late (its executor busy), after log commands the core issued since, and how late.
-const FETCH_READ_LAG_PPM: u32 = 100_000;
-const FETCH_READ_LAG_MS: (u64, u64) = (1, 50);
-/// Of those, the odds (per million) of a long stall instead.
-const FETCH_READ_STALL_PPM: u32 = 100_000;
-const FETCH_READ_STALL_MS: (u64, u64) = (500, 3_000);
 
 /// In chaos, the odds (per million) that an fsync stalls, and how long (a hung disk).
 const FSYNC_STALL_PPM: u32 = 5_000;
@@ -342,103 +331,6 @@ impl Cluster {
         if generation == node.disk.generation() {
             node.log.pipeline.request_flush(&node.disk, generation);
             self.start_flush(i);
-        }
-    }
-
-    /// Whether the network side reads this Fetch response's log range later (seeded, in chaos).
-    pub(super) fn net_side_lags(&mut self) -> bool {
-        self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(FETCH_READ_LAG_PPM)
-    }
-
-    /// Holds a Fetch response for the network side to read its log range later.
-    pub(super) fn defer_fetch_response(&mut self, i: usize, inbound: Inbound, response: Response) {
-        let node = &mut self.nodes[i];
-        if node.fetch_reads.len() >= MAX_INBOUND {
-            // A bounded queue: the response is lost, as on a reset connection.
-            return;
-        }
-        let key = inbound.correlation_id ^ (u64::from(inbound.from as u32) << 48);
-        let key = (key..)
-            .find(|k| !node.fetch_reads.contains_key(k))
-            .expect("a free key");
-        node.fetch_reads.insert(key, (inbound, response));
-        let incarnation = node.incarnation;
-        let (low_ms, high_ms) = if self.rng.chance_ppm(FETCH_READ_STALL_PPM) {
-            FETCH_READ_STALL_MS
-        } else {
-            FETCH_READ_LAG_MS
-        };
-        let delay = self.rng.range_inclusive(low_ms, high_ms);
-        self.schedule(
-            delay,
-            EventKind::FetchResponseRead {
-                node: i,
-                incarnation,
-                key,
-            },
-        );
-    }
-
-    pub(super) fn read_deferred_fetch_response(&mut self, i: usize, key: u64) {
-        let Some((inbound, mut response)) = self.nodes[i].fetch_reads.remove(&key) else {
-            return;
-        };
-        if let Response::Fetch(fetch) = &mut response {
-            fetch.records = self.read_log_range(i, fetch.records.clone());
-        }
-        self.send_response(i, inbound, response);
-    }
-
-    /// Resolves a `LogRange` as the network side does: only while the log is at the range's
-    /// generation (a log truncated since holds other bytes there), otherwise no records.
-    pub(super) fn read_log_range(&mut self, i: usize, records: Records) -> Records {
-        let Records::LogRange {
-            from_offset,
-            max_bytes,
-            generation,
-        } = records
-        else {
-            return records;
-        };
-        let disk = &self.nodes[i].disk;
-        let bytes = if kraft_driver::log_range_readable(generation, disk.generation()) {
-            disk.read_range(from_offset, max_bytes)
-        } else {
-            bytes::Bytes::new()
-        };
-        self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
-        self.check_served_records(i, generation, &bytes);
-        if bytes.is_empty() {
-            Records::Empty
-        } else {
-            Records::Bytes(bytes)
-        }
-    }
-
-    /// While the core is still in the range's generation, the records served must be what its
-    /// log holds at those offsets: the last served batch closes the same chain of batches in the
-    /// disk and in the core's log (equal prefix hashes).
-    fn check_served_records(&mut self, i: usize, generation: u64, bytes: &Bytes) {
-        let node = &self.nodes[i];
-        if bytes.is_empty() || node.log.core_generation != generation {
-            return;
-        }
-        let Some(last_base_offset) = BatchIter::new(bytes)
-            .map_while(Result::ok)
-            .last()
-            .map(|batch| batch.header.base_offset)
-        else {
-            return;
-        };
-        let served = node.disk.batch_containing(last_base_offset);
-        let meant = node.core_log.batch_containing(last_base_offset);
-        if served.map(|b| b.prefix_hash) != meant.map(|b| b.prefix_hash) {
-            let id = node.id;
-            let detail = format!(
-                "Fetch response of generation {generation} serves a batch at {last_base_offset} that the core's log does not hold (the log side is at generation {})",
-                node.disk.generation()
-            );
-            self.violation(Invariant::FetchRecordsNotInLog, Some(id), detail);
         }
     }
 }

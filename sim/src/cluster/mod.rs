@@ -28,7 +28,7 @@ use kraft_engine::io::LeaderAndEpoch;
 use kraft_engine::message::{Request, Response};
 use kraft_engine::RaftNode;
 
-use kraft_driver::OutputGate;
+use kraft_driver::{FailureQueue, OutputGate, PeerQueue};
 
 mod election_side;
 mod events;
@@ -38,6 +38,7 @@ mod log_side;
 mod net_side;
 mod node;
 mod options;
+mod peers;
 mod trace;
 mod workload;
 
@@ -103,6 +104,18 @@ enum EventKind {
         incarnation: u64,
         to: NodeId,
         correlation_id: u64,
+    },
+    /// A request's timeout (the runtime's request timeout, `request_timeout_ms`).
+    RequestTimeout {
+        node: usize,
+        incarnation: u64,
+        to: NodeId,
+        correlation_id: u64,
+    },
+    /// The Raft loop takes the failures queued by the network side.
+    FailureReport {
+        node: usize,
+        incarnation: u64,
     },
     /// A quorum-state write completes.
     ElectionDurable {
@@ -177,9 +190,13 @@ struct SimNode {
     log: SimLogSide,
     /// Fetch responses whose log range the network side reads later (see `log_side`).
     fetch_reads: BTreeMap<u64, (Inbound, Response)>,
-    /// Correlation id (the core's) of the request last sent to each peer and not answered: a
-    /// connection reset fails that one.
-    outstanding: BTreeMap<NodeId, u64>,
+    /// Per peer, the core's requests queued and in flight (the runtime's own queue; `peers`).
+    peers: BTreeMap<NodeId, PeerQueue<Request>>,
+    /// Requests that failed before reaching the wire, waiting for the Raft loop.
+    failures: FailureQueue,
+    failure_report_scheduled: bool,
+    /// The last correlation id the core used (they must grow).
+    last_correlation_id: u64,
     inbound: BTreeMap<u64, Inbound>,
     /// Registered listeners and what each was last told; the first is the workload's.
     listeners: Vec<(u64, Option<LeaderAndEpoch>)>,
@@ -211,7 +228,10 @@ impl SimNode {
             last_tick_ms: 0,
             log: SimLogSide::default(),
             fetch_reads: BTreeMap::new(),
-            outstanding: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            failures: FailureQueue::new(),
+            failure_report_scheduled: false,
+            last_correlation_id: 0,
             inbound: BTreeMap::new(),
             listeners: Vec::new(),
             stopping: false,

@@ -7,7 +7,7 @@ use kraft_engine::RaftNode;
 use kraft_engine::StateName;
 use kraft_records::{BatchIter, EpochEntry};
 
-use kraft_driver::OutputGate;
+use kraft_driver::{FailureQueue, OutputGate};
 
 use super::log_side::SimLogSide;
 use super::trace::describe_input;
@@ -63,7 +63,10 @@ impl Cluster {
         node.outputs = OutputGate::new();
         node.disk.reopen();
         node.core_log = node.disk.clone();
-        node.outstanding.clear();
+        node.peers.clear();
+        node.failures = FailureQueue::new();
+        node.failure_report_scheduled = false;
+        node.last_correlation_id = 0;
         node.inbound.clear();
         node.fetch_reads.clear();
         node.listeners.clear();
@@ -153,7 +156,7 @@ impl Cluster {
             if j == i || !self.is_up(j) {
                 continue;
             }
-            if let Some(&correlation_id) = self.nodes[j].outstanding.get(&id) {
+            if let Some(correlation_id) = self.in_flight_to(j, id) {
                 let incarnation = self.nodes[j].incarnation;
                 let delay = self.rng.range_inclusive(1, 5);
                 self.schedule(
