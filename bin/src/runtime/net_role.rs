@@ -2,16 +2,22 @@
 //! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
 //! server writes them in request order per connection. Fetch responses that point into the log
 //! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
-//! when the log is at the range's generation (otherwise without records). Outbound requests
-//! carry the core's correlation id through the peer's queue and back with the answer; the wire
-//! correlation id is the peer client's own.
+//! when the log is at the range's generation (otherwise without records: kraft-driver's
+//! `log_range_readable`). Outbound requests wait in kraft-driver's `PeerQueue` per peer (bounded,
+//! one in flight) and their answer or failure reaches the Raft loop under the core's correlation
+//! id only if it is for the request in flight; the wire correlation id is the peer client's own.
+//! Failures found while taking commands wait in kraft-driver's bounded `FailureQueue`. The same
+//! rules run in the simulator (`kraft-sim`, `cluster/peers.rs`, `cluster/net_side.rs`).
 
+use super::clock::Clock;
 use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
-use glommio::channels::local_channel::{self, LocalSender};
+use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use kraft_config::ServerConfig;
-use kraft_engine::message::{Response, SnapshotId};
+use kraft_driver::{log_range_readable, FailureQueue, PeerQueue};
+use kraft_engine::io::Input;
+use kraft_engine::message::{Request, Response, SnapshotId};
 use kraft_engine::RequestError;
 use kraft_net::addr::join_host_port;
 use kraft_net::client::{ClientConfig, PeerClient};
@@ -20,18 +26,14 @@ use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
 };
 use kraft_net::source::RecordSource;
-use kraft_segment_log::{LogError, LogReader, LogSlice};
+use kraft_segment_log::{LogReader, LogSlice};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Requests queued for one peer at most (the core keeps one in flight per peer; this only
-/// absorbs a burst around reconnects).
-const PEER_QUEUE_CAPACITY: usize = 64;
-/// Request failures the command loop found (a full peer queue, an unknown node) waiting to be
-/// reported to the Raft loop. Beyond this many the failure is dropped: the core times out every
-/// request it sent on its own (`request_timeout_ms`), so a lost report delays, never stalls it.
-const FAILURE_QUEUE_CAPACITY: usize = 256;
+/// One peer's request queue, shared by the command loop (which queues) and the peer's task
+/// (which sends): both on this executor.
+type SharedPeerQueue = Rc<RefCell<PeerQueue<Request>>>;
 
 pub struct NetParts {
     node_id: i32,
@@ -120,24 +122,50 @@ impl NetParts {
             }
         });
 
-        let mut peers: HashMap<i32, LocalSender<(u64, kraft_engine::message::Request)>> =
-            HashMap::new();
+        // Per peer: the queue, and a wake-up for its task (dropped to end the task).
+        let mut peers: HashMap<i32, (SharedPeerQueue, LocalSender<()>)> = HashMap::new();
+        let clock = Clock::new();
         for (id, address) in &self.peers {
-            let (tx, rx) = local_channel::new_bounded(PEER_QUEUE_CAPACITY);
+            let (wake, woken) = local_channel::new_bounded(1);
             let mut client_config =
                 ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
             client_config.request_timeout_ms = self.request_timeout_ms;
             client_config.reconnect_backoff_ms = self.retry_backoff_ms.max(1);
             let client = PeerClient::new(client_config);
-            glommio::spawn_local(run_peer(*id, client, rx, events.clone())).detach();
-            peers.insert(*id, tx);
+            let queue = Rc::new(RefCell::new(PeerQueue::new(self.request_timeout_ms)));
+            let peer = PeerTask {
+                to: *id,
+                client,
+                queue: queue.clone(),
+                woken,
+                events: events.clone(),
+                clock,
+            };
+            glommio::spawn_local(peer.run()).detach();
+            peers.insert(*id, (queue, wake));
         }
 
         // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
         // Raft loop (that would be two bounded links waiting on each other): failures go through
         // a bounded queue that its own task drains.
-        let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
-        let reporter = glommio::spawn_local(report_failures(failures_rx, events.clone()));
+        let failures = Rc::new(RefCell::new(FailureQueue::new()));
+        let (failures_wake, failures_woken) = local_channel::new_bounded(1);
+        let reporter = glommio::spawn_local(report_failures(
+            failures.clone(),
+            failures_woken,
+            events.clone(),
+        ));
+        let report_failure = |to: i32, correlation_id: u64| {
+            let error = RequestError::Disconnected;
+            if !failures.borrow_mut().push(to, correlation_id, error) {
+                tracing::warn!(
+                    to,
+                    "failure report queue full; the core's request timeout covers it"
+                );
+            }
+            // Full means a wake-up is pending already.
+            let _ = failures_wake.try_send(());
+        };
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -149,14 +177,17 @@ impl NetParts {
                     correlation_id,
                     request,
                 } => match peers.get(&to) {
-                    Some(peer) => {
-                        if peer.try_send((correlation_id, request)).is_err() {
-                            report_failure(&failures, to, correlation_id);
+                    Some((queue, wake)) => {
+                        if queue.borrow_mut().push(correlation_id, request).is_err() {
+                            report_failure(to, correlation_id);
+                        } else {
+                            // Full means a wake-up is pending already.
+                            let _ = wake.try_send(());
                         }
                     }
                     None => {
                         tracing::warn!(to, "request for a node that is not a known voter");
-                        report_failure(&failures, to, correlation_id);
+                        report_failure(to, correlation_id);
                     }
                 },
                 NetCommand::Stop => break,
@@ -167,7 +198,7 @@ impl NetParts {
         server_task.await;
         // The queued failures go out before the role ends (the Raft loop reads events until it
         // is gone; then the reporter's send fails and it ends too).
-        drop(failures);
+        drop(failures_wake);
         reporter.await;
         // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
         tracing::info!(
@@ -184,71 +215,115 @@ impl NetParts {
     }
 }
 
-/// Queues the failure of a request to `to` for the Raft loop, without waiting.
-fn report_failure(failures: &LocalSender<NetEvent>, to: i32, correlation_id: u64) {
-    let error = RequestError::Disconnected;
-    if failures
-        .try_send(NetEvent::RequestFailed {
+/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
+/// command loop does not wait for this task. Ends when the command loop drops its wake-up
+/// sender (after the queue is drained) or the Raft loop is gone.
+async fn report_failures(
+    failures: Rc<RefCell<FailureQueue>>,
+    woken: LocalReceiver<()>,
+    events: Rc<Tx<NetEvent>>,
+) {
+    loop {
+        for _ in 0..kraft_driver::net::FAILURE_QUEUE_CAPACITY {
+            let next = failures.borrow_mut().pop();
+            let Some(input) = next else {
+                break;
+            };
+            let Some(event) = net_event(input) else {
+                continue;
+            };
+            if events.send(event).await.is_err() {
+                return;
+            }
+        }
+        if woken.recv().await.is_none() && failures.borrow().is_empty() {
+            return;
+        }
+    }
+}
+
+/// The Raft loop's event for an input the driver's network side produced (answers and
+/// failures; it produces nothing else).
+fn net_event(input: Input) -> Option<NetEvent> {
+    match input {
+        Input::Response {
+            from,
+            correlation_id,
+            response,
+        } => Some(NetEvent::Response {
+            from,
+            correlation_id,
+            response,
+        }),
+        Input::RequestFailed {
             to,
             correlation_id,
             error,
-        })
-        .is_err()
-    {
-        tracing::warn!(
+        } => Some(NetEvent::RequestFailed {
             to,
-            "failure report queue full; the core's request timeout covers it"
-        );
-    }
-}
-
-/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
-/// command loop does not wait for this task.
-async fn report_failures(
-    failures: local_channel::LocalReceiver<NetEvent>,
-    events: Rc<Tx<NetEvent>>,
-) {
-    while let Some(event) = failures.recv().await {
-        if events.send(event).await.is_err() {
-            break;
+            correlation_id,
+            error,
+        }),
+        other => {
+            tracing::error!(?other, "not a network event");
+            None
         }
     }
 }
 
-/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop,
-/// with the core's correlation id of the request it answers (the core may have given up on it).
-async fn run_peer(
+/// One peer's task: sends the queued requests one at a time and reports each answer or failure
+/// to the Raft loop, under the core's correlation id, when the queue says it answers the request
+/// in flight.
+struct PeerTask {
     to: i32,
-    mut client: PeerClient,
-    requests: local_channel::LocalReceiver<(u64, kraft_engine::message::Request)>,
+    client: PeerClient,
+    queue: SharedPeerQueue,
+    woken: LocalReceiver<()>,
     events: Rc<Tx<NetEvent>>,
-) {
-    while let Some((correlation_id, request)) = requests.recv().await {
-        let event = match client.send(&request).await {
-            Ok(response) => NetEvent::Response {
-                from: to,
-                correlation_id,
-                response,
-            },
-            Err(error) => {
-                tracing::debug!(to, %error, "request failed");
-                let error = match error {
-                    ClientError::Timeout { .. } => RequestError::Timeout,
-                    ClientError::UnsupportedVersion { .. } => RequestError::UnsupportedVersion,
-                    ClientError::Disconnected { .. }
-                    | ClientError::BadResponse { .. }
-                    | ClientError::Encode { .. } => RequestError::Disconnected,
-                };
-                NetEvent::RequestFailed {
-                    to,
-                    correlation_id,
-                    error,
+    clock: Clock,
+}
+
+impl PeerTask {
+    async fn run(mut self) {
+        loop {
+            let next = self.queue.borrow_mut().start_next(self.clock.now_ms());
+            let Some((correlation_id, request)) = next else {
+                // Idle until the command loop queues more; it drops the sender to stop us.
+                if self.woken.recv().await.is_none() {
+                    return;
                 }
+                continue;
+            };
+            let result = self.client.send(&request).await;
+            let input = match result {
+                Ok(response) => {
+                    let mut queue = self.queue.borrow_mut();
+                    queue.on_response(self.to, correlation_id, response)
+                }
+                Err(error) => {
+                    tracing::debug!(to = self.to, %error, "request failed");
+                    let mut queue = self.queue.borrow_mut();
+                    queue.on_failure(self.to, correlation_id, request_error(&error))
+                }
+            };
+            let Some(event) = input.and_then(net_event) else {
+                continue;
+            };
+            if self.events.send(event).await.is_err() {
+                return;
             }
-        };
-        if events.send(event).await.is_err() {
-            break;
         }
+    }
+}
+
+/// How the core sees a failed exchange with a peer.
+fn request_error(error: &ClientError) -> RequestError {
+    match error {
+        ClientError::Timeout { .. } => RequestError::Timeout,
+        ClientError::UnsupportedVersion { .. } => RequestError::UnsupportedVersion,
+        ClientError::Disconnected { .. }
+        | ClientError::BadResponse { .. }
+        | ClientError::Encode { .. } => RequestError::Disconnected,
     }
 }
 
@@ -295,22 +370,32 @@ impl RecordSource for LogRecords {
     type Slice = LogSlice;
 
     fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<LogSlice> {
-        match self
-            .0
-            .read_in_generation(from_offset, max_bytes, generation)
-        {
+        // The log must be in the range's generation before and after the read (a truncation
+        // during it may have cut these bytes): otherwise the log role has not applied the core's
+        // truncation yet, or truncated since, and the bytes there are not the ones the core
+        // meant. The follower fetches again.
+        let readable = || log_range_readable(generation, self.0.generation());
+        if !readable() {
+            tracing::debug!(
+                from_offset,
+                generation,
+                log_generation = self.0.generation(),
+                "Fetch response sent without records"
+            );
+            return None;
+        }
+        let slice = match self.0.read(from_offset, max_bytes) {
             Ok(slice) => slice,
-            Err(error @ LogError::GenerationMismatch { .. }) => {
-                // The log role has not applied the core's truncation yet (or truncated since):
-                // the bytes there are not the ones the core meant. The follower fetches again.
-                tracing::debug!(%error, from_offset, "Fetch response sent without records");
-                None
-            }
             Err(error) => {
                 tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
-                None
+                return None;
             }
+        };
+        if !readable() {
+            tracing::debug!(from_offset, generation, "log truncated during a Fetch read");
+            return None;
         }
+        slice
     }
 
     fn read_snapshot(
