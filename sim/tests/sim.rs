@@ -138,6 +138,33 @@ fn quorum_state_writes_stall_and_are_lost_in_crashes_without_violations() {
 }
 
 #[test]
+fn the_network_side_runs_ahead_of_the_log_side_and_times_out_without_violations() {
+    // The shared network side must meet what it guards against: Fetch responses naming a
+    // generation the stalled log side has not started (and one it left), requests failed by the
+    // request timeout, and answers that are not for the request in flight.
+    let outcomes = run_range(env_u64("SIM_START", 0), 200, 2, 0);
+    let ahead: u64 = outcomes.iter().map(|o| o.net.ranges_ahead_of_log).sum();
+    let behind: u64 = outcomes.iter().map(|o| o.net.ranges_behind_log).sum();
+    let timeouts: u64 = outcomes.iter().map(|o| o.net.request_timeouts).sum();
+    let dropped: u64 = outcomes.iter().map(|o| o.net.answers_dropped).sum();
+    let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
+    print_line(&format!(
+        "network side: {ahead} log ranges ahead of the log, {behind} behind, {timeouts} request timeouts, {dropped} answers dropped, in 200 seeds"
+    ));
+    assert!(
+        ahead > 0,
+        "no Fetch response ever ran ahead of the log side"
+    );
+    assert!(
+        behind > 0,
+        "no Fetch response was ever read after a truncation"
+    );
+    assert!(timeouts > 0, "no request ever timed out");
+    assert!(dropped > 0, "no late or duplicated answer was ever dropped");
+    assert_eq!(violations, 0);
+}
+
+#[test]
 fn runs_make_progress() {
     // Guards against a simulator that checks nothing: seeds must elect leaders and commit.
     let outcomes = run_range(env_u64("SIM_START", 0), 8, 2, 0);

@@ -44,7 +44,7 @@ mod workload;
 
 use faults::calm_network;
 use log_side::SimLogSide;
-pub use options::{Sabotage, SimOptions, SimOutcome};
+pub use options::{NetSideCounts, Sabotage, SimOptions, SimOutcome};
 
 /// A message on the simulated wire. `correlation_id` is the one the requester's core chose
 /// (`Output::Send`), echoed by the response; the core itself refuses a response that is not the
@@ -266,6 +266,7 @@ pub struct Cluster {
     crashes: u64,
     election_writes_lost: u64,
     election_write_stalls: u64,
+    net_counts: NetSideCounts,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -334,6 +335,7 @@ impl Cluster {
             crashes: 0,
             election_writes_lost: 0,
             election_write_stalls: 0,
+            net_counts: NetSideCounts::default(),
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -467,6 +469,7 @@ impl Cluster {
             crashes: self.crashes,
             election_writes_lost: self.election_writes_lost,
             election_write_stalls: self.election_write_stalls,
+            net: self.net_counts,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

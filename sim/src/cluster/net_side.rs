@@ -294,11 +294,17 @@ impl Cluster {
             return records;
         };
         let disk = &self.nodes[i].disk;
-        let bytes = if kraft_driver::log_range_readable(generation, disk.generation()) {
+        let log_generation = disk.generation();
+        let bytes = if kraft_driver::log_range_readable(generation, log_generation) {
             disk.read_range(from_offset, max_bytes)
         } else {
             bytes::Bytes::new()
         };
+        if generation > log_generation {
+            self.net_counts.ranges_ahead_of_log += 1;
+        } else if generation < log_generation {
+            self.net_counts.ranges_behind_log += 1;
+        }
         self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
         self.check_served_records(i, generation, &bytes);
         if bytes.is_empty() {

@@ -83,6 +83,20 @@ impl SimOptions {
     }
 }
 
+/// Orderings the network side met in a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetSideCounts {
+    /// Fetch responses whose log range named a generation the log side had not started yet (a
+    /// truncation the core issued, not applied): sent without records.
+    pub ranges_ahead_of_log: u64,
+    /// Fetch responses whose log range the log side had truncated since: sent without records.
+    pub ranges_behind_log: u64,
+    /// Requests failed by the request timeout.
+    pub request_timeouts: u64,
+    /// Answers dropped because they were not for the request in flight (late or duplicated).
+    pub answers_dropped: u64,
+}
+
 /// What a run produced.
 #[derive(Clone, Debug)]
 pub struct SimOutcome {
@@ -100,6 +114,8 @@ pub struct SimOutcome {
     pub election_writes_lost: u64,
     /// Quorum-state writes that stalled (a hung disk) with the Raft loop waiting on them.
     pub election_write_stalls: u64,
+    /// What the network side met (shows the orderings it guards against happen).
+    pub net: NetSideCounts,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,

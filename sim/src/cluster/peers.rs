@@ -125,6 +125,7 @@ impl Cluster {
             return;
         };
         let Some(input) = peer.on_response(from, correlation_id, response) else {
+            self.net_counts.answers_dropped += 1;
             let id = self.nodes[j].id;
             self.trace_line(|| format!("node {id} drops response {correlation_id} from {from}"));
             return;
@@ -153,6 +154,7 @@ impl Cluster {
             return;
         };
         if let Some(input) = peer.on_timeout(to, correlation_id, clock) {
+            self.net_counts.request_timeouts += 1;
             self.step_node(i, input);
             self.start_next_request(i, to);
         }
