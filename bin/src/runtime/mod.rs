@@ -16,6 +16,7 @@ mod link;
 mod log_role;
 mod messages;
 pub mod meta_properties;
+mod net_peers;
 mod net_role;
 mod persist;
 mod raft_role;

@@ -3,37 +3,28 @@
 //! server writes them in request order per connection. Fetch responses that point into the log
 //! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
 //! when the log is at the range's generation (otherwise without records: kraft-driver's
-//! `log_range_readable`). Outbound requests wait in kraft-driver's `PeerQueue` per peer (bounded,
-//! one in flight) and their answer or failure reaches the Raft loop under the core's correlation
-//! id only if it is for the request in flight; the wire correlation id is the peer client's own.
-//! Failures found while taking commands wait in kraft-driver's bounded `FailureQueue`. The same
-//! rules run in the simulator (`kraft-sim`, `cluster/peers.rs`, `cluster/net_side.rs`).
+//! `log_range_readable`). Outbound requests go through `net_peers.rs` (kraft-driver's
+//! `PeerQueue` per peer and `FailureQueue`); the wire correlation id is the peer client's own.
+//! The same rules run in the simulator (`kraft-sim`, `cluster/peers.rs`, `cluster/net_side.rs`).
 
-use super::clock::Clock;
 use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
-use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
+use super::net_peers::{Outbound, OutboundConfig};
+use glommio::channels::local_channel::{self, LocalSender};
 use kraft_config::ServerConfig;
-use kraft_driver::{log_range_readable, FailureQueue, PeerQueue};
-use kraft_engine::io::Input;
-use kraft_engine::message::{Request, Response, SnapshotId};
-use kraft_engine::RequestError;
+use kraft_driver::log_range_readable;
+use kraft_engine::message::{Response, SnapshotId};
 use kraft_net::addr::join_host_port;
-use kraft_net::client::{ClientConfig, PeerClient};
-use kraft_net::error::ClientError;
 use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
+    ServerStats,
 };
 use kraft_net::source::RecordSource;
 use kraft_segment_log::{LogReader, LogSlice};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-
-/// One peer's request queue, shared by the command loop (which queues) and the peer's task
-/// (which sends): both on this executor.
-type SharedPeerQueue = Rc<RefCell<PeerQueue<Request>>>;
 
 pub struct NetParts {
     node_id: i32,
@@ -122,50 +113,7 @@ impl NetParts {
             }
         });
 
-        // Per peer: the queue, and a wake-up for its task (dropped to end the task).
-        let mut peers: HashMap<i32, (SharedPeerQueue, LocalSender<()>)> = HashMap::new();
-        let clock = Clock::new();
-        for (id, address) in &self.peers {
-            let (wake, woken) = local_channel::new_bounded(1);
-            let mut client_config =
-                ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
-            client_config.request_timeout_ms = self.request_timeout_ms;
-            client_config.reconnect_backoff_ms = self.retry_backoff_ms.max(1);
-            let client = PeerClient::new(client_config);
-            let queue = Rc::new(RefCell::new(PeerQueue::new(self.request_timeout_ms)));
-            let peer = PeerTask {
-                to: *id,
-                client,
-                queue: queue.clone(),
-                woken,
-                events: events.clone(),
-                clock,
-            };
-            glommio::spawn_local(peer.run()).detach();
-            peers.insert(*id, (queue, wake));
-        }
-
-        // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
-        // Raft loop (that would be two bounded links waiting on each other): failures go through
-        // a bounded queue that its own task drains.
-        let failures = Rc::new(RefCell::new(FailureQueue::new()));
-        let (failures_wake, failures_woken) = local_channel::new_bounded(1);
-        let reporter = glommio::spawn_local(report_failures(
-            failures.clone(),
-            failures_woken,
-            events.clone(),
-        ));
-        let report_failure = |to: i32, correlation_id: u64| {
-            let error = RequestError::Disconnected;
-            if !failures.borrow_mut().push(to, correlation_id, error) {
-                tracing::warn!(
-                    to,
-                    "failure report queue full; the core's request timeout covers it"
-                );
-            }
-            // Full means a wake-up is pending already.
-            let _ = failures_wake.try_send(());
-        };
+        let outbound = Outbound::spawn(&self.outbound_config(), events.clone());
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -176,155 +124,43 @@ impl NetParts {
                     to,
                     correlation_id,
                     request,
-                } => match peers.get(&to) {
-                    Some((queue, wake)) => {
-                        if queue.borrow_mut().push(correlation_id, request).is_err() {
-                            report_failure(to, correlation_id);
-                        } else {
-                            // Full means a wake-up is pending already.
-                            let _ = wake.try_send(());
-                        }
-                    }
-                    None => {
-                        tracing::warn!(to, "request for a node that is not a known voter");
-                        report_failure(to, correlation_id);
-                    }
-                },
+                } => outbound.send(to, correlation_id, request),
                 NetCommand::Stop => break,
             }
         }
-        drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
         // The queued failures go out before the role ends (the Raft loop reads events until it
         // is gone; then the reporter's send fails and it ends too).
-        drop(failures_wake);
-        reporter.await;
-        // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
-        tracing::info!(
-            fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
-            fetch_record_bytes_copied = stats.fetch_record_bytes_copied.get(),
-            fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
-            requests = stats.requests.get(),
-            rejected_requests = stats.rejected_requests.get(),
-            closed_on_bad_frame = stats.closed_on_bad_frame.get(),
-            connections_refused = stats.connections_refused.get(),
-            closed_idle = stats.closed_idle.get(),
-            "network stats"
-        );
+        outbound.close().await;
+        log_stats(&stats);
     }
 }
 
-/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
-/// command loop does not wait for this task. Ends when the command loop drops its wake-up
-/// sender (after the queue is drained) or the Raft loop is gone.
-async fn report_failures(
-    failures: Rc<RefCell<FailureQueue>>,
-    woken: LocalReceiver<()>,
-    events: Rc<Tx<NetEvent>>,
-) {
-    loop {
-        for _ in 0..kraft_driver::net::FAILURE_QUEUE_CAPACITY {
-            let next = failures.borrow_mut().pop();
-            let Some(input) = next else {
-                break;
-            };
-            let Some(event) = net_event(input) else {
-                continue;
-            };
-            if events.send(event).await.is_err() {
-                return;
-            }
-        }
-        if woken.recv().await.is_none() && failures.borrow().is_empty() {
-            return;
+impl NetParts {
+    fn outbound_config(&self) -> OutboundConfig {
+        OutboundConfig {
+            node_id: self.node_id,
+            peers: self.peers.clone(),
+            request_timeout_ms: self.request_timeout_ms,
+            retry_backoff_ms: self.retry_backoff_ms,
         }
     }
 }
 
-/// The Raft loop's event for an input the driver's network side produced (answers and
-/// failures; it produces nothing else).
-fn net_event(input: Input) -> Option<NetEvent> {
-    match input {
-        Input::Response {
-            from,
-            correlation_id,
-            response,
-        } => Some(NetEvent::Response {
-            from,
-            correlation_id,
-            response,
-        }),
-        Input::RequestFailed {
-            to,
-            correlation_id,
-            error,
-        } => Some(NetEvent::RequestFailed {
-            to,
-            correlation_id,
-            error,
-        }),
-        other => {
-            tracing::error!(?other, "not a network event");
-            None
-        }
-    }
-}
-
-/// One peer's task: sends the queued requests one at a time and reports each answer or failure
-/// to the Raft loop, under the core's correlation id, when the queue says it answers the request
-/// in flight.
-struct PeerTask {
-    to: i32,
-    client: PeerClient,
-    queue: SharedPeerQueue,
-    woken: LocalReceiver<()>,
-    events: Rc<Tx<NetEvent>>,
-    clock: Clock,
-}
-
-impl PeerTask {
-    async fn run(mut self) {
-        loop {
-            let next = self.queue.borrow_mut().start_next(self.clock.now_ms());
-            let Some((correlation_id, request)) = next else {
-                // Idle until the command loop queues more; it drops the sender to stop us.
-                if self.woken.recv().await.is_none() {
-                    return;
-                }
-                continue;
-            };
-            let result = self.client.send(&request).await;
-            let input = match result {
-                Ok(response) => {
-                    let mut queue = self.queue.borrow_mut();
-                    queue.on_response(self.to, correlation_id, response)
-                }
-                Err(error) => {
-                    tracing::debug!(to = self.to, %error, "request failed");
-                    let mut queue = self.queue.borrow_mut();
-                    queue.on_failure(self.to, correlation_id, request_error(&error))
-                }
-            };
-            let Some(event) = input.and_then(net_event) else {
-                continue;
-            };
-            if self.events.send(event).await.is_err() {
-                return;
-            }
-        }
-    }
-}
-
-/// How the core sees a failed exchange with a peer.
-fn request_error(error: &ClientError) -> RequestError {
-    match error {
-        ClientError::Timeout { .. } => RequestError::Timeout,
-        ClientError::UnsupportedVersion { .. } => RequestError::UnsupportedVersion,
-        ClientError::Disconnected { .. }
-        | ClientError::BadResponse { .. }
-        | ClientError::Encode { .. } => RequestError::Disconnected,
-    }
+/// The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
+fn log_stats(stats: &ServerStats) {
+    tracing::info!(
+        fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
+        fetch_record_bytes_copied = stats.fetch_record_bytes_copied.get(),
+        fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
+        requests = stats.requests.get(),
+        rejected_requests = stats.rejected_requests.get(),
+        closed_on_bad_frame = stats.closed_on_bad_frame.get(),
+        connections_refused = stats.connections_refused.get(),
+        closed_idle = stats.closed_idle.get(),
+        "network stats"
+    );
 }
 
 /// Forwards inbound requests to the Raft loop and resolves each with the loop's answer.
