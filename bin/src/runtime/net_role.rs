@@ -244,3 +244,54 @@ impl RecordSource for LogRecords {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LogRecords;
+    use bytes::Bytes;
+    use kraft_net::source::RecordSource;
+    use kraft_records::{BatchBuilder, BatchIter};
+    use kraft_segment_log::{LogConfig, SegmentLog};
+
+    fn batch(base_offset: i64, epoch: i32) -> Bytes {
+        let mut buf = Vec::new();
+        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
+        builder.append_value(&[epoch as u8; 16]);
+        builder.finish();
+        Bytes::from(buf)
+    }
+
+    /// Epoch of the first batch the server would write for a Fetch response's log range.
+    fn served_epoch(records: &LogRecords, from_offset: i64, generation: u64) -> Option<i32> {
+        let slice = records.read_log(from_offset, 1 << 20, generation)?;
+        let batch = BatchIter::new(&slice).next()?.ok()?;
+        Some(batch.header.partition_leader_epoch)
+    }
+
+    /// The server's record source reads a range only in its generation: a core that truncated
+    /// (generation 1) and answers a Fetch before the log role applied the cut gets no records,
+    /// not the epoch-3 bytes the core cut; a range of the old generation is refused once the log
+    /// moved on.
+    #[test]
+    fn a_log_range_is_served_only_in_its_generation() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("__raft_performance_test-0");
+        let (mut log, _) = SegmentLog::open(&dir, LogConfig::default()).unwrap();
+        for base in 0..6 {
+            log.append_fetched(&batch(base, 3)).unwrap();
+        }
+        let records = LogRecords(log.reader());
+        assert_eq!(served_epoch(&records, 3, 0), Some(3));
+        assert_eq!(
+            served_epoch(&records, 3, 1),
+            None,
+            "a range of generation 1 served bytes of generation 0"
+        );
+        log.truncate_to(3).unwrap();
+        log.start_generation(1);
+        log.append_fetched(&batch(3, 5)).unwrap();
+        assert_eq!(served_epoch(&records, 3, 1), Some(5));
+        assert_eq!(served_epoch(&records, 0, 1), Some(3), "the kept prefix");
+        assert_eq!(served_epoch(&records, 3, 0), None, "truncated since");
+    }
+}
