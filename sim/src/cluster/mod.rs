@@ -2,19 +2,21 @@
 //! workload, driven event by event in simulated time from one seed.
 //!
 //! The cluster plays the runtime for every node: it executes each node's outputs strictly in
-//! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
-//! against the responding node's simulated log (sometimes late), runs the log side through the
-//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
-//! holds every output after a persist until the seeded quorum-state write is durable through the
-//! runtime's own `kraft_driver::OutputGate` (`election_side`), and feeds the results back as
-//! inputs. After every step the checker judges the safety invariants; calm phases (network
+//! order (persist, send, respond, append, flush, truncate, notify), runs the log side through the
+//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays and stalls that
+//! leave the disk behind the core (`log_side`), holds every output after a persist until the
+//! seeded quorum-state write is durable through the runtime's own `kraft_driver::OutputGate`
+//! (`election_side`), sends requests through the runtime's own `kraft_driver::PeerQueue`s
+//! (`peers`), resolves `Records::LogRange` against the responding node's disk by the runtime's
+//! rule (sometimes late; `net_side`), and feeds the results back as inputs. After every step the checker judges the safety invariants; calm phases (network
 //! healed, every node up) judge liveness.
 //!
 //! Layout: this file holds the cluster, its per-node state and the main loop; `options` the
 //! knobs and the outcome; `node` a node's life (start, crash, stepping its core, the checks after
-//! each step); `execute` running its outputs; `net_side` the wire (sends, responses, delivery);
-//! `log_side` and `election_side` the driver-run log and quorum-state sides; `events` timers and
-//! completions; `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
+//! each step); `execute` running its outputs; `peers` the outbound requests (the driver's peer
+//! queues and failure queue); `net_side` delivery, responses and Fetch reads; `log_side` and
+//! `election_side` the driver-run log and quorum-state sides; `events` timers and completions;
+//! `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
 
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
