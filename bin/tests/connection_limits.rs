@@ -4,7 +4,8 @@
 
 mod support;
 
-use std::io::{ErrorKind, Read, Write};
+use kraft_net::probe::{api_versions_v0, ProbeOutcome};
+use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use support::{free_ports, poll, write_config};
@@ -22,20 +23,11 @@ fn connect(port: u16) -> Option<TcpStream> {
 
 /// ApiVersions v0: true when answered, false when the server closed the connection.
 fn served(stream: &mut TcpStream) -> bool {
-    let request: [u8; 14] = [0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 3, 0xff, 0xff];
-    if stream.write_all(&request).is_err() {
-        return false;
+    match api_versions_v0(stream, 3) {
+        ProbeOutcome::Served => true,
+        ProbeOutcome::Closed => false,
+        ProbeOutcome::TimedOut => panic!("neither an answer nor a close within {IO_TIMEOUT:?}"),
     }
-    let mut size = [0u8; 4];
-    match stream.read_exact(&mut size) {
-        Ok(()) => {}
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-            panic!("neither an answer nor a close within {IO_TIMEOUT:?}")
-        }
-        Err(_) => return false,
-    }
-    let mut body = vec![0u8; u32::from_be_bytes(size) as usize];
-    stream.read_exact(&mut body).is_ok() && body[..4] == [0, 0, 0, 3]
 }
 
 fn closed(stream: &mut TcpStream) -> bool {

@@ -13,6 +13,7 @@ pub const QUORUM_ELECTION_BACKOFF_MAX_MS: &str = "controller.quorum.election.bac
 pub const QUORUM_APPEND_LINGER_MS: &str = "controller.quorum.append.linger.ms";
 pub const QUORUM_REQUEST_TIMEOUT_MS: &str = "controller.quorum.request.timeout.ms";
 pub const QUORUM_RETRY_BACKOFF_MS: &str = "controller.quorum.retry.backoff.ms";
+pub const QUORUM_FETCH_SNAPSHOT_MAX_BYTES: &str = "controller.quorum.fetch.snapshot.max.bytes";
 pub const LOG_DIRS: &str = "log.dirs";
 pub const LOG_DIR: &str = "log.dir";
 pub const METADATA_LOG_DIR: &str = "metadata.log.dir";
@@ -21,6 +22,9 @@ pub const METADATA_LOG_SEGMENT_MIN_BYTES: &str = "metadata.log.segment.min.bytes
 pub const METADATA_LOG_SEGMENT_MS: &str = "metadata.log.segment.ms";
 pub const METADATA_MAX_RETENTION_BYTES: &str = "metadata.max.retention.bytes";
 pub const METADATA_MAX_RETENTION_MS: &str = "metadata.max.retention.ms";
+pub const METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES: &str =
+    "metadata.log.max.record.bytes.between.snapshots";
+pub const METADATA_SNAPSHOT_MAX_INTERVAL_MS: &str = "metadata.log.max.snapshot.interval.ms";
 pub const SOCKET_REQUEST_MAX_BYTES: &str = "socket.request.max.bytes";
 pub const INDEX_INTERVAL_BYTES: &str = "index.interval.bytes";
 pub const MAX_CONNECTIONS: &str = "max.connections";
@@ -46,6 +50,7 @@ pub const KNOWN: &[&str] = &[
     QUORUM_APPEND_LINGER_MS,
     QUORUM_REQUEST_TIMEOUT_MS,
     QUORUM_RETRY_BACKOFF_MS,
+    QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
     LOG_DIRS,
     LOG_DIR,
     METADATA_LOG_DIR,
@@ -54,6 +59,8 @@ pub const KNOWN: &[&str] = &[
     METADATA_LOG_SEGMENT_MS,
     METADATA_MAX_RETENTION_BYTES,
     METADATA_MAX_RETENTION_MS,
+    METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES,
+    METADATA_SNAPSHOT_MAX_INTERVAL_MS,
     SOCKET_REQUEST_MAX_BYTES,
     INDEX_INTERVAL_BYTES,
     MAX_CONNECTIONS,

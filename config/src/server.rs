@@ -20,12 +20,18 @@ pub mod defaults {
     pub const QUORUM_APPEND_LINGER_MS: u32 = 25;
     pub const QUORUM_REQUEST_TIMEOUT_MS: u32 = 2000;
     pub const QUORUM_RETRY_BACKOFF_MS: u32 = 20;
+    /// Kafka 4.x `QuorumConfig.DEFAULT_QUORUM_FETCH_SNAPSHOT_MAX_BYTES`.
+    pub const QUORUM_FETCH_SNAPSHOT_MAX_BYTES: u32 = 1024 * 1024;
     pub const LOG_DIR: &str = "/tmp/kafka-logs";
     pub const METADATA_LOG_SEGMENT_BYTES: u32 = 1024 * 1024 * 1024;
     pub const METADATA_LOG_SEGMENT_MIN_BYTES: u32 = 8 * 1024 * 1024;
     pub const METADATA_LOG_SEGMENT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
     pub const METADATA_MAX_RETENTION_BYTES: i64 = 100 * 1024 * 1024;
     pub const METADATA_MAX_RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+    /// Kafka's `MetadataLogConfig.METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES` (20 MiB).
+    pub const METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES: i64 = 20 * 1024 * 1024;
+    /// Kafka's `METADATA_SNAPSHOT_MAX_INTERVAL_MS_DEFAULT` (one hour).
+    pub const METADATA_SNAPSHOT_MAX_INTERVAL_MS: i64 = 60 * 60 * 1000;
     pub const SOCKET_REQUEST_MAX_BYTES: u32 = 104_857_600;
     pub const INDEX_INTERVAL_BYTES: u32 = 4096;
     /// `max.connections` and `max.connections.per.ip`: Kafka's `Int.MaxValue`.
@@ -86,6 +92,8 @@ pub struct QuorumConfig {
     pub append_linger_ms: u32,
     pub request_timeout_ms: u32,
     pub retry_backoff_ms: u32,
+    /// `controller.quorum.fetch.snapshot.max.bytes`: bytes asked for per FetchSnapshot.
+    pub fetch_snapshot_max_bytes: u32,
 }
 
 /// A validated server configuration.
@@ -108,10 +116,16 @@ pub struct ServerConfig {
     pub metadata_log_segment_bytes: u32,
     pub metadata_log_segment_min_bytes: u32,
     pub metadata_log_segment_ms: i64,
-    /// -1 means no size limit.
+    /// Negative (Kafka's -1) means no size limit.
     pub metadata_max_retention_bytes: i64,
-    /// -1 means no time limit.
+    /// Negative (Kafka's -1) means no time limit.
     pub metadata_max_retention_ms: i64,
+    /// `metadata.log.max.record.bytes.between.snapshots`: committed log bytes after the latest
+    /// snapshot that make the next one due (>= 1).
+    pub metadata_snapshot_max_new_record_bytes: i64,
+    /// `metadata.log.max.snapshot.interval.ms`: time after the latest snapshot that makes the
+    /// next one due when anything new was committed; 0 turns the time trigger off (Kafka's).
+    pub metadata_snapshot_max_interval_ms: i64,
     pub socket_request_max_bytes: u32,
     pub index_interval_bytes: u32,
     /// `max.connections`: open connections of the Raft listener, at most.
@@ -250,6 +264,11 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
             defaults::QUORUM_RETRY_BACKOFF_MS,
             0,
         )?,
+        fetch_snapshot_max_bytes: reader.int_u32(
+            keys::QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
+            defaults::QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
+            1,
+        )?,
     };
 
     let (log_dirs, metadata_log_dir) = parse_log_dirs(reader);
@@ -271,16 +290,30 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
         1,
         i64::MAX,
     )?;
+    // Kafka's LONGs without a validator: any negative value turns the limit off.
     let metadata_max_retention_bytes = reader.int(
         keys::METADATA_MAX_RETENTION_BYTES,
         defaults::METADATA_MAX_RETENTION_BYTES,
-        -1,
+        i64::MIN,
         i64::MAX,
     )?;
     let metadata_max_retention_ms = reader.int(
         keys::METADATA_MAX_RETENTION_MS,
         defaults::METADATA_MAX_RETENTION_MS,
-        -1,
+        i64::MIN,
+        i64::MAX,
+    )?;
+    // Kafka: LONG, atLeast(1) and atLeast(0).
+    let metadata_snapshot_max_new_record_bytes = reader.int(
+        keys::METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES,
+        defaults::METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES,
+        1,
+        i64::MAX,
+    )?;
+    let metadata_snapshot_max_interval_ms = reader.int(
+        keys::METADATA_SNAPSHOT_MAX_INTERVAL_MS,
+        defaults::METADATA_SNAPSHOT_MAX_INTERVAL_MS,
+        0,
         i64::MAX,
     )?;
     let socket_request_max_bytes = reader.int_u32(
@@ -324,6 +357,8 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
         metadata_log_segment_ms,
         metadata_max_retention_bytes,
         metadata_max_retention_ms,
+        metadata_snapshot_max_new_record_bytes,
+        metadata_snapshot_max_interval_ms,
         socket_request_max_bytes,
         index_interval_bytes,
         max_connections,

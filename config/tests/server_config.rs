@@ -56,6 +56,9 @@ fn defaults_match_kafka() {
     assert_eq!(config.metadata_log_segment_ms, 604_800_000);
     assert_eq!(config.metadata_max_retention_bytes, 100 << 20);
     assert_eq!(config.metadata_max_retention_ms, 604_800_000);
+    assert_eq!(config.metadata_snapshot_max_new_record_bytes, 20 << 20);
+    assert_eq!(config.metadata_snapshot_max_interval_ms, 3_600_000);
+    assert_eq!(config.quorum.fetch_snapshot_max_bytes, 1 << 20);
     assert_eq!(config.socket_request_max_bytes, 104_857_600);
     assert_eq!(config.index_interval_bytes, 4096);
     assert!(!config.placement.spin);
@@ -80,6 +83,9 @@ metadata.log.segment.bytes=65536
 metadata.log.segment.ms=1000
 metadata.max.retention.bytes=-1
 metadata.max.retention.ms=-1
+metadata.log.max.record.bytes.between.snapshots=2097152
+metadata.log.max.snapshot.interval.ms=0
+controller.quorum.fetch.snapshot.max.bytes=65536
 socket.request.max.bytes=1048576
 index.interval.bytes=0
 kraft.cpu.raft=3
@@ -103,6 +109,9 @@ kraft.executor.spin=TRUE",
     assert_eq!(config.metadata_log_segment_ms, 1000);
     assert_eq!(config.metadata_max_retention_bytes, -1);
     assert_eq!(config.metadata_max_retention_ms, -1);
+    assert_eq!(config.metadata_snapshot_max_new_record_bytes, 2 << 20);
+    assert_eq!(config.metadata_snapshot_max_interval_ms, 0);
+    assert_eq!(config.quorum.fetch_snapshot_max_bytes, 65536);
     assert_eq!(config.socket_request_max_bytes, 1 << 20);
     assert_eq!(config.index_interval_bytes, 0);
     assert_eq!(config.placement.raft_cpus, CpuSet::one(3));
@@ -263,6 +272,36 @@ fn timings_out_of_range_are_rejected() {
         error.kind(),
         Some(ConfigErrorKind::OutOfRange { value: -5, .. })
     ));
+}
+
+#[test]
+fn snapshot_keys_out_of_range_are_rejected_as_kafka_does() {
+    for (line, value) in [
+        ("metadata.log.max.record.bytes.between.snapshots=0", 0),
+        ("metadata.log.max.snapshot.interval.ms=-1", -1),
+        ("controller.quorum.fetch.snapshot.max.bytes=0", 0),
+    ] {
+        let (error, message) = err(&with(line));
+        assert!(
+            matches!(error.kind(), Some(ConfigErrorKind::OutOfRange { value: v, .. }) if *v == value),
+            "{line}: {message}"
+        );
+        assert!(
+            message.contains(line.split('=').next().unwrap()),
+            "{message}"
+        );
+    }
+    let (error, _) = err(&with("metadata.log.max.record.bytes.between.snapshots=1MB"));
+    assert!(matches!(
+        error.kind(),
+        Some(ConfigErrorKind::NotANumber { .. })
+    ));
+    // Kafka's retention LONGs have no validator: every negative value means "no limit".
+    let config = ok(&with(
+        "metadata.max.retention.bytes=-7\nmetadata.max.retention.ms=-2",
+    ));
+    assert_eq!(config.metadata_max_retention_bytes, -7);
+    assert_eq!(config.metadata_max_retention_ms, -2);
 }
 
 #[test]

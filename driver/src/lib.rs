@@ -7,12 +7,14 @@
 //! flight), and what each completion reports (the durable end offset and the generation the
 //! fsync started in). [`FlushReportSlot`] is where reports wait for the Raft loop: one slot,
 //! coalescing. [`LogStorage`] is the storage side, implemented by the real segment log and by
-//! the simulated disk. [`OutputGate`] runs the core's outputs in order and holds every output
-//! after a `PersistElectionState` until the [`ElectionStore`] made it durable. The network side
-//! ([`net`]): per peer, a bounded queue with one request in flight whose answer, failure or
-//! timeout reaches the core under its correlation id ([`PeerQueue`]); failures found while taking
-//! commands wait in a bounded [`FailureQueue`]; a Fetch response's log range is read only in its
-//! generation ([`log_range_readable`]). Nothing here touches a socket, a file, a clock or an RNG.
+//! the simulated disk. [`plan_retention`] is the metadata log's retention policy (Kafka's
+//! `KafkaMetadataLog.maybeClean`). [`OutputGate`] runs the core's outputs in order and holds
+//! every output after a `PersistElectionState` until the [`ElectionStore`] made it durable. The
+//! network side ([`net`]): per peer, a bounded queue with one request in flight whose answer,
+//! failure or timeout reaches the core under its correlation id ([`PeerQueue`]); failures found
+//! while taking commands wait in a bounded [`FailureQueue`]; a Fetch response's log range is read
+//! only in its generation ([`log_range_readable`]). Nothing here touches a socket, a file, a
+//! clock or an RNG.
 
 // Before the modules: macro_rules are in scope only after their definition.
 /// True when the deliberate bug `$bug` is active on this thread (always false without the
@@ -37,10 +39,15 @@ mod pipeline;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;
 mod report;
+mod retention;
 mod storage;
 
 pub use election::{ElectionStore, OutputGate};
 pub use net::{log_range_readable, FailureQueue, PeerQueue};
 pub use pipeline::LogPipeline;
 pub use report::{FlushReport, FlushReportSlot};
+pub use retention::{
+    plan_retention, RetainedSnapshot, RetentionLimits, RetentionPlan, SegmentInfo,
+    MAX_RETENTION_ITEMS,
+};
 pub use storage::LogStorage;

@@ -41,6 +41,9 @@ pub struct RaftConfig {
     pub retry_backoff_ms: u64,
     /// Largest batch the accumulator builds and the largest fetch (8 MiB in Kafka).
     pub max_batch_size_bytes: usize,
+    /// `controller.quorum.fetch.snapshot.max.bytes`: the MaxBytes of this node's FetchSnapshot
+    /// requests (1 MiB in Kafka).
+    pub fetch_snapshot_max_bytes: u32,
     /// Fetch `MaxWaitMs` this node sends as a follower (500 in Kafka; keep below the request timeout).
     pub fetch_max_wait_ms: u64,
     /// Completed batches the accumulator may hold before `append` refuses (10 in Kafka).
@@ -73,6 +76,7 @@ impl RaftConfig {
             request_timeout_ms: 2000,
             retry_backoff_ms: 20,
             max_batch_size_bytes: 8 * 1024 * 1024,
+            fetch_snapshot_max_bytes: 1 << 20,
             fetch_max_wait_ms: 500,
             max_queued_batches: 10,
             pre_vote: true,
@@ -127,6 +131,12 @@ impl RaftConfig {
             return Err(ConfigError::new(format!(
                 "max batch size {} bytes is out of range",
                 self.max_batch_size_bytes
+            )));
+        }
+        if self.fetch_snapshot_max_bytes == 0 || self.fetch_snapshot_max_bytes > i32::MAX as u32 {
+            return Err(ConfigError::new(format!(
+                "fetch snapshot max bytes {} is out of range 1..=2147483647",
+                self.fetch_snapshot_max_bytes
             )));
         }
         if self.max_queued_batches == 0 {

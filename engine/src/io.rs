@@ -1,6 +1,6 @@
 //! Inputs the runtime feeds into the core and outputs it drains from it.
 
-use crate::election::ElectionState;
+use crate::election::{ElectionState, SnapshotInfo};
 use crate::message::{Request, Response, SnapshotId};
 
 /// Identifies a registered listener (chosen by the runtime).
@@ -66,6 +66,32 @@ pub enum Input {
     Resign {
         epoch: i32,
     },
+    /// The runtime's state machine froze a snapshot of its committed state: `end_offset` at or
+    /// below the high watermark the core reported (listeners' Commit ranges), `epoch` the epoch
+    /// of the batch at `end_offset - 1`. The core serves it with FetchSnapshot and answers a Fetch
+    /// below the log start with its id. A snapshot older than the latest one known is ignored.
+    SnapshotFrozen {
+        snapshot: SnapshotInfo,
+    },
+    /// Retention deleted the log below `start_offset` (the end offset of a frozen snapshot, at
+    /// most the latest's). The core raises its log start and drops epoch-cache entries below it;
+    /// from then on a Fetch below it is answered with the latest snapshot's id. A lower or equal
+    /// start is ignored (the log start never goes back).
+    LogStartAdvanced {
+        start_offset: i64,
+    },
+    /// The `Output::LoadSnapshot` of `snapshot_id` and `generation` succeeded: the log now is the
+    /// snapshot (start = end = its end offset) at generation `generation`.
+    SnapshotLoaded {
+        snapshot_id: SnapshotId,
+        generation: u64,
+    },
+    /// The `Output::LoadSnapshot` of `snapshot_id` and `generation` failed its checks: the `.part`
+    /// is deleted, the log and its generation are unchanged; the core fetches again.
+    SnapshotLoadFailed {
+        snapshot_id: SnapshotId,
+        generation: u64,
+    },
     /// Graceful shutdown: a leader resigns and sends EndQuorumEpoch; `Output::ShutdownComplete`
     /// follows when done or at the graceful shutdown timeout.
     Shutdown,
@@ -83,8 +109,9 @@ pub enum ListenerEvent {
         from_offset: i64,
         to_offset_exclusive: i64,
     },
-    /// `handleLoadSnapshot` (interface only for now): load the snapshot, then commits continue
-    /// from its end offset.
+    /// `handleLoadSnapshot`: the listener's next offset lies below the log start (a snapshot was
+    /// downloaded, or retention passed it): load the state from snapshot `snapshot_id`, then
+    /// commits continue from its end offset.
     LoadSnapshot { snapshot_id: SnapshotId },
 }
 
@@ -103,7 +130,10 @@ pub enum Output {
         correlation_id: u64,
         request: Request,
     },
-    /// Answer the inbound request `request_id` (a parked Fetch is answered later).
+    /// Answer the inbound request `request_id` (a parked Fetch is answered later). A
+    /// `Records::LogRange` that lies below the log start by the time the response is written
+    /// (retention ran since) is sent as empty records, like one of a stale generation: the
+    /// fetcher asks again and then gets the snapshot id.
     Respond {
         request_id: u64,
         response: Response,
@@ -128,6 +158,29 @@ pub enum Output {
     /// are not the bytes at that offset in another.
     Truncate {
         to_offset: i64,
+        generation: u64,
+    },
+    /// Follower/observer snapshot download: write `bytes` at `position` of the `.part` file of
+    /// `snapshot_id` (`<offset:020>-<epoch:010>.checkpoint.part`). Chunks of one download come in
+    /// order and contiguous; position 0 starts a new download (an existing `.part` of that id is
+    /// truncated, and any other `.part` belongs to an abandoned download and may be deleted). A
+    /// failed write makes the following `LoadSnapshot` fail. The log is not touched.
+    WriteSnapshotChunk {
+        snapshot_id: SnapshotId,
+        position: i64,
+        bytes: bytes::Bytes,
+    },
+    /// The download of `snapshot` is complete (`size_bytes` written). The runtime checks the whole
+    /// `.part` (every batch's CRC-32C, header and footer control records, size), fsyncs it,
+    /// renames it to `<offset:020>-<epoch:010>.checkpoint`, fsyncs the directory, then replaces
+    /// the log with it (every segment deleted; log start = log end = the snapshot's end offset;
+    /// generation `generation`, like a `Truncate`) and reports `Input::SnapshotLoaded`; or, when a
+    /// check fails, deletes the `.part`, keeps the log and its generation, and reports
+    /// `Input::SnapshotLoadFailed`. Until the report the core emits no output that touches the
+    /// log (no append, flush or truncation) and never becomes leader: a crash at any point leaves
+    /// the old log or the new snapshot. A leader never emits it.
+    LoadSnapshot {
+        snapshot: SnapshotInfo,
         generation: u64,
     },
     /// Deliver `event` to listener `id`.

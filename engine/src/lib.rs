@@ -26,8 +26,8 @@
 //!   core takes one only for the request in flight to that peer. A late answer (or failure
 //!   report) of a request the core already timed out is refused, not taken as its retry's.
 //! - **Log generation.** The core numbers the log's generations: 0 at start, plus one at every
-//!   `Output::Truncate` (which names the generation it starts; so would any future reset of the
-//!   log, e.g. installing a snapshot). `Output::Flush`, `Input::LogFlushed` and
+//!   `Output::Truncate` and at every successful `Output::LoadSnapshot` (each names the generation
+//!   it starts). `Output::Flush`, `Input::LogFlushed` and
 //!   `Records::LogRange` carry it. A flush completion of an older generation is refused (it
 //!   covered the bytes cut since, not those written again at the same offsets), and a LogRange
 //!   is resolved into bytes only while the log is at its generation: a log that has not applied
@@ -48,9 +48,12 @@
 //! Prospective; Resigned -> Unattached(epoch + 1)). With `pre_vote` off, the 3.9 flow
 //! (Candidate with random backoff) is used.
 //!
-//! Not implemented yet: downloading snapshots as a follower (a Fetch answered with `SnapshotId`
-//! is retried with backoff; the leader side of FetchSnapshot is implemented), dynamic voters
-//! (KIP-853 RPCs), listener `LoadSnapshot` beyond the interface.
+//! Snapshots (KIP-630): the runtime reports frozen snapshots (`Input::SnapshotFrozen`) and
+//! retention (`Input::LogStartAdvanced`); the leader serves FetchSnapshot and answers a Fetch
+//! below its log start with the snapshot id; a follower or observer downloads it
+//! (`Output::WriteSnapshotChunk`, `Output::LoadSnapshot`, `Input::SnapshotLoaded`).
+//!
+//! Not implemented yet: dynamic voters (KIP-853 RPCs).
 //!
 //! Tests (`tests/core_*.rs`), by Raft paper section / KRaft behaviour:
 //! - §5.2 leader election, one vote per term, persist before acting: `core_vote.rs`
@@ -75,6 +78,10 @@
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
 //! - Ordering with the runtime (correlation ids, log generations): `core_ordering.rs`.
+//! - Snapshots (KIP-630): frozen snapshots served, retention and the log start, restore checks:
+//!   `core_snapshot.rs`; the follower's download (chunk checks, SNAPSHOT_NOT_FOUND and
+//!   POSITION_OUT_OF_RANGE restart it, an epoch change drops it, load and failed load, no
+//!   election while loading): `core_snapshot_download.rs`.
 //!
 //! Modules: [`message`] (the `kraft-message` crate re-exported: Raft-level RPC types the network
 //! layer converts), [`config`], [`election`] (persisted/restored state), [`io`] (inputs and
@@ -119,5 +126,5 @@ pub use error::{AppendError, ConfigError, RestoreError};
 pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, RequestError};
 pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
-pub use node::{NodeStatus, RaftNode, MAX_PENDING_OUTPUTS};
+pub use node::{NodeStatus, RaftNode, SnapshotProgress, MAX_PENDING_OUTPUTS};
 pub use state::StateName;

@@ -161,6 +161,36 @@ impl LogState {
         self.epoch_cache.truncate_from_end(to_offset);
     }
 
+    /// Retention deleted the log below `start_offset` (Kafka's `maybeIncrementLogStartOffset`).
+    pub(crate) fn advance_start(&mut self, start_offset: i64) {
+        assert!(
+            start_offset > self.start_offset,
+            "the log start only moves forward"
+        );
+        assert!(
+            start_offset <= self.end_offset,
+            "retention cannot delete past the log end"
+        );
+        self.start_offset = start_offset;
+        self.epoch_cache.truncate_from_start(start_offset);
+    }
+
+    /// The log was replaced by `snapshot` at generation `generation` (Kafka's
+    /// `truncateToLatestSnapshot`): empty, starting and ending at the snapshot's end offset.
+    pub(crate) fn reset_to_snapshot(&mut self, snapshot: SnapshotInfo, generation: u64) {
+        assert!(
+            generation > self.generation,
+            "a load starts a new generation"
+        );
+        let offset = snapshot.snapshot_id.end_offset;
+        self.start_offset = offset;
+        self.end_offset = offset;
+        self.flushed_end_offset = offset;
+        self.epoch_cache = LeaderEpochCache::from_entries(&[]);
+        self.latest_snapshot = Some(snapshot);
+        self.generation = generation;
+    }
+
     pub(crate) fn is_fully_flushed(&self) -> bool {
         self.flushed_end_offset >= self.end_offset
     }

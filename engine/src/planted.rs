@@ -44,10 +44,13 @@ pub enum PlantedBug {
     RestartPersistsOlderEpoch,
     /// A node following a new leader starts its high watermark over at 0.
     FollowerResetsHighWatermark,
+    /// A listener whose next offset fell below the log start (a downloaded snapshot, retention)
+    /// is not told to load the snapshot: it is handed commits from offsets the log no longer has.
+    ListenerMissesLoadSnapshot,
 }
 
 impl PlantedBug {
-    pub const ALL: [PlantedBug; 16] = [
+    pub const ALL: [PlantedBug; 17] = [
         PlantedBug::VoteWithoutLogCheck,
         PlantedBug::HighWatermarkFromFastest,
         PlantedBug::HighWatermarkFromMinority,
@@ -64,6 +67,7 @@ impl PlantedBug {
         PlantedBug::LeaderNeverCommits,
         PlantedBug::RestartPersistsOlderEpoch,
         PlantedBug::FollowerResetsHighWatermark,
+        PlantedBug::ListenerMissesLoadSnapshot,
     ];
 }
 

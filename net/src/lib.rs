@@ -35,6 +35,7 @@ pub mod client;
 pub mod codec;
 pub mod convert;
 pub mod error;
+pub mod probe;
 pub mod samples;
 pub mod server;
 pub mod source;

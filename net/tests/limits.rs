@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use glommio::{LocalExecutorBuilder, Placement};
 use kraft_net::codec::{encode_request_frame, KafkaRequest, RequestHeader};
+use kraft_net::probe::{api_versions_v0, ProbeOutcome};
 use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig,
     MAX_IN_FLIGHT_PER_CONNECTION,
@@ -112,20 +113,11 @@ fn connect_from(source: [u8; 4], addr: SocketAddr) -> TcpStream {
 
 /// ApiVersions v0 (answered by net itself): whether this connection is served.
 fn api_versions_answered(stream: &mut TcpStream) -> bool {
-    let request: [u8; 14] = [0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 5, 0xff, 0xff];
-    if stream.write_all(&request).is_err() {
-        return false;
+    match api_versions_v0(stream, 5) {
+        ProbeOutcome::Served => true,
+        ProbeOutcome::Closed => false,
+        ProbeOutcome::TimedOut => panic!("neither an answer nor a close within {IO_TIMEOUT:?}"),
     }
-    let mut size = [0u8; 4];
-    match stream.read_exact(&mut size) {
-        Ok(()) => {}
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-            panic!("neither an answer nor a close within {IO_TIMEOUT:?}")
-        }
-        Err(_) => return false,
-    }
-    let mut body = vec![0u8; u32::from_be_bytes(size) as usize];
-    stream.read_exact(&mut body).is_ok() && body[..4] == [0, 0, 0, 5]
 }
 
 /// Reads until the server closes the connection; returns how long that took.

@@ -1,4 +1,6 @@
-//! The performance-test workload of Kafka's `TestRaftServer`, without I/O.
+//! The performance-test workload of Kafka's `TestRaftServer`, without I/O, and its replicated
+//! state machine with its snapshot files (`snapshot_file`: the one module that does file I/O,
+//! which the runtime runs off the Raft loop).
 //!
 //! The runtime owns the clock and the Raft node; this crate decides *when* to append (throttle),
 //! *what* to append (random payloads), matches commits to appends to measure commit latency, and
@@ -8,12 +10,21 @@
 mod histogram_file;
 mod payload;
 mod report;
+mod snapshot_error;
+mod snapshot_file;
+mod state_machine;
 mod throttle;
 mod workload;
 
 pub use histogram_file::write_percentile_distribution;
 pub use payload::PayloadGenerator;
 pub use report::{IntervalReport, LatencyStats};
+pub use snapshot_error::SnapshotLoadError;
+pub use snapshot_file::{
+    load_latest_valid, read_snapshot, snapshot_id_of, write_snapshot, FrozenSnapshot,
+    LatestSnapshot,
+};
+pub use state_machine::{StateDecodeError, StateGap, WorkloadState, STATE_ENCODED_BYTES};
 pub use throttle::Throttle;
 pub use workload::{CommitMismatch, Workload, WorkloadConfig};
 

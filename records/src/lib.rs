@@ -31,6 +31,7 @@ mod control;
 mod epoch_cache;
 mod error;
 mod record;
+mod snapshot_control;
 mod uuid;
 mod varint;
 
@@ -44,4 +45,7 @@ pub use control::{parse_control_record, ControlRecord, ControlRecordType, Leader
 pub use epoch_cache::{EpochEntry, LeaderEpochCache};
 pub use error::BatchError;
 pub use record::{Record, RecordIter};
+pub use snapshot_control::{
+    build_snapshot_footer_batch, build_snapshot_header_batch, SNAPSHOT_CONTROL_VERSION,
+};
 pub use uuid::{Uuid, UuidParseError};

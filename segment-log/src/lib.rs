@@ -68,6 +68,7 @@ mod scan;
 mod segment;
 mod shared;
 mod snapshot;
+mod snapshot_check;
 #[cfg(feature = "glommio")]
 mod uring_files;
 
@@ -88,9 +89,10 @@ pub use quorum_state::{QuorumStateData, QuorumStateFile, QUORUM_STATE_FILE};
 pub use reader::{LogReader, LogSlice};
 pub use segment::{index_file_name, log_file_name};
 pub use snapshot::{
-    list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind, SnapshotId,
-    SnapshotReader, SnapshotWriter,
+    delete_snapshot, list_snapshots, mark_deleted, parse_snapshot_file_name, SnapshotFileKind,
+    SnapshotId, SnapshotReader, SnapshotWriter,
 };
+pub use snapshot_check::SnapshotSummary;
 #[cfg(feature = "glommio")]
 pub use uring_files::UringFiles;
 

@@ -114,6 +114,14 @@ pub fn mark_deleted(dir: &Path, id: SnapshotId) -> Result<PathBuf, LogError> {
     Ok(to)
 }
 
+/// Deletes a frozen snapshot for good (retention, or older than a loaded download): renamed to
+/// `.checkpoint.deleted` first, so a crash never leaves a half-deleted file under a frozen name,
+/// then removed. Readers that mapped it keep their mapping.
+pub fn delete_snapshot(dir: &Path, id: SnapshotId) -> Result<(), LogError> {
+    let deleted = mark_deleted(dir, id)?;
+    fsutil::remove_file(&deleted)
+}
+
 static PARTIAL_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes a snapshot into a `.part` file; nothing is visible under the final name until
@@ -198,12 +206,26 @@ impl SnapshotWriter {
     }
 
     /// fsync, validate every batch, rename to the final name, fsync the directory.
-    pub fn freeze(mut self) -> Result<PathBuf, LogError> {
+    pub fn freeze(self) -> Result<PathBuf, LogError> {
+        self.freeze_after(|reader| reader.validate().map(|_| ()))
+    }
+
+    /// As [`freeze`](Self::freeze) for a downloaded snapshot: the whole file must pass
+    /// [`SnapshotReader::check`] (CRCs, offsets, SnapshotHeader first, SnapshotFooter last) and
+    /// hold exactly `expected_size` bytes (the size the leader advertised).
+    pub fn freeze_checked(self, expected_size: u64) -> Result<PathBuf, LogError> {
+        self.freeze_after(|reader| reader.check(Some(expected_size)).map(|_| ()))
+    }
+
+    fn freeze_after(
+        mut self,
+        check: impl FnOnce(&SnapshotReader) -> Result<(), LogError>,
+    ) -> Result<PathBuf, LogError> {
         let file = self.file.take().expect("writer not frozen");
         file.sync_all()
             .map_err(|e| LogError::io(&self.part_path, "fsync", e))?;
         drop(file);
-        SnapshotReader::open(&self.part_path)?.validate()?;
+        check(&SnapshotReader::open(&self.part_path)?)?;
         let final_path = self.id.path_in(&self.dir);
         std::fs::rename(&self.part_path, &final_path)
             .map_err(|e| LogError::io(&self.part_path, "rename", e))?;

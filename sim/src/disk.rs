@@ -186,6 +186,13 @@ pub struct SimDisk<Q> {
     /// is durable on the platter is `flushed_end_offset`, set by the simulated fsync itself
     /// ([`sync`](Self::sync)), so a log side that claims more than its fsyncs covered is seen.
     recorded_flushed_end_offset: i64,
+    /// The log starts here: 0, or the end offset of a snapshot (retention deleted the batches
+    /// below it, or a downloaded snapshot replaced the log).
+    start_offset: i64,
+    /// Prefix hash and epoch of the log below `start_offset` (the snapshot's), so the batches
+    /// after it chain on exactly as in a log that kept everything.
+    base_prefix_hash: u64,
+    base_epoch: i32,
 }
 
 /// What an fsync started now covers: the log end offset, unless a truncation comes first.
@@ -213,6 +220,9 @@ impl<Q: Clone> SimDisk<Q> {
             generation: 0,
             truncations: 0,
             recorded_flushed_end_offset: 0,
+            start_offset: 0,
+            base_prefix_hash: EMPTY_PREFIX_HASH,
+            base_epoch: 0,
         }
     }
 
@@ -269,18 +279,20 @@ impl<Q: Clone> SimDisk<Q> {
         &self.batches
     }
 
-    /// Log start offset (no snapshots in the simulated log yet).
+    /// Log start offset: 0, or the end offset of the snapshot the log starts at.
     pub fn start_offset(&self) -> i64 {
-        0
+        self.start_offset
     }
 
     /// Log end offset (LEO): next offset to append.
     pub fn end_offset(&self) -> i64 {
-        self.batches.last().map_or(0, StoredBatch::next_offset)
+        self.batches
+            .last()
+            .map_or(self.start_offset, StoredBatch::next_offset)
     }
 
     pub fn last_epoch(&self) -> i32 {
-        self.batches.last().map_or(0, |b| b.epoch)
+        self.batches.last().map_or(self.base_epoch, |b| b.epoch)
     }
 
     pub fn flushed_end_offset(&self) -> i64 {
@@ -290,7 +302,55 @@ impl<Q: Clone> SimDisk<Q> {
     pub fn prefix_hash(&self) -> u64 {
         self.batches
             .last()
-            .map_or(EMPTY_PREFIX_HASH, |b| b.prefix_hash)
+            .map_or(self.base_prefix_hash, |b| b.prefix_hash)
+    }
+
+    /// Hash of the log prefix below `end_offset` (a batch boundary at or above the log start):
+    /// the snapshot's at the log start. `None` inside a batch or outside the log.
+    pub fn prefix_hash_at(&self, end_offset: i64) -> Option<u64> {
+        if end_offset == self.start_offset {
+            return Some(self.base_prefix_hash);
+        }
+        self.batch_containing(end_offset - 1)
+            .filter(|b| b.next_offset() == end_offset)
+            .map(|b| b.prefix_hash)
+    }
+
+    /// Epoch of the batch before `end_offset` (the snapshot's at the log start).
+    pub fn epoch_before(&self, end_offset: i64) -> Option<i32> {
+        if end_offset == self.start_offset {
+            return Some(self.base_epoch);
+        }
+        self.batch_containing(end_offset - 1).map(|b| b.epoch)
+    }
+
+    /// Retention: the log starts at `start_offset` (a batch boundary inside the log, a snapshot's
+    /// end offset) and the batches below it are deleted, durably (the snapshot covers them).
+    pub fn delete_before(&mut self, start_offset: i64) {
+        assert!(start_offset > self.start_offset && start_offset <= self.end_offset());
+        let hash = self.prefix_hash_at(start_offset).expect("a batch boundary");
+        let epoch = self.epoch_before(start_offset).expect("inside the log");
+        let keep_from = self
+            .batches
+            .partition_point(|b| b.last_offset < start_offset);
+        self.batches.drain(..keep_from);
+        self.start_offset = start_offset;
+        self.base_prefix_hash = hash;
+        self.base_epoch = epoch;
+        self.flushed_end_offset = self.flushed_end_offset.max(start_offset);
+        self.recorded_flushed_end_offset = self.recorded_flushed_end_offset.max(start_offset);
+    }
+
+    /// A downloaded snapshot replaced the log (every batch deleted): the log starts and ends at
+    /// `end_offset`, after a prefix hashing to `prefix_hash` whose last batch had `epoch`.
+    pub fn reset_to_snapshot(&mut self, end_offset: i64, epoch: i32, prefix_hash: u64) {
+        self.batches.clear();
+        self.truncations += 1;
+        self.start_offset = end_offset;
+        self.base_prefix_hash = prefix_hash;
+        self.base_epoch = epoch;
+        self.flushed_end_offset = end_offset;
+        self.recorded_flushed_end_offset = end_offset;
     }
 
     /// Index of the batch containing `offset`.

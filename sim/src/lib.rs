@@ -36,3 +36,4 @@ pub mod cluster;
 pub mod disk;
 pub mod network;
 pub mod rng;
+pub mod snapshots;

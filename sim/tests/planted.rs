@@ -25,6 +25,7 @@
 //! | LeaderNeverCommits             | Liveness                       | 30/30  | 0     |
 //! | RestartPersistsOlderEpoch      | EpochRegression                | 28/30  | 1     |
 //! | FollowerResetsHighWatermark    | HighWatermarkDecrease          | 28/30  | 1     |
+//! | ListenerMissesLoadSnapshot     | ListenerOrder                  | 24/30  | 1     |
 //!
 //! The whole file takes about 2 s of a release build. To measure again after a core change,
 //! `PLANTED_SCAN=1` runs every seed of each bound (`PLANTED_SEEDS=N`: of N) and prints the counts:
@@ -139,6 +140,7 @@ fn expectation(bug: PlantedBug) -> (Invariant, u64, Option<usize>) {
         PlantedBug::LeaderNeverCommits => (Invariant::Liveness, 10, None),
         PlantedBug::RestartPersistsOlderEpoch => (Invariant::EpochRegression, 10, None),
         PlantedBug::FollowerResetsHighWatermark => (Invariant::HighWatermarkDecrease, 10, None),
+        PlantedBug::ListenerMissesLoadSnapshot => (Invariant::ListenerOrder, 10, None),
     }
 }
 
@@ -226,6 +228,11 @@ fn persisted_epoch_going_back_is_reported() {
 #[test]
 fn high_watermark_going_back_is_reported() {
     check(PlantedBug::FollowerResetsHighWatermark);
+}
+
+#[test]
+fn listener_not_told_to_load_a_snapshot_is_reported() {
+    check(PlantedBug::ListenerMissesLoadSnapshot);
 }
 
 #[test]

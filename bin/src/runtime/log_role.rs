@@ -11,18 +11,64 @@
 //!
 //! The Raft loop awaits its sends to this role, so this role never awaits a send to the Raft
 //! loop while it takes commands (two bounded links waiting on each other would deadlock): the
-//! reports go into one coalescing [`FlushReportSlot`] that a reporter task hands over.
+//! reports go into one coalescing [`FlushReportSlot`] that a reporter task hands over, beside
+//! the latest log start retention reached and the result of a snapshot load (one at a time).
+//!
+//! Snapshots (`log_snapshots.rs`): retention runs after each frozen snapshot and every
+//! [`RETENTION_CHECK_MS`]; a follower's download is written here and the log reset to it.
 
 use super::error::LogRoleError;
 use super::link::{Rx, Tx};
+use super::log_snapshots::LogSnapshots;
 use super::messages::{LogCommand, LogEvent};
 use bytes::Bytes;
 use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use kraft_driver::{FlushReport, FlushReportSlot, LogPipeline, LogStorage};
+use kraft_engine::message::SnapshotId;
 use kraft_segment_log::{FlushTicket, LogError, SegmentLog, UringFiles};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
+
+/// How often retention runs besides after every frozen snapshot (time-based retention needs a
+/// clock tick, not an event).
+pub const RETENTION_CHECK_MS: u64 = 1000;
+
+/// A snapshot load's result, waiting for the reporter.
+#[derive(Clone, Copy, Debug)]
+struct LoadResult {
+    snapshot_id: SnapshotId,
+    generation: u64,
+    loaded: bool,
+}
+
+/// What waits for the Raft loop: each slot keeps only what matters (the latest flush, the
+/// latest log start; one load is in flight at a time).
+#[derive(Debug, Default)]
+struct Reports {
+    flush: FlushReportSlot,
+    log_start: Option<i64>,
+    load: Option<LoadResult>,
+}
+
+impl Reports {
+    /// The next event to hand over: a load's result first (the core takes flush reports of the
+    /// loaded generation only after it), then the log start, then the durable end.
+    fn take(&mut self) -> Option<LogEvent> {
+        if let Some(load) = self.load.take() {
+            return Some(LogEvent::SnapshotLoad {
+                snapshot_id: load.snapshot_id,
+                generation: load.generation,
+                loaded: load.loaded,
+            });
+        }
+        if let Some(start_offset) = self.log_start.take() {
+            return Some(LogEvent::LogStartAdvanced { start_offset });
+        }
+        self.flush.take().map(flushed_event)
+    }
+}
 
 /// The outcome of one background fdatasync, handed back with its ticket.
 type FlushDone = (FlushTicket, Result<(), LogError>);
@@ -30,6 +76,7 @@ type FlushDone = (FlushTicket, Result<(), LogError>);
 enum Wake {
     Command(Option<LogCommand>),
     FlushDone(Option<FlushDone>),
+    RetentionTick,
 }
 
 /// The segment log as the pipeline's storage side.
@@ -81,7 +128,8 @@ struct LogRole {
     log: RoleLog,
     pipeline: LogPipeline,
     /// Reports not yet handed to the Raft loop (see the module comment).
-    reports: Rc<RefCell<FlushReportSlot>>,
+    reports: Rc<RefCell<Reports>>,
+    snapshots: LogSnapshots,
     /// Wakes the reporter; one slot, as one wake-up covers every report made before it runs.
     report_wake: LocalSender<()>,
     done_tx: Rc<LocalSender<FlushDone>>,
@@ -108,9 +156,21 @@ impl LogRole {
     fn finish_flush(&mut self, (ticket, result): FlushDone) -> Result<(), LogRoleError> {
         result.map_err(LogRoleError::Flush)?;
         let report = self.pipeline.complete_flush(&mut self.log, ticket);
-        self.reports.borrow_mut().put(report);
-        // Full means the reporter is woken already and will read the slot after this write.
+        self.reports.borrow_mut().flush.put(report);
+        self.wake_reporter();
+        Ok(())
+    }
+
+    fn wake_reporter(&self) {
+        // Full means the reporter is woken already and will read the slots after this write.
         let _ = self.report_wake.try_send(());
+    }
+
+    fn run_retention(&mut self) -> Result<(), LogRoleError> {
+        if let Some(start_offset) = self.snapshots.run_retention(&mut self.log.0)? {
+            self.reports.borrow_mut().log_start = Some(start_offset);
+            self.wake_reporter();
+        }
         Ok(())
     }
 
@@ -150,22 +210,52 @@ impl LogRole {
                 self.pipeline
                     .truncate(&mut self.log, to_offset, generation)?;
             }
+            LogCommand::SnapshotFrozen(snapshot) => {
+                self.snapshots.on_frozen(snapshot);
+                self.run_retention()?;
+            }
+            LogCommand::WriteSnapshotChunk {
+                snapshot_id,
+                position,
+                bytes,
+            } => self.snapshots.write_chunk(snapshot_id, position, &bytes),
+            LogCommand::LoadSnapshot {
+                snapshot,
+                generation,
+            } => {
+                // Like a truncation: the fsync in flight finishes in the old generation first.
+                self.drain_flush(done_rx).await?;
+                let loaded = self.snapshots.load(&mut self.log.0, snapshot, generation)?;
+                let previous = self.reports.borrow_mut().load.replace(LoadResult {
+                    snapshot_id: snapshot.snapshot_id,
+                    generation,
+                    loaded,
+                });
+                assert!(previous.is_none(), "one snapshot load at a time");
+                self.wake_reporter();
+            }
             LogCommand::Stop => return Ok(false),
         }
         Ok(true)
     }
 }
 
-pub async fn run(log: SegmentLog, commands: Rx<LogCommand>, events: Tx<LogEvent>) {
+pub async fn run(
+    log: SegmentLog,
+    snapshots: LogSnapshots,
+    commands: Rx<LogCommand>,
+    events: Tx<LogEvent>,
+) {
     // One flush in flight at most, so one slot is enough.
     let (done_tx, done_rx) = local_channel::new_bounded::<FlushDone>(1);
     let (report_wake, wake_rx) = local_channel::new_bounded::<()>(1);
-    let reports = Rc::new(RefCell::new(FlushReportSlot::default()));
-    let reporter = glommio::spawn_local(report_flushed(reports.clone(), wake_rx, events));
+    let reports = Rc::new(RefCell::new(Reports::default()));
+    let reporter = glommio::spawn_local(report_events(reports.clone(), wake_rx, events));
     let mut role = LogRole {
         log: RoleLog(log),
         pipeline: LogPipeline::new(),
         reports,
+        snapshots,
         report_wake,
         done_tx: Rc::new(done_tx),
         uring_files: UringFiles::new(),
@@ -197,11 +287,15 @@ async fn take_commands(
     commands: &Rx<LogCommand>,
     done_rx: &LocalReceiver<FlushDone>,
 ) -> Result<(), LogRoleError> {
+    // Bounded by the Raft loop: it ends with Stop (or by dropping the link).
     loop {
-        let wake = future::or(async { Wake::Command(commands.recv().await) }, async {
-            Wake::FlushDone(done_rx.recv().await)
-        })
-        .await;
+        let command = async { Wake::Command(commands.recv().await) };
+        let flush_done = async { Wake::FlushDone(done_rx.recv().await) };
+        let tick = async {
+            glommio::timer::sleep(Duration::from_millis(RETENTION_CHECK_MS)).await;
+            Wake::RetentionTick
+        };
+        let wake = future::or(command, future::or(flush_done, tick)).await;
         match wake {
             Wake::Command(Some(command)) => {
                 if !role.apply(command, done_rx).await? {
@@ -211,6 +305,7 @@ async fn take_commands(
             Wake::Command(None) => break,
             Wake::FlushDone(Some(done)) => role.finish_flush(done)?,
             Wake::FlushDone(None) => return Err(LogRoleError::FlushTaskVanished),
+            Wake::RetentionTick => role.run_retention()?,
         }
         role.start_flush();
     }
@@ -222,26 +317,28 @@ async fn take_commands(
     role.drain_flush(done_rx).await
 }
 
-/// Hands the latest durable end offset to the Raft loop after each wake-up; waiting on the link
-/// is fine here, the role does not wait for this task. Returns the link once the role is done.
-async fn report_flushed(
-    reports: Rc<RefCell<FlushReportSlot>>,
+/// Hands the reports to the Raft loop after each wake-up; waiting on the link is fine here, the
+/// role does not wait for this task. Returns the link once the role is done.
+async fn report_events(
+    reports: Rc<RefCell<Reports>>,
     wake: LocalReceiver<()>,
     events: Tx<LogEvent>,
 ) -> Tx<LogEvent> {
     // Bounded by the role: it ends (dropping the waker) when it stops taking commands.
     while wake.recv().await.is_some() {
-        // The borrow ends before the send is awaited.
-        let report = reports.borrow_mut().take();
-        if let Some(report) = report {
-            if events.send(flushed_event(report)).await.is_err() {
+        // At most one event per slot; each borrow ends before the send is awaited.
+        for _ in 0..3 {
+            let event = reports.borrow_mut().take();
+            let Some(event) = event else { break };
+            if events.send(event).await.is_err() {
                 return events;
             }
         }
     }
-    let report = reports.borrow_mut().take();
-    if let Some(report) = report {
-        let _ = events.send(flushed_event(report)).await;
+    for _ in 0..3 {
+        let event = reports.borrow_mut().take();
+        let Some(event) = event else { break };
+        let _ = events.send(event).await;
     }
     events
 }
@@ -303,7 +400,13 @@ mod tests {
                 let (command_tx, command_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
                 let (event_tx, event_rx) = link::plan(0, 0, 1, 16).remove(0).open().await;
                 let (commands, events) = (command_tx.unwrap(), event_rx.unwrap());
-                let role = glommio::spawn_local(run(log, command_rx.unwrap(), event_tx.unwrap()));
+                let snapshots = LogSnapshots::none(log.dir().to_path_buf());
+                let role = glommio::spawn_local(run(
+                    log,
+                    snapshots,
+                    command_rx.unwrap(),
+                    event_tx.unwrap(),
+                ));
                 // Queued before the role runs (the link holds them all): it starts the fsync of
                 // [0, 6) on Flush and meets the Truncate while that fsync is in flight.
                 for base in 0..6 {

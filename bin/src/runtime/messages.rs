@@ -2,8 +2,9 @@
 
 use super::error::{ListenerError, LogRoleError};
 use bytes::Bytes;
-use kraft_engine::message::{Request, Response};
-use kraft_engine::RequestError;
+use kraft_driver::RetainedSnapshot;
+use kraft_engine::message::{Request, Response, SnapshotId};
+use kraft_engine::{RequestError, SnapshotInfo};
 
 /// Raft loop -> segment log. Executed in order.
 #[derive(Debug)]
@@ -18,6 +19,20 @@ pub enum LogCommand {
     /// No reader will read below `offset` any more: the log may drop those pages from the page
     /// cache (a hint; the bytes stay on disk).
     ReleaseCacheBelow { offset: i64 },
+    /// The state machine froze this snapshot (the core was told first): retention may now move
+    /// the log start up to it.
+    SnapshotFrozen(RetainedSnapshot),
+    /// `Output::WriteSnapshotChunk`: part of a follower's snapshot download.
+    WriteSnapshotChunk {
+        snapshot_id: SnapshotId,
+        position: i64,
+        bytes: Bytes,
+    },
+    /// `Output::LoadSnapshot`: check and freeze the download, reset the log to it.
+    LoadSnapshot {
+        snapshot: SnapshotInfo,
+        generation: u64,
+    },
     /// Flush and stop.
     Stop,
 }
@@ -30,6 +45,14 @@ pub enum LogEvent {
     Flushed {
         flushed_end_offset: i64,
         generation: u64,
+    },
+    /// Retention deleted the log below `start_offset` (`Input::LogStartAdvanced`).
+    LogStartAdvanced { start_offset: i64 },
+    /// The result of a `LoadSnapshot` (`Input::SnapshotLoaded` / `SnapshotLoadFailed`).
+    SnapshotLoad {
+        snapshot_id: SnapshotId,
+        generation: u64,
+        loaded: bool,
     },
     /// The log cannot go on (I/O error, refused batch); the node must stop rather than lose data.
     Failed(LogRoleError),

@@ -14,6 +14,7 @@ mod clock;
 mod error;
 mod link;
 mod log_role;
+mod log_snapshots;
 mod messages;
 pub mod meta_properties;
 mod net_peers;
@@ -21,6 +22,8 @@ mod net_role;
 mod persist;
 mod raft_role;
 mod signals;
+mod snapshots;
+mod startup_snapshots;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -66,7 +69,7 @@ struct ExecutorParts {
     cpus: CpuSet,
     roles: Vec<Role>,
     raft: Option<RaftParts>,
-    log: Option<SegmentLog>,
+    log: Option<(SegmentLog, log_snapshots::LogSnapshots)>,
     net: Option<net_role::NetParts>,
     raft_to_log: LinkHalf<LogCommand>,
     log_to_raft: LinkHalf<LogEvent>,
@@ -79,6 +82,7 @@ struct RaftParts {
     node_id: i32,
     clock: Clock,
     workload: Workload,
+    state_machine: snapshots::StateMachine,
     quorum_state: QuorumStateStore,
     log_reader: kraft_segment_log::LogReader,
     shutdown: Arc<AtomicBool>,
@@ -115,7 +119,21 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
     raft.append_linger_ms = u64::from(quorum.append_linger_ms);
     raft.request_timeout_ms = u64::from(quorum.request_timeout_ms);
     raft.retry_backoff_ms = u64::from(quorum.retry_backoff_ms);
+    raft.fetch_snapshot_max_bytes = quorum.fetch_snapshot_max_bytes;
+    // A batch must fit in one segment (the log refuses a larger one and the node stops): with
+    // segments below Kafka's 8 MiB batch (`metadata.log.segment.min.bytes` lowered, for tests)
+    // the accumulator builds smaller batches.
+    raft.max_batch_size_bytes = raft
+        .max_batch_size_bytes
+        .min(config.metadata_log_segment_bytes as usize);
     raft
+}
+
+fn snapshot_triggers(config: &ServerConfig) -> snapshots::SnapshotTriggers {
+    snapshots::SnapshotTriggers {
+        max_new_bytes: config.metadata_snapshot_max_new_record_bytes as u64,
+        max_interval_ms: config.metadata_snapshot_max_interval_ms as u64,
+    }
 }
 
 /// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
@@ -145,12 +163,16 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         topic_id: raft.topic_id,
         ..LogConfig::default()
     };
+    // Before the log: a snapshot that fails its checks is deleted, so recovery never follows it.
+    let state = startup_snapshots::load_state(&partition_dir).map_err(RuntimeError::Snapshots)?;
     let (log, recovery) =
         SegmentLog::open(&partition_dir, log_config).map_err(|source| RuntimeError::OpenLog {
             dir: partition_dir.clone(),
             source,
         })?;
     tracing::info!(?recovery, "log opened in {}", partition_dir.display());
+    let retained = startup_snapshots::retained(&partition_dir, &recovery.snapshots)
+        .map_err(RuntimeError::Snapshots)?;
 
     let voter_ids: Vec<i32> = config.voters().iter().map(|v| v.id).collect();
     let quorum_state = QuorumStateStore::new(&partition_dir, voter_ids);
@@ -161,7 +183,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         log_end_offset: log.log_end_offset(),
         flushed_end_offset: log.flushed_end_offset(),
         epoch_entries: log.epoch_cache().entries().to_vec(),
-        latest_snapshot: None,
+        latest_snapshot: startup_snapshots::latest_info(&retained),
     };
     tracing::info!(
         epoch = restored.election.epoch,
@@ -179,8 +201,22 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         ),
         seed() ^ 0x5eed,
     );
+    let state_machine = snapshots::StateMachine::new(
+        partition_dir.clone(),
+        snapshot_triggers(&config),
+        state,
+        clock.now_ms(),
+    );
+    let log_snapshots = log_snapshots::LogSnapshots::new(
+        partition_dir.clone(),
+        retained,
+        kraft_driver::RetentionLimits {
+            max_bytes: config.metadata_max_retention_bytes,
+            max_ms: config.metadata_max_retention_ms,
+        },
+    );
     let log_reader = log.reader();
-    let net = net_role::NetParts::new(&config, log_reader.clone());
+    let net = net_role::NetParts::new(&config, log_reader.clone(), partition_dir.clone());
 
     let plans = config.placement.executors();
     let executor_of = |role: Role| {
@@ -205,12 +241,13 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         node_id: config.node_id,
         clock,
         workload,
+        state_machine,
         quorum_state,
         log_reader,
         shutdown,
         histogram_path: partition_dir.join("commit-latency.hgrm"),
     });
-    let mut log = Some(log);
+    let mut log = Some((log, log_snapshots));
     let mut net = Some(net);
     let mut handles = Vec::with_capacity(n);
     // Drain back to front so each executor takes its own halves by index.
@@ -284,9 +321,10 @@ async fn run_executor(parts: ExecutorParts) -> Option<RaftExit> {
     let (raft_to_net_tx, raft_to_net_rx) = parts.raft_to_net.open().await;
     let (net_to_raft_tx, net_to_raft_rx) = parts.net_to_raft.open().await;
 
-    let log_task = parts.log.map(|log| {
+    let log_task = parts.log.map(|(log, snapshots)| {
         glommio::spawn_local(log_role::run(
             log,
+            snapshots,
             raft_to_log_rx.expect("log executor holds the command receiver"),
             log_to_raft_tx.expect("log executor holds the event sender"),
         ))
@@ -304,6 +342,7 @@ async fn run_executor(parts: ExecutorParts) -> Option<RaftExit> {
                 node_id: raft.node_id,
                 clock: raft.clock,
                 workload: raft.workload,
+                state_machine: raft.state_machine,
                 quorum_state: persist::ElectionWrites::new(raft.quorum_state),
                 outputs: kraft_driver::OutputGate::new(),
                 log_reader: raft.log_reader,

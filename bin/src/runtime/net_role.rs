@@ -21,10 +21,13 @@ use kraft_net::server::{
     ServerStats,
 };
 use kraft_net::source::RecordSource;
-use kraft_segment_log::{LogReader, LogSlice};
+use kraft_segment_log::{LogError, LogReader, LogSlice, SnapshotReader};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 
 pub struct NetParts {
     node_id: i32,
@@ -38,10 +41,12 @@ pub struct NetParts {
     retry_backoff_ms: u64,
     peers: Vec<(i32, String)>,
     log_reader: LogReader,
+    /// The partition directory, where the snapshots FetchSnapshot serves live.
+    partition_dir: PathBuf,
 }
 
 impl NetParts {
-    pub fn new(config: &ServerConfig, log_reader: LogReader) -> NetParts {
+    pub fn new(config: &ServerConfig, log_reader: LogReader, partition_dir: PathBuf) -> NetParts {
         let (host, port) = config.raft_listener();
         let peers = config
             .voters()
@@ -62,6 +67,7 @@ impl NetParts {
             retry_backoff_ms: u64::from(config.quorum.retry_backoff_ms),
             peers,
             log_reader,
+            partition_dir,
         }
     }
 
@@ -100,7 +106,10 @@ impl NetParts {
             next_request_id: Cell::new(1),
             pending: RefCell::new(HashMap::new()),
         });
-        let records = Rc::new(LogRecords(self.log_reader.clone()));
+        let records = Rc::new(LogRecords {
+            log: self.log_reader.clone(),
+            partition_dir: self.partition_dir.clone(),
+        });
         let (stop_tx, stop_rx) = local_channel::new_bounded::<()>(1);
         let server_task = glommio::spawn_local({
             let handler = handler.clone();
@@ -199,29 +208,61 @@ impl RequestHandler for Handler {
     }
 }
 
-/// The log as the server's record source: zero-copy slices of the mmap.
-struct LogRecords(LogReader);
+/// The log and the snapshots as the server's record source: zero-copy slices of their mmaps.
+struct LogRecords {
+    log: LogReader,
+    partition_dir: PathBuf,
+}
+
+/// Bytes of a segment or of a snapshot file, borrowed from its mapping (kept alive by the slice).
+enum SourceSlice {
+    Log(LogSlice),
+    Snapshot {
+        file: Arc<SnapshotReader>,
+        start: usize,
+        end: usize,
+    },
+}
+
+impl Deref for SourceSlice {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            SourceSlice::Log(slice) => slice,
+            SourceSlice::Snapshot { file, start, end } => &file.bytes()[*start..*end],
+        }
+    }
+}
 
 impl RecordSource for LogRecords {
-    type Slice = LogSlice;
+    type Slice = SourceSlice;
 
-    fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<LogSlice> {
+    fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<SourceSlice> {
         // The log must be in the range's generation before and after the read (a truncation
         // during it may have cut these bytes): otherwise the log role has not applied the core's
         // truncation yet, or truncated since, and the bytes there are not the ones the core
         // meant. The follower fetches again.
-        let readable = || log_range_readable(generation, self.0.generation());
+        let readable = || log_range_readable(generation, self.log.generation());
         if !readable() {
             tracing::debug!(
                 from_offset,
                 generation,
-                log_generation = self.0.generation(),
+                log_generation = self.log.generation(),
                 "Fetch response sent without records"
             );
             return None;
         }
-        let slice = match self.0.read(from_offset, max_bytes) {
-            Ok(slice) => slice,
+        let slice = match self.log.read(from_offset, max_bytes) {
+            Ok(slice) => slice.map(SourceSlice::Log),
+            Err(error @ LogError::OutOfRange { .. })
+                if from_offset < self.log.log_start_offset() =>
+            {
+                // Retention deleted the range after the core answered: the follower fetches
+                // again and is then told the snapshot id.
+                tracing::debug!(%error, from_offset, "Fetch response below the log start sent without records");
+                return None;
+            }
             Err(error) => {
                 tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
                 return None;
@@ -234,14 +275,32 @@ impl RecordSource for LogRecords {
         slice
     }
 
+    /// FetchSnapshot from the frozen file's mapping (no copy in user space). Opened per request:
+    /// a snapshot retention deleted since the core answered is simply gone (`None`).
     fn read_snapshot(
         &self,
-        _snapshot_id: SnapshotId,
-        _position: i64,
-        _length: usize,
-    ) -> Option<LogSlice> {
-        // This node never creates snapshots yet, so it never advertises one to fetch.
-        None
+        snapshot_id: SnapshotId,
+        position: i64,
+        length: usize,
+    ) -> Option<SourceSlice> {
+        let id = kraft_segment_log::SnapshotId {
+            end_offset: snapshot_id.end_offset,
+            epoch: snapshot_id.epoch,
+        };
+        let file = match SnapshotReader::open(&id.path_in(&self.partition_dir)) {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::debug!(%error, snapshot = %id, "snapshot to serve is gone");
+                return None;
+            }
+        };
+        let start = usize::try_from(position).ok()?;
+        let end = file.read_at(start as u64, length).ok()?.len() + start;
+        Some(SourceSlice::Snapshot {
+            file: Arc::new(file),
+            start,
+            end,
+        })
     }
 }
 
@@ -280,7 +339,10 @@ mod tests {
         for base in 0..6 {
             log.append_fetched(&batch(base, 3)).unwrap();
         }
-        let records = LogRecords(log.reader());
+        let records = LogRecords {
+            log: log.reader(),
+            partition_dir: dir.clone(),
+        };
         assert_eq!(served_epoch(&records, 3, 0), Some(3));
         assert_eq!(
             served_epoch(&records, 3, 1),

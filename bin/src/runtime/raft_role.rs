@@ -6,6 +6,7 @@ use super::error::RuntimeError;
 use super::link::{Rx, Tx};
 use super::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
 use super::persist::ElectionWrites;
+use super::snapshots::StateMachine;
 use super::status::StatusLog;
 use futures_lite::future;
 use kraft_driver::OutputGate;
@@ -44,6 +45,8 @@ pub struct RaftRole {
     pub node_id: i32,
     pub clock: Clock,
     pub workload: Workload,
+    /// The workload's replicated state and its snapshots.
+    pub state_machine: StateMachine,
     pub quorum_state: ElectionWrites,
     /// Holds the core's outputs after a persist until the quorum state is durable (shared with
     /// the simulator: kraft-driver).
@@ -237,6 +240,32 @@ impl RaftRole {
                 );
                 Ok(())
             }
+            LogEvent::LogStartAdvanced { start_offset } => {
+                self.node.step(
+                    self.clock.now_ms(),
+                    Input::LogStartAdvanced { start_offset },
+                );
+                Ok(())
+            }
+            LogEvent::SnapshotLoad {
+                snapshot_id,
+                generation,
+                loaded,
+            } => {
+                let input = if loaded {
+                    Input::SnapshotLoaded {
+                        snapshot_id,
+                        generation,
+                    }
+                } else {
+                    Input::SnapshotLoadFailed {
+                        snapshot_id,
+                        generation,
+                    }
+                };
+                self.node.step(self.clock.now_ms(), input);
+                Ok(())
+            }
             LogEvent::Failed(error) => Err(RuntimeError::LogFailed(error)),
             LogEvent::Stopped => Err(RuntimeError::LogStoppedUnexpectedly),
         }
@@ -304,11 +333,51 @@ impl RaftRole {
                     debug_assert_eq!(id, WORKLOAD_LISTENER);
                     self.on_listener_event(run, event);
                 }
+                Output::WriteSnapshotChunk {
+                    snapshot_id,
+                    position,
+                    bytes,
+                } => {
+                    self.log(LogCommand::WriteSnapshotChunk {
+                        snapshot_id,
+                        position,
+                        bytes,
+                    })
+                    .await?
+                }
+                Output::LoadSnapshot {
+                    snapshot,
+                    generation,
+                } => {
+                    self.log(LogCommand::LoadSnapshot {
+                        snapshot,
+                        generation,
+                    })
+                    .await?
+                }
                 Output::ShutdownComplete => run.shutdown_complete = true,
             }
         }
         self.deliver_commits(run);
+        self.snapshot_step().await?;
         self.release_cache(run).await
+    }
+
+    /// Starts a snapshot when one is due, and announces one that was frozen: to the core first
+    /// (it serves it and answers Fetches below the log start with it), then to the log role
+    /// (whose retention may then move the log start up to it).
+    async fn snapshot_step(&mut self) -> Result<(), RuntimeError> {
+        self.state_machine.maybe_freeze(self.clock.now_ms());
+        let Some(frozen) = self.state_machine.poll_frozen(self.node.high_watermark()) else {
+            return Ok(());
+        };
+        self.node.step(
+            self.clock.now_ms(),
+            Input::SnapshotFrozen {
+                snapshot: frozen.info,
+            },
+        );
+        self.log(LogCommand::SnapshotFrozen(frozen.retained)).await
     }
 
     /// Tells the log how far every reader of this node has read: the commit reader, and on a
@@ -361,8 +430,8 @@ impl RaftRole {
         for _ in 0..MAX_EVENTS_AFTER_CLOSE {
             match self.from_log.recv().await {
                 Some(LogEvent::Failed(error)) => return RuntimeError::LogFailed(error),
-                Some(LogEvent::Flushed { .. }) => {}
                 Some(LogEvent::Stopped) => return RuntimeError::LogStoppedUnexpectedly,
+                Some(_) => {}
                 None => break,
             }
         }
@@ -399,8 +468,12 @@ impl RaftRole {
                 run.commit_target_offset = to_offset_exclusive;
             }
             ListenerEvent::LoadSnapshot { snapshot_id } => {
-                // The perf workload keeps no state to rebuild; commits continue after the snapshot.
+                // handleLoadSnapshot: the state becomes the snapshot's; commits continue after it.
+                if let Err(error) = self.state_machine.load(snapshot_id) {
+                    tracing::error!(?snapshot_id, %error, "cannot load the workload state from the snapshot");
+                }
                 run.commit_next_offset = snapshot_id.end_offset;
+                run.commit_target_offset = run.commit_target_offset.max(snapshot_id.end_offset);
             }
         }
     }
@@ -442,6 +515,7 @@ impl RaftRole {
                 if header.base_offset >= run.commit_target_offset {
                     break;
                 }
+                self.state_machine.apply(&header, batch.bytes);
                 // Only the leading workload's own epoch has appends to match; parsing the records
                 // of any other batch (every batch, on a follower) would time nothing (measured at
                 // the maximum rate: the varint decoding was 15% of the quorum's CPU).
@@ -518,9 +592,13 @@ impl RaftRole {
                 Some(LogEvent::Failed(error)) => {
                     return RaftExit::Fatal(RuntimeError::LogFailed(error))
                 }
+                // The node is stopping: retention and loads no longer matter to the core.
+                Some(LogEvent::LogStartAdvanced { .. } | LogEvent::SnapshotLoad { .. }) => {}
             }
         }
         let _ = self.to_net.send(NetCommand::Stop).await;
+        // Every member's replicated state, so that replicas can be compared after a run.
+        println!("Workload state: {}", self.state_machine.state());
         let now_ns = self.clock.now_ns();
         if let Some(summary) = self.workload.summary(now_ns) {
             println!("Summary: {summary}");

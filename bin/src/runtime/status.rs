@@ -1,6 +1,6 @@
 //! Log lines a user watches: state transitions with their epoch, and the follower's progress.
 
-use kraft_engine::{LeaderAndEpoch, NodeStatus, RaftNode};
+use kraft_engine::{LeaderAndEpoch, NodeStatus, RaftNode, SnapshotProgress};
 
 /// Followers print their progress this often.
 const FOLLOWER_REPORT_INTERVAL_MS: u64 = 5000;
@@ -46,7 +46,11 @@ impl StatusLog {
         if now_ms >= self.next_follower_report_ms {
             self.next_follower_report_ms = now_ms + FOLLOWER_REPORT_INTERVAL_MS;
             if status.leader_id.is_some() && status.leader_id != Some(self.node_id) {
-                println!("{}", follower_line(&status));
+                let mut line = follower_line(&status);
+                if let Some(download) = status.snapshot_download {
+                    line.push_str(&download_line(download));
+                }
+                println!("{line}");
             }
         }
     }
@@ -54,6 +58,25 @@ impl StatusLog {
     pub fn leader_change(&mut self, leader: LeaderAndEpoch) {
         tracing::debug!(leader = ?leader.leader_id, epoch = leader.epoch, "handleLeaderChange");
     }
+}
+
+/// ", downloading snapshot (end offset E, epoch P): N of M bytes" (M unknown before the first
+/// chunk), or ", loading snapshot ..." once every byte is written.
+fn download_line(download: SnapshotProgress) -> String {
+    let id = download.snapshot_id;
+    let size = match download.size_bytes {
+        size if size >= 0 => size.to_string(),
+        _ => "?".to_string(),
+    };
+    let doing = if download.loading {
+        "loading"
+    } else {
+        "downloading"
+    };
+    format!(
+        ", {doing} snapshot (end offset {}, epoch {}): {} of {size} bytes",
+        id.end_offset, id.epoch, download.position
+    )
 }
 
 fn follower_line(status: &NodeStatus) -> String {

@@ -4,7 +4,7 @@ use kraft_records::BatchIter;
 
 use super::RaftNode;
 use crate::io::Output;
-use crate::message::{ErrorCode, FetchResponse, FetchSnapshotResponse, Records};
+use crate::message::{ErrorCode, FetchResponse, Records};
 use crate::state::QuorumState;
 
 /// Batches taken from one response at most (a response holds at most 8 MiB anyway).
@@ -38,7 +38,9 @@ impl RaftNode {
             QuorumState::Follower(f) if f.epoch == r.current_leader.leader_epoch => f.leader_id,
             _ => return true,
         };
-        if from != leader_id {
+        if from != leader_id || self.is_loading_snapshot() {
+            // Another voter's answer, or one to a Fetch sent before the load began: the log is
+            // about to be replaced, so its records or divergence would apply to the wrong log.
             return true;
         }
         if r.diverging_epoch.epoch >= 0 {
@@ -46,10 +48,9 @@ impl RaftNode {
                 return false;
             }
         } else if r.snapshot_id.epoch >= 0 || r.snapshot_id.end_offset >= 0 {
-            // Snapshot download (FetchSnapshot) is not implemented yet: keep retrying with
-            // backoff; the fetch timer keeps running so a leader that only offers a snapshot
-            // does not look alive forever.
-            return false;
+            if !self.start_snapshot_download(r.snapshot_id) {
+                return false;
+            }
         } else {
             self.append_fetched_records(&r.records, r.current_leader.leader_epoch);
             if r.high_watermark >= 0 {
@@ -146,23 +147,5 @@ impl RaftNode {
                 generation: self.log.generation,
             });
         }
-    }
-
-    pub(super) fn handle_fetch_snapshot_response(
-        &mut self,
-        _from: i32,
-        r: FetchSnapshotResponse,
-    ) -> bool {
-        if let Some(handled) = self.handle_named_response(
-            &r.topic_name,
-            r.partition,
-            r.partition_error_code,
-            r.current_leader.leader_id,
-            r.current_leader.leader_epoch,
-        ) {
-            return handled;
-        }
-        // Snapshot download is not implemented yet (this node never sends FetchSnapshot).
-        r.partition_error_code.is_none()
     }
 }

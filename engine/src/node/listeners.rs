@@ -41,7 +41,7 @@ impl RaftNode {
                 if l.next_offset >= hw {
                     continue;
                 }
-                if l.next_offset < log_start {
+                if l.next_offset < log_start && !planted!(ListenerMissesLoadSnapshot) {
                     if let Some(id) = snapshot {
                         emit(l.id, ListenerEvent::LoadSnapshot { snapshot_id: id });
                         l.next_offset = id.end_offset;

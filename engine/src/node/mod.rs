@@ -7,6 +7,8 @@ mod fetch_follower;
 mod fetch_leader;
 mod listeners;
 mod send;
+mod snapshot;
+mod snapshot_download;
 mod timers;
 mod transitions;
 mod vote;
@@ -20,7 +22,7 @@ use crate::error::{AppendError, RestoreError};
 use crate::io::{Input, LeaderAndEpoch, Output};
 use crate::listener::ListenerState;
 use crate::log::LogState;
-use crate::message::{NodeEndpoint, ReplicaKey, Response};
+use crate::message::{NodeEndpoint, ReplicaKey, Response, SnapshotId};
 use crate::rng::SplitMix64;
 use crate::state::{QuorumState, StateName, UnattachedState};
 
@@ -43,6 +45,22 @@ pub struct NodeStatus {
     pub last_fetched_epoch: i32,
     /// The log's generation: truncations since the node started (see `Output::Truncate`).
     pub log_generation: u64,
+    /// The latest snapshot the log holds (frozen here, downloaded, or restored).
+    pub latest_snapshot: Option<SnapshotId>,
+    /// A snapshot being downloaded from the leader or loaded by the runtime.
+    pub snapshot_download: Option<SnapshotProgress>,
+}
+
+/// How far a follower's snapshot download is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotProgress {
+    pub snapshot_id: SnapshotId,
+    /// Bytes written so far.
+    pub position: i64,
+    /// The snapshot's size (-1 before the first chunk).
+    pub size_bytes: i64,
+    /// Fully written; the runtime is checking and loading it.
+    pub loading: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +88,8 @@ pub struct RaftNode {
     shutdown: Option<Shutdown>,
     /// Reused by the high-watermark computation (voters' end offsets).
     hw_scratch: Vec<i64>,
+    /// A downloaded snapshot the runtime is loading (`Output::LoadSnapshot` without its result).
+    snapshot_load: Option<snapshot::PendingLoad>,
 }
 
 impl RaftNode {
@@ -93,6 +113,17 @@ impl RaftNode {
             return Err(RestoreError::Inconsistent(format!(
                 "log start {}, end {}, flushed {}, epoch {}",
                 r.log_start_offset, r.log_end_offset, r.flushed_end_offset, r.election.epoch
+            )));
+        }
+        // The log starts at 0 or at a snapshot's end, never past the latest one, and the latest
+        // snapshot is inside the log (a log that lost its tail below it starts over at it).
+        let snapshot_end = r.latest_snapshot.map(|s| s.snapshot_id.end_offset);
+        let start_ok =
+            r.log_start_offset == 0 || snapshot_end.is_some_and(|e| e >= r.log_start_offset);
+        if !start_ok || snapshot_end.is_some_and(|e| e > r.log_end_offset) {
+            return Err(RestoreError::Inconsistent(format!(
+                "log [{}, {}) with latest snapshot ending at {snapshot_end:?}",
+                r.log_start_offset, r.log_end_offset
             )));
         }
         let log = LogState::new(
@@ -122,6 +153,7 @@ impl RaftNode {
             outputs: VecDeque::new(),
             shutdown: None,
             hw_scratch: Vec::new(),
+            snapshot_load: None,
         };
         node.initialize(restored.election)?;
         node.after_event();
@@ -153,6 +185,18 @@ impl RaftNode {
             Input::RegisterListener(id) => self.register_listener(id),
             Input::UnregisterListener(id) => self.listeners.retain(|l| l.id != id),
             Input::Resign { epoch } => self.handle_resign(epoch),
+            Input::SnapshotFrozen { snapshot } => self.handle_snapshot_frozen(snapshot),
+            Input::LogStartAdvanced { start_offset } => {
+                self.handle_log_start_advanced(start_offset)
+            }
+            Input::SnapshotLoaded {
+                snapshot_id,
+                generation,
+            } => self.handle_snapshot_loaded(snapshot_id, generation),
+            Input::SnapshotLoadFailed {
+                snapshot_id,
+                generation,
+            } => self.handle_snapshot_load_failed(snapshot_id, generation),
             Input::Shutdown => self.handle_shutdown(),
         }
         self.poll_timers();
@@ -229,6 +273,28 @@ impl RaftNode {
             flushed_end_offset: self.log.flushed_end_offset,
             last_fetched_epoch: self.log.last_fetched_epoch(),
             log_generation: self.log.generation,
+            latest_snapshot: self.log.latest_snapshot.map(|s| s.snapshot_id),
+            snapshot_download: self.snapshot_progress(),
+        }
+    }
+
+    fn snapshot_progress(&self) -> Option<SnapshotProgress> {
+        if let Some(load) = self.snapshot_load {
+            return Some(SnapshotProgress {
+                snapshot_id: load.snapshot.snapshot_id,
+                position: load.snapshot.size_bytes,
+                size_bytes: load.snapshot.size_bytes,
+                loading: true,
+            });
+        }
+        match &self.state {
+            QuorumState::Follower(f) => f.snapshot_download.map(|d| SnapshotProgress {
+                snapshot_id: d.snapshot_id,
+                position: d.position,
+                size_bytes: d.size_bytes,
+                loading: false,
+            }),
+            _ => None,
         }
     }
 

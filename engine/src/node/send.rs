@@ -168,6 +168,9 @@ impl RaftNode {
     pub(super) fn maybe_send_requests(&mut self) {
         let now = self.now_ms;
         match &self.state {
+            // A Fetch during a snapshot load would bring records for a log about to be replaced.
+            QuorumState::Unattached(_) | QuorumState::Follower(_) if self.is_loading_snapshot() => {
+            }
             QuorumState::Unattached(_) => {
                 // Kafka 4.x: voters and observers without a leader ask the bootstrap servers
                 // (here: the voters) with Fetch; a response naming the leader attaches them.
@@ -203,6 +206,15 @@ impl RaftNode {
                     }
                     let request = self.begin_quorum_epoch_request(to);
                     self.send(to, Request::BeginQuorumEpoch(request));
+                }
+            }
+            QuorumState::Follower(f) if f.snapshot_download.is_some() => {
+                let (leader_id, download) = (f.leader_id, f.snapshot_download);
+                if let Some(download) = download {
+                    if self.connections.is_ready(leader_id, now) {
+                        let request = self.fetch_snapshot_request(download);
+                        self.send(leader_id, Request::FetchSnapshot(request));
+                    }
                 }
             }
             QuorumState::Follower(f) => {

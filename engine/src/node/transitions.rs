@@ -176,6 +176,7 @@ impl RaftNode {
             has_fetched: false,
             rediscover_from: None,
             validated_end_offset: 0,
+            snapshot_download: None,
         }));
     }
 
@@ -238,10 +239,31 @@ impl RaftNode {
         if !self.is_voter() {
             return;
         }
+        if self.is_loading_snapshot() {
+            self.defer_election_while_loading();
+            return;
+        }
         if self.config.pre_vote {
             self.transition_to_prospective();
         } else {
             self.transition_to_candidate();
+        }
+    }
+
+    /// The runtime is replacing the log with a downloaded snapshot: a leader never loads one and
+    /// a candidate would win on the old log, so the timer that fired is re-armed and the
+    /// election waits for the load's result (the runtime's load is bounded in time).
+    fn defer_election_while_loading(&mut self) {
+        let retry_ms = self
+            .now_ms
+            .saturating_add(self.config.retry_backoff_ms.max(1));
+        match &mut self.state {
+            QuorumState::Follower(f) => f.fetch_deadline_ms = retry_ms,
+            QuorumState::Unattached(u) => u.election_deadline_ms = Some(retry_ms),
+            state => unreachable!(
+                "a load starts on a follower and blocks elections, so {:?} cannot hold one",
+                state.name()
+            ),
         }
     }
 

@@ -1,3 +1,15 @@
+use crate::message::SnapshotId;
+
+/// A snapshot being fetched from the leader with FetchSnapshot (Kafka's `fetchingSnapshot`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SnapshotDownload {
+    pub(crate) snapshot_id: SnapshotId,
+    /// Bytes written so far (`Output::WriteSnapshotChunk`s emitted).
+    pub(crate) position: i64,
+    /// The snapshot's size as the leader reported it (-1 before the first chunk).
+    pub(crate) size_bytes: i64,
+}
+
 /// Fetching from a known leader.
 #[derive(Clone, Debug)]
 pub(crate) struct FollowerState {
@@ -12,4 +24,7 @@ pub(crate) struct FollowerState {
     /// never truncates its log within its epoch, so a DivergingEpoch below this offset can only
     /// be a stale response (to an older request) and is ignored.
     pub(crate) validated_end_offset: i64,
+    /// The leader answered a Fetch with a snapshot id: FetchSnapshot replaces Fetch until the
+    /// download completes or restarts. A new follower state (epoch or leader change) drops it.
+    pub(crate) snapshot_download: Option<SnapshotDownload>,
 }

@@ -9,7 +9,7 @@ mod unattached;
 mod votes;
 
 pub(crate) use candidate::CandidateState;
-pub(crate) use follower::FollowerState;
+pub(crate) use follower::{FollowerState, SnapshotDownload};
 pub(crate) use leader::{LeaderState, ParkedFetch, ReplicaProgress};
 pub(crate) use prospective::ProspectiveState;
 pub(crate) use resigned::ResignedState;

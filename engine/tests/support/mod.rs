@@ -427,6 +427,9 @@ impl Cluster {
                 }
                 Output::Listener { id: lid, event } => peer.events.push((lid, event)),
                 Output::ShutdownComplete => {}
+                Output::WriteSnapshotChunk { .. } | Output::LoadSnapshot { .. } => {
+                    panic!("node {id} downloads a snapshot, but this cluster freezes none")
+                }
             }
         }
     }

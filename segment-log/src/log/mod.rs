@@ -238,6 +238,14 @@ impl SegmentLog {
         }
     }
 
+    /// (base offset, bytes) of every segment, oldest first; the last one is the active segment
+    /// (what the retention policy weighs).
+    pub fn segment_sizes(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.segments
+            .iter()
+            .map(|s| (s.base_offset(), s.size_bytes as u64))
+    }
+
     /// Number of segments (for tests and metrics).
     pub fn segment_count(&self) -> usize {
         self.segments.len()

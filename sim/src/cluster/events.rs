@@ -44,6 +44,8 @@ impl Cluster {
             EventKind::FlushDone { node, .. }
             | EventKind::FetchResponseRead { node, .. }
             | EventKind::LogResume { node, .. }
+            | EventKind::FreezeSnapshot { node, .. }
+            | EventKind::SnapshotLoad { node, .. }
                 if self.is_process_paused(node) =>
             {
                 let wait = self.nodes[node].paused_until_ms - self.now_ms;
@@ -81,6 +83,20 @@ impl Cluster {
             EventKind::ElectionDurable { node, incarnation } => {
                 if self.nodes[node].incarnation == incarnation && self.is_up(node) {
                     self.election_write_durable(node);
+                }
+            }
+            EventKind::FreezeSnapshot {
+                node,
+                incarnation,
+                end_offset,
+            } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.freeze_snapshot(node, end_offset);
+                }
+            }
+            EventKind::SnapshotLoad { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
+                    self.finish_snapshot_load(node);
                 }
             }
             EventKind::Restart { node } => {

@@ -31,6 +31,15 @@ impl Cluster {
             let id = self.nodes[i].id;
             self.trace_line(|| format!("node {id} -> {}", describe_output(&output)));
         }
+        let touches_log = matches!(
+            output,
+            Output::AppendBatch { .. } | Output::Flush { .. } | Output::Truncate { .. }
+        );
+        if touches_log && self.nodes[i].pending_load.is_some() {
+            let id = self.nodes[i].id;
+            let detail = format!("{} while a snapshot load runs", describe_output(&output));
+            self.violation(Invariant::Contract, Some(id), detail);
+        }
         match output {
             // The gate began the write; it completes later (`election_side`).
             Output::PersistElectionState(state) => self.election_write_begun(i, &state),
@@ -61,6 +70,15 @@ impl Cluster {
                 id: listener,
                 event,
             } => self.execute_listener_event(i, listener, event),
+            Output::WriteSnapshotChunk {
+                snapshot_id,
+                position,
+                bytes,
+            } => self.write_snapshot_chunk(i, snapshot_id, position, &bytes),
+            Output::LoadSnapshot {
+                snapshot,
+                generation,
+            } => self.begin_snapshot_load(i, snapshot, generation),
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);
                 // A clean stop: the log side finishes its commands, the process exits, the page
@@ -165,11 +183,17 @@ impl Cluster {
                     to_offset_exclusive,
                     &self.nodes[i].core_log,
                 );
+                if slot == 0 {
+                    self.state_machine_commit(i, from_offset, to_offset_exclusive);
+                }
             }
             ListenerEvent::LoadSnapshot { snapshot_id } => {
                 self.hash_words(&[28, snapshot_id.end_offset as u64]);
                 self.checker
                     .on_listener_snapshot(id, listener, snapshot_id.end_offset);
+                if slot == 0 {
+                    self.state_machine_load(i, snapshot_id.end_offset);
+                }
             }
         }
     }

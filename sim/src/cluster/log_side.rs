@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 use kraft_driver::{FlushReportSlot, LogPipeline, LogStorage};
-use kraft_engine::election::ElectionState;
+use kraft_engine::election::{ElectionState, SnapshotInfo};
 
 use super::{Cluster, EventKind};
 use crate::checker::Invariant;
@@ -80,14 +80,43 @@ pub(super) struct SimLogSide {
     waiting: VecDeque<LogCommand>,
     /// The log side takes nothing before this time (a stall).
     stalled_until_ms: u64,
+    /// A snapshot load the log side is executing: it takes no other command until it ends.
+    pub loading: bool,
 }
 
 /// A log command of the Raft loop as the log side takes it (the runtime's log link, FIFO).
 #[derive(Debug)]
 pub enum LogCommand {
     Append(SimAppend),
-    Flush { generation: u64 },
-    Truncate { to_offset: i64, generation: u64 },
+    Flush {
+        generation: u64,
+    },
+    Truncate {
+        to_offset: i64,
+        generation: u64,
+    },
+    /// `Output::LoadSnapshot`: replaces the whole log, so like a truncation it waits for the
+    /// fsync in flight, and it runs for a while (`snapshot_side`).
+    LoadSnapshot {
+        snapshot: SnapshotInfo,
+        generation: u64,
+    },
+    /// Retention: the log starts at `start_offset` (a snapshot's end offset the core's log
+    /// already starts at; the disk deletes the prefix in order with the other commands).
+    DeleteBefore {
+        start_offset: i64,
+    },
+}
+
+impl LogCommand {
+    /// Whether the command changes bytes already in the log, so it waits for the fsync in
+    /// flight (an fsync must not report bytes of another generation).
+    fn is_barrier(&self) -> bool {
+        matches!(
+            self,
+            LogCommand::Truncate { .. } | LogCommand::LoadSnapshot { .. }
+        )
+    }
 }
 
 /// Bound on log commands waiting behind a truncation (the runtime's log link is bounded too; a
@@ -210,12 +239,13 @@ impl Cluster {
     /// the core and the network side run ahead of the disk (a Fetch response may name a
     /// generation the log has not started yet).
     pub(super) fn log_command(&mut self, i: usize, command: LogCommand) {
-        let is_truncate = matches!(command, LogCommand::Truncate { .. });
-        if is_truncate && self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(LOG_STALL_PPM) {
+        let is_barrier = command.is_barrier();
+        if is_barrier && self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(LOG_STALL_PPM) {
             self.stall_log_side(i);
         }
         let node = &mut self.nodes[i];
-        let waits = (is_truncate && node.log.pipeline.truncation_must_wait())
+        let waits = (is_barrier && node.log.pipeline.truncation_must_wait())
+            || node.log.loading
             || self.now_ms < node.log.stalled_until_ms
             || !node.log.waiting.is_empty();
         if waits {
@@ -248,9 +278,10 @@ impl Cluster {
         );
     }
 
-    /// The log side resumes after a stall: the commands that waited run, in order.
+    /// The log side resumes after a stall or a snapshot load: the commands that waited run, in
+    /// order.
     pub(super) fn log_side_resumes(&mut self, i: usize) {
-        if self.now_ms < self.nodes[i].log.stalled_until_ms {
+        if self.now_ms < self.nodes[i].log.stalled_until_ms || self.nodes[i].log.loading {
             return;
         }
         self.apply_waiting_log_commands(i);
@@ -261,13 +292,13 @@ impl Cluster {
     fn apply_waiting_log_commands(&mut self, i: usize) {
         for _ in 0..MAX_WAITING_LOG_COMMANDS {
             let node = &mut self.nodes[i];
-            if self.now_ms < node.log.stalled_until_ms {
+            if self.now_ms < node.log.stalled_until_ms || node.log.loading {
                 return;
             }
             let must_wait = node.log.pipeline.truncation_must_wait();
             match node.log.waiting.front() {
                 None => return,
-                Some(LogCommand::Truncate { .. }) if must_wait => return,
+                Some(command) if command.is_barrier() && must_wait => return,
                 Some(_) => {}
             }
             let command = node.log.waiting.pop_front().expect("a waiting command");
@@ -278,7 +309,7 @@ impl Cluster {
     /// A clean stop: the log side completes its fsync and applies every waiting command.
     pub(super) fn finish_log_commands(&mut self, i: usize) {
         for _ in 0..MAX_WAITING_LOG_COMMANDS {
-            if self.nodes[i].log.waiting.is_empty() {
+            if self.nodes[i].log.waiting.is_empty() || self.nodes[i].log.loading {
                 return;
             }
             if self.nodes[i].log.pipeline.truncation_must_wait() {
@@ -302,7 +333,35 @@ impl Cluster {
                 to_offset,
                 generation,
             } => self.truncate_log(i, to_offset, generation),
+            LogCommand::LoadSnapshot {
+                snapshot,
+                generation,
+            } => {
+                self.nodes[i].log.loading = true;
+                self.schedule_snapshot_load(i, snapshot, generation);
+            }
+            LogCommand::DeleteBefore { start_offset } => self.delete_log_before(i, start_offset),
         }
+    }
+
+    /// Retention reaches the disk: the prefix below `start_offset` goes (unless a snapshot
+    /// loaded since already replaced the log beyond it).
+    fn delete_log_before(&mut self, i: usize, start_offset: i64) {
+        let id = self.nodes[i].id;
+        let disk = &mut self.nodes[i].disk;
+        if start_offset <= disk.start_offset() {
+            return;
+        }
+        if disk.prefix_hash_at(start_offset).is_none() {
+            let detail = format!(
+                "retention to {start_offset} but the log [{}, {}) has no batch boundary there",
+                disk.start_offset(),
+                disk.end_offset()
+            );
+            self.violation(Invariant::Contract, Some(id), detail);
+            return;
+        }
+        disk.delete_before(start_offset);
     }
 
     /// `Output::Truncate`, as the log role applies it: once no fsync is in flight.
@@ -323,6 +382,30 @@ impl Cluster {
             self.violation(Invariant::Contract, Some(id), e.to_string());
         }
         self.start_flush(i);
+    }
+
+    /// A downloaded snapshot replaces the log at `generation` (as the log role does: after the
+    /// fsync in flight completes, like a truncation), on the disk and in what the core believes.
+    pub(super) fn reset_log_to_snapshot(
+        &mut self,
+        i: usize,
+        snapshot: &crate::snapshots::SimSnapshot,
+        generation: u64,
+    ) {
+        if self.nodes[i].log.pipeline.truncation_must_wait() {
+            self.complete_flush_in_flight(i);
+        }
+        let node = &mut self.nodes[i];
+        node.log.core_generation = generation;
+        let id = snapshot.snapshot_id;
+        node.core_log
+            .reset_to_snapshot(id.end_offset, id.epoch, snapshot.prefix_hash);
+        if generation <= node.disk.generation() {
+            return; // reported as a contract violation by the caller
+        }
+        node.disk
+            .reset_to_snapshot(id.end_offset, id.epoch, snapshot.prefix_hash);
+        node.disk.start_generation(generation);
     }
 
     /// `Output::Flush`: the next fsync covers everything appended so far.

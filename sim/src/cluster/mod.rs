@@ -24,6 +24,7 @@ use crate::checker::{Checker, ElectionRecord, Invariant};
 use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
 use crate::network::{Network, NodeId};
 use crate::rng::SimRng;
+use crate::snapshots::SnapshotStore;
 use kraft_engine::config::{RaftConfig, Voter};
 use kraft_engine::election::ElectionState;
 use kraft_engine::io::LeaderAndEpoch;
@@ -41,6 +42,7 @@ mod net_side;
 mod node;
 mod options;
 mod peers;
+mod snapshot_side;
 mod trace;
 mod workload;
 
@@ -127,6 +129,17 @@ enum EventKind {
     Restart {
         node: usize,
     },
+    /// The state machine freezes its state at `end_offset` (off the Raft loop).
+    FreezeSnapshot {
+        node: usize,
+        incarnation: u64,
+        end_offset: i64,
+    },
+    /// The log side finishes a `LoadSnapshot` (checks, renames, replaces the log).
+    SnapshotLoad {
+        node: usize,
+        incarnation: u64,
+    },
     Resume {
         node: usize,
         incarnation: u64,
@@ -211,6 +224,12 @@ struct SimNode {
     deferred: VecDeque<(NodeId, Wire)>,
     /// This process's clock reads simulated time plus this offset.
     clock_offset_ms: u64,
+    /// Snapshot files (durable) and the `.part` of a download (lost in a crash).
+    snapshots: SnapshotStore,
+    /// The workload's state machine (its snapshots' source).
+    machine: snapshot_side::StateMachine,
+    /// A `LoadSnapshot` being executed by the log side.
+    pending_load: Option<snapshot_side::PendingLoad>,
 }
 
 impl SimNode {
@@ -240,6 +259,9 @@ impl SimNode {
             paused_until_ms: 0,
             deferred: VecDeque::new(),
             clock_offset_ms: 0,
+            snapshots: SnapshotStore::default(),
+            machine: snapshot_side::StateMachine::default(),
+            pending_load: None,
         }
     }
 }
@@ -269,6 +291,10 @@ pub struct Cluster {
     election_writes_lost: u64,
     election_write_stalls: u64,
     net_counts: NetSideCounts,
+    snapshots_frozen: u64,
+    snapshots_loaded: u64,
+    snapshot_load_failures: u64,
+    downloads_interrupted: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -321,6 +347,7 @@ impl Cluster {
             config.election_timeout_ms = options.election_timeout_ms;
             config.fetch_timeout_ms = options.fetch_timeout_ms;
             config.max_batch_size_bytes = options.max_batch_size_bytes;
+            config.fetch_snapshot_max_bytes = options.fetch_snapshot_max_bytes;
             nodes.push(SimNode::new(id, i < options.voters, config));
         }
         let network_rng_draw = rng.next_u64();
@@ -338,6 +365,10 @@ impl Cluster {
             election_writes_lost: 0,
             election_write_stalls: 0,
             net_counts: NetSideCounts::default(),
+            snapshots_frozen: 0,
+            snapshots_loaded: 0,
+            snapshot_load_failures: 0,
+            downloads_interrupted: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -472,6 +503,10 @@ impl Cluster {
             election_writes_lost: self.election_writes_lost,
             election_write_stalls: self.election_write_stalls,
             net: self.net_counts,
+            snapshots_frozen: self.snapshots_frozen,
+            snapshots_loaded: self.snapshots_loaded,
+            snapshot_load_failures: self.snapshot_load_failures,
+            downloads_interrupted: self.downloads_interrupted,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

@@ -45,6 +45,9 @@ impl Cluster {
                     .on_vote_granted_sent(now, id, candidate, epoch, durable);
             }
         }
+        if let Response::FetchSnapshot(fetch_snapshot) = &mut response {
+            self.read_snapshot_range(i, fetch_snapshot);
+        }
         if let Response::Fetch(fetch) = &mut response {
             let from_observer = self
                 .node_index(inbound.from)

@@ -36,6 +36,18 @@ impl Cluster {
         let now = self.node_clock(i);
         let node = &mut self.nodes[i];
         node.disk.recover(valid_prefix_len);
+        // Startup deletes a download's `.part`; a log that ends below the latest snapshot (its
+        // unflushed tail lost) starts over at it, as Kafka's metadata log does when it opens.
+        node.snapshots.drop_part();
+        node.pending_load = None;
+        node.machine = Default::default();
+        if let Some(latest) = node.snapshots.latest().copied() {
+            let id = latest.snapshot_id;
+            if id.end_offset > node.disk.end_offset() {
+                node.disk
+                    .reset_to_snapshot(id.end_offset, id.epoch, latest.prefix_hash);
+            }
+        }
         let restored = RestoredState {
             election: node
                 .disk
@@ -54,7 +66,7 @@ impl Cluster {
                     start_offset,
                 })
                 .collect(),
-            latest_snapshot: None,
+            latest_snapshot: node.snapshots.latest().map(|s| s.info()),
         };
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
@@ -129,6 +141,9 @@ impl Cluster {
             return;
         }
         self.crashes += 1;
+        let node = &self.nodes[i];
+        self.downloads_interrupted +=
+            u64::from(node.snapshots.has_part() || node.pending_load.is_some());
         let id = self.nodes[i].id;
         let report = {
             let node = &mut self.nodes[i];
@@ -151,6 +166,7 @@ impl Cluster {
         self.nodes[i].fetch_reads.clear();
         self.nodes[i].deferred.clear();
         self.nodes[i].paused_until_ms = 0;
+        self.nodes[i].pending_load = None;
         // Peers waiting on this node see their connection reset.
         for j in 0..self.nodes.len() {
             if j == i || !self.is_up(j) {
@@ -188,6 +204,14 @@ impl Cluster {
             Input::UnregisterListener(_) => 15,
             Input::Resign { .. } => 16,
             Input::Shutdown => 17,
+            Input::SnapshotFrozen { snapshot } => {
+                18 + (snapshot.snapshot_id.end_offset as u64).wrapping_mul(100)
+            }
+            Input::LogStartAdvanced { start_offset } => {
+                19 + (*start_offset as u64).wrapping_mul(100)
+            }
+            Input::SnapshotLoaded { generation, .. } => 20 + (*generation << 48),
+            Input::SnapshotLoadFailed { generation, .. } => 21 + (*generation << 48),
         };
         self.hash_words(&[3, now, i as u64, code]);
         if self.options.trace_lines > 0 {

@@ -33,6 +33,14 @@ pub struct SimOptions {
     pub clock_skew: bool,
     /// Deliberately broken runtime behaviour, to show end to end that the checker catches it.
     pub sabotage: Sabotage,
+    /// The state machine freezes a snapshot every this many committed bytes (0: never).
+    pub snapshot_every_bytes: u64,
+    /// `metadata.max.retention.bytes`: small, so that lagging and restarted nodes download.
+    pub retention_bytes: i64,
+    /// `metadata.max.retention.ms` (-1: off), against the snapshots' freeze times.
+    pub retention_ms: i64,
+    /// `controller.quorum.fetch.snapshot.max.bytes`: small, so downloads take several chunks.
+    pub fetch_snapshot_max_bytes: u32,
 }
 
 /// A runtime bug the simulator can be told to commit, so tests can show that the checker reports
@@ -52,6 +60,20 @@ impl SimOptions {
     /// A mix of 3- and 5-voter quorums, sometimes with an observer, mostly with faults.
     pub fn for_seed(seed: u64) -> SimOptions {
         let mut rng = SimRng::new(seed ^ 0x5EED_0F0F_710E_5EED);
+        // Drawn from their own stream, so the rest of the mix stays what it was per seed.
+        let mut snapshot_rng = SimRng::new(seed ^ 0x5A45_0000_5A45_0000);
+        let snapshot_every_bytes = if snapshot_rng.chance(0.9) {
+            snapshot_rng.range_inclusive(4_000, 40_000)
+        } else {
+            0
+        };
+        let retention_bytes = (snapshot_every_bytes * snapshot_rng.range_inclusive(1, 4)) as i64;
+        let fetch_snapshot_max_bytes = snapshot_rng.range_inclusive(100, 2_000) as u32;
+        let retention_ms = if snapshot_rng.chance(0.5) {
+            snapshot_rng.range_inclusive(1_000, 10_000) as i64
+        } else {
+            -1
+        };
         let voters = if rng.chance(0.5) { 3 } else { 5 };
         let observers = usize::from(rng.chance(0.25));
         let faults = !rng.chance(0.05);
@@ -79,6 +101,10 @@ impl SimOptions {
             },
             clock_skew: rng.chance(0.5),
             sabotage: Sabotage::None,
+            snapshot_every_bytes,
+            retention_bytes,
+            retention_ms,
+            fetch_snapshot_max_bytes,
         }
     }
 }
@@ -116,6 +142,14 @@ pub struct SimOutcome {
     pub election_write_stalls: u64,
     /// What the network side met (shows the orderings it guards against happen).
     pub net: NetSideCounts,
+    /// Snapshots the state machines froze.
+    pub snapshots_frozen: u64,
+    /// Snapshots downloaded and loaded by followers and observers.
+    pub snapshots_loaded: u64,
+    /// Downloaded snapshots that failed their check (damaged in flight) and were fetched again.
+    pub snapshot_load_failures: u64,
+    /// Crashes of a node with a download or a load in progress (it restarts from its old log).
+    pub downloads_interrupted: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,

@@ -19,6 +19,13 @@ pub enum LogRoleError {
     Close(LogError),
     /// The task running a flush ended without reporting it.
     FlushTaskVanished,
+    /// Retention could not delete what it decided to (segments or snapshots).
+    Retention(LogError),
+    /// A downloaded snapshot passed its checks but the log could not be reset to it.
+    SnapshotInstall {
+        end_offset: i64,
+        source: LogError,
+    },
 }
 
 impl fmt::Display for LogRoleError {
@@ -37,6 +44,11 @@ impl fmt::Display for LogRoleError {
             }
             LogRoleError::Close(source) => write!(f, "closing the log failed: {source}"),
             LogRoleError::FlushTaskVanished => write!(f, "flush task vanished"),
+            LogRoleError::Retention(source) => write!(f, "retention failed: {source}"),
+            LogRoleError::SnapshotInstall { end_offset, source } => write!(
+                f,
+                "resetting the log to the snapshot ending at offset {end_offset} failed: {source}"
+            ),
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum RuntimeError {
         source: LogError,
     },
     ReadQuorumState(LogError),
+    /// The snapshots could not be read or a bad one deleted at start.
+    Snapshots(LogError),
     StartRaftNode(RestoreError),
     ListCpus(glommio::GlommioError<()>),
     StartExecutor {
@@ -49,6 +51,7 @@ impl fmt::Display for RuntimeError {
                 write!(f, "cannot open the log in {}: {source}", dir.display())
             }
             RuntimeError::ReadQuorumState(e) => write!(f, "cannot read the quorum state: {e}"),
+            RuntimeError::Snapshots(e) => write!(f, "cannot read the snapshots: {e}"),
             RuntimeError::StartRaftNode(e) => write!(f, "cannot start the Raft node: {e}"),
             RuntimeError::ListCpus(e) => write!(f, "cannot list the online CPUs: {e}"),
             RuntimeError::StartExecutor { name, cpus, source } => {

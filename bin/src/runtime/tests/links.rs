@@ -8,7 +8,7 @@ use super::{on_executor, within_watchdog};
 use crate::runtime::error::{LogRoleError, RuntimeError};
 use crate::runtime::link::{self, Rx, Tx};
 use crate::runtime::messages::{LogCommand, LogEvent, NetCommand, NetEvent};
-use crate::runtime::{log_role, net_role};
+use crate::runtime::{log_role, log_snapshots, net_role};
 use kraft_config::placement::HostCpus;
 use kraft_config::ServerConfig;
 use kraft_engine::message::{DescribeQuorumRequest, Request};
@@ -148,7 +148,11 @@ fn network_role_takes_commands_while_the_raft_loop_reads_no_events() {
     let result = on_executor(|| async {
         let dir = tempfile::tempdir().unwrap();
         let log = open_log(dir.path());
-        let net = net_role::NetParts::new(&net_config(dir.path()), log.reader());
+        let net = net_role::NetParts::new(
+            &net_config(dir.path()),
+            log.reader(),
+            dir.path().to_path_buf(),
+        );
         let (commands_tx, commands_rx) = open_local::<NetCommand>().await;
         let (events_tx, events_rx) = open_local::<NetEvent>().await;
         let role = glommio::spawn_local(net.run(commands_rx, events_tx));
@@ -165,7 +169,12 @@ fn log_role_takes_commands_while_the_raft_loop_reads_no_events() {
         let log = open_log(dir.path());
         let (commands_tx, commands_rx) = open_local::<LogCommand>().await;
         let (events_tx, events_rx) = open_local::<LogEvent>().await;
-        let role = glommio::spawn_local(log_role::run(log, commands_rx, events_tx));
+        let role = glommio::spawn_local(log_role::run(
+            log,
+            log_snapshots::LogSnapshots::none(dir.path().to_path_buf()),
+            commands_rx,
+            events_tx,
+        ));
         raft_flushes_and_truncates(commands_tx, events_rx).await?;
         within_watchdog("the log role's end", role).await
     });
@@ -179,7 +188,12 @@ fn failed_log_role_closes_its_command_link_then_says_why() {
         let log = open_log(dir.path());
         let (commands_tx, commands_rx) = open_local::<LogCommand>().await;
         let (events_tx, events_rx) = open_local::<LogEvent>().await;
-        let role = glommio::spawn_local(log_role::run(log, commands_rx, events_tx));
+        let role = glommio::spawn_local(log_role::run(
+            log,
+            log_snapshots::LogSnapshots::none(dir.path().to_path_buf()),
+            commands_rx,
+            events_tx,
+        ));
         // One Flushed event fills the event link: the role's last event has to wait for the
         // Raft loop, which is blocked on the command link unless the role closed it first.
         commands_tx

@@ -60,7 +60,11 @@ where
 fn network_role_on_another_executor_takes_commands_while_the_raft_loop_reads_no_events() {
     let dir = tempfile::tempdir().unwrap();
     let log = open_log(dir.path());
-    let net = net_role::NetParts::new(&net_config(dir.path()), log.reader());
+    let net = net_role::NetParts::new(
+        &net_config(dir.path()),
+        log.reader(),
+        dir.path().to_path_buf(),
+    );
     let role = move |commands: Rx<NetCommand>, events: Tx<NetEvent>| net.run(commands, events);
     across_executors(role, raft_sends_requests).unwrap();
     drop(log);
@@ -70,7 +74,9 @@ fn network_role_on_another_executor_takes_commands_while_the_raft_loop_reads_no_
 fn log_role_on_another_executor_takes_commands_while_the_raft_loop_reads_no_events() {
     let dir = tempfile::tempdir().unwrap();
     let log = open_log(dir.path());
-    let role =
-        move |commands: Rx<LogCommand>, events: Tx<LogEvent>| log_role::run(log, commands, events);
+    let snapshots = crate::runtime::log_snapshots::LogSnapshots::none(dir.path().to_path_buf());
+    let role = move |commands: Rx<LogCommand>, events: Tx<LogEvent>| {
+        log_role::run(log, snapshots, commands, events)
+    };
     across_executors(role, raft_flushes_and_truncates).unwrap();
 }
