@@ -174,9 +174,13 @@ fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
     let failed: u64 = outcomes.iter().map(|o| o.snapshot_load_failures).sum();
     let seeds_downloading = outcomes.iter().filter(|o| o.snapshots_loaded > 0).count();
     let interrupted: u64 = outcomes.iter().map(|o| o.downloads_interrupted).sum();
+    // Loads and retention go through the log side in order with appends and truncations: both
+    // must meet a log side that is behind the core.
+    let loads_behind: u64 = outcomes.iter().map(|o| o.snapshot_loads_behind_log).sum();
+    let retention_behind: u64 = outcomes.iter().map(|o| o.retention_behind_log).sum();
     let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
     print_line(&format!(
-        "snapshots: {frozen} frozen, {loaded} downloaded and loaded in {seeds_downloading} of 100 seeds, {failed} downloads failed their check, {interrupted} interrupted by a crash"
+        "snapshots: {frozen} frozen, {loaded} downloaded and loaded in {seeds_downloading} of 100 seeds, {failed} downloads failed their check, {interrupted} interrupted by a crash, {loads_behind} loads and {retention_behind} retention deletions waited for the log side"
     ));
     assert!(frozen > 100, "state machines froze only {frozen} snapshots");
     assert!(
@@ -184,6 +188,14 @@ fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
         "downloads happened in only {seeds_downloading} of 100 seeds"
     );
     assert!(interrupted > 0, "no crash ever hit a download in progress");
+    assert!(
+        loads_behind > 0,
+        "no snapshot load ever waited for the log side"
+    );
+    assert!(
+        retention_behind > 0,
+        "no retention deletion ever waited for the log side"
+    );
     assert_eq!(violations, 0);
 }
 

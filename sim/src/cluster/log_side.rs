@@ -255,7 +255,12 @@ impl Cluster {
                 self.violation(Invariant::Contract, Some(id), detail);
                 return;
             }
-            node.log.waiting.push_back(command);
+            match command {
+                LogCommand::LoadSnapshot { .. } => self.snapshot_loads_behind_log += 1,
+                LogCommand::DeleteBefore { .. } => self.retention_behind_log += 1,
+                _ => {}
+            }
+            self.nodes[i].log.waiting.push_back(command);
             return;
         }
         self.apply_log_command(i, command);

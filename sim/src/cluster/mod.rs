@@ -295,6 +295,8 @@ pub struct Cluster {
     snapshots_loaded: u64,
     snapshot_load_failures: u64,
     downloads_interrupted: u64,
+    snapshot_loads_behind_log: u64,
+    retention_behind_log: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -369,6 +371,8 @@ impl Cluster {
             snapshots_loaded: 0,
             snapshot_load_failures: 0,
             downloads_interrupted: 0,
+            snapshot_loads_behind_log: 0,
+            retention_behind_log: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -507,6 +511,8 @@ impl Cluster {
             snapshots_loaded: self.snapshots_loaded,
             snapshot_load_failures: self.snapshot_load_failures,
             downloads_interrupted: self.downloads_interrupted,
+            snapshot_loads_behind_log: self.snapshot_loads_behind_log,
+            retention_behind_log: self.retention_behind_log,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }

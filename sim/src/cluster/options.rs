@@ -150,6 +150,10 @@ pub struct SimOutcome {
     pub snapshot_load_failures: u64,
     /// Crashes of a node with a download or a load in progress (it restarts from its old log).
     pub downloads_interrupted: u64,
+    /// Snapshot loads that waited for the log side (commands before them, an fsync, a stall).
+    pub snapshot_loads_behind_log: u64,
+    /// Retention deletions that waited for the log side (the disk behind the core's log).
+    pub retention_behind_log: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
