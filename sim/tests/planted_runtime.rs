@@ -6,9 +6,9 @@
 //!
 //! | bug                          | invariant             | caught    | first |
 //! |------------------------------|-----------------------|-----------|-------|
-//! | FlushCoversLaterAppends      | FlushReportNotDurable | 974/1000  | 1     |
+//! | FlushCoversLaterAppends      | FlushReportNotDurable | 971/1000  | 1     |
 //! | OutputsBeforeElectionDurable | VoteNotDurable        | 1000/1000 | 0     |
-//! | LogRangeInCurrentGeneration  | FetchRecordsNotInLog  | 19/1000   | 104   |
+//! | LogRangeInCurrentGeneration  | FetchRecordsNotInLog  | 24/1000   | 22    |
 //!
 //! The simulated disk makes durable only what the fsync covered when it started (the ticket the
 //! simulator scheduled), while the pipeline records and reports the completion; the simulator

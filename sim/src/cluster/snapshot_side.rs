@@ -154,6 +154,21 @@ impl Cluster {
             return;
         };
         let id = node.id;
+        if node
+            .core_log
+            .prefix_hash_at(plan.log_start_offset)
+            .is_none()
+        {
+            // The snapshot's end is no longer a batch boundary of the log: the node truncated
+            // below a snapshot of committed data (only a broken core does).
+            let detail = format!(
+                "retention moves the log start to snapshot end {}, but the log [{start}, {}) was truncated past it",
+                plan.log_start_offset,
+                node.core_log.end_offset()
+            );
+            self.violation(Invariant::TruncatedCommitted, Some(id), detail);
+            return;
+        }
         let node = &mut self.nodes[i];
         node.core_log.delete_before(plan.log_start_offset);
         node.snapshots.delete_oldest(plan.snapshots_deleted);
