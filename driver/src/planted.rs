@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-/// One bug, named after what it breaks in the log side.
+/// One bug, named after what it breaks in the runtime's sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PlantedRuntimeBug {
     /// An fsync's completion is recorded with what the log holds when it completes, not with
@@ -13,6 +13,10 @@ pub enum PlantedRuntimeBug {
     /// Outputs after a `PersistElectionState` run before its write is durable (a vote granted
     /// on the wire that a crash can take back).
     OutputsBeforeElectionDurable,
+    /// A Fetch response's `Records::LogRange` is read in whatever generation the log is in now:
+    /// a network side running ahead of a log side that has not applied a truncation yet serves
+    /// the bytes the core cut.
+    LogRangeInCurrentGeneration,
 }
 
 thread_local! {

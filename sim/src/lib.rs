@@ -21,10 +21,12 @@
 //! `planted-bugs`, enabled by this crate's dev-dependency) and expects the invariant it breaks to be
 //! reported within a few seeds: the checker is shown to fire on whole runs, not only on the
 //! hand-made histories of its self-tests. `tests/planted_runtime.rs` does the same for bugs in
-//! the runtime's log and quorum-state sides, which the simulator runs through the same
+//! the runtime's log, quorum-state and network sides, which the simulator runs through the same
 //! `kraft_driver::LogPipeline` as the server's log role (`cluster/log_side.rs`) and the same
 //! `kraft_driver::OutputGate` as its Raft loop (`cluster/election_side.rs`; quorum-state writes
-//! durable only when their seeded completion arrives, lost in a crash before it).
+//! durable only when their seeded completion arrives, lost in a crash before it), and the same
+//! network-side rules as its net role (`cluster/peers.rs`, `cluster/net_side.rs`:
+//! `kraft_driver::PeerQueue`, `FailureQueue`, `log_range_readable`).
 //!
 //! In code: `cluster::run_seed(seed, trace_lines)` or `cluster::Cluster::new(options).run()`
 //! return a `cluster::SimOutcome`.

@@ -9,12 +9,12 @@
 //!
 //! | bug                            | invariant                      | caught | first |
 //! |--------------------------------|--------------------------------|--------|-------|
-//! | VoteWithoutLogCheck            | LeaderCompleteness             | 26/30  | 1     |
+//! | VoteWithoutLogCheck            | LeaderCompleteness             | 25/30  | 1     |
 //! | HighWatermarkFromFastest       | CommittedLost                  | 30/30  | 0     |
 //! | HighWatermarkFromMinority (5)  | CommittedLost                  | 30/30  | 0     |
 //! | CommitBeforeOwnEpoch           | HighWatermarkBeforeEpochStart  | 28/30  | 1     |
-//! | LeaderCountsUnflushed          | CommittedLost                  | 27/30  | 0     |
-//! | WinWithoutMajority             | ElectionSafety                 | 16/30  | 4     |
+//! | LeaderCountsUnflushed          | CommittedLost                  | 25/30  | 0     |
+//! | WinWithoutMajority             | ElectionSafety                 | 20/30  | 1     |
 //! | VoteNotPersisted               | VoteNotDurable                 | 30/30  | 0     |
 //! | ListenerCommitNotAdvanced      | ListenerOrder                  | 30/30  | 0     |
 //! | ListenerLeaderTooEarly         | ListenerLeader                 | 30/30  | 0     |

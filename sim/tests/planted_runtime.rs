@@ -1,20 +1,25 @@
-//! Planted runtime-ordering bugs (issue 13 item 5): a deliberate bug in the log or quorum-state
-//! side that the runtime and the simulator share (kraft-driver's `planted-bugs` feature,
+//! Planted runtime-ordering bugs (issue 13 item 5): a deliberate bug in the log, quorum-state or
+//! network side that the runtime and the simulator share (kraft-driver's `planted-bugs` feature,
 //! `driver/src/planted.rs`) must be reported by a whole simulated run within the seeds CI runs
 //! (`tests/sim.rs` runs seeds 0..1000), so the simulation line is shown to judge the runtime's
 //! ordering, not only the core's.
 //!
 //! | bug                          | invariant             | caught    | first |
 //! |------------------------------|-----------------------|-----------|-------|
-//! | FlushCoversLaterAppends      | FlushReportNotDurable | 967/1000  | 1     |
+//! | FlushCoversLaterAppends      | FlushReportNotDurable | 971/1000  | 1     |
 //! | OutputsBeforeElectionDurable | VoteNotDurable        | 1000/1000 | 0     |
+//! | LogRangeInCurrentGeneration  | FetchRecordsNotInLog  | 24/1000   | 22    |
 //!
 //! The simulated disk makes durable only what the fsync covered when it started (the ticket the
 //! simulator scheduled), while the pipeline records and reports the completion; the simulator
 //! judges each report at hand-over against the disk (`Invariant::FlushReportNotDurable`).
 //! Quorum-state writes go through the runtime's `OutputGate`: the simulated disk makes a write
 //! durable only when its seeded completion arrives, and a granted vote on the wire is judged
-//! against what is durable then (`Invariant::VoteNotDurable`).
+//! against what is durable then (`Invariant::VoteNotDurable`). A Fetch response's log range is
+//! read by the network side through the runtime's own rule (`kraft_driver::log_range_readable`)
+//! while the log side may lag (stalled, with a truncation the core issued not applied yet); the
+//! simulator judges the records served against the core's own log
+//! (`Invariant::FetchRecordsNotInLog`).
 //!
 //! To measure again, `PLANTED_SCAN=1` runs every seed of the bound (`PLANTED_SEEDS=N`: of N)
 //! and prints how many caught the bug and the first:
@@ -100,6 +105,17 @@ fn flush_covering_later_appends_is_caught_within_ci_seeds() {
 fn outputs_before_the_election_state_is_durable_are_caught_within_ci_seeds() {
     let bug = PlantedRuntimeBug::OutputsBeforeElectionDurable;
     let caught = first_seed_caught(bug, Invariant::VoteNotDurable, CI_SEEDS);
+    assert!(
+        caught.is_some(),
+        "planted {bug:?} went unnoticed in seeds 0..{CI_SEEDS}"
+    );
+    assert_eq!(planted::active(), None);
+}
+
+#[test]
+fn a_log_range_read_in_the_current_generation_is_caught_within_ci_seeds() {
+    let bug = PlantedRuntimeBug::LogRangeInCurrentGeneration;
+    let caught = first_seed_caught(bug, Invariant::FetchRecordsNotInLog, CI_SEEDS);
     assert!(
         caught.is_some(),
         "planted {bug:?} went unnoticed in seeds 0..{CI_SEEDS}"

@@ -138,6 +138,33 @@ fn quorum_state_writes_stall_and_are_lost_in_crashes_without_violations() {
 }
 
 #[test]
+fn the_network_side_runs_ahead_of_the_log_side_and_times_out_without_violations() {
+    // The shared network side must meet what it guards against: Fetch responses naming a
+    // generation the stalled log side has not started (and one it left), requests failed by the
+    // request timeout, and answers that are not for the request in flight.
+    let outcomes = run_range(env_u64("SIM_START", 0), 200, 2, 0);
+    let ahead: u64 = outcomes.iter().map(|o| o.net.ranges_ahead_of_log).sum();
+    let behind: u64 = outcomes.iter().map(|o| o.net.ranges_behind_log).sum();
+    let timeouts: u64 = outcomes.iter().map(|o| o.net.request_timeouts).sum();
+    let dropped: u64 = outcomes.iter().map(|o| o.net.answers_dropped).sum();
+    let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
+    print_line(&format!(
+        "network side: {ahead} log ranges ahead of the log, {behind} behind, {timeouts} request timeouts, {dropped} answers dropped, in 200 seeds"
+    ));
+    assert!(
+        ahead > 0,
+        "no Fetch response ever ran ahead of the log side"
+    );
+    assert!(
+        behind > 0,
+        "no Fetch response was ever read after a truncation"
+    );
+    assert!(timeouts > 0, "no request ever timed out");
+    assert!(dropped > 0, "no late or duplicated answer was ever dropped");
+    assert_eq!(violations, 0);
+}
+
+#[test]
 fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
     // Issue 15: with small retention, lagging and restarted followers must catch up by
     // downloading snapshots; damaged downloads fail their check and are fetched again.
@@ -147,9 +174,13 @@ fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
     let failed: u64 = outcomes.iter().map(|o| o.snapshot_load_failures).sum();
     let seeds_downloading = outcomes.iter().filter(|o| o.snapshots_loaded > 0).count();
     let interrupted: u64 = outcomes.iter().map(|o| o.downloads_interrupted).sum();
+    // Loads and retention go through the log side in order with appends and truncations: both
+    // must meet a log side that is behind the core.
+    let loads_behind: u64 = outcomes.iter().map(|o| o.snapshot_loads_behind_log).sum();
+    let retention_behind: u64 = outcomes.iter().map(|o| o.retention_behind_log).sum();
     let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
     print_line(&format!(
-        "snapshots: {frozen} frozen, {loaded} downloaded and loaded in {seeds_downloading} of 100 seeds, {failed} downloads failed their check, {interrupted} interrupted by a crash"
+        "snapshots: {frozen} frozen, {loaded} downloaded and loaded in {seeds_downloading} of 100 seeds, {failed} downloads failed their check, {interrupted} interrupted by a crash, {loads_behind} loads and {retention_behind} retention deletions waited for the log side"
     ));
     assert!(frozen > 100, "state machines froze only {frozen} snapshots");
     assert!(
@@ -157,6 +188,14 @@ fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
         "downloads happened in only {seeds_downloading} of 100 seeds"
     );
     assert!(interrupted > 0, "no crash ever hit a download in progress");
+    assert!(
+        loads_behind > 0,
+        "no snapshot load ever waited for the log side"
+    );
+    assert!(
+        retention_behind > 0,
+        "no retention deletion ever waited for the log side"
+    );
     assert_eq!(violations, 0);
 }
 

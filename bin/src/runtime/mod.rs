@@ -17,6 +17,7 @@ mod log_role;
 mod log_snapshots;
 mod messages;
 pub mod meta_properties;
+mod net_peers;
 mod net_role;
 mod persist;
 mod raft_events;

@@ -2,22 +2,23 @@
 //! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
 //! server writes them in request order per connection. Fetch responses that point into the log
 //! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
-//! when the log is at the range's generation (otherwise without records). Outbound requests
-//! carry the core's correlation id through the peer's queue and back with the answer; the wire
-//! correlation id is the peer client's own.
+//! when the log is at the range's generation (otherwise without records: kraft-driver's
+//! `log_range_readable`). Outbound requests go through `net_peers.rs` (kraft-driver's
+//! `PeerQueue` per peer and `FailureQueue`); the wire correlation id is the peer client's own.
+//! The same rules run in the simulator (`kraft-sim`, `cluster/peers.rs`, `cluster/net_side.rs`).
 
 use super::error::ListenerError;
 use super::link::{Rx, Tx};
 use super::messages::{NetCommand, NetEvent};
+use super::net_peers::{Outbound, OutboundConfig};
 use glommio::channels::local_channel::{self, LocalSender};
 use kraft_config::ServerConfig;
+use kraft_driver::log_range_readable;
 use kraft_engine::message::{Response, SnapshotId};
-use kraft_engine::RequestError;
 use kraft_net::addr::join_host_port;
-use kraft_net::client::{ClientConfig, PeerClient};
-use kraft_net::error::ClientError;
 use kraft_net::server::{
     InboundRequest, RequestHandler, ResponseFuture, Server, ServerConfig as NetServerConfig,
+    ServerStats,
 };
 use kraft_net::source::RecordSource;
 use kraft_segment_log::{LogError, LogReader, LogSlice, SnapshotReader};
@@ -27,14 +28,6 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// Requests queued for one peer at most (the core keeps one in flight per peer; this only
-/// absorbs a burst around reconnects).
-const PEER_QUEUE_CAPACITY: usize = 64;
-/// Request failures the command loop found (a full peer queue, an unknown node) waiting to be
-/// reported to the Raft loop. Beyond this many the failure is dropped: the core times out every
-/// request it sent on its own (`request_timeout_ms`), so a lost report delays, never stalls it.
-const FAILURE_QUEUE_CAPACITY: usize = 256;
 
 pub struct NetParts {
     node_id: i32,
@@ -129,24 +122,7 @@ impl NetParts {
             }
         });
 
-        let mut peers: HashMap<i32, LocalSender<(u64, kraft_engine::message::Request)>> =
-            HashMap::new();
-        for (id, address) in &self.peers {
-            let (tx, rx) = local_channel::new_bounded(PEER_QUEUE_CAPACITY);
-            let mut client_config =
-                ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
-            client_config.request_timeout_ms = self.request_timeout_ms;
-            client_config.reconnect_backoff_ms = self.retry_backoff_ms.max(1);
-            let client = PeerClient::new(client_config);
-            glommio::spawn_local(run_peer(*id, client, rx, events.clone())).detach();
-            peers.insert(*id, tx);
-        }
-
-        // The Raft loop awaits its sends to this loop, so this loop never awaits a send to the
-        // Raft loop (that would be two bounded links waiting on each other): failures go through
-        // a bounded queue that its own task drains.
-        let (failures, failures_rx) = local_channel::new_bounded(FAILURE_QUEUE_CAPACITY);
-        let reporter = glommio::spawn_local(report_failures(failures_rx, events.clone()));
+        let outbound = Outbound::spawn(&self.outbound_config(), events.clone());
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -157,108 +133,43 @@ impl NetParts {
                     to,
                     correlation_id,
                     request,
-                } => match peers.get(&to) {
-                    Some(peer) => {
-                        if peer.try_send((correlation_id, request)).is_err() {
-                            report_failure(&failures, to, correlation_id);
-                        }
-                    }
-                    None => {
-                        tracing::warn!(to, "request for a node that is not a known voter");
-                        report_failure(&failures, to, correlation_id);
-                    }
-                },
+                } => outbound.send(to, correlation_id, request),
                 NetCommand::Stop => break,
             }
         }
-        drop(peers);
         let _ = stop_tx.send(()).await;
         server_task.await;
         // The queued failures go out before the role ends (the Raft loop reads events until it
         // is gone; then the reporter's send fails and it ends too).
-        drop(failures);
-        reporter.await;
-        // The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
-        tracing::info!(
-            fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
-            fetch_record_bytes_copied = stats.fetch_record_bytes_copied.get(),
-            fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
-            requests = stats.requests.get(),
-            rejected_requests = stats.rejected_requests.get(),
-            closed_on_bad_frame = stats.closed_on_bad_frame.get(),
-            connections_refused = stats.connections_refused.get(),
-            closed_idle = stats.closed_idle.get(),
-            "network stats"
-        );
+        outbound.close().await;
+        log_stats(&stats);
     }
 }
 
-/// Queues the failure of a request to `to` for the Raft loop, without waiting.
-fn report_failure(failures: &LocalSender<NetEvent>, to: i32, correlation_id: u64) {
-    let error = RequestError::Disconnected;
-    if failures
-        .try_send(NetEvent::RequestFailed {
-            to,
-            correlation_id,
-            error,
-        })
-        .is_err()
-    {
-        tracing::warn!(
-            to,
-            "failure report queue full; the core's request timeout covers it"
-        );
-    }
-}
-
-/// Hands queued request failures to the Raft loop; waiting on the link is fine here, the
-/// command loop does not wait for this task.
-async fn report_failures(
-    failures: local_channel::LocalReceiver<NetEvent>,
-    events: Rc<Tx<NetEvent>>,
-) {
-    while let Some(event) = failures.recv().await {
-        if events.send(event).await.is_err() {
-            break;
+impl NetParts {
+    fn outbound_config(&self) -> OutboundConfig {
+        OutboundConfig {
+            node_id: self.node_id,
+            peers: self.peers.clone(),
+            request_timeout_ms: self.request_timeout_ms,
+            retry_backoff_ms: self.retry_backoff_ms,
         }
     }
 }
 
-/// Sends one peer's requests one at a time and reports each answer or failure to the Raft loop,
-/// with the core's correlation id of the request it answers (the core may have given up on it).
-async fn run_peer(
-    to: i32,
-    mut client: PeerClient,
-    requests: local_channel::LocalReceiver<(u64, kraft_engine::message::Request)>,
-    events: Rc<Tx<NetEvent>>,
-) {
-    while let Some((correlation_id, request)) = requests.recv().await {
-        let event = match client.send(&request).await {
-            Ok(response) => NetEvent::Response {
-                from: to,
-                correlation_id,
-                response,
-            },
-            Err(error) => {
-                tracing::debug!(to, %error, "request failed");
-                let error = match error {
-                    ClientError::Timeout { .. } => RequestError::Timeout,
-                    ClientError::UnsupportedVersion { .. } => RequestError::UnsupportedVersion,
-                    ClientError::Disconnected { .. }
-                    | ClientError::BadResponse { .. }
-                    | ClientError::Encode { .. } => RequestError::Disconnected,
-                };
-                NetEvent::RequestFailed {
-                    to,
-                    correlation_id,
-                    error,
-                }
-            }
-        };
-        if events.send(event).await.is_err() {
-            break;
-        }
-    }
+/// The copy accounting of the leader's Fetch path, read by the end-to-end benchmark.
+fn log_stats(stats: &ServerStats) {
+    tracing::info!(
+        fetch_record_bytes_sent = stats.fetch_record_bytes_sent.get(),
+        fetch_record_bytes_copied = stats.fetch_record_bytes_copied.get(),
+        fetch_frame_bytes_built = stats.fetch_frame_bytes_built.get(),
+        requests = stats.requests.get(),
+        rejected_requests = stats.rejected_requests.get(),
+        closed_on_bad_frame = stats.closed_on_bad_frame.get(),
+        connections_refused = stats.connections_refused.get(),
+        closed_idle = stats.closed_idle.get(),
+        "network stats"
+    );
 }
 
 /// Forwards inbound requests to the Raft loop and resolves each with the loop's answer.
@@ -328,30 +239,40 @@ impl RecordSource for LogRecords {
     type Slice = SourceSlice;
 
     fn read_log(&self, from_offset: i64, max_bytes: usize, generation: u64) -> Option<SourceSlice> {
-        match self
-            .log
-            .read_in_generation(from_offset, max_bytes, generation)
-        {
+        // The log must be in the range's generation before and after the read (a truncation
+        // during it may have cut these bytes): otherwise the log role has not applied the core's
+        // truncation yet, or truncated since, and the bytes there are not the ones the core
+        // meant. The follower fetches again.
+        let readable = || log_range_readable(generation, self.log.generation());
+        if !readable() {
+            tracing::debug!(
+                from_offset,
+                generation,
+                log_generation = self.log.generation(),
+                "Fetch response sent without records"
+            );
+            return None;
+        }
+        let slice = match self.log.read(from_offset, max_bytes) {
             Ok(slice) => slice.map(SourceSlice::Log),
-            Err(error @ LogError::GenerationMismatch { .. }) => {
-                // The log role has not applied the core's truncation yet (or truncated since):
-                // the bytes there are not the ones the core meant. The follower fetches again.
-                tracing::debug!(%error, from_offset, "Fetch response sent without records");
-                None
-            }
             Err(error @ LogError::OutOfRange { .. })
                 if from_offset < self.log.log_start_offset() =>
             {
                 // Retention deleted the range after the core answered: the follower fetches
                 // again and is then told the snapshot id.
                 tracing::debug!(%error, from_offset, "Fetch response below the log start sent without records");
-                None
+                return None;
             }
             Err(error) => {
                 tracing::warn!(%error, from_offset, "cannot read the log for a Fetch response");
-                None
+                return None;
             }
+        };
+        if !readable() {
+            tracing::debug!(from_offset, generation, "log truncated during a Fetch read");
+            return None;
         }
+        slice
     }
 
     /// FetchSnapshot from the frozen file's mapping (no copy in user space). Opened per request:
@@ -380,5 +301,59 @@ impl RecordSource for LogRecords {
             start,
             end,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogRecords;
+    use bytes::Bytes;
+    use kraft_net::source::RecordSource;
+    use kraft_records::{BatchBuilder, BatchIter};
+    use kraft_segment_log::{LogConfig, SegmentLog};
+
+    fn batch(base_offset: i64, epoch: i32) -> Bytes {
+        let mut buf = Vec::new();
+        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
+        builder.append_value(&[epoch as u8; 16]);
+        builder.finish();
+        Bytes::from(buf)
+    }
+
+    /// Epoch of the first batch the server would write for a Fetch response's log range.
+    fn served_epoch(records: &LogRecords, from_offset: i64, generation: u64) -> Option<i32> {
+        let slice = records.read_log(from_offset, 1 << 20, generation)?;
+        let batch = BatchIter::new(&slice).next()?.ok()?;
+        Some(batch.header.partition_leader_epoch)
+    }
+
+    /// The server's record source reads a range only in its generation: a core that truncated
+    /// (generation 1) and answers a Fetch before the log role applied the cut gets no records,
+    /// not the epoch-3 bytes the core cut; a range of the old generation is refused once the log
+    /// moved on.
+    #[test]
+    fn a_log_range_is_served_only_in_its_generation() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("__raft_performance_test-0");
+        let (mut log, _) = SegmentLog::open(&dir, LogConfig::default()).unwrap();
+        for base in 0..6 {
+            log.append_fetched(&batch(base, 3)).unwrap();
+        }
+        let records = LogRecords {
+            log: log.reader(),
+            partition_dir: dir.clone(),
+        };
+        assert_eq!(served_epoch(&records, 3, 0), Some(3));
+        assert_eq!(
+            served_epoch(&records, 3, 1),
+            None,
+            "a range of generation 1 served bytes of generation 0"
+        );
+        log.truncate_to(3).unwrap();
+        log.start_generation(1);
+        log.append_fetched(&batch(3, 5)).unwrap();
+        assert_eq!(served_epoch(&records, 3, 1), Some(5));
+        assert_eq!(served_epoch(&records, 0, 1), Some(3), "the kept prefix");
+        assert_eq!(served_epoch(&records, 3, 0), None, "truncated since");
     }
 }

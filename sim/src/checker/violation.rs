@@ -46,6 +46,10 @@ pub enum Invariant {
     /// The log side reported a durable end offset the disk has not made durable in the
     /// generation it named (a runtime-ordering bug: the core would count unflushed bytes).
     FlushReportNotDurable,
+    /// A Fetch response carried records other than the responder's core meant: its log range
+    /// read in another generation than the one it named (a runtime-ordering bug: the network
+    /// side read a log the log side had not truncated yet).
+    FetchRecordsNotInLog,
     /// A snapshot ends past the high watermark of the node that froze it (Kafka: snapshots hold
     /// committed data only).
     SnapshotPastHighWatermark,

@@ -1,10 +1,9 @@
 //! Scheduled events: timers and I/O completions of each node (held while it is paused) and the
 //! run's workload, fault and calm phases.
 
-use kraft_engine::io::{Input, RequestError};
+use kraft_engine::io::Input;
 
 use super::{Cluster, Event, EventKind};
-use crate::network::NodeId;
 
 impl Cluster {
     pub(super) fn handle_event(&mut self, event: Event) {
@@ -44,6 +43,7 @@ impl Cluster {
             // The log and network sides run on while only the Raft loop waits for a write.
             EventKind::FlushDone { node, .. }
             | EventKind::FetchResponseRead { node, .. }
+            | EventKind::LogResume { node, .. }
             | EventKind::FreezeSnapshot { node, .. }
             | EventKind::SnapshotLoad { node, .. }
                 if self.is_process_paused(node) =>
@@ -55,6 +55,8 @@ impl Cluster {
             EventKind::FlushReport { node, .. }
             | EventKind::LieFlushed { node, .. }
             | EventKind::Disconnected { node, .. }
+            | EventKind::RequestTimeout { node, .. }
+            | EventKind::FailureReport { node, .. }
                 if self.is_paused(node) =>
             {
                 let wait = self.nodes[node].paused_until_ms.saturating_sub(self.now_ms);
@@ -78,49 +80,6 @@ impl Cluster {
                     self.tick_node(node);
                 }
             }
-            EventKind::FlushDone {
-                node,
-                incarnation,
-                seq,
-            } => {
-                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
-                    self.flush_done(node, seq);
-                }
-            }
-            EventKind::FlushReport { node, incarnation } => {
-                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
-                    self.hand_over_flush_report(node);
-                }
-            }
-            EventKind::FetchResponseRead {
-                node,
-                incarnation,
-                key,
-            } => {
-                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
-                    self.read_deferred_fetch_response(node, key);
-                }
-            }
-            EventKind::LieFlushed {
-                node,
-                incarnation,
-                flushed_end_offset,
-                generation,
-            } => {
-                if self.nodes[node].incarnation == incarnation && self.is_up(node) {
-                    let input = Input::LogFlushed {
-                        flushed_end_offset,
-                        generation,
-                    };
-                    self.step_node(node, input);
-                }
-            }
-            EventKind::Disconnected {
-                node,
-                incarnation,
-                to,
-                correlation_id,
-            } => self.disconnected(node, incarnation, to, correlation_id),
             EventKind::ElectionDurable { node, incarnation } => {
                 if self.nodes[node].incarnation == incarnation && self.is_up(node) {
                     self.election_write_durable(node);
@@ -150,26 +109,64 @@ impl Cluster {
                     self.resume(node);
                 }
             }
-            // Run events, handled by `handle_event`.
-            EventKind::Workload | EventKind::Fault | EventKind::BeginCalm => {}
+            // Run events are handled by `handle_event`; log and network ones here:
+            _ => self.handle_io_event(event.kind),
         }
     }
 
-    /// Node `i`'s connection to `to` was reset: the request it had in flight there fails (unless
-    /// answered meanwhile, or sent by an earlier process).
-    fn disconnected(&mut self, i: usize, incarnation: u64, to: NodeId, correlation_id: u64) {
-        let n = &self.nodes[i];
-        if n.core.is_some()
-            && n.incarnation == incarnation
-            && n.outstanding.get(&to) == Some(&correlation_id)
-        {
-            self.nodes[i].outstanding.remove(&to);
-            let input = Input::RequestFailed {
-                to,
-                correlation_id,
-                error: RequestError::Disconnected,
-            };
-            self.step_node(i, input);
+    /// A completion of a node's log or network side; those of an earlier process are stale.
+    fn handle_io_event(&mut self, kind: EventKind) {
+        let (node, incarnation) = match kind {
+            EventKind::FlushDone {
+                node, incarnation, ..
+            }
+            | EventKind::LogResume { node, incarnation }
+            | EventKind::FlushReport { node, incarnation }
+            | EventKind::FetchResponseRead {
+                node, incarnation, ..
+            }
+            | EventKind::LieFlushed {
+                node, incarnation, ..
+            }
+            | EventKind::Disconnected {
+                node, incarnation, ..
+            }
+            | EventKind::RequestTimeout {
+                node, incarnation, ..
+            }
+            | EventKind::FailureReport { node, incarnation } => (node, incarnation),
+            // Timers, restarts and run events: `handle_node_event`, `handle_event`.
+            _ => return,
+        };
+        if self.nodes[node].incarnation != incarnation || !self.is_up(node) {
+            return;
+        }
+        match kind {
+            EventKind::FlushDone { seq, .. } => self.flush_done(node, seq),
+            EventKind::LogResume { .. } => self.log_side_resumes(node),
+            EventKind::FlushReport { .. } => self.hand_over_flush_report(node),
+            EventKind::FetchResponseRead { key, .. } => {
+                self.read_deferred_fetch_response(node, key)
+            }
+            EventKind::LieFlushed {
+                flushed_end_offset,
+                generation,
+                ..
+            } => {
+                let input = Input::LogFlushed {
+                    flushed_end_offset,
+                    generation,
+                };
+                self.step_node(node, input);
+            }
+            EventKind::Disconnected {
+                to, correlation_id, ..
+            } => self.on_peer_disconnected(node, to, correlation_id),
+            EventKind::RequestTimeout {
+                to, correlation_id, ..
+            } => self.on_request_timeout(node, to, correlation_id),
+            EventKind::FailureReport { .. } => self.report_failures(node),
+            _ => {}
         }
     }
 }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use kraft_engine::io::{ListenerEvent, Output};
 use kraft_records::{parse_control_record, validate_batch, BatchIter, ControlRecord};
 
-use super::log_side::SimAppend;
+use super::log_side::{LogCommand, SimAppend};
 use super::trace::describe_output;
 use super::{Cluster, EventKind, Sabotage};
 use crate::checker::Invariant;
@@ -81,7 +81,9 @@ impl Cluster {
             } => self.begin_snapshot_load(i, snapshot, generation),
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);
-                // A clean stop: the process exits, the page cache keeps every write.
+                // A clean stop: the log side finishes its commands, the process exits, the page
+                // cache keeps every write.
+                self.finish_log_commands(i);
                 let node = &mut self.nodes[i];
                 node.disk.complete_flush(i64::MAX);
                 node.core = None;
@@ -106,7 +108,7 @@ impl Cluster {
             self.schedule_lie_flush(i, claimed, generation);
             return;
         }
-        self.flush_log(i, generation);
+        self.log_command(i, LogCommand::Flush { generation });
     }
 
     fn execute_truncate(&mut self, i: usize, to_offset: i64, generation: u64) {
@@ -126,7 +128,15 @@ impl Cluster {
             return;
         }
         self.checker.on_truncate(now, id, to_offset);
-        self.truncate_log(i, to_offset, generation);
+        // The cut is judged by the log side against the disk (a cut inside a batch).
+        let _ = self.nodes[i].core_log.truncate(to_offset);
+        self.log_command(
+            i,
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            },
+        );
     }
 
     fn execute_listener_event(&mut self, i: usize, listener: u64, event: ListenerEvent) {
@@ -156,7 +166,7 @@ impl Cluster {
                     listener,
                     previous,
                     (leader.leader_id, leader.epoch),
-                    &self.nodes[i].disk,
+                    &self.nodes[i].core_log,
                 );
                 self.nodes[i].listeners[slot].1 = Some(leader);
             }
@@ -171,7 +181,7 @@ impl Cluster {
                     listener,
                     from_offset,
                     to_offset_exclusive,
-                    &self.nodes[i].disk,
+                    &self.nodes[i].core_log,
                 );
                 if slot == 0 {
                     self.state_machine_commit(i, from_offset, to_offset_exclusive);
@@ -232,8 +242,8 @@ impl Cluster {
                 );
             }
         }
-        let disk = &self.nodes[i].disk;
-        if disk.end_offset() == 0 || disk.last_epoch() != epoch {
+        let log = &self.nodes[i].core_log;
+        if log.end_offset() == 0 || log.last_epoch() != epoch {
             // The first batch of an epoch in any log is its leader's LeaderChange record.
             match leader_change_of(&bytes) {
                 Some(leader_id) => self.checker.on_epoch_start(now, id, epoch, leader_id),
@@ -247,20 +257,26 @@ impl Cluster {
             }
         }
         let node = &mut self.nodes[i];
+        match node
+            .core_log
+            .append(base_offset, last_offset, epoch, bytes.clone())
+        {
+            Ok(stored) => {
+                self.trace_hash = fnv1a64(self.trace_hash, &stored.prefix_hash.to_le_bytes());
+                self.checker.on_append(now, id, stored);
+            }
+            Err(e) => {
+                self.violation(Invariant::Contract, Some(id), e.to_string());
+                return;
+            }
+        }
         let append = SimAppend {
             base_offset,
             last_offset,
             epoch,
             bytes,
         };
-        match node.log.pipeline.append(&mut node.disk, append) {
-            Ok(()) => {
-                let stored = node.disk.batches().last().expect("just appended");
-                self.trace_hash = fnv1a64(self.trace_hash, &stored.prefix_hash.to_le_bytes());
-                self.checker.on_append(now, id, stored);
-            }
-            Err(e) => self.violation(Invariant::Contract, Some(id), e.to_string()),
-        }
+        self.log_command(i, LogCommand::Append(append));
     }
 
     /// Whether an `AppendBatch` output carries one valid batch with the offsets and epoch it

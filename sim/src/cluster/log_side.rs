@@ -3,22 +3,23 @@
 //! truncation waits for the fsync in flight, reports in the generation flushed, one coalescing
 //! report slot) run here against the simulated disk. What the simulator adds is timing, seeded:
 //! fsyncs that take milliseconds or, in chaos, stall for seconds (a log role whose disk hangs),
-//! and a report hand-over from the slot to the core that may lag (a busy Raft loop), so reports
-//! coalesce as they do in the runtime. The network side may read a Fetch response's log range
-//! late (its executor busy), after log commands the core issued since; it reads only while the
-//! log is at the range's generation, as the runtime's network role does.
+//! a log side that stalls when a truncation reaches it (its commands wait, in order, while the
+//! Raft loop and the network side go on: the disk lags the core, and a Fetch response may name
+//! a generation the log has not started yet), and a report hand-over from the slot to the core
+//! that may lag (a busy Raft loop), so reports coalesce as they do in the runtime.
+
+use std::collections::VecDeque;
 
 use bytes::Bytes;
 use kraft_driver::{FlushReportSlot, LogPipeline, LogStorage};
-use kraft_engine::election::ElectionState;
+use kraft_engine::election::{ElectionState, SnapshotInfo};
 
-use kraft_engine::message::{Records, Response};
-
-use super::{Cluster, EventKind, Inbound, MAX_INBOUND};
+use super::{Cluster, EventKind};
 use crate::checker::Invariant;
 use crate::disk::{SimDisk, SimFlushTicket, StorageError};
 
 /// One `Output::AppendBatch` as the log side takes it.
+#[derive(Debug)]
 pub struct SimAppend {
     pub base_offset: i64,
     pub last_offset: i64,
@@ -74,15 +75,57 @@ pub(super) struct SimLogSide {
     handover_scheduled: bool,
     /// The generation the core's outputs are at (the last `Output::Truncate`'s).
     pub core_generation: u64,
+    /// Log commands behind a truncation that waits for the fsync in flight, or behind a stall,
+    /// in order.
+    waiting: VecDeque<LogCommand>,
+    /// The log side takes nothing before this time (a stall).
+    stalled_until_ms: u64,
+    /// A snapshot load the log side is executing: it takes no other command until it ends.
+    pub loading: bool,
 }
 
-/// In chaos, the odds (per million) that the network side reads a Fetch response's log range
-/// late (its executor busy), after log commands the core issued since, and how late.
-const FETCH_READ_LAG_PPM: u32 = 100_000;
-const FETCH_READ_LAG_MS: (u64, u64) = (1, 50);
-/// Of those, the odds (per million) of a long stall instead.
-const FETCH_READ_STALL_PPM: u32 = 100_000;
-const FETCH_READ_STALL_MS: (u64, u64) = (500, 3_000);
+/// A log command of the Raft loop as the log side takes it (the runtime's log link, FIFO).
+#[derive(Debug)]
+pub enum LogCommand {
+    Append(SimAppend),
+    Flush {
+        generation: u64,
+    },
+    Truncate {
+        to_offset: i64,
+        generation: u64,
+    },
+    /// `Output::LoadSnapshot`: replaces the whole log, so like a truncation it waits for the
+    /// fsync in flight, and it runs for a while (`snapshot_side`).
+    LoadSnapshot {
+        snapshot: SnapshotInfo,
+        generation: u64,
+    },
+    /// Retention: the log starts at `start_offset` (a snapshot's end offset the core's log
+    /// already starts at; the disk deletes the prefix in order with the other commands).
+    DeleteBefore {
+        start_offset: i64,
+    },
+}
+
+impl LogCommand {
+    /// Whether the command changes bytes already in the log, so it waits for the fsync in
+    /// flight (an fsync must not report bytes of another generation).
+    fn is_barrier(&self) -> bool {
+        matches!(
+            self,
+            LogCommand::Truncate { .. } | LogCommand::LoadSnapshot { .. }
+        )
+    }
+}
+
+/// Bound on log commands waiting behind a truncation (the runtime's log link is bounded too; a
+/// core that fills this one is flooding its log).
+const MAX_WAITING_LOG_COMMANDS: usize = 100_000;
+/// In chaos, the odds (per million) that the log side is stalled when a truncation reaches it
+/// (the Raft loop and the network side go on without it), and for how long.
+const LOG_STALL_PPM: u32 = 500_000;
+const LOG_STALL_MS: (u64, u64) = (500, 5_000);
 
 /// In chaos, the odds (per million) that an fsync stalls, and how long (a hung disk).
 const FSYNC_STALL_PPM: u32 = 5_000;
@@ -119,7 +162,23 @@ impl Cluster {
     /// The fsync `seq` completed (a stale one, drained before a truncation, is skipped).
     pub(super) fn flush_done(&mut self, i: usize, seq: u64) {
         if self.nodes[i].log.in_flight.is_some_and(|(s, _)| s == seq) {
+            let stalled_until_ms = self.nodes[i].log.stalled_until_ms;
+            if self.now_ms < stalled_until_ms {
+                // A stalled log side sees the completion when it resumes.
+                let incarnation = self.nodes[i].incarnation;
+                let wait = stalled_until_ms - self.now_ms;
+                self.schedule(
+                    wait,
+                    EventKind::FlushDone {
+                        node: i,
+                        incarnation,
+                        seq,
+                    },
+                );
+                return;
+            }
             self.complete_flush_in_flight(i);
+            self.apply_waiting_log_commands(i);
             self.start_flush(i);
         }
     }
@@ -175,12 +234,143 @@ impl Cluster {
         self.step_node(i, report.into_input());
     }
 
-    /// `Output::Truncate`, as the log role applies it: after the fsync in flight completes.
-    pub(super) fn truncate_log(&mut self, i: usize, to_offset: i64, generation: u64) {
-        if self.nodes[i].log.pipeline.truncation_must_wait() {
-            // The log role waits for the fsync; here it completes now, as if it just had.
-            self.complete_flush_in_flight(i);
+    /// A log command from the Raft loop (`AppendBatch`, `Flush`, `Truncate`), in output order:
+    /// applied now, or queued behind a truncation that waits for the fsync in flight. Meanwhile
+    /// the core and the network side run ahead of the disk (a Fetch response may name a
+    /// generation the log has not started yet).
+    pub(super) fn log_command(&mut self, i: usize, command: LogCommand) {
+        let is_barrier = command.is_barrier();
+        if is_barrier && self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(LOG_STALL_PPM) {
+            self.stall_log_side(i);
         }
+        let node = &mut self.nodes[i];
+        let waits = (is_barrier && node.log.pipeline.truncation_must_wait())
+            || node.log.loading
+            || self.now_ms < node.log.stalled_until_ms
+            || !node.log.waiting.is_empty();
+        if waits {
+            if node.log.waiting.len() >= MAX_WAITING_LOG_COMMANDS {
+                let id = node.id;
+                let detail = format!("more than {MAX_WAITING_LOG_COMMANDS} log commands waiting");
+                self.violation(Invariant::Contract, Some(id), detail);
+                return;
+            }
+            match command {
+                LogCommand::LoadSnapshot { .. } => self.snapshot_loads_behind_log += 1,
+                LogCommand::DeleteBefore { .. } => self.retention_behind_log += 1,
+                _ => {}
+            }
+            self.nodes[i].log.waiting.push_back(command);
+            return;
+        }
+        self.apply_log_command(i, command);
+    }
+
+    /// The log side stalls (its executor blocked in a multi-second fdatasync, page faults on a
+    /// segment roll): it takes no command and no fsync completion until it resumes.
+    fn stall_log_side(&mut self, i: usize) {
+        let delay = self.rng.range_inclusive(LOG_STALL_MS.0, LOG_STALL_MS.1);
+        let node = &mut self.nodes[i];
+        node.log.stalled_until_ms = node.log.stalled_until_ms.max(self.now_ms + delay);
+        let incarnation = node.incarnation;
+        let wait = node.log.stalled_until_ms - self.now_ms;
+        self.schedule(
+            wait,
+            EventKind::LogResume {
+                node: i,
+                incarnation,
+            },
+        );
+    }
+
+    /// The log side resumes after a stall or a snapshot load: the commands that waited run, in
+    /// order.
+    pub(super) fn log_side_resumes(&mut self, i: usize) {
+        if self.now_ms < self.nodes[i].log.stalled_until_ms || self.nodes[i].log.loading {
+            return;
+        }
+        self.apply_waiting_log_commands(i);
+        self.start_flush(i);
+    }
+
+    /// Applies the commands that waited, in order, until a truncation must wait again.
+    fn apply_waiting_log_commands(&mut self, i: usize) {
+        for _ in 0..MAX_WAITING_LOG_COMMANDS {
+            let node = &mut self.nodes[i];
+            if self.now_ms < node.log.stalled_until_ms || node.log.loading {
+                return;
+            }
+            let must_wait = node.log.pipeline.truncation_must_wait();
+            match node.log.waiting.front() {
+                None => return,
+                Some(command) if command.is_barrier() && must_wait => return,
+                Some(_) => {}
+            }
+            let command = node.log.waiting.pop_front().expect("a waiting command");
+            self.apply_log_command(i, command);
+        }
+    }
+
+    /// A clean stop: the log side completes its fsync and applies every waiting command.
+    pub(super) fn finish_log_commands(&mut self, i: usize) {
+        for _ in 0..MAX_WAITING_LOG_COMMANDS {
+            if self.nodes[i].log.waiting.is_empty() || self.nodes[i].log.loading {
+                return;
+            }
+            if self.nodes[i].log.pipeline.truncation_must_wait() {
+                self.complete_flush_in_flight(i);
+            }
+            self.apply_waiting_log_commands(i);
+        }
+    }
+
+    fn apply_log_command(&mut self, i: usize, command: LogCommand) {
+        match command {
+            LogCommand::Append(append) => {
+                let node = &mut self.nodes[i];
+                if let Err(e) = node.log.pipeline.append(&mut node.disk, append) {
+                    let id = node.id;
+                    self.violation(Invariant::Contract, Some(id), e.to_string());
+                }
+            }
+            LogCommand::Flush { generation } => self.flush_log(i, generation),
+            LogCommand::Truncate {
+                to_offset,
+                generation,
+            } => self.truncate_log(i, to_offset, generation),
+            LogCommand::LoadSnapshot {
+                snapshot,
+                generation,
+            } => {
+                self.nodes[i].log.loading = true;
+                self.schedule_snapshot_load(i, snapshot, generation);
+            }
+            LogCommand::DeleteBefore { start_offset } => self.delete_log_before(i, start_offset),
+        }
+    }
+
+    /// Retention reaches the disk: the prefix below `start_offset` goes (unless a snapshot
+    /// loaded since already replaced the log beyond it).
+    fn delete_log_before(&mut self, i: usize, start_offset: i64) {
+        let id = self.nodes[i].id;
+        let disk = &mut self.nodes[i].disk;
+        if start_offset <= disk.start_offset() {
+            return;
+        }
+        if disk.prefix_hash_at(start_offset).is_none() {
+            let detail = format!(
+                "retention to {start_offset} but the log [{}, {}) has no batch boundary there",
+                disk.start_offset(),
+                disk.end_offset()
+            );
+            self.violation(Invariant::Contract, Some(id), detail);
+            return;
+        }
+        disk.delete_before(start_offset);
+    }
+
+    /// `Output::Truncate`, as the log role applies it: once no fsync is in flight.
+    fn truncate_log(&mut self, i: usize, to_offset: i64, generation: u64) {
         let id = self.nodes[i].id;
         let node = &mut self.nodes[i];
         if generation <= node.disk.generation() {
@@ -200,7 +390,7 @@ impl Cluster {
     }
 
     /// A downloaded snapshot replaces the log at `generation` (as the log role does: after the
-    /// fsync in flight completes, like a truncation).
+    /// fsync in flight completes, like a truncation), on the disk and in what the core believes.
     pub(super) fn reset_log_to_snapshot(
         &mut self,
         i: usize,
@@ -212,90 +402,23 @@ impl Cluster {
         }
         let node = &mut self.nodes[i];
         node.log.core_generation = generation;
+        let id = snapshot.snapshot_id;
+        node.core_log
+            .reset_to_snapshot(id.end_offset, id.epoch, snapshot.prefix_hash);
         if generation <= node.disk.generation() {
             return; // reported as a contract violation by the caller
         }
-        let id = snapshot.snapshot_id;
         node.disk
             .reset_to_snapshot(id.end_offset, id.epoch, snapshot.prefix_hash);
         node.disk.start_generation(generation);
     }
 
     /// `Output::Flush`: the next fsync covers everything appended so far.
-    pub(super) fn flush_log(&mut self, i: usize, generation: u64) {
+    fn flush_log(&mut self, i: usize, generation: u64) {
         let node = &mut self.nodes[i];
         if generation == node.disk.generation() {
             node.log.pipeline.request_flush(&node.disk, generation);
             self.start_flush(i);
-        }
-    }
-
-    /// Whether the network side reads this Fetch response's log range later (seeded, in chaos).
-    pub(super) fn net_side_lags(&mut self) -> bool {
-        self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(FETCH_READ_LAG_PPM)
-    }
-
-    /// Holds a Fetch response for the network side to read its log range later.
-    pub(super) fn defer_fetch_response(&mut self, i: usize, inbound: Inbound, response: Response) {
-        let node = &mut self.nodes[i];
-        if node.fetch_reads.len() >= MAX_INBOUND {
-            // A bounded queue: the response is lost, as on a reset connection.
-            return;
-        }
-        let key = inbound.correlation_id ^ (u64::from(inbound.from as u32) << 48);
-        let key = (key..)
-            .find(|k| !node.fetch_reads.contains_key(k))
-            .expect("a free key");
-        node.fetch_reads.insert(key, (inbound, response));
-        let incarnation = node.incarnation;
-        let (low_ms, high_ms) = if self.rng.chance_ppm(FETCH_READ_STALL_PPM) {
-            FETCH_READ_STALL_MS
-        } else {
-            FETCH_READ_LAG_MS
-        };
-        let delay = self.rng.range_inclusive(low_ms, high_ms);
-        self.schedule(
-            delay,
-            EventKind::FetchResponseRead {
-                node: i,
-                incarnation,
-                key,
-            },
-        );
-    }
-
-    pub(super) fn read_deferred_fetch_response(&mut self, i: usize, key: u64) {
-        let Some((inbound, mut response)) = self.nodes[i].fetch_reads.remove(&key) else {
-            return;
-        };
-        if let Response::Fetch(fetch) = &mut response {
-            fetch.records = self.read_log_range(i, fetch.records.clone());
-        }
-        self.send_response(i, inbound, response);
-    }
-
-    /// Resolves a `LogRange` as the network side does: only while the log is at the range's
-    /// generation (a log truncated since holds other bytes there), otherwise no records.
-    pub(super) fn read_log_range(&mut self, i: usize, records: Records) -> Records {
-        let Records::LogRange {
-            from_offset,
-            max_bytes,
-            generation,
-        } = records
-        else {
-            return records;
-        };
-        let disk = &self.nodes[i].disk;
-        let bytes = if generation == disk.generation() {
-            disk.read_range(from_offset, max_bytes)
-        } else {
-            bytes::Bytes::new()
-        };
-        self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
-        if bytes.is_empty() {
-            Records::Empty
-        } else {
-            Records::Bytes(bytes)
         }
     }
 }

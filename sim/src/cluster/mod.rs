@@ -2,19 +2,21 @@
 //! workload, driven event by event in simulated time from one seed.
 //!
 //! The cluster plays the runtime for every node: it executes each node's outputs strictly in
-//! order (persist, send, respond, append, flush, truncate, notify), resolves `Records::LogRange`
-//! against the responding node's simulated log (sometimes late), runs the log side through the
-//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays (`log_side`),
-//! holds every output after a persist until the seeded quorum-state write is durable through the
-//! runtime's own `kraft_driver::OutputGate` (`election_side`), and feeds the results back as
-//! inputs. After every step the checker judges the safety invariants; calm phases (network
+//! order (persist, send, respond, append, flush, truncate, notify), runs the log side through the
+//! runtime's own `kraft_driver::LogPipeline` with seeded fsync and report delays and stalls that
+//! leave the disk behind the core (`log_side`), holds every output after a persist until the
+//! seeded quorum-state write is durable through the runtime's own `kraft_driver::OutputGate`
+//! (`election_side`), sends requests through the runtime's own `kraft_driver::PeerQueue`s
+//! (`peers`), resolves `Records::LogRange` against the responding node's disk by the runtime's
+//! rule (sometimes late; `net_side`), and feeds the results back as inputs. After every step the checker judges the safety invariants; calm phases (network
 //! healed, every node up) judge liveness.
 //!
 //! Layout: this file holds the cluster, its per-node state and the main loop; `options` the
 //! knobs and the outcome; `node` a node's life (start, crash, stepping its core, the checks after
-//! each step); `execute` running its outputs; `net_side` the wire (sends, responses, delivery);
-//! `log_side` and `election_side` the driver-run log and quorum-state sides; `events` timers and
-//! completions; `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
+//! each step); `execute` running its outputs; `peers` the outbound requests (the driver's peer
+//! queues and failure queue); `net_side` delivery, responses and Fetch reads; `log_side` and
+//! `election_side` the driver-run log and quorum-state sides; `events` timers and completions;
+//! `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
 
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
@@ -29,7 +31,7 @@ use kraft_engine::io::LeaderAndEpoch;
 use kraft_engine::message::{Request, Response};
 use kraft_engine::RaftNode;
 
-use kraft_driver::OutputGate;
+use kraft_driver::{FailureQueue, OutputGate, PeerQueue};
 
 mod election_side;
 mod events;
@@ -39,13 +41,16 @@ mod log_side;
 mod net_side;
 mod node;
 mod options;
+mod peers;
+mod run;
 mod snapshot_side;
 mod trace;
 mod workload;
 
 use faults::calm_network;
 use log_side::SimLogSide;
-pub use options::{Sabotage, SimOptions, SimOutcome};
+pub use options::{NetSideCounts, Sabotage, SimOptions, SimOutcome};
+pub use run::run_seed;
 
 /// A message on the simulated wire. `correlation_id` is the one the requester's core chose
 /// (`Output::Send`), echoed by the response; the core itself refuses a response that is not the
@@ -77,6 +82,11 @@ enum EventKind {
         incarnation: u64,
         seq: u64,
     },
+    /// The log side resumes after a stall.
+    LogResume {
+        node: usize,
+        incarnation: u64,
+    },
     /// The Raft loop takes the node's flush report slot.
     FlushReport {
         node: usize,
@@ -100,6 +110,18 @@ enum EventKind {
         incarnation: u64,
         to: NodeId,
         correlation_id: u64,
+    },
+    /// A request's timeout (the runtime's request timeout, `request_timeout_ms`).
+    RequestTimeout {
+        node: usize,
+        incarnation: u64,
+        to: NodeId,
+        correlation_id: u64,
+    },
+    /// The Raft loop takes the failures queued by the network side.
+    FailureReport {
+        node: usize,
+        incarnation: u64,
     },
     /// A quorum-state write completes.
     ElectionDurable {
@@ -164,7 +186,13 @@ struct SimNode {
     id: NodeId,
     is_voter: bool,
     config: RaftConfig,
+    /// The node's disk as its log side has made it: behind the core while log commands wait
+    /// (`log_side`); crashes, durability and reads of Fetch responses are judged here.
     disk: SimDisk<ElectionState>,
+    /// The log as the core's outputs describe it (every append and truncation applied at once):
+    /// what the checker judges elections, commits and listener events on. Rebuilt from `disk`
+    /// on restart.
+    core_log: SimDisk<ElectionState>,
     core: Option<RaftNode>,
     /// Runs the core's outputs in order, holding them after a persist until it is durable (the
     /// runtime's own gate; see `election_side`).
@@ -179,9 +207,13 @@ struct SimNode {
     log: SimLogSide,
     /// Fetch responses whose log range the network side reads later (see `log_side`).
     fetch_reads: BTreeMap<u64, (Inbound, Response)>,
-    /// Correlation id (the core's) of the request last sent to each peer and not answered: a
-    /// connection reset fails that one.
-    outstanding: BTreeMap<NodeId, u64>,
+    /// Per peer, the core's requests queued and in flight (the runtime's own queue; `peers`).
+    peers: BTreeMap<NodeId, PeerQueue<Request>>,
+    /// Requests that failed before reaching the wire, waiting for the Raft loop.
+    failures: FailureQueue,
+    failure_report_scheduled: bool,
+    /// The last correlation id the core used (they must grow).
+    last_correlation_id: u64,
     inbound: BTreeMap<u64, Inbound>,
     /// Registered listeners and what each was last told; the first is the workload's.
     listeners: Vec<(u64, Option<LeaderAndEpoch>)>,
@@ -210,6 +242,7 @@ impl SimNode {
             is_voter,
             config,
             disk: SimDisk::new(),
+            core_log: SimDisk::new(),
             core: None,
             outputs: OutputGate::new(),
             incarnation: 0,
@@ -218,7 +251,10 @@ impl SimNode {
             last_tick_ms: 0,
             log: SimLogSide::default(),
             fetch_reads: BTreeMap::new(),
-            outstanding: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            failures: FailureQueue::new(),
+            failure_report_scheduled: false,
+            last_correlation_id: 0,
             inbound: BTreeMap::new(),
             listeners: Vec::new(),
             stopping: false,
@@ -256,10 +292,13 @@ pub struct Cluster {
     crashes: u64,
     election_writes_lost: u64,
     election_write_stalls: u64,
+    net_counts: NetSideCounts,
     snapshots_frozen: u64,
     snapshots_loaded: u64,
     snapshot_load_failures: u64,
     downloads_interrupted: u64,
+    snapshot_loads_behind_log: u64,
+    retention_behind_log: u64,
     crash_config: CrashConfig,
     /// Longest simulated fsync.
     flush_delay_max_ms: u64,
@@ -329,10 +368,13 @@ impl Cluster {
             crashes: 0,
             election_writes_lost: 0,
             election_write_stalls: 0,
+            net_counts: NetSideCounts::default(),
             snapshots_frozen: 0,
             snapshots_loaded: 0,
             snapshot_load_failures: 0,
             downloads_interrupted: 0,
+            snapshot_loads_behind_log: 0,
+            retention_behind_log: 0,
             crash_config: CrashConfig::default(),
             flush_delay_max_ms: 3 + network_rng_draw % 8,
             chaos_until_ms: 0,
@@ -416,69 +458,4 @@ impl Cluster {
     fn is_running(&self, i: usize) -> bool {
         self.is_up(i) && !self.is_paused(i)
     }
-
-    pub fn run(mut self) -> SimOutcome {
-        // Hard bound on simulated time: the chaos budget plus one full liveness window and slack.
-        let horizon_ms = self.options.duration_ms + self.options.liveness_bound_ms + 8_000 + 10_000;
-        let mut was_calm = false;
-        while !self.stop && self.steps < self.options.max_steps {
-            let next_event = self.events.peek().map(|e| e.at_ms);
-            let next_message = self.network.next_delivery_ms();
-            let next = match (next_event, next_message) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => break,
-            };
-            if next > horizon_ms {
-                break;
-            }
-            self.now_ms = self.now_ms.max(next);
-            if next_message == Some(next) && next_event.is_none_or(|e| e >= next) {
-                if let Some(message) = self.network.pop_due(self.now_ms) {
-                    self.deliver(message.from, message.to, *message.message);
-                }
-            } else if let Some(event) = self.events.pop() {
-                self.handle_event(event);
-            }
-            self.checker.check_liveness(self.now_ms);
-            let calm = self.checker.in_calm();
-            if was_calm && !calm {
-                self.after_calm();
-            }
-            was_calm = self.checker.in_calm();
-        }
-        if self.steps >= self.options.max_steps {
-            let detail = format!(
-                "step budget of {} exhausted at {} ms simulated: far more work than the workload explains",
-                self.options.max_steps, self.now_ms
-            );
-            self.violation(Invariant::Contract, None, detail);
-        }
-        SimOutcome {
-            seed: self.options.seed,
-            steps: self.steps,
-            simulated_ms: self.now_ms,
-            violation_count: self.checker.violation_count(),
-            violations: self.checker.violations().to_vec(),
-            trace_hash: self.trace_hash,
-            committed_end_offset: self.checker.committed_end_offset(),
-            leaders_seen: self.checker.leaders_seen(),
-            crashes: self.crashes,
-            election_writes_lost: self.election_writes_lost,
-            election_write_stalls: self.election_write_stalls,
-            snapshots_frozen: self.snapshots_frozen,
-            snapshots_loaded: self.snapshots_loaded,
-            snapshot_load_failures: self.snapshot_load_failures,
-            downloads_interrupted: self.downloads_interrupted,
-            liveness_windows_passed: self.checker.liveness_windows_passed(),
-            trace_tail: self.trace_tail.into_iter().collect(),
-        }
-    }
-}
-
-/// Runs one seed with the default mix of options, keeping the last `trace_lines` trace lines.
-pub fn run_seed(seed: u64, trace_lines: usize) -> SimOutcome {
-    let mut options = SimOptions::for_seed(seed);
-    options.trace_lines = trace_lines;
-    Cluster::new(options).run()
 }

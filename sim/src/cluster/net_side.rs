@@ -1,7 +1,11 @@
-//! A simulated node's network side: requests sent on the simulated wire, responses written back
-//! (a Fetch response's log range read now or later, `log_side`), and messages delivered to a node
-//! (held while it is paused, refused while it is down, dropped when they answer an earlier
-//! process), with fetched bytes damaged in flight now and then in chaos.
+//! A simulated node's network side, inbound: requests delivered to the core (held while the node
+//! is paused, refused while it is down), its answers written back, and responses handed to the
+//! peer queues (`peers`; answers to an earlier process are dropped), with fetched bytes damaged
+//! in flight now and then in chaos. A Fetch response's log range is read as the runtime's
+//! network role reads it: only while the log is in the range's generation
+//! (`kraft_driver::log_range_readable`), now or, in chaos, late (its executor busy); the log side
+//! may be behind the core or ahead of the response (`log_side`). The records served are judged
+//! against the core's own log.
 
 use bytes::Bytes;
 use kraft_engine::io::Input;
@@ -10,58 +14,17 @@ use kraft_records::BatchIter;
 
 use super::{election_record, Cluster, EventKind, Inbound, Wire, MAX_DEFERRED, MAX_INBOUND};
 use crate::checker::Invariant;
-use crate::network::{NodeId, SendOutcome};
+use crate::network::NodeId;
+
+/// In chaos, the odds (per million) that the network side reads a Fetch response's log range
+/// late (its executor busy), after log commands the core issued since, and how late.
+const FETCH_READ_LAG_PPM: u32 = 100_000;
+const FETCH_READ_LAG_MS: (u64, u64) = (1, 50);
+/// Of those, the odds (per million) of a long stall instead.
+const FETCH_READ_STALL_PPM: u32 = 100_000;
+const FETCH_READ_STALL_MS: (u64, u64) = (500, 3_000);
 
 impl Cluster {
-    pub(super) fn send_request(
-        &mut self,
-        i: usize,
-        to: NodeId,
-        correlation_id: u64,
-        request: Request,
-    ) {
-        let now = self.now_ms;
-        let from = self.nodes[i].id;
-        self.hash_words(&[21, to as u64, request.kind().api_key() as u64]);
-        if self.node_index(to).is_none() {
-            self.violation(
-                Invariant::Contract,
-                Some(from),
-                format!("request to unknown node {to}: {request:?}"),
-            );
-            return;
-        }
-        let incarnation = self.nodes[i].incarnation;
-        if let Some(&previous) = self.nodes[i].outstanding.get(&to) {
-            if correlation_id <= previous {
-                self.violation(
-                    Invariant::Contract,
-                    Some(from),
-                    format!("correlation id {correlation_id} after {previous}: ids must be unique"),
-                );
-            }
-        }
-        self.nodes[i].outstanding.insert(to, correlation_id);
-        let outcome = self.network.send(
-            now,
-            from,
-            to,
-            Box::new(Wire::Request {
-                correlation_id,
-                incarnation,
-                request,
-            }),
-            &mut self.rng,
-        );
-        if outcome == SendOutcome::Overloaded {
-            self.violation(
-                Invariant::Contract,
-                Some(from),
-                "network flooded: too many messages in flight".to_string(),
-            );
-        }
-    }
-
     pub(super) fn respond(&mut self, i: usize, request_id: u64, response: Response) {
         let now = self.now_ms;
         let id = self.nodes[i].id;
@@ -174,7 +137,7 @@ impl Cluster {
         if !self.is_up(j) {
             // Connection refused: the sender learns at once.
             if let Some(c) = self.node_index(from) {
-                if self.is_up(c) && self.nodes[c].outstanding.get(&to) == Some(&correlation_id) {
+                if self.is_up(c) && self.is_in_flight(c, to, correlation_id) {
                     let incarnation = self.nodes[c].incarnation;
                     self.schedule(
                         1,
@@ -234,17 +197,9 @@ impl Cluster {
         if self.corrupt_ppm > 0 {
             self.maybe_corrupt(&mut response);
         }
-        if self.nodes[j].outstanding.get(&from) == Some(&correlation_id) {
-            self.nodes[j].outstanding.remove(&from);
-        }
-        // Late, duplicated and reordered responses reach the core too: it must refuse every one
-        // that does not answer its request in flight.
-        let input = Input::Response {
-            from,
-            correlation_id,
-            response,
-        };
-        self.step_node(j, input);
+        // Late and duplicated responses are dropped by the peer queue, as the runtime's client
+        // drops them; the core refuses any other that does not answer its request in flight.
+        self.on_peer_response(j, from, correlation_id, response);
     }
 
     /// Flips one bit of one fetched batch in the part its CRC covers, so the follower must notice
@@ -284,5 +239,108 @@ impl Cluster {
         self.hash_words(&[8, position as u64]);
         self.trace_line(|| format!("corrupting fetched byte {position}"));
         fetch.records = Records::Bytes(Bytes::from(damaged));
+    }
+
+    /// Whether the network side reads this Fetch response's log range later (seeded, in chaos).
+    pub(super) fn net_side_lags(&mut self) -> bool {
+        self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(FETCH_READ_LAG_PPM)
+    }
+
+    /// Holds a Fetch response for the network side to read its log range later.
+    pub(super) fn defer_fetch_response(&mut self, i: usize, inbound: Inbound, response: Response) {
+        let node = &mut self.nodes[i];
+        if node.fetch_reads.len() >= MAX_INBOUND {
+            // A bounded queue: the response is lost, as on a reset connection.
+            return;
+        }
+        let key = inbound.correlation_id ^ (u64::from(inbound.from as u32) << 48);
+        let key = (key..)
+            .find(|k| !node.fetch_reads.contains_key(k))
+            .expect("a free key");
+        node.fetch_reads.insert(key, (inbound, response));
+        let incarnation = node.incarnation;
+        let (low_ms, high_ms) = if self.rng.chance_ppm(FETCH_READ_STALL_PPM) {
+            FETCH_READ_STALL_MS
+        } else {
+            FETCH_READ_LAG_MS
+        };
+        let delay = self.rng.range_inclusive(low_ms, high_ms);
+        self.schedule(
+            delay,
+            EventKind::FetchResponseRead {
+                node: i,
+                incarnation,
+                key,
+            },
+        );
+    }
+
+    pub(super) fn read_deferred_fetch_response(&mut self, i: usize, key: u64) {
+        let Some((inbound, mut response)) = self.nodes[i].fetch_reads.remove(&key) else {
+            return;
+        };
+        if let Response::Fetch(fetch) = &mut response {
+            fetch.records = self.read_log_range(i, fetch.records.clone());
+        }
+        self.send_response(i, inbound, response);
+    }
+
+    /// Resolves a `LogRange` as the network side does: only while the log is at the range's
+    /// generation (a log truncated since holds other bytes there), otherwise no records.
+    pub(super) fn read_log_range(&mut self, i: usize, records: Records) -> Records {
+        let Records::LogRange {
+            from_offset,
+            max_bytes,
+            generation,
+        } = records
+        else {
+            return records;
+        };
+        let disk = &self.nodes[i].disk;
+        let log_generation = disk.generation();
+        let bytes = if kraft_driver::log_range_readable(generation, log_generation) {
+            disk.read_range(from_offset, max_bytes)
+        } else {
+            bytes::Bytes::new()
+        };
+        if generation > log_generation {
+            self.net_counts.ranges_ahead_of_log += 1;
+        } else if generation < log_generation {
+            self.net_counts.ranges_behind_log += 1;
+        }
+        self.hash_words(&[23, from_offset as u64, bytes.len() as u64]);
+        self.check_served_records(i, generation, &bytes);
+        if bytes.is_empty() {
+            Records::Empty
+        } else {
+            Records::Bytes(bytes)
+        }
+    }
+
+    /// While the core is still in the range's generation, the records served must be what its
+    /// log holds at those offsets: the last served batch closes the same chain of batches in the
+    /// disk and in the core's log (equal prefix hashes).
+    fn check_served_records(&mut self, i: usize, generation: u64, bytes: &Bytes) {
+        let node = &self.nodes[i];
+        if bytes.is_empty() || node.log.core_generation != generation {
+            return;
+        }
+        let Some(last_base_offset) = BatchIter::new(bytes)
+            .map_while(Result::ok)
+            .last()
+            .map(|batch| batch.header.base_offset)
+        else {
+            return;
+        };
+        let served = node.disk.batch_containing(last_base_offset);
+        let meant = node.core_log.batch_containing(last_base_offset);
+        if served.map(|b| b.prefix_hash) != meant.map(|b| b.prefix_hash) {
+            let id = node.id;
+            let detail = format!(
+                "Fetch response of generation {generation} serves a batch at {last_base_offset} that the core's log does not hold (the log side is at generation {})",
+                node.disk.generation()
+            );
+            self.violation(Invariant::FetchRecordsNotInLog, Some(id), detail);
+        }
     }
 }

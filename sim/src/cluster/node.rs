@@ -7,7 +7,7 @@ use kraft_engine::RaftNode;
 use kraft_engine::StateName;
 use kraft_records::{BatchIter, EpochEntry};
 
-use kraft_driver::OutputGate;
+use kraft_driver::{FailureQueue, OutputGate};
 
 use super::log_side::SimLogSide;
 use super::trace::describe_input;
@@ -74,7 +74,11 @@ impl Cluster {
         node.log = SimLogSide::default();
         node.outputs = OutputGate::new();
         node.disk.reopen();
-        node.outstanding.clear();
+        node.core_log = node.disk.clone();
+        node.peers.clear();
+        node.failures = FailureQueue::new();
+        node.failure_report_scheduled = false;
+        node.last_correlation_id = 0;
         node.inbound.clear();
         node.fetch_reads.clear();
         node.listeners.clear();
@@ -168,7 +172,7 @@ impl Cluster {
             if j == i || !self.is_up(j) {
                 continue;
             }
-            if let Some(&correlation_id) = self.nodes[j].outstanding.get(&id) {
+            if let Some(correlation_id) = self.in_flight_to(j, id) {
                 let incarnation = self.nodes[j].incarnation;
                 let delay = self.rng.range_inclusive(1, 5);
                 self.schedule(
@@ -254,7 +258,7 @@ impl Cluster {
             // leader before its own LeaderChange append names one (`on_epoch_start`).
             if status.state == StateName::Leader {
                 self.checker
-                    .on_leader(self.now_ms, node.id, status.epoch, &node.disk);
+                    .on_leader(self.now_ms, node.id, status.epoch, &node.core_log);
             }
         }
         self.drain(i);
@@ -286,7 +290,7 @@ impl Cluster {
         let status = core.status();
         if status.state == StateName::Leader {
             self.checker
-                .on_leader(now, node.id, status.epoch, &node.disk);
+                .on_leader(now, node.id, status.epoch, &node.core_log);
         }
         // Appends and listener events queued behind a quorum-state write have not run yet: the
         // node is judged on them once they have (`election_side`).
@@ -294,10 +298,16 @@ impl Cluster {
             return;
         }
         if let Some(hw) = status.high_watermark {
-            self.checker.on_high_watermark(now, node.id, hw, &node.disk);
+            self.checker
+                .on_high_watermark(now, node.id, hw, &node.core_log);
             if status.state == StateName::Leader {
-                self.checker
-                    .on_leader_high_watermark(now, node.id, status.epoch, hw, &node.disk);
+                self.checker.on_leader_high_watermark(
+                    now,
+                    node.id,
+                    status.epoch,
+                    hw,
+                    &node.core_log,
+                );
             }
         }
         if status.state == StateName::Leader {

@@ -109,6 +109,20 @@ impl SimOptions {
     }
 }
 
+/// Orderings the network side met in a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetSideCounts {
+    /// Fetch responses whose log range named a generation the log side had not started yet (a
+    /// truncation the core issued, not applied): sent without records.
+    pub ranges_ahead_of_log: u64,
+    /// Fetch responses whose log range the log side had truncated since: sent without records.
+    pub ranges_behind_log: u64,
+    /// Requests failed by the request timeout.
+    pub request_timeouts: u64,
+    /// Answers dropped because they were not for the request in flight (late or duplicated).
+    pub answers_dropped: u64,
+}
+
 /// What a run produced.
 #[derive(Clone, Debug)]
 pub struct SimOutcome {
@@ -126,6 +140,8 @@ pub struct SimOutcome {
     pub election_writes_lost: u64,
     /// Quorum-state writes that stalled (a hung disk) with the Raft loop waiting on them.
     pub election_write_stalls: u64,
+    /// What the network side met (shows the orderings it guards against happen).
+    pub net: NetSideCounts,
     /// Snapshots the state machines froze.
     pub snapshots_frozen: u64,
     /// Snapshots downloaded and loaded by followers and observers.
@@ -134,6 +150,10 @@ pub struct SimOutcome {
     pub snapshot_load_failures: u64,
     /// Crashes of a node with a download or a load in progress (it restarts from its old log).
     pub downloads_interrupted: u64,
+    /// Snapshot loads that waited for the log side (commands before them, an fsync, a stall).
+    pub snapshot_loads_behind_log: u64,
+    /// Retention deletions that waited for the log side (the disk behind the core's log).
+    pub retention_behind_log: u64,
     pub liveness_windows_passed: u64,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,

@@ -12,6 +12,7 @@ use kraft_engine::io::Input;
 use kraft_engine::message::{ErrorCode, FetchSnapshotResponse, SnapshotId, SnapshotRecords};
 use kraft_engine::StateName;
 
+use super::log_side::LogCommand;
 use super::{Cluster, EventKind};
 use crate::checker::Invariant;
 use crate::snapshots::{SimSnapshot, MIN_SNAPSHOT_BYTES};
@@ -41,8 +42,9 @@ const LOAD_STALL_MS: (u64, u64) = (200, 3_000);
 impl Cluster {
     /// The workload listener of node `i` applied `[from_offset, to_offset_exclusive)`.
     pub(super) fn state_machine_commit(&mut self, i: usize, from_offset: i64, to_offset: i64) {
-        let disk = &self.nodes[i].disk;
-        let bytes: u64 = disk
+        // The state machine applies what the core committed (its log may be ahead of the disk).
+        let log = &self.nodes[i].core_log;
+        let bytes: u64 = log
             .batches()
             .iter()
             .skip_while(|b| b.last_offset < from_offset)
@@ -92,8 +94,8 @@ impl Cluster {
             .latest()
             .is_none_or(|s| s.snapshot_id.end_offset < end_offset);
         let (Some(prefix_hash), Some(epoch)) = (
-            node.disk.prefix_hash_at(end_offset),
-            node.disk.epoch_before(end_offset),
+            node.core_log.prefix_hash_at(end_offset),
+            node.core_log.epoch_before(end_offset),
         ) else {
             // A snapshot loaded since replaced that part of the log.
             return;
@@ -125,14 +127,16 @@ impl Cluster {
     }
 
     /// Kafka's metadata-log retention through the runtime's policy: each batch is a segment.
+    /// Planned on the log the core knows; the disk deletes the prefix in order with the other
+    /// log commands (it may still be behind the core).
     fn apply_retention(&mut self, i: usize) {
         let now = self.now_ms;
         let node = &self.nodes[i];
-        if node.core.is_none() || node.disk.batches().is_empty() {
+        if node.core.is_none() || node.core_log.batches().is_empty() {
             return;
         }
         let segments: Vec<SegmentInfo> = node
-            .disk
+            .core_log
             .batches()
             .iter()
             .map(|b| SegmentInfo {
@@ -145,13 +149,28 @@ impl Cluster {
             max_ms: self.options.retention_ms,
         };
         let retained = node.snapshots.retained();
-        let start = node.disk.start_offset();
+        let start = node.core_log.start_offset();
         let Some(plan) = plan_retention(start, &segments, &retained, limits, now as i64) else {
             return;
         };
         let id = node.id;
+        if node
+            .core_log
+            .prefix_hash_at(plan.log_start_offset)
+            .is_none()
+        {
+            // The snapshot's end is no longer a batch boundary of the log: the node truncated
+            // below a snapshot of committed data (only a broken core does).
+            let detail = format!(
+                "retention moves the log start to snapshot end {}, but the log [{start}, {}) was truncated past it",
+                plan.log_start_offset,
+                node.core_log.end_offset()
+            );
+            self.violation(Invariant::TruncatedCommitted, Some(id), detail);
+            return;
+        }
         let node = &mut self.nodes[i];
-        node.disk.delete_before(plan.log_start_offset);
+        node.core_log.delete_before(plan.log_start_offset);
         node.snapshots.delete_oldest(plan.snapshots_deleted);
         let ends: Vec<i64> = node
             .snapshots
@@ -163,6 +182,10 @@ impl Cluster {
             .on_log_start(now, id, plan.log_start_offset, &ends);
         self.hash_words(&[31, plan.log_start_offset as u64]);
         self.trace_line(|| format!("node {id} log starts at {}", plan.log_start_offset));
+        let delete = LogCommand::DeleteBefore {
+            start_offset: plan.log_start_offset,
+        };
+        self.log_command(i, delete);
         let input = Input::LogStartAdvanced {
             start_offset: plan.log_start_offset,
         };
@@ -222,7 +245,8 @@ impl Cluster {
         }
     }
 
-    /// `Output::LoadSnapshot`: the log side checks and loads the `.part` after a seeded delay.
+    /// `Output::LoadSnapshot`: from now on the core expects no log command until it hears back;
+    /// the log side takes the load in order with the commands before it.
     pub(super) fn begin_snapshot_load(
         &mut self,
         i: usize,
@@ -231,15 +255,39 @@ impl Cluster {
     ) {
         self.hash_words(&[33, snapshot.snapshot_id.end_offset as u64, generation]);
         self.check_not_leading(i, snapshot.snapshot_id.end_offset);
-        let node = &mut self.nodes[i];
-        if node.pending_load.is_some() {
-            let id = node.id;
+        let id = self.nodes[i].id;
+        if self.nodes[i].pending_load.is_some() {
             self.violation(Invariant::Contract, Some(id), "two loads at once".into());
         }
-        self.nodes[i].pending_load = Some(PendingLoad {
+        let expected = self.nodes[i].log.core_generation + 1;
+        if generation != expected {
+            let detail =
+                format!("LoadSnapshot starts generation {generation}, expected {expected}");
+            self.violation(Invariant::Contract, Some(id), detail);
+        }
+        // The core's log enters `generation` only when the load succeeds (`reset_log_to_snapshot`).
+        let node = &mut self.nodes[i];
+        node.pending_load = Some(PendingLoad {
             snapshot,
             generation,
         });
+        self.log_command(
+            i,
+            LogCommand::LoadSnapshot {
+                snapshot,
+                generation,
+            },
+        );
+    }
+
+    /// The log side took the load: it checks and loads the `.part` after a seeded delay.
+    pub(super) fn schedule_snapshot_load(
+        &mut self,
+        i: usize,
+        snapshot: SnapshotInfo,
+        generation: u64,
+    ) {
+        self.hash_words(&[35, snapshot.snapshot_id.end_offset as u64, generation]);
         let incarnation = self.nodes[i].incarnation;
         let mut delay = self.rng.range_inclusive(LOAD_DELAY_MS.0, LOAD_DELAY_MS.1);
         if self.now_ms < self.chaos_until_ms && self.rng.chance_ppm(LOAD_STALL_PPM) {
@@ -272,6 +320,8 @@ impl Cluster {
         let Some(load) = self.nodes[i].pending_load.take() else {
             return;
         };
+        // The log side is free again once this load ends (the core sends nothing meanwhile).
+        self.nodes[i].log.loading = false;
         let id = self.nodes[i].id;
         let snapshot_id = load.snapshot.snapshot_id;
         let generation = load.generation;
@@ -282,16 +332,11 @@ impl Cluster {
                 snapshot_id,
                 generation,
             };
+            self.log_side_resumes(i);
             self.step_node(i, input);
             return;
         };
         self.check_not_leading(i, snapshot_id.end_offset);
-        let expected = self.nodes[i].log.core_generation + 1;
-        if generation != expected {
-            let detail =
-                format!("LoadSnapshot starts generation {generation}, expected {expected}");
-            self.violation(Invariant::Contract, Some(id), detail);
-        }
         self.reset_log_to_snapshot(i, &snapshot, generation);
         snapshot.frozen_at_ms = self.now_ms;
         let now = self.now_ms;
@@ -316,6 +361,7 @@ impl Cluster {
             snapshot_id,
             generation,
         };
+        self.log_side_resumes(i);
         self.step_node(i, input);
     }
 }
