@@ -25,7 +25,7 @@ use kraft_interop::{dump, Kafka, Kind, Quorum};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{poll, quorum_status, read_live_log, server_binary};
+use support::{poll, quorum_status, server_binary};
 
 /// 10,000 records of 256 B per second: 2.5 MB/s, 8 MiB of retention passed in a few seconds.
 const WORKLOAD: (u32, u32) = (10_000, 256);
@@ -66,18 +66,35 @@ fn snapshots(dir: &Path) -> BTreeMap<SnapshotId, PathBuf> {
 
 /// The log start offset: the lowest base offset of the directory's segment files.
 fn log_start(dir: &Path) -> Option<i64> {
-    std::fs::read_dir(dir)
-        .ok()?
+    segment_bases(dir).into_iter().min()
+}
+
+/// The log end offset of a running member, from its newest segment alone: a member resetting
+/// its log to a downloaded snapshot (Kafka renames the old segments to `.deleted` after creating
+/// the new one) briefly holds segments that do not continue each other.
+fn log_end(dir: &Path) -> i64 {
+    let Some(base) = segment_bases(dir).into_iter().max() else {
+        return 0;
+    };
+    let Ok(bytes) = std::fs::read(dir.join(format!("{base:020}.log"))) else {
+        return 0;
+    };
+    // The end of a running member's active segment may be an append in progress.
+    let scan = parse_segment(&bytes, base);
+    scan.batches.last().map_or(base, |b| b.last_offset + 1)
+}
+
+fn segment_bases(dir: &Path) -> Vec<i64> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             name.strip_suffix(".log")?.parse::<i64>().ok()
         })
-        .min()
-}
-
-fn log_end(dir: &Path) -> i64 {
-    read_live_log(dir).last().map_or(0, |b| b.last_offset + 1)
+        .collect()
 }
 
 /// Every snapshot the leader froze while the test watched, hard-linked (or copied) into `keep`
@@ -120,6 +137,31 @@ fn downloaded(java_dir: &Path, kept: &Kept, old_end: i64) -> Option<(SnapshotId,
         .find(|(id, _)| kept.files.contains_key(id) && id.0 > old_end && id.0 <= start)
 }
 
+/// Polls `until` for at most `CATCH_UP`; panics with every member's log tail when the Java
+/// member exits first (e.g. Kafka refusing a snapshot it loads) or the time passes.
+fn wait_java<T>(q: &mut Quorum, what: &str, mut until: impl FnMut(&mut Quorum) -> Option<T>) -> T {
+    let mut exited = false;
+    let found = poll(CATCH_UP, || {
+        if !q.member(JAVA).is_running() {
+            exited = true;
+            return Some(None);
+        }
+        until(q).map(Some)
+    });
+    match found.flatten() {
+        Some(value) => value,
+        None => panic!(
+            "waiting for {what}: {}\n{}",
+            if exited {
+                "the Java member exited"
+            } else {
+                "timed out"
+            },
+            q.diagnostics()
+        ),
+    }
+}
+
 #[test]
 fn a_java_follower_downloads_our_snapshot_and_kafka_reads_our_snapshot_files() {
     for version in versions_under_test() {
@@ -148,17 +190,18 @@ fn run(kafka: &Kafka) {
     let mut kept = Kept::new();
 
     q.member(JAVA).start();
-    let following = poll(CATCH_UP, || {
+    wait_java(&mut q, "the Java member to follow our leader", |_| {
         kept.collect(&leader_dir);
-        (log_end(&java_dir) > 20_000).then_some(())
+        let start = log_start(&java_dir)?;
+        (log_end(&java_dir) > start + 20_000).then_some(())
     });
+    let status = q.member(JAVA).terminate();
+    // The JVM runs its shutdown hooks and exits with 143 (128 + SIGTERM).
     assert!(
-        following.is_some(),
-        "the Java member does not follow our leader\n{}",
+        status.is_some_and(|s| s.code() == Some(143)),
+        "the Java member did not stop cleanly on SIGTERM: {status:?}\n{}",
         q.diagnostics()
     );
-    let status = q.member(JAVA).terminate();
-    assert!(status.is_some(), "the Java member did not stop on SIGTERM");
     let java_end = log_end(&java_dir);
     eprintln!(
         "Java member followed from log start {:?} (snapshots {:?}) to log end {java_end}",
@@ -180,20 +223,22 @@ fn run(kafka: &Kafka) {
     );
 
     q.member(JAVA).start();
-    let found = poll(CATCH_UP, || {
-        kept.collect(&leader_dir);
-        downloaded(&java_dir, &kept, java_end)
-    });
-    let Some((id, java_copy)) = found else {
-        panic!(
-            "the Java member holds none of our leader's snapshots {:?} with its log starting at \
-             or after it (its snapshots {:?}, log start {:?})\n{}",
-            kept.files.keys().collect::<Vec<_>>(),
-            snapshots(&java_dir).keys().collect::<Vec<_>>(),
-            log_start(&java_dir),
-            q.diagnostics()
-        );
-    };
+    let (id, java_copy) = wait_java(
+        &mut q,
+        "the Java member to hold one of our leader's snapshots with its log starting at or after it",
+        |q| {
+            kept.collect(&leader_dir);
+            let (id, path) = downloaded(&java_dir, &kept, java_end)?;
+            // Kafka's own account (logged once the log is reset): KafkaRaftClient downloaded it
+            // from our leader and truncated its log fully to it.
+            let evidence = format!("offset={}, epoch={}] from leader {leader}", id.0, id.1);
+            let stderr = q.member(JAVA).stderr();
+            let logged = stderr
+                .lines()
+                .any(|l| l.contains("after downloading snapshot") && l.contains(&evidence));
+            logged.then_some((id, path))
+        },
+    );
     assert!(
         id.0 >= leader_start && id.0 > java_end,
         "the Java member's snapshot {id:?} is not one above its old log end {java_end}"
@@ -205,15 +250,10 @@ fn run(kafka: &Kafka) {
     );
     let (_, _, high_watermark) = poll(Duration::from_secs(10), || quorum_status(&rust_addrs))
         .expect("DescribeQuorum of our members");
-    let reached = poll(CATCH_UP, || {
-        (log_end(&java_dir) >= high_watermark).then_some(())
-    });
-    assert!(
-        reached.is_some(),
-        "the Java member's log ends at {} after the download, below our high watermark \
-         {high_watermark}\n{}",
-        log_end(&java_dir),
-        q.diagnostics()
+    wait_java(
+        &mut q,
+        "the Java member's log to reach our high watermark",
+        |_| (log_end(&java_dir) >= high_watermark).then_some(()),
     );
     let java_start = log_start(&java_dir).expect("the Java member's log");
     eprintln!(
