@@ -8,8 +8,10 @@
 //! so the leader is ours. The Java member follows, is stopped (SIGTERM), the leader runs until its
 //! log starts past the Java member's log end, and the Java member restarts: its Fetch is answered
 //! with our SnapshotId, it downloads the snapshot, its log restarts at the snapshot's end offset
-//! and it reaches our high watermark. Judged from the Java member's files: a `.checkpoint` named
-//! as one of our leader's snapshots and byte-identical to it, its log starting at or after it.
+//! and it reaches our high watermark. Judged from the Java member's files (a `.checkpoint` named
+//! as one of our leader's snapshots and byte-identical to it, its log starting at or after it)
+//! and from Kafka's own log line for a completed download from our leader. The Java member's
+//! first start usually finds our leader's log start already past 0 and downloads a snapshot too.
 //!
 //! TestRaftServer never takes snapshots of its own (its listener never calls `createSnapshot`),
 //! so the reverse (our follower downloading a Java leader's snapshot) cannot happen with it.
