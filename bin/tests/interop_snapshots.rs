@@ -233,11 +233,14 @@ fn run(kafka: &Kafka) {
             let (id, path) = downloaded(&java_dir, &kept, java_end)?;
             // Kafka's own account (logged once the log is reset): KafkaRaftClient downloaded it
             // from our leader and truncated its log fully to it.
-            let evidence = format!("offset={}, epoch={}] from leader {leader}", id.0, id.1);
+            // (Kafka 4.0 prints `OffsetAndEpoch(offset=X, epoch=E)`, 4.4 `OffsetAndEpoch[...]`.)
+            let snapshot = "after downloading snapshot OffsetAndEpoch";
+            let fields = format!("offset={}, epoch={}", id.0, id.1);
+            let from = format!("from leader {leader}");
             let stderr = q.member(JAVA).stderr();
-            let logged = stderr
-                .lines()
-                .any(|l| l.contains("after downloading snapshot") && l.contains(&evidence));
+            let logged = stderr.lines().any(|l| {
+                l.contains(snapshot) && l.contains(&fields) && l.contains(&from)
+            });
             logged.then_some((id, path))
         },
     );
