@@ -177,107 +177,18 @@ fn a_java_follower_downloads_our_snapshot_and_kafka_reads_our_snapshot_files() {
 
 fn run(kafka: &Kafka) {
     eprintln!("Kafka {}: Java voter 1, Rust voters 2 and 3", kafka.version);
-    let kinds = [Kind::Java, Kind::Rust, Kind::Rust];
-    let mut q = Quorum::new(kafka, server_binary(), &kinds, &rust_config(), WORKLOAD);
-    q.member(JAVA).extra_config = JAVA_CONFIG.to_string();
-    q.member(2).start();
-    q.member(3).start();
-    let (leader, epoch) = q.wait_leader_after(0, ELECTION);
-    assert_eq!(q.kind_of(leader), Kind::Rust);
-    let rust_addrs: Vec<String> = [2, 3]
-        .map(|id| format!("127.0.0.1:{}", q.member(id).port))
-        .to_vec();
-    let leader_dir = q.member(leader).partition_dir();
-    let java_dir = q.member(JAVA).partition_dir();
-    let mut kept = Kept::new();
-
-    q.member(JAVA).start();
-    wait_java(&mut q, "the Java member to follow our leader", |_| {
-        kept.collect(&leader_dir);
-        let start = log_start(&java_dir)?;
-        (log_end(&java_dir) > start + 20_000).then_some(())
-    });
-    let status = q.member(JAVA).terminate();
-    // The JVM runs its shutdown hooks and exits with 143 (128 + SIGTERM).
-    assert!(
-        status.is_some_and(|s| s.code() == Some(143)),
-        "the Java member did not stop cleanly on SIGTERM: {status:?}\n{}",
-        q.diagnostics()
-    );
-    let java_end = log_end(&java_dir);
-    eprintln!(
-        "Java member followed from log start {:?} (snapshots {:?}) to log end {java_end}",
-        log_start(&java_dir),
-        snapshots(&java_dir).keys().collect::<Vec<_>>()
-    );
-    let passed = poll(RETENTION_PASSED, || {
-        kept.collect(&leader_dir);
-        log_start(&leader_dir).filter(|start| *start > java_end + 10_000)
-    });
-    let Some(leader_start) = passed else {
-        panic!(
-            "our leader's log never started past the Java member's log end {java_end}\n{}",
-            q.diagnostics()
-        );
-    };
-    eprintln!(
-        "Java member stopped at log end {java_end}; leader {leader}'s log starts at {leader_start}"
-    );
-
-    q.member(JAVA).start();
-    let (id, java_copy) = wait_java(
-        &mut q,
-        "the Java member to hold one of our leader's snapshots with its log starting at or after it",
-        |q| {
-            kept.collect(&leader_dir);
-            let (id, path) = downloaded(&java_dir, &kept, java_end)?;
-            // Kafka's own account (logged once the log is reset): KafkaRaftClient downloaded it
-            // from our leader and truncated its log fully to it.
-            // (Kafka 4.0 prints `OffsetAndEpoch(offset=X, epoch=E)`, 4.4 `OffsetAndEpoch[...]`.)
-            let snapshot = "after downloading snapshot OffsetAndEpoch";
-            let fields = format!("offset={}, epoch={}", id.0, id.1);
-            let from = format!("from leader {leader}");
-            let stderr = q.member(JAVA).stderr();
-            let logged = stderr.lines().any(|l| {
-                l.contains(snapshot) && l.contains(&fields) && l.contains(&from)
-            });
-            logged.then_some((id, path))
-        },
-    );
-    assert!(
-        id.0 >= leader_start && id.0 > java_end,
-        "the Java member's snapshot {id:?} is not one above its old log end {java_end}"
-    );
-    assert_eq!(
-        std::fs::read(&java_copy).expect("the Java member's snapshot"),
-        std::fs::read(&kept.files[&id]).expect("our leader's snapshot"),
-        "the snapshot the Java member holds differs from our leader's {id:?}"
-    );
-    let (_, _, high_watermark) = poll(Duration::from_secs(10), || quorum_status(&rust_addrs))
-        .expect("DescribeQuorum of our members");
-    wait_java(
-        &mut q,
-        "the Java member's log to reach our high watermark",
-        |_| (log_end(&java_dir) >= high_watermark).then_some(()),
-    );
-    let java_start = log_start(&java_dir).expect("the Java member's log");
-    eprintln!(
-        "Java member downloaded snapshot {id:?}, its log starts at {java_start} and reached our \
-         high watermark {high_watermark}"
-    );
-    let still = q.leader();
-    assert_eq!(
-        still,
-        Some((leader, epoch)),
-        "the Java member's return disturbed our leader\n{}",
-        q.diagnostics()
-    );
-    q.stop_all();
-
-    let follower = if leader == 2 { 3 } else { 2 };
-    let follower_dir = q.member(follower).partition_dir();
+    let mut run = Run::start(kafka);
+    let (java_end, leader_start) = run.java_falls_behind();
+    let (id, java_copy) = run.java_downloads(java_end, leader_start);
+    run.java_reaches_high_watermark(id);
+    run.q.stop_all();
+    let follower = if run.leader == 2 { 3 } else { 2 };
+    let follower_dir = run.q.member(follower).partition_dir();
     let mut files = vec![(format!("Java member's download {id:?}"), java_copy)];
-    for (who, dir) in [("leader", &leader_dir), ("Rust follower", &follower_dir)] {
+    for (who, dir) in [
+        ("leader", &run.leader_dir),
+        ("Rust follower", &follower_dir),
+    ] {
         let (id, path) = snapshots(dir)
             .into_iter()
             .next_back()
@@ -286,6 +197,149 @@ fn run(kafka: &Kafka) {
     }
     for (what, path) in &files {
         assert_kafka_reads_snapshot(kafka, what, path);
+    }
+}
+
+/// One run's quorum, our leader and what the test keeps of its snapshots.
+struct Run {
+    q: Quorum,
+    leader: i32,
+    epoch: i32,
+    rust_addrs: Vec<String>,
+    leader_dir: PathBuf,
+    java_dir: PathBuf,
+    kept: Kept,
+}
+
+impl Run {
+    /// Our voters elect our leader, then the Java member starts and follows it.
+    fn start(kafka: &Kafka) -> Run {
+        let kinds = [Kind::Java, Kind::Rust, Kind::Rust];
+        let mut q = Quorum::new(kafka, server_binary(), &kinds, &rust_config(), WORKLOAD);
+        q.member(JAVA).extra_config = JAVA_CONFIG.to_string();
+        q.member(2).start();
+        q.member(3).start();
+        let (leader, epoch) = q.wait_leader_after(0, ELECTION);
+        assert_eq!(q.kind_of(leader), Kind::Rust, "only our voters run");
+        let rust_addrs: Vec<String> = [2, 3]
+            .map(|id| format!("127.0.0.1:{}", q.member(id).port))
+            .to_vec();
+        let leader_dir = q.member(leader).partition_dir();
+        let java_dir = q.member(JAVA).partition_dir();
+        let mut kept = Kept::new();
+        let (_, _, before) = poll(Duration::from_secs(10), || quorum_status(&rust_addrs))
+            .expect("DescribeQuorum of our members");
+        q.member(JAVA).start();
+        // Past what was committed before it started, by way of a fetch from our leader.
+        wait_java(&mut q, "the Java member to follow our leader", |_| {
+            kept.collect(&leader_dir);
+            (log_end(&java_dir) > before + 20_000).then_some(())
+        });
+        Run {
+            q,
+            leader,
+            epoch,
+            rust_addrs,
+            leader_dir,
+            java_dir,
+            kept,
+        }
+    }
+
+    /// Stops the Java member and waits until our leader's log starts past its log end; returns
+    /// (the Java member's log end, our leader's log start).
+    fn java_falls_behind(&mut self) -> (i64, i64) {
+        let status = self.q.member(JAVA).terminate();
+        // The JVM runs its shutdown hooks and exits with 143 (128 + SIGTERM).
+        assert!(
+            status.is_some_and(|s| s.code() == Some(143)),
+            "the Java member did not stop cleanly on SIGTERM: {status:?}\n{}",
+            self.q.diagnostics()
+        );
+        let java_end = log_end(&self.java_dir);
+        eprintln!(
+            "Java member followed from log start {:?} (snapshots {:?}) to log end {java_end}",
+            log_start(&self.java_dir),
+            snapshots(&self.java_dir).keys().collect::<Vec<_>>()
+        );
+        let passed = poll(RETENTION_PASSED, || {
+            self.kept.collect(&self.leader_dir);
+            log_start(&self.leader_dir).filter(|start| *start > java_end + 10_000)
+        });
+        let Some(leader_start) = passed else {
+            panic!(
+                "our leader's log never started past the Java member's log end {java_end}\n{}",
+                self.q.diagnostics()
+            );
+        };
+        eprintln!(
+            "Java member stopped at log end {java_end}; leader {}'s log starts at {leader_start}",
+            self.leader
+        );
+        (java_end, leader_start)
+    }
+
+    /// Restarts the Java member and waits until it downloaded one of our leader's snapshots past
+    /// its old log end and reset its log to it; returns the snapshot's id and the Java copy.
+    fn java_downloads(&mut self, java_end: i64, leader_start: i64) -> (SnapshotId, PathBuf) {
+        self.q.member(JAVA).start();
+        let (kept, leader_dir, java_dir) = (&mut self.kept, &self.leader_dir, &self.java_dir);
+        let leader = self.leader;
+        let (id, java_copy) = wait_java(
+            &mut self.q,
+            "the Java member to hold one of our leader's snapshots with its log starting at or \
+             after it",
+            |q| {
+                kept.collect(leader_dir);
+                let (id, path) = downloaded(java_dir, kept, java_end)?;
+                // Kafka's own account (logged once the log is reset): KafkaRaftClient downloaded
+                // it from our leader and truncated its log fully to it. (Kafka 4.0 prints
+                // `OffsetAndEpoch(offset=X, epoch=E)`, 4.4 `OffsetAndEpoch[...]`.)
+                let snapshot = "after downloading snapshot OffsetAndEpoch";
+                let fields = format!("offset={}, epoch={}", id.0, id.1);
+                let from = format!("from leader {leader}");
+                let stderr = q.member(JAVA).stderr();
+                let logged = stderr
+                    .lines()
+                    .any(|l| l.contains(snapshot) && l.contains(&fields) && l.contains(&from));
+                logged.then_some((id, path))
+            },
+        );
+        assert!(
+            id.0 >= leader_start && id.0 > java_end,
+            "the Java member's snapshot {id:?} is not one above its old log end {java_end}"
+        );
+        assert_eq!(
+            std::fs::read(&java_copy).expect("the Java member's snapshot"),
+            std::fs::read(&self.kept.files[&id]).expect("our leader's snapshot"),
+            "the snapshot the Java member holds differs from our leader's {id:?}"
+        );
+        (id, java_copy)
+    }
+
+    /// The Java member's log reaches our high watermark and our leader still leads.
+    fn java_reaches_high_watermark(&mut self, id: SnapshotId) {
+        let rust_addrs = &self.rust_addrs;
+        let (_, _, high_watermark) = poll(Duration::from_secs(10), || quorum_status(rust_addrs))
+            .expect("DescribeQuorum of our members");
+        let java_dir = &self.java_dir;
+        wait_java(
+            &mut self.q,
+            "the Java member's log to reach our high watermark",
+            |_| (log_end(java_dir) >= high_watermark).then_some(()),
+        );
+        let java_start = log_start(java_dir).expect("the Java member's log");
+        eprintln!(
+            "Java member downloaded snapshot {id:?}, its log starts at {java_start} and reached \
+             our high watermark {high_watermark}"
+        );
+        let still = self.q.leader();
+        assert_eq!(
+            still,
+            Some((self.leader, self.epoch)),
+            "the Java member's return disturbed our leader\n{}",
+            self.q.diagnostics()
+        );
     }
 }
 
