@@ -63,7 +63,13 @@ fn outrun(servers: &[Server], leader: i32, follower_dir: &Path) -> i64 {
 
 /// Polls the restarted follower's directory for a `.part` and kills it at once. `Some(names)`
 /// when it died with a `.part` on disk; `None` when the download finished first.
-fn kill_during_download(servers: &mut [Server], follower: i32, dir: &Path) -> Option<Vec<String>> {
+/// `loads_before`: "downloaded snapshot loaded" lines in the stderr file before this run.
+fn kill_during_download(
+    servers: &mut [Server],
+    follower: i32,
+    dir: &Path,
+    loads_before: usize,
+) -> Option<Vec<String>> {
     let deadline = Instant::now() + Duration::from_secs(30);
     // Bounded by the deadline; readdir of a small directory takes microseconds.
     while Instant::now() < deadline {
@@ -73,7 +79,9 @@ fn kill_during_download(servers: &mut [Server], follower: i32, dir: &Path) -> Op
         }
         if servers[(follower - 1) as usize]
             .stderr()
-            .contains("downloaded snapshot loaded")
+            .matches("downloaded snapshot loaded")
+            .count()
+            > loads_before
         {
             servers[(follower - 1) as usize].kill();
             return None;
@@ -112,11 +120,16 @@ fn kill_9_during_a_snapshot_download_never_loads_the_partial_snapshot() {
     let follower_dir = servers[(follower - 1) as usize].partition_dir();
     servers[(follower - 1) as usize].kill();
 
+    let loads = |servers: &[Server]| {
+        let stderr = servers[(follower - 1) as usize].stderr();
+        stderr.matches("downloaded snapshot loaded").count()
+    };
     let mut torn: Option<Vec<String>> = None;
     for attempt in 1..=MAX_KILL_ATTEMPTS {
         let leader_start = outrun(&servers, leader, &follower_dir);
+        let loads_before = loads(&servers);
         restart(&mut servers, follower);
-        torn = kill_during_download(&mut servers, follower, &follower_dir);
+        torn = kill_during_download(&mut servers, follower, &follower_dir, loads_before);
         eprintln!("attempt {attempt}: leader's log starts at {leader_start}; torn: {torn:?}");
         if torn.is_some() {
             break;
@@ -127,10 +140,11 @@ fn kill_9_during_a_snapshot_download_never_loads_the_partial_snapshot() {
     });
     let torn_paths: Vec<PathBuf> = torn.iter().map(|name| follower_dir.join(name)).collect();
 
+    // The stderr file keeps earlier runs' lines: wait for one more load than they logged.
+    let loads_before = loads(&servers);
     restart(&mut servers, follower);
     let caught_up = poll(Duration::from_secs(60), || {
-        let stderr = servers[(follower - 1) as usize].stderr();
-        stderr.contains("downloaded snapshot loaded").then_some(())
+        (loads(&servers) > loads_before).then_some(())
     });
     assert!(
         caught_up.is_some(),
