@@ -99,6 +99,12 @@ impl Mount {
         trip.arm(std::ffi::OsStr::new(name));
     }
 
+    /// Arms the trip wire on every file name ending with `suffix` (see [`crate::trip`]).
+    pub fn arm_trip_suffix(&self, suffix: &str) {
+        let mut trip = self.trip.lock().unwrap_or_else(|p| p.into_inner());
+        trip.arm_suffix(std::ffi::OsStr::new(suffix));
+    }
+
     /// Whether the trip wire fired: from then on every mutating request fails with EIO.
     pub fn tripped(&self) -> bool {
         self.trip

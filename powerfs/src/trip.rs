@@ -5,7 +5,9 @@
 //! went into is applied and then the power fails; anything else fails at once, unapplied. From
 //! then on every mutating request of every process fails with EIO (reads still work, so a test
 //! can see what the process left visible), and nothing reaches the journal or the backing
-//! directory until the test cuts the power. The state a process left visible when it moved on
+//! directory until the test cuts the power. Armed with a suffix instead (e.g. `.checkpoint`), it
+//! watches renames onto any name ending with it: for files whose final name is not known in
+//! advance, such as a snapshot frozen from its `.checkpoint.part`. The state a process left visible when it moved on
 //! from a replace-by-rename is the state it may have acted on (announced a vote, say): a power
 //! cut right then must not lose it.
 
@@ -13,7 +15,7 @@ use std::ffi::{OsStr, OsString};
 
 #[derive(Debug, Default)]
 pub struct Trip {
-    target: Option<OsString>,
+    target: Option<Target>,
     state: TripState,
 }
 
@@ -29,6 +31,22 @@ enum TripState {
     Tripped,
 }
 
+/// The names whose replacement trips the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Name(OsString),
+    Suffix(OsString),
+}
+
+impl Target {
+    fn matches(&self, name: &OsStr) -> bool {
+        match self {
+            Target::Name(target) => target == name,
+            Target::Suffix(suffix) => name.as_encoded_bytes().ends_with(suffix.as_encoded_bytes()),
+        }
+    }
+}
+
 /// What a mutating request is, as far as the wire cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -38,7 +56,17 @@ pub enum Op {
 
 impl Trip {
     pub fn arm(&mut self, name: &OsStr) {
-        self.target = Some(name.to_os_string());
+        self.target = Some(Target::Name(name.to_os_string()));
+        self.state = TripState::Watching;
+    }
+
+    /// Watches renames onto any name ending with `suffix` (not empty).
+    pub fn arm_suffix(&mut self, suffix: &OsStr) {
+        assert!(
+            !suffix.is_empty(),
+            "an empty suffix would match every rename"
+        );
+        self.target = Some(Target::Suffix(suffix.to_os_string()));
         self.state = TripState::Watching;
     }
 
@@ -61,8 +89,53 @@ impl Trip {
 
     /// Called after a rename onto `name` in `dir` by `thread` was applied.
     pub fn renamed(&mut self, thread: u32, dir: u64, name: &OsStr) {
-        if self.state == TripState::Watching && self.target.as_deref() == Some(name) {
+        let hit = self.target.as_ref().is_some_and(|t| t.matches(name));
+        if self.state == TripState::Watching && hit {
             self.state = TripState::Renamed { thread, dir };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suffix_wire_trips_on_any_name_ending_with_it_and_no_other() {
+        let mut trip = Trip::default();
+        trip.arm_suffix(OsStr::new(".checkpoint"));
+        trip.renamed(7, 1, OsStr::new("leader-epoch-checkpoint"));
+        trip.renamed(
+            7,
+            1,
+            OsStr::new("00000000000000000100-0000000001.checkpoint.part"),
+        );
+        assert!(trip.allows(7, Op::Other), "no match yet: nothing trips");
+        trip.renamed(
+            7,
+            1,
+            OsStr::new("00000000000000000100-0000000001.checkpoint"),
+        );
+        assert!(trip.allows(8, Op::Other), "another thread is not judged");
+        assert!(
+            trip.allows(7, Op::FsyncDir(1)),
+            "the replace's directory fsync gets through"
+        );
+        assert!(trip.tripped());
+        assert!(!trip.allows(8, Op::Other));
+    }
+
+    #[test]
+    fn a_name_wire_ignores_other_names_with_the_same_suffix() {
+        let mut trip = Trip::default();
+        trip.arm(OsStr::new("quorum-state"));
+        trip.renamed(3, 1, OsStr::new("old-quorum-state"));
+        assert!(trip.allows(3, Op::Other));
+        trip.renamed(3, 1, OsStr::new("quorum-state"));
+        assert!(
+            !trip.allows(3, Op::Other),
+            "anything but the fsync fails, unapplied"
+        );
+        assert!(trip.tripped());
     }
 }

@@ -172,6 +172,7 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
             source,
         })?;
     tracing::info!(?recovery, "log opened in {}", partition_dir.display());
+    startup_snapshots::report_deleted_parts(&recovery.removed_files);
     let retained = startup_snapshots::retained(&partition_dir, &recovery.snapshots)
         .map_err(RuntimeError::Snapshots)?;
 

@@ -9,7 +9,7 @@ use kraft_driver::RetainedSnapshot;
 use kraft_engine::SnapshotInfo;
 use kraft_perf::WorkloadState;
 use kraft_segment_log::{delete_snapshot, LogError, SnapshotId, SnapshotReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The state the latest valid snapshot holds (the empty state without one).
 pub fn load_state(dir: &Path) -> Result<WorkloadState, LogError> {
@@ -31,6 +31,20 @@ pub fn load_state(dir: &Path) -> Result<WorkloadState, LogError> {
         }
         None => WorkloadState::default(),
     })
+}
+
+/// Reports each partial snapshot (`.checkpoint.part`, left by a crash during a snapshot write
+/// or download) that the log's recovery deleted: it was never loaded.
+pub fn report_deleted_parts(removed_files: &[PathBuf]) {
+    let parts = removed_files.iter().filter(|path| {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .and_then(kraft_segment_log::parse_snapshot_file_name)
+            .is_some_and(|(_, kind)| kind == kraft_segment_log::SnapshotFileKind::Partial)
+    });
+    for path in parts {
+        tracing::warn!(path = %path.display(), "partial snapshot deleted at start, not loaded");
+    }
 }
 
 /// The snapshots the opened log kept (`RecoveryReport::snapshots`, ascending), with their sizes

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+pub mod snapshot_state;
+
 pub use kraft_benches::process::{
     free_ports, member_placement, poll, read_live_log, read_log, read_log_to, write_config, Server,
     StoredBatch,

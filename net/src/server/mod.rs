@@ -12,6 +12,7 @@
 
 pub mod dispatch;
 mod limits;
+mod snapshot_write;
 mod stats;
 mod vectored;
 
@@ -47,6 +48,7 @@ use crate::error::ConnectionRefused;
 use crate::source::RecordSource;
 use dispatch::ERROR_UNKNOWN_SERVER_ERROR;
 use limits::{Activity, ConnectionQuotas, Slot};
+use snapshot_write::write_fetch_snapshot;
 
 /// Smallest and largest single read from a socket.
 const READ_CHUNK_MIN_BYTES: usize = 16 * 1024;
@@ -565,9 +567,22 @@ where
                 }
             }
         }
+        Response::FetchSnapshot(snapshot) => {
+            let (records, stats) = (&*shared.records, &*shared.stats);
+            write_fetch_snapshot(
+                fd,
+                writer,
+                records,
+                stats,
+                api_version,
+                correlation_id,
+                &snapshot,
+            )
+            .await
+        }
         other => {
-            let frame = other_response_frame(shared, api_version, correlation_id, &other)
-                .unwrap_or_else(|| {
+            let frame =
+                other_response_frame(api_version, correlation_id, &other).unwrap_or_else(|| {
                     rejection_frame(
                         api_key,
                         api_version,
@@ -581,12 +596,7 @@ where
 }
 
 /// Every response but Fetch goes through kafka-protocol's encoder.
-fn other_response_frame<H, S: RecordSource>(
-    shared: &Shared<H, S>,
-    v: i16,
-    correlation_id: i32,
-    response: &Response,
-) -> Option<BytesMut> {
+fn other_response_frame(v: i16, correlation_id: i32, response: &Response) -> Option<BytesMut> {
     let body = match response {
         Response::Vote(m) => KafkaResponse::Vote(convert::vote::response_to_kafka(m, v)),
         Response::BeginQuorumEpoch(m) => {
@@ -602,24 +612,11 @@ fn other_response_frame<H, S: RecordSource>(
             KafkaResponse::DescribeCluster(convert::describe_cluster::response_to_kafka(m, v))
         }
         Response::FetchSnapshot(m) => {
-            // Snapshot chunks are not batch-aligned and rare; they take one copy into the frame.
+            // Only reached for chunks already in memory; `write_fetch_snapshot` is the path.
             let bytes = match &m.unaligned_records {
-                SnapshotRecords::Empty => Bytes::new(),
                 SnapshotRecords::Bytes(b) => b.clone(),
-                SnapshotRecords::FileRange {
-                    snapshot_id,
-                    position,
-                    length,
-                } => shared
-                    .records
-                    .read_snapshot(*snapshot_id, *position, *length as usize)
-                    .map(|s| Bytes::copy_from_slice(&s))
-                    .unwrap_or_default(),
+                _ => Bytes::new(),
             };
-            let stats = &shared.stats;
-            stats
-                .snapshot_bytes_copied
-                .set(stats.snapshot_bytes_copied.get() + bytes.len() as u64);
             KafkaResponse::FetchSnapshot(convert::fetch_snapshot::response_to_kafka(m, bytes, v))
         }
         Response::Fetch(m) => {

@@ -30,6 +30,7 @@ pub struct ServerStats {
     pub fetch_frame_bytes_built: Cell<u64>,
     /// Total bytes of Fetch response frames written (records plus prefix/suffix).
     pub fetch_frame_bytes_sent: Cell<u64>,
-    /// Snapshot bytes copied into FetchSnapshot frames (one user-space copy each).
-    pub snapshot_bytes_copied: Cell<u64>,
+    /// Snapshot bytes written in FetchSnapshot responses, from the snapshot file's mapping
+    /// straight to `sendmsg` (no user-space copy).
+    pub snapshot_bytes_sent: Cell<u64>,
 }
