@@ -68,15 +68,7 @@ fn epoch_checks_fenced_unknown_and_not_leader() {
     let f = fetch(&mut s, fetch_request(2, 2, 0, 0)).0.unwrap();
     assert_eq!(f.partition_error_code, ErrorCode::UNKNOWN_LEADER_EPOCH);
 
-    let mut follower = Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-    );
+    let mut follower = Solo::restored_with_leader(1, &[1, 2, 3], 4, 2);
     let f = fetch(&mut follower, fetch_request(3, 4, 0, 0)).0.unwrap();
     assert_eq!(f.partition_error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
     // The response names the leader so the fetcher can find it.

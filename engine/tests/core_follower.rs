@@ -9,15 +9,7 @@ use kraft_engine::{ElectionState, Input, Output, RestoredState, StateName};
 use support::solo::*;
 
 fn follower() -> Solo {
-    Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-    )
+    Solo::restored_with_leader(1, &[1, 2, 3], 4, 2)
 }
 
 fn fetches(out: &[Output]) -> Vec<(i32, FetchRequest)> {

@@ -8,16 +8,6 @@ use kraft_engine::message::*;
 use kraft_engine::{Input, Output, RequestError};
 use support::solo::*;
 
-fn fetches(out: &[Output]) -> Vec<FetchRequest> {
-    sent(out)
-        .into_iter()
-        .filter_map(|(_, r)| match r {
-            Request::Fetch(f) => Some(f),
-            _ => None,
-        })
-        .collect()
-}
-
 fn appends(out: &[Output]) -> Vec<(i64, i64)> {
     out.iter()
         .filter_map(|o| match o {
@@ -41,12 +31,16 @@ fn records(bytes: Vec<u8>) -> Response {
 #[test]
 fn late_response_after_a_timeout_is_not_taken_for_the_retry() {
     let (mut s, out) = follower_with_short_timeout();
-    assert_eq!(fetches(&out).len(), 1, "fetch A");
+    assert_eq!(sent_fetches(&out).len(), 1, "fetch A");
     let fetch_a = s.in_flight_id(2);
     let start = s.now;
     s.tick_to(start + 1_000);
     let out = s.tick_to(start + 1_020);
-    assert_eq!(fetches(&out).len(), 1, "fetch B after timeout and backoff");
+    assert_eq!(
+        sent_fetches(&out).len(),
+        1,
+        "fetch B after timeout and backoff"
+    );
     assert_ne!(s.in_flight_id(2), fetch_a, "each request has its own id");
     let out = s.step(Input::Response {
         from: 2,
@@ -75,7 +69,7 @@ fn late_failure_of_a_timed_out_request_does_not_fail_the_retry() {
     let start = s.now;
     s.tick_to(start + 1_000);
     let out = s.tick_to(start + 1_020);
-    assert_eq!(fetches(&out).len(), 1, "fetch B");
+    assert_eq!(sent_fetches(&out).len(), 1, "fetch B");
     let out = s.step(Input::RequestFailed {
         to: 2,
         correlation_id: fetch_a,
@@ -115,7 +109,7 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     assert!(out
         .iter()
         .any(|o| matches!(o, Output::Truncate { to_offset: 5, .. })));
-    assert_eq!(fetches(&out).len(), 1);
+    assert_eq!(sent_fetches(&out).len(), 1);
     let out = s.step(Input::Response {
         from: 2,
         correlation_id: s.in_flight_id(2),
@@ -124,7 +118,7 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
     assert!(out
         .iter()
         .any(|o| matches!(o, Output::Truncate { to_offset: 3, .. })));
-    assert_eq!(fetches(&out).len(), 1);
+    assert_eq!(sent_fetches(&out).len(), 1);
     let out = s.step(Input::Response {
         from: 2,
         correlation_id: s.in_flight_id(2),
@@ -143,7 +137,7 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
         "a flush of the log before the last truncation was taken as durable for offset 3"
     );
     assert!(
-        fetches(&out).is_empty(),
+        sent_fetches(&out).is_empty(),
         "fetch acknowledges unflushed bytes: {out:?}"
     );
     // The flush the log started after the append reports generation 2: now 4 is durable.
@@ -152,8 +146,8 @@ fn flush_completion_from_before_a_truncation_does_not_cover_re_appended_offsets(
         generation: 2,
     });
     assert_eq!(s.node.status().flushed_end_offset, 4);
-    assert_eq!(fetches(&out).len(), 1);
-    assert_eq!(fetches(&out)[0].fetch_offset, 4);
+    assert_eq!(sent_fetches(&out).len(), 1);
+    assert_eq!(sent_fetches(&out)[0].fetch_offset, 4);
 }
 
 /// Each truncation starts a generation that the Truncate, the Flush after it and a leader's

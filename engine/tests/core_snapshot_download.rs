@@ -6,7 +6,7 @@ mod support;
 
 use bytes::Bytes;
 use kraft_engine::message::*;
-use kraft_engine::{ElectionState, Input, ListenerEvent, Output, StateName};
+use kraft_engine::{Input, ListenerEvent, Output, StateName};
 use support::solo::*;
 
 const SNAPSHOT: SnapshotId = SnapshotId {
@@ -17,15 +17,7 @@ const SIZE: i64 = 25;
 
 /// Node 1 following leader 2 in epoch 4, with a listener; its first Fetch is in flight.
 fn follower() -> Solo {
-    let mut s = Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-    );
+    let mut s = Solo::restored_with_leader(1, &[1, 2, 3], 4, 2);
     s.step(Input::RegisterListener(9));
     s
 }
@@ -38,16 +30,6 @@ fn fetch_snapshots(out: &[Output]) -> Vec<FetchSnapshotRequest> {
                 assert_eq!(to, 2, "FetchSnapshot goes to the leader");
                 Some(f)
             }
-            _ => None,
-        })
-        .collect()
-}
-
-fn fetches(out: &[Output]) -> Vec<FetchRequest> {
-    sent(out)
-        .into_iter()
-        .filter_map(|(_, r)| match r {
-            Request::Fetch(f) => Some(f),
             _ => None,
         })
         .collect()
@@ -189,7 +171,7 @@ fn follower_downloads_and_loads_a_snapshot() {
         }),
         "{out:?}"
     );
-    let next = fetches(&out);
+    let next = sent_fetches(&out);
     assert_eq!(next.len(), 1, "{out:?}");
     assert_eq!((next[0].fetch_offset, next[0].last_fetched_epoch), (500, 3));
 }
@@ -208,7 +190,7 @@ fn snapshot_not_found_and_position_out_of_range_restart_the_download() {
         let out = answer(&mut s, error_response(error));
         assert!(chunks(&out).is_empty());
         assert_eq!(s.node.status().snapshot_download, None, "{error:?}");
-        let next = fetches(&out);
+        let next = sent_fetches(&out);
         assert_eq!(next.len(), 1, "{error:?}: {out:?}");
         assert_eq!(next[0].fetch_offset, 0);
         // The Fetch is offered the snapshot again: a new download from position 0.
@@ -243,7 +225,7 @@ fn chunk_that_does_not_continue_the_download_restarts_it() {
         assert!(sent(&out).is_empty(), "backoff first: {r:?}");
         assert_eq!(s.node.status().snapshot_download, None);
         let out = s.tick_to(s.now + 100);
-        assert_eq!(fetches(&out).len(), 1, "{r:?}: {out:?}");
+        assert_eq!(sent_fetches(&out).len(), 1, "{r:?}: {out:?}");
     }
 }
 
@@ -290,7 +272,7 @@ fn failed_load_keeps_the_log_and_fetches_again() {
     assert_eq!(status.snapshot_download, None);
     assert!(sent(&out).is_empty(), "the retry backoff first: {out:?}");
     let out = s.tick_to(s.now + 100);
-    let next = fetches(&out);
+    let next = sent_fetches(&out);
     assert_eq!(next.len(), 1, "{out:?}");
     assert_eq!(next[0].fetch_offset, 0);
 }

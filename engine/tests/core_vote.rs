@@ -150,15 +150,7 @@ fn vote_needs_an_up_to_date_log_and_a_refusal_still_bumps_the_epoch() {
 #[test]
 fn follower_candidate_and_leader_refuse_standard_votes_in_their_epoch() {
     // Follower of 2 in epoch 4.
-    let mut s = Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-    );
+    let mut s = Solo::restored_with_leader(1, &[1, 2, 3], 4, 2);
     assert_eq!(s.state(), StateName::Follower);
     assert!(!as_vote(s.request(Request::Vote(vote_request(3, 4, 0, 0))).0).vote_granted);
     // Candidate (voted for itself).
@@ -202,15 +194,7 @@ fn pre_vote_grants_are_not_persisted_and_respect_fetch_state() {
     assert!(as_vote(s.request(Request::Vote(vote_request(3, 1, 0, 0))).0).vote_granted);
 
     // Follower that has not fetched yet grants; after a successful fetch it refuses.
-    let mut s = Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 4,
-            leader_id: Some(2),
-            voted_key: None,
-        },
-    );
+    let mut s = Solo::restored_with_leader(1, &[1, 2, 3], 4, 2);
     let mut r = vote_request(3, 4, 0, 0);
     r.pre_vote = true;
     assert!(as_vote(s.request(Request::Vote(r.clone())).0).vote_granted);
@@ -252,15 +236,7 @@ fn resigned_refuses_pre_votes_and_standard_votes() {
     assert_eq!((s.state(), s.epoch()), (StateName::Resigned, 1));
 
     // Restarted as the leader of epoch 3: Resigned, same refusals.
-    let mut s = Solo::restored(
-        1,
-        &[1, 2, 3],
-        ElectionState {
-            epoch: 3,
-            leader_id: Some(1),
-            voted_key: None,
-        },
-    );
+    let mut s = Solo::restored_with_leader(1, &[1, 2, 3], 3, 1);
     assert_eq!(s.state(), StateName::Resigned);
     assert!(!as_vote(s.request(Request::Vote(up_to_date_pre_vote(3))).0).vote_granted);
     assert!(!as_vote(s.request(Request::Vote(vote_request(2, 3, 0, 0))).0).vote_granted);

@@ -34,6 +34,12 @@ impl Dump {
             .filter(|p| p.extension().is_some_and(|x| x == "log" || x == "index"))
             .collect();
         files.sort();
+        Dump::run_files(kafka, files).0
+    }
+
+    /// Dumps `files` in one run; returns the parsed dump (Kafka's stderr, less Java's noise,
+    /// among the complaints) and Kafka's stdout.
+    pub fn run_files(kafka: &Kafka, files: Vec<PathBuf>) -> (Dump, String) {
         let list: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
         let out = kafka.dump_log_segments(&[
             "--deep-iteration".to_string(),
@@ -47,7 +53,30 @@ impl Dump {
             |l: &&str| !l.trim().is_empty() && !l.starts_with("SLF4J") && !l.contains(" INFO ");
         dump.complaints
             .extend(out.stderr.lines().filter(java_noise).map(str::to_string));
-        dump
+        (dump, out.stdout)
+    }
+
+    /// Dumps one snapshot file (snapshot `end_offset`/`epoch`). Kafka names the snapshot id first
+    /// (`Snapshot end offset: X, epoch: Y`; control records' contents are on `| offset:` listing
+    /// lines): that line is no complaint, so it is removed, and a dump without it exactly once
+    /// panics, naming `what`. Returns the dump and Kafka's stdout.
+    pub fn run_snapshot(
+        kafka: &Kafka,
+        path: &Path,
+        end_offset: i64,
+        epoch: i32,
+        what: &str,
+    ) -> (Dump, String) {
+        let (mut dump, stdout) = Dump::run_files(kafka, vec![path.to_path_buf()]);
+        let id_line = format!("Snapshot end offset: {end_offset}, epoch: {epoch}");
+        let before = dump.complaints.len();
+        dump.complaints.retain(|l| *l != id_line);
+        assert_eq!(
+            before,
+            dump.complaints.len() + 1,
+            "{what}: no `{id_line}` line:\n{stdout}"
+        );
+        (dump, stdout)
     }
 
     /// Drops Kafka's index "mismatches" that are Kafka's own indexing of a multi-batch append, in

@@ -29,47 +29,25 @@ fn kafka_dump_log_segments_reads_our_snapshot() {
             state.apply_batch(&header, &buf).unwrap();
         }
         let frozen = write_snapshot(dir.path(), &state, 1_700_000_001_000).unwrap();
-        let out = kafka.dump_log_segments(&[
-            "--deep-iteration".to_string(),
-            "--files".to_string(),
-            frozen.path.display().to_string(),
-        ]);
-        let mut dumped = dump::parse(&out.stdout);
-        dumped.success = out.success;
-        dumped.files = vec![frozen.path.clone()];
-        let java_noise =
-            |l: &&str| !l.trim().is_empty() && !l.starts_with("SLF4J") && !l.contains(" INFO ");
-        dumped
-            .complaints
-            .extend(out.stderr.lines().filter(java_noise).map(str::to_string));
-        // Kafka's snapshot dump names the snapshot id first (control records' contents are on
-        // `| offset:` listing lines).
-        let id_line = format!(
-            "Snapshot end offset: {}, epoch: {}",
-            frozen.id.end_offset, frozen.id.epoch
-        );
-        let before = dumped.complaints.len();
-        dumped.complaints.retain(|l| *l != id_line);
-        assert_eq!(
-            before,
-            dumped.complaints.len() + 1,
-            "no `{id_line}` line:\n{}",
-            out.stdout
+        let what = format!("our snapshot (Kafka {version})");
+        let (dumped, stdout) = dump::Dump::run_snapshot(
+            &kafka,
+            &frozen.path,
+            frozen.id.end_offset,
+            frozen.id.epoch,
+            &what,
         );
         for control in [
             "SnapshotHeader {\"version\":0,\"lastContainedLogTimestamp\":1700000000004}",
             "SnapshotFooter {\"version\":0}",
         ] {
             assert!(
-                out.stdout.contains(control),
+                stdout.contains(control),
                 "Kafka did not decode {control}:\n{}",
-                out.stdout
+                stdout
             );
         }
-        dumped.assert_clean(&format!(
-            "our snapshot (Kafka {version})\nstdout:\n{}",
-            out.stdout
-        ));
+        dumped.assert_clean(&format!("{what}\nstdout:\n{stdout}"));
         let reader = SnapshotReader::open(&frozen.path).unwrap();
         let ours: Vec<dump::DumpedBatch> = BatchIter::new(reader.bytes())
             .map(|b| {
@@ -83,10 +61,6 @@ fn kafka_dump_log_segments_reads_our_snapshot() {
                 }
             })
             .collect();
-        assert_eq!(
-            dumped.batches, ours,
-            "Kafka {version} stdout:\n{}",
-            out.stdout
-        );
+        assert_eq!(dumped.batches, ours, "Kafka {version} stdout:\n{}", stdout);
     }
 }

@@ -2,20 +2,16 @@
 
 mod common;
 
-use common::{data_batch, partition_dir, small_config};
+use common::{open_flushed_log, partition_dir};
 use kraft_records::{build_snapshot_footer_batch, build_snapshot_header_batch};
-use kraft_segment_log::{SegmentLog, SnapshotId, SnapshotWriter};
+use kraft_segment_log::{SnapshotId, SnapshotWriter};
 use std::process::Command;
 
 #[test]
 fn dump_shows_the_log_start_and_the_snapshots() {
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());
-    let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
-    for i in 0..80 {
-        log.append(&data_batch(0, 1, 1, 100, 1 + i)).unwrap();
-    }
-    log.flush().unwrap();
+    let mut log = open_flushed_log(&dir, 80);
     let second = log.segment_sizes().nth(1).unwrap().0;
     let id = SnapshotId {
         end_offset: second + 1,

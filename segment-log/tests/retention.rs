@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{data_batch, partition_dir, segment_files, small_config};
+use common::{data_batch, open_flushed_log, partition_dir, segment_files, small_config};
 use kraft_records::{build_snapshot_footer_batch, build_snapshot_header_batch};
 use kraft_segment_log::{
     delete_snapshot, list_snapshots, LogError, SegmentLog, SnapshotId, SnapshotWriter,
@@ -30,11 +30,7 @@ fn freeze_snapshot(dir: &std::path::Path, id: SnapshotId) {
 fn deleted_segments_stay_readable_through_held_slices_and_reads_below_the_start_are_gone() {
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());
-    let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
-    for i in 0..80 {
-        log.append(&data_batch(0, 1, 1, 100, 1 + i)).unwrap();
-    }
-    log.flush().unwrap();
+    let mut log = open_flushed_log(&dir, 80);
     let reader = log.reader();
     let held = reader.read(0, 1 << 20).unwrap().unwrap();
     let held_bytes = held.to_vec();
@@ -61,11 +57,7 @@ fn deleted_segments_stay_readable_through_held_slices_and_reads_below_the_start_
 fn the_log_start_after_a_restart_comes_from_the_retained_segments_and_snapshot() {
     let root = tempfile::tempdir().unwrap();
     let dir = partition_dir(root.path());
-    let (mut log, _) = SegmentLog::open(&dir, small_config()).unwrap();
-    for i in 0..80 {
-        log.append(&data_batch(0, 1, 1, 100, 1 + i)).unwrap();
-    }
-    log.flush().unwrap();
+    let mut log = open_flushed_log(&dir, 80);
     let sizes: Vec<(i64, u64)> = log.segment_sizes().collect();
     // The snapshot ends inside the third segment: two segments lie wholly below it.
     let old = SnapshotId {

@@ -358,17 +358,9 @@ mod tests {
 
     use super::*;
     use crate::runtime::link;
-    use bytes::Bytes;
-    use kraft_records::{BatchBuilder, BatchIter};
+    use crate::runtime::tests::batch;
+    use kraft_records::BatchIter;
     use kraft_segment_log::{LogConfig, LogReader};
-
-    fn batch(base_offset: i64, epoch: i32) -> Bytes {
-        let mut buf = Vec::new();
-        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
-        builder.append_value(&[epoch as u8; 16]);
-        builder.finish();
-        Bytes::from(buf)
-    }
 
     /// Epoch of the first batch a Fetch response of `generation` would carry from `offset`.
     fn served_epoch(reader: &LogReader, offset: i64, generation: u64) -> Option<i32> {

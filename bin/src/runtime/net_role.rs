@@ -307,18 +307,10 @@ impl RecordSource for LogRecords {
 #[cfg(test)]
 mod tests {
     use super::LogRecords;
-    use bytes::Bytes;
+    use crate::runtime::tests::batch;
     use kraft_net::source::RecordSource;
-    use kraft_records::{BatchBuilder, BatchIter};
+    use kraft_records::BatchIter;
     use kraft_segment_log::{LogConfig, SegmentLog};
-
-    fn batch(base_offset: i64, epoch: i32) -> Bytes {
-        let mut buf = Vec::new();
-        let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
-        builder.append_value(&[epoch as u8; 16]);
-        builder.finish();
-        Bytes::from(buf)
-    }
 
     /// Epoch of the first batch the server would write for a Fetch response's log range.
     fn served_epoch(records: &LogRecords, from_offset: i64, generation: u64) -> Option<i32> {

@@ -1,6 +1,8 @@
 //! The Raft role: drives the sans-IO core with the clock, the network and the log, executes its
 //! outputs in order, runs the perf workload as the core's listener, and prints the reports.
 
+mod listener;
+
 use super::clock::Clock;
 use super::error::RuntimeError;
 use super::link::{Rx, Tx};
@@ -10,9 +12,8 @@ use super::snapshots::StateMachine;
 use super::status::StatusLog;
 use futures_lite::future;
 use kraft_driver::OutputGate;
-use kraft_engine::{Input, ListenerEvent, ListenerId, Output, RaftNode};
+use kraft_engine::{Input, ListenerId, Output, RaftNode};
 use kraft_perf::Workload;
-use kraft_records::BatchIter;
 use kraft_segment_log::LogReader;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,10 +29,6 @@ const MAX_IDLE_MS: u64 = 100;
 const WORKLOAD_GRANULARITY_NS: u64 = 500_000;
 /// Events handled per wake-up before the core is ticked and its outputs run (bounds latency).
 const MAX_EVENTS_PER_WAKE: usize = 256;
-/// Records appended per wake-up at most (bounds the loop; the throttle carries the rest).
-const MAX_APPENDS_PER_WAKE: usize = 20_000;
-/// Bytes read from the log per handleCommit delivery step (Kafka's max batch size).
-const MAX_COMMIT_READ_BYTES: usize = 8 << 20;
 /// The log is told where its readers are at most once per this many offsets of progress.
 const CACHE_RELEASE_STEP_OFFSETS: i64 = 1024;
 /// A graceful shutdown that has not finished by then is cut short (Kafka: 5 s).
@@ -329,138 +326,6 @@ impl RaftRole {
         match self.to_log.send(command).await {
             Ok(()) => Ok(()),
             Err(_) => Err(self.why_log_stopped().await),
-        }
-    }
-
-    fn on_listener_event(&mut self, run: &mut Run, event: ListenerEvent) {
-        let now_ns = self.clock.now_ns();
-        match event {
-            ListenerEvent::LeaderChange(leader) => {
-                run.status.leader_change(leader);
-                self.workload
-                    .on_leader_change(leader.leader_id, leader.epoch, now_ns);
-            }
-            ListenerEvent::Commit {
-                from_offset,
-                to_offset_exclusive,
-            } => {
-                // The core hands each listener contiguous ranges, the first one starting where
-                // the listener starts reading (the log start).
-                if run.commits_seen {
-                    debug_assert_eq!(
-                        from_offset, run.commit_target_offset,
-                        "commit ranges are contiguous"
-                    );
-                } else {
-                    run.commit_next_offset = from_offset;
-                    run.commits_seen = true;
-                }
-                debug_assert!(
-                    to_offset_exclusive >= run.commit_target_offset,
-                    "commits never go back"
-                );
-                run.commit_target_offset = to_offset_exclusive;
-            }
-            ListenerEvent::LoadSnapshot { snapshot_id } => {
-                // handleLoadSnapshot: the state becomes the snapshot's; commits continue after it.
-                if let Err(error) = self.state_machine.load(snapshot_id) {
-                    tracing::error!(?snapshot_id, %error, "cannot load the workload state from the snapshot");
-                }
-                run.commit_next_offset = snapshot_id.end_offset;
-                run.commit_target_offset = run.commit_target_offset.max(snapshot_id.end_offset);
-            }
-        }
-    }
-
-    /// handleCommit: reads committed batches from the log (zero-copy) and hands each record to
-    /// the workload. Stops early when the log has not published a batch yet; the next call resumes.
-    fn deliver_commits(&mut self, run: &mut Run) {
-        let now_ns = self.clock.now_ns();
-        // Bounded: each round advances by at least one batch or stops.
-        for _ in 0..64 {
-            if run.commit_next_offset >= run.commit_target_offset {
-                return;
-            }
-            let slice = match self
-                .log_reader
-                .read(run.commit_next_offset, MAX_COMMIT_READ_BYTES)
-            {
-                Ok(Some(slice)) => slice,
-                Ok(None) => return,
-                Err(error) => {
-                    tracing::warn!(%error, offset = run.commit_next_offset, "cannot read committed batches");
-                    return;
-                }
-            };
-            let before = run.commit_next_offset;
-            // Every batch in the log was CRC-checked on its way in (append or recovery).
-            for batch in BatchIter::verified(&slice) {
-                let Ok(batch) = batch else {
-                    tracing::error!(
-                        offset = run.commit_next_offset,
-                        "corrupt batch in committed log range"
-                    );
-                    return;
-                };
-                let header = batch.header;
-                if header.next_offset() <= run.commit_next_offset {
-                    continue;
-                }
-                if header.base_offset >= run.commit_target_offset {
-                    break;
-                }
-                self.state_machine.apply(&header, batch.bytes);
-                // Only the leading workload's own epoch has appends to match; parsing the records
-                // of any other batch (every batch, on a follower) would time nothing (measured at
-                // the maximum rate: the varint decoding was 15% of the quorum's CPU).
-                let ours = self.workload.leader_epoch() == Some(header.partition_leader_epoch);
-                if ours && !header.is_control() {
-                    for record in batch.records() {
-                        let Ok(record) = record else { break };
-                        let offset = header.base_offset + i64::from(record.offset_delta);
-                        let size = record.value.map_or(0, <[u8]>::len) as u64;
-                        if let Err(mismatch) = self.workload.on_committed_record(
-                            header.partition_leader_epoch,
-                            offset,
-                            size,
-                            now_ns,
-                        ) {
-                            tracing::error!(%mismatch, "workload and log disagree");
-                        }
-                    }
-                }
-                run.commit_next_offset = header.next_offset();
-            }
-            if run.commit_next_offset == before {
-                return;
-            }
-        }
-    }
-
-    fn pump_workload(&mut self) {
-        let now_ns = self.clock.now_ns();
-        let Some(epoch) = self.workload.leader_epoch() else {
-            return;
-        };
-        let due = self.workload.due(now_ns).min(MAX_APPENDS_PER_WAKE);
-        let now_ms = now_ns / 1_000_000;
-        let size = self.workload.config().record_size_bytes as usize;
-        for _ in 0..due {
-            let workload = &mut self.workload;
-            match self
-                .node
-                .append_with(now_ms, epoch, size, |out| workload.fill_payload(out))
-            {
-                Ok(offset) => self.workload.on_appended(offset, now_ns),
-                Err(_) => self.workload.on_append_refused(),
-            }
-        }
-    }
-
-    fn report(&mut self) {
-        let now_ns = self.clock.now_ns();
-        if let Some(report) = self.workload.maybe_report(now_ns) {
-            println!("{report}");
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod describe;
 mod describe_cluster;
+mod elections;
 mod epoch_rpcs;
 mod fetch_follower;
 mod fetch_leader;

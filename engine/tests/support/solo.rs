@@ -44,6 +44,16 @@ impl Solo {
         Solo::new(cfg, r).0
     }
 
+    /// Node `id` restarted in `epoch` knowing `leader_id` as its leader (no vote cast).
+    pub fn restored_with_leader(id: i32, voters: &[i32], epoch: i32, leader_id: i32) -> Solo {
+        let election = ElectionState {
+            epoch,
+            leader_id: Some(leader_id),
+            voted_key: None,
+        };
+        Solo::restored(id, voters, election)
+    }
+
     pub fn drain(&mut self) -> Vec<Output> {
         let mut out = Vec::new();
         while let Some(o) = self.node.poll_output() {
@@ -152,6 +162,17 @@ pub fn sent(out: &[Output]) -> Vec<(i32, Request)> {
     out.iter()
         .filter_map(|o| match o {
             Output::Send { to, request, .. } => Some((*to, request.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The Fetch requests among the outputs, in order.
+pub fn sent_fetches(out: &[Output]) -> Vec<FetchRequest> {
+    sent(out)
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Fetch(f) => Some(f),
             _ => None,
         })
         .collect()

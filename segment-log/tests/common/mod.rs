@@ -14,7 +14,7 @@ pub mod spec_reader {
 use std::path::{Path, PathBuf};
 
 use kraft_records::{BatchBuilder, Uuid};
-use kraft_segment_log::LogConfig;
+use kraft_segment_log::{LogConfig, SegmentLog};
 
 /// A small deterministic generator so tests are reproducible without extra crates.
 pub struct XorShift(pub u64);
@@ -81,6 +81,18 @@ pub fn small_config() -> LogConfig {
         preallocate: true,
         topic_id: Uuid::from_parts(0, 2),
     }
+}
+
+/// A log of `small_config` in `dir` holding `batch_count` one-record epoch-1 batches (100-byte
+/// values; the log assigns the offsets), flushed: 80 of them span several segments, so retention and snapshots
+/// have whole segments below them.
+pub fn open_flushed_log(dir: &Path, batch_count: u64) -> SegmentLog {
+    let (mut log, _) = SegmentLog::open(dir, small_config()).unwrap();
+    for i in 0..batch_count {
+        log.append(&data_batch(0, 1, 1, 100, 1 + i)).unwrap();
+    }
+    log.flush().unwrap();
+    log
 }
 
 pub fn partition_dir(root: &Path) -> PathBuf {

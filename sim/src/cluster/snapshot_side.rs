@@ -172,14 +172,7 @@ impl Cluster {
         let node = &mut self.nodes[i];
         node.core_log.delete_before(plan.log_start_offset);
         node.snapshots.delete_oldest(plan.snapshots_deleted);
-        let ends: Vec<i64> = node
-            .snapshots
-            .snapshots()
-            .iter()
-            .map(|s| s.snapshot_id.end_offset)
-            .collect();
-        self.checker
-            .on_log_start(now, id, plan.log_start_offset, &ends);
+        self.check_log_start(i, plan.log_start_offset);
         self.hash_words(&[31, plan.log_start_offset as u64]);
         self.trace_line(|| format!("node {id} log starts at {}", plan.log_start_offset));
         let delete = LogCommand::DeleteBefore {
@@ -302,6 +295,20 @@ impl Cluster {
         );
     }
 
+    /// Tells the checker node `i`'s new log start and the snapshots it still holds (the start
+    /// must sit at or below one of them).
+    fn check_log_start(&mut self, i: usize, start_offset: i64) {
+        let node = &self.nodes[i];
+        let ends: Vec<i64> = node
+            .snapshots
+            .snapshots()
+            .iter()
+            .map(|s| s.snapshot_id.end_offset)
+            .collect();
+        self.checker
+            .on_log_start(self.now_ms, node.id, start_offset, &ends);
+    }
+
     fn check_not_leading(&mut self, i: usize, end_offset: i64) {
         let leading = self.nodes[i]
             .core
@@ -344,16 +351,8 @@ impl Cluster {
             .on_snapshot(now, id, snapshot_id.end_offset, snapshot.prefix_hash, None);
         // Like a truncation, the load removes log data: durability is judged again.
         self.checker.on_truncate(now, id, snapshot_id.end_offset);
-        let node = &mut self.nodes[i];
-        node.snapshots.add(snapshot);
-        let ends: Vec<i64> = node
-            .snapshots
-            .snapshots()
-            .iter()
-            .map(|s| s.snapshot_id.end_offset)
-            .collect();
-        self.checker
-            .on_log_start(now, id, snapshot_id.end_offset, &ends);
+        self.nodes[i].snapshots.add(snapshot);
+        self.check_log_start(i, snapshot_id.end_offset);
         self.snapshots_loaded += 1;
         self.hash_words(&[34, snapshot_id.end_offset as u64]);
         self.trace_line(|| format!("node {id} loaded snapshot {snapshot_id:?}"));

@@ -8,6 +8,9 @@ mod persist;
 use std::future::Future;
 use std::time::Duration;
 
+use bytes::Bytes;
+use kraft_records::BatchBuilder;
+
 /// How long a step that should complete at once may take before the test calls it stuck: the
 /// watchdog turns a hang into a failure.
 pub const WATCHDOG: Duration = Duration::from_secs(5);
@@ -33,4 +36,14 @@ pub async fn within_watchdog<T>(what: &str, future: impl Future<Output = T>) -> 
     glommio::timer::timeout(WATCHDOG, async { Ok(future.await) })
         .await
         .map_err(|_| format!("{what}: not done after {WATCHDOG:?} (stuck)"))
+}
+
+/// One record batch of `epoch` at `base_offset` (a single 16-byte record whose bytes are the
+/// epoch), for the roles' log and network tests.
+pub fn batch(base_offset: i64, epoch: i32) -> Bytes {
+    let mut buf = Vec::new();
+    let mut builder = BatchBuilder::new(&mut buf, base_offset, epoch, 0);
+    builder.append_value(&[epoch as u8; 16]);
+    builder.finish();
+    Bytes::from(buf)
 }
