@@ -62,13 +62,21 @@ enum Answer {
 }
 
 /// Why a node gave no answer.
-enum Failure {
+pub(super) enum Failure {
     /// No response: cannot resolve, connect, send or read.
     Unreachable(String),
     /// The node responded, but not with a description (an error code, or no DescribeQuorum in
     /// its ApiVersions). Kafka's TestRaftServer answers UNKNOWN_SERVER_ERROR: it routes only the
     /// Raft RPCs.
     Refused(String),
+}
+
+impl Failure {
+    pub(super) fn why(self) -> String {
+        match self {
+            Failure::Unreachable(why) | Failure::Refused(why) => why,
+        }
+    }
 }
 
 /// What the members said when none described the quorum.
@@ -141,8 +149,9 @@ impl Undescribed {
     }
 }
 
-/// Asks each server once, the leader a follower names first; stops at the first description.
-pub fn describe(servers: &[String], timeout_ms: u64) -> Result<Quorum, Undescribed> {
+/// Asks each server once, the leader a follower names first; stops at the first description,
+/// returned with the server that gave it (the leader).
+pub fn describe(servers: &[String], timeout_ms: u64) -> Result<(String, Quorum), Undescribed> {
     let mut queue: VecDeque<String> = servers.iter().cloned().collect();
     let mut asked: Vec<String> = Vec::new();
     let mut outcome = Undescribed::default();
@@ -152,7 +161,7 @@ pub fn describe(servers: &[String], timeout_ms: u64) -> Result<Quorum, Undescrib
         }
         asked.push(server.clone());
         match ask(&server, timeout_ms) {
-            Ok(Answer::Quorum(q)) => return Ok(q),
+            Ok(Answer::Quorum(q)) => return Ok((server, q)),
             Ok(Answer::NotLeader(view)) => {
                 if let Some(leader) = &view.leader_endpoint {
                     if !asked.contains(leader) {
@@ -170,7 +179,7 @@ pub fn describe(servers: &[String], timeout_ms: u64) -> Result<Quorum, Undescrib
 
 /// Connects to the first of the server's addresses that accepts, in the JVM's order, as Kafka's
 /// admin client does with `client.dns.lookup=use_all_dns_ips`.
-fn connect(server: &str, timeout: Duration) -> Result<TcpStream, String> {
+pub(super) fn connect(server: &str, timeout: Duration) -> Result<TcpStream, String> {
     let (host, port) = split_host_port(server).map_err(|e| e.to_string())?;
     let addresses = HostResolver::system()
         .resolve(host, port)
@@ -196,8 +205,14 @@ fn connect(server: &str, timeout: Duration) -> Result<TcpStream, String> {
     Ok(stream)
 }
 
-/// The highest DescribeQuorum version both sides speak, as Kafka clients negotiate it.
-fn negotiate(stream: &mut TcpStream) -> Result<i16, Failure> {
+/// The highest version of `api_key` (at most `highest`) both sides speak, as Kafka clients
+/// negotiate it.
+pub(super) fn negotiate(
+    stream: &mut TcpStream,
+    api_key: i16,
+    name: &str,
+    highest: i16,
+) -> Result<i16, Failure> {
     // ApiVersions v3+ must name the client's software, or Kafka (and our server) answer
     // INVALID_REQUEST (`ApiVersionsRequest.isValid`).
     let mut request = ApiVersionsRequest::default();
@@ -222,11 +237,11 @@ fn negotiate(stream: &mut TcpStream) -> Result<i16, Failure> {
     let range = versions
         .api_keys
         .iter()
-        .find(|k| k.api_key == API_KEY_DESCRIBE_QUORUM)
-        .ok_or_else(|| Failure::Refused("does not list DescribeQuorum in ApiVersions".into()))?;
-    let version = range.max_version.min(2);
+        .find(|k| k.api_key == api_key)
+        .ok_or_else(|| Failure::Refused(format!("does not list {name} in ApiVersions")))?;
+    let version = range.max_version.min(highest);
     if version < range.min_version {
-        return Err(Failure::Refused("no common DescribeQuorum version".into()));
+        return Err(Failure::Refused(format!("no common {name} version")));
     }
     Ok(version)
 }
@@ -234,7 +249,7 @@ fn negotiate(stream: &mut TcpStream) -> Result<i16, Failure> {
 fn ask(server: &str, timeout_ms: u64) -> Result<Answer, Failure> {
     let timeout = Duration::from_millis(timeout_ms.max(1));
     let mut stream = connect(server, timeout).map_err(Failure::Unreachable)?;
-    let version = negotiate(&mut stream)?;
+    let version = negotiate(&mut stream, API_KEY_DESCRIBE_QUORUM, "DescribeQuorum", 2)?;
     let request = DescribeQuorumRequest::default().with_topics(vec![TopicData::default()
         .with_topic_name(TopicName(StrBytes::from_static_str(TOPIC)))
         .with_partitions(vec![PartitionData::default().with_partition_index(0)])]);
@@ -304,14 +319,14 @@ fn read_answer(response: DescribeQuorumResponse) -> Result<Answer, Failure> {
     }))
 }
 
-fn error_name(code: i16) -> String {
+pub(super) fn error_name(code: i16) -> String {
     match ErrorCode(code).name() {
         Some(name) => format!("{name} ({code})"),
         None => format!("error code {code}"),
     }
 }
 
-fn exchange(
+pub(super) fn exchange(
     stream: &mut TcpStream,
     correlation_id: i32,
     api_key: i16,

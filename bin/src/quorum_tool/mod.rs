@@ -10,6 +10,7 @@
 //! [`EXIT_LEADER_DOES_NOT_DESCRIBE`].
 
 mod describe;
+mod log_start;
 mod render;
 
 use std::process::ExitCode;
@@ -18,7 +19,9 @@ pub const USAGE: &str = "\
 Usage: kraft-quorum.sh --bootstrap-server HOST:PORT[,HOST:PORT...] describe (--status | --replication)
 
 Prints the quorum as Kafka's kafka-metadata-quorum.sh does:
-  --status       leader id, epoch, high watermark, follower lag, voters and observers
+  --status       leader id, epoch, high watermark, follower lag, voters and observers, then
+                 the leader's log start offset and latest snapshot (from one Fetch as a
+                 non-replica; the snapshot is named only when the log no longer starts at 0)
   --replication  each voter's and observer's log end offset, lag and fetch times
 Options:
   --timeout-ms N   per-request timeout (default 5000)
@@ -131,13 +134,17 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     };
     match describe::describe(&args.servers, args.timeout_ms) {
-        Ok(quorum) => {
+        Ok((leader, quorum)) => {
             let now_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0);
             let text = match args.view {
-                View::Status => render::status(&quorum),
+                View::Status => {
+                    let log_start =
+                        log_start::fetch_log_start(&leader, quorum.leader_epoch, args.timeout_ms);
+                    render::status(&quorum, &log_start)
+                }
                 View::Replication => render::replication(&quorum, now_ms),
             };
             print!("{text}");

@@ -1,6 +1,7 @@
 //! Text output in the shape of `kafka-metadata-quorum.sh describe`.
 
 use super::describe::{Quorum, Replica, ReportedLeader};
+use super::log_start::LogStart;
 use std::fmt::Write;
 
 fn leader(q: &Quorum) -> Option<&Replica> {
@@ -39,7 +40,8 @@ fn max_follower_lag(q: &Quorum) -> (i64, i64) {
     (lag, lag_time)
 }
 
-pub fn status(q: &Quorum) -> String {
+/// Kafka's lines, then the leader's log start and latest snapshot from its Fetch answer.
+pub fn status(q: &Quorum, log_start: &LogStart) -> String {
     let (max_lag, max_lag_time) = max_follower_lag(q);
     let mut out = String::new();
     let _ = writeln!(out, "LeaderId:               {}", q.leader_id);
@@ -49,7 +51,37 @@ pub fn status(q: &Quorum) -> String {
     let _ = writeln!(out, "MaxFollowerLagTimeMs:   {max_lag_time}");
     let _ = writeln!(out, "CurrentVoters:          {}", ids(&q.voters));
     let _ = writeln!(out, "CurrentObservers:       {}", ids(&q.observers));
+    log_start_lines(&mut out, log_start);
     out
+}
+
+/// The leader sends a SnapshotId only to a Fetch below its log start, so without one nothing is
+/// known about its snapshots.
+fn log_start_lines(out: &mut String, log_start: &LogStart) {
+    match log_start {
+        LogStart::Known {
+            log_start_offset,
+            snapshot,
+        } => {
+            let _ = writeln!(out, "LogStartOffset:         {log_start_offset}");
+            let _ = match snapshot {
+                Some(s) => writeln!(
+                    out,
+                    "LatestSnapshot:         EndOffset {}, Epoch {}",
+                    s.end_offset, s.epoch
+                ),
+                None => writeln!(
+                    out,
+                    "LatestSnapshot:         not reported (the leader names its snapshot only \
+                     to a fetch below its log start)"
+                ),
+            };
+        }
+        LogStart::Unknown(why) => {
+            let _ = writeln!(out, "LogStartOffset:         unknown (Fetch failed: {why})");
+            let _ = writeln!(out, "LatestSnapshot:         unknown (Fetch failed: {why})");
+        }
+    }
 }
 
 /// What is known when the leader does not serve DescribeQuorum: the followers' view only.
@@ -111,6 +143,7 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kraft_engine::message::SnapshotId;
     use kraft_records::Uuid;
 
     fn quorum() -> Quorum {
@@ -132,13 +165,57 @@ mod tests {
 
     #[test]
     fn status_matches_kafka_shape() {
-        let text = status(&quorum());
+        let text = status(&quorum(), &LogStart::Unknown("x".into()));
         assert!(text.contains("LeaderId:               1\n"));
         assert!(text.contains("LeaderEpoch:            4\n"));
         assert!(text.contains("HighWatermark:          90\n"));
         assert!(text.contains("MaxFollowerLag:         40\n"));
         assert!(text.contains("CurrentVoters:          [1,2,3]\n"));
         assert!(text.contains("CurrentObservers:       [7]\n"));
+    }
+
+    /// Kafka's seven lines keep their order; the two from the Fetch answer come after them.
+    #[test]
+    fn status_ends_with_the_leaders_log_start_and_snapshot() {
+        let known = LogStart::Known {
+            log_start_offset: 4096,
+            snapshot: Some(SnapshotId {
+                end_offset: 5000,
+                epoch: 3,
+            }),
+        };
+        let text = status(&quorum(), &known);
+        let keys: Vec<&str> = text.lines().map(|l| l.split(':').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "LeaderId",
+                "LeaderEpoch",
+                "HighWatermark",
+                "MaxFollowerLag",
+                "MaxFollowerLagTimeMs",
+                "CurrentVoters",
+                "CurrentObservers",
+                "LogStartOffset",
+                "LatestSnapshot"
+            ]
+        );
+        assert!(text.contains("\nLogStartOffset:         4096\n"));
+        assert!(text.contains("\nLatestSnapshot:         EndOffset 5000, Epoch 3\n"));
+        let at_zero = LogStart::Known {
+            log_start_offset: 0,
+            snapshot: None,
+        };
+        let text = status(&quorum(), &at_zero);
+        assert!(text.contains("\nLogStartOffset:         0\n"));
+        assert!(text.contains("\nLatestSnapshot:         not reported"));
+        let failed = LogStart::Unknown("answered Fetch with FENCED_LEADER_EPOCH (74)".into());
+        let text = status(&quorum(), &failed);
+        assert!(text.contains(
+            "\nLogStartOffset:         unknown (Fetch failed: answered Fetch with \
+             FENCED_LEADER_EPOCH (74))\n"
+        ));
+        assert!(text.contains("\nLatestSnapshot:         unknown (Fetch failed: "));
     }
 
     #[test]
