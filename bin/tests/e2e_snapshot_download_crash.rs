@@ -11,7 +11,10 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::snapshot_state::{compare_states, part_files, snapshot_files};
-use support::{free_ports, member_placement, poll, quorum_status, write_config, Server};
+use support::{
+    free_ports, member_placement, poll, quorum_status, stop_followers_then_leader, write_config,
+    Server,
+};
 
 /// Attempts at hitting the download window before the test gives up (each one lets the leader
 /// run past the follower's log again).
@@ -166,15 +169,7 @@ fn kill_9_during_a_snapshot_download_never_loads_the_partial_snapshot() {
     );
     // It keeps following past the downloaded snapshot, then followers stop before the leader.
     std::thread::sleep(Duration::from_secs(3));
-    servers.sort_by_key(|s| s.node_id == leader);
-    for server in &mut servers {
-        let status = server.terminate(Duration::from_secs(20));
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "node {} did not stop cleanly",
-            server.node_id
-        );
-    }
+    stop_followers_then_leader(&mut servers, leader);
     let leader_dir = servers
         .iter()
         .find(|s| s.node_id == leader)

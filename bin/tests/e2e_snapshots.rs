@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 use support::snapshot_state::{
     compare_states, dir_listing, part_files, snapshot_files, snapshot_state, states_by_offset,
 };
-use support::{free_ports, member_placement, poll, quorum_status, write_config, Server};
+use support::{
+    free_ports, member_placement, poll, quorum_status, stop_followers_then_leader, write_config,
+    Server,
+};
 
 /// Segment, retention and snapshot sizes of a run.
 #[derive(Clone, Copy, Debug)]
@@ -245,17 +248,7 @@ fn a_follower_far_behind_catches_up_through_a_snapshot_with_the_leaders_state() 
     );
     // It keeps following (more snapshots of its own beyond the downloaded one), then all stop.
     std::thread::sleep(Duration::from_secs(3));
-    // Followers first: the leader then commits nothing more, so every follower's snapshots and
-    // log stay within what the leader's log holds.
-    cluster.servers.sort_by_key(|s| s.node_id == leader);
-    for server in &mut cluster.servers {
-        let status = server.terminate(Duration::from_secs(20));
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "node {} did not stop cleanly",
-            server.node_id
-        );
-    }
+    stop_followers_then_leader(&mut cluster.servers, leader);
     let leader_states = states_by_offset(&leader_dir);
     for other in (1..=3).filter(|&id| id != leader) {
         let dir = cluster.log_dir_of(other);

@@ -20,7 +20,10 @@ use std::time::Duration;
 
 use kraft_powerfs::{Mount, PowerFsError};
 use support::snapshot_state::{compare_states, part_files, snapshot_files};
-use support::{free_ports, member_placement, poll, quorum_status, write_config, Server};
+use support::{
+    free_ports, member_placement, poll, quorum_status, stop_followers_then_leader, write_config,
+    Server,
+};
 
 const ARGS: [&str; 4] = ["--throughput", "20000", "--record-size", "256"];
 
@@ -196,15 +199,7 @@ fn a_power_cut_while_freezing_a_snapshot_never_leaves_a_partial_one_loaded() {
 
     // It follows on for a while, then followers stop before the leader.
     std::thread::sleep(Duration::from_secs(3));
-    servers.sort_by_key(|s| s.node_id == leader);
-    for server in &mut servers {
-        let status = server.terminate(Duration::from_secs(20));
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "node {} did not stop cleanly",
-            server.node_id
-        );
-    }
+    stop_followers_then_leader(&mut servers, leader);
     let leader_dir = servers
         .iter()
         .find(|s| s.node_id == leader)

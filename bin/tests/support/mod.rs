@@ -28,3 +28,18 @@ pub fn describe(servers: &[String], view: &str) -> Option<String> {
 pub fn quorum_status(servers: &[String]) -> Option<(i32, i32, i64)> {
     kraft_benches::process::quorum_status(Path::new(env!("CARGO_BIN_EXE_kraft-quorum")), servers)
 }
+
+/// Stops every member with SIGTERM, followers first: the leader then commits nothing more, so
+/// every follower's snapshots and log stay within what the leader's log holds. Each must exit 0
+/// within 20 s.
+pub fn stop_followers_then_leader(servers: &mut [Server], leader: i32) {
+    servers.sort_by_key(|s| s.node_id == leader);
+    for server in servers.iter_mut() {
+        let status = server.terminate(std::time::Duration::from_secs(20));
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "node {} did not stop cleanly",
+            server.node_id
+        );
+    }
+}

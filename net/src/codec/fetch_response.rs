@@ -56,6 +56,14 @@ pub(crate) fn uvarint_len(value: u32) -> usize {
     }
 }
 
+/// `records_len` as the length a compact-bytes field carries (length + 1 must fit a u32).
+pub(super) fn compact_records_len(records_len: usize, what: &str) -> Result<u32, String> {
+    u32::try_from(records_len)
+        .ok()
+        .filter(|&l| l < u32::MAX)
+        .ok_or_else(|| format!("{records_len} {what} bytes do not fit a compact length"))
+}
+
 fn compact_string_len(s: &str) -> usize {
     uvarint_len(s.len() as u32 + 1) + s.len()
 }
@@ -97,14 +105,7 @@ pub fn encode_fetch_response_frame(
     }
     let has_partition = response.error_code.is_none();
     let records_len = if has_partition { records_len } else { 0 };
-    let records_len_u32 = u32::try_from(records_len)
-        .ok()
-        .filter(|&l| l < u32::MAX)
-        .ok_or_else(|| {
-            err(format!(
-                "{records_len} records bytes do not fit a compact length"
-            ))
-        })?;
+    let records_len_u32 = compact_records_len(records_len, "records").map_err(err)?;
 
     let mut prefix = BytesMut::with_capacity(96);
     prefix.put_i32(0); // size, patched below

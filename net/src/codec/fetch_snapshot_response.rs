@@ -10,7 +10,7 @@
 use bytes::{BufMut, BytesMut};
 use kraft_message::{FetchSnapshotResponse, NodeEndpoint};
 
-use super::fetch_response::{put_uvarint, uvarint_len, FetchResponseFrame};
+use super::fetch_response::{compact_records_len, put_uvarint, uvarint_len, FetchResponseFrame};
 use super::versions::API_KEY_FETCH_SNAPSHOT;
 use crate::error::EncodeError;
 
@@ -96,14 +96,7 @@ pub fn encode_fetch_snapshot_response_frame(
     }
     let has_topic = response.error_code.is_none();
     let records_len = if has_topic { records_len } else { 0 };
-    let records_len_u32 = u32::try_from(records_len)
-        .ok()
-        .filter(|&l| l < u32::MAX)
-        .ok_or_else(|| {
-            err(format!(
-                "{records_len} snapshot bytes do not fit a compact length"
-            ))
-        })?;
+    let records_len_u32 = compact_records_len(records_len, "snapshot").map_err(err)?;
 
     let mut prefix = BytesMut::with_capacity(96 + response.topic_name.len());
     prefix.put_i32(0); // size, patched below
