@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::snapshot_state::{compare_states, part_files, snapshot_files};
 use support::{
-    free_ports, member_placement, poll, quorum_status, stop_followers_then_leader, write_config,
-    Server,
+    free_ports, member_placement, poll, quorum_status, stderr_tails, stop_followers_then_leader,
+    write_config, Server,
 };
 
 /// Attempts at hitting the download window before the test gives up (each one lets the leader
@@ -29,15 +29,7 @@ const CONFIG: &str = "metadata.log.segment.min.bytes=1048576\nmetadata.log.segme
 const ARGS: [&str; 4] = ["--throughput", "20000", "--record-size", "256"];
 
 fn stderr_all(servers: &[Server]) -> String {
-    servers
-        .iter()
-        .map(|s| {
-            let text = s.stderr();
-            let tail: Vec<&str> = text.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            format!("--- node {} ---\n{}\n", s.node_id, tail.join("\n"))
-        })
-        .collect()
+    stderr_tails(servers, 30)
 }
 
 fn restart(servers: &mut [Server], id: i32) {

@@ -129,15 +129,7 @@ impl Cluster {
     }
 
     fn stderr_all(&self) -> String {
-        self.servers
-            .iter()
-            .map(|s| {
-                let text = s.stderr();
-                let tail: Vec<&str> = text.lines().rev().take(40).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                format!("--- node {} ---\n{}\n", s.node_id, tail.join("\n"))
-            })
-            .collect()
+        support::stderr_tails(&self.servers, 40)
     }
 
     fn leader(&self) -> (i32, i32, i64) {

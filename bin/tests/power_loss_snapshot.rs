@@ -21,8 +21,8 @@ use std::time::Duration;
 use kraft_powerfs::{Mount, PowerFsError};
 use support::snapshot_state::{compare_states, part_files, snapshot_files};
 use support::{
-    free_ports, member_placement, poll, quorum_status, stop_followers_then_leader, write_config,
-    Server,
+    free_ports, member_placement, poll, quorum_status, stderr_tails, stop_followers_then_leader,
+    write_config, Server,
 };
 
 const ARGS: [&str; 4] = ["--throughput", "20000", "--record-size", "256"];
@@ -57,15 +57,7 @@ fn fuse_usable(dir: &Path) -> bool {
 }
 
 fn stderr_all(servers: &[Server]) -> String {
-    servers
-        .iter()
-        .map(|s| {
-            let text = s.stderr();
-            let tail: Vec<&str> = text.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            format!("--- node {} ---\n{}\n", s.node_id, tail.join("\n"))
-        })
-        .collect()
+    stderr_tails(servers, 30)
 }
 
 /// Every snapshot file in `dir` is whole by the spec reader: header, state, footer, no fault.

@@ -43,3 +43,17 @@ pub fn stop_followers_then_leader(servers: &mut [Server], leader: i32) {
         );
     }
 }
+
+/// The last `lines` lines of each member's stderr, headed by its node id: what a failing
+/// assertion prints so the cause is visible without the log files.
+pub fn stderr_tails(servers: &[Server], lines: usize) -> String {
+    servers
+        .iter()
+        .map(|s| {
+            let text = s.stderr();
+            let tail: Vec<&str> = text.lines().rev().take(lines).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            format!("--- node {} ---\n{}\n", s.node_id, tail.join("\n"))
+        })
+        .collect()
+}
