@@ -123,7 +123,10 @@ impl Outbound {
                 continue;
             }
             if self.peers.len() >= MAX_PEERS {
-                tracing::warn!(id = peer.id, "address book holds more than {MAX_PEERS} peers; not connecting");
+                tracing::warn!(
+                    id = peer.id,
+                    "address book holds more than {MAX_PEERS} peers; not connecting"
+                );
                 continue;
             }
             self.spawn_peer(peer.id, address(peer));
@@ -134,7 +137,12 @@ impl Outbound {
     pub fn send(&self, to: i32, correlation_id: u64, request: Request) {
         match self.peers.get(&to) {
             Some(peer) => {
-                if peer.queue.borrow_mut().push(correlation_id, request).is_err() {
+                if peer
+                    .queue
+                    .borrow_mut()
+                    .push(correlation_id, request)
+                    .is_err()
+                {
                     self.report_failure(to, correlation_id);
                 } else {
                     // Full means a wake-up is pending already.

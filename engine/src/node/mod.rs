@@ -13,8 +13,8 @@ mod snapshot;
 mod snapshot_download;
 mod timers;
 mod transitions;
-mod voter_history;
 mod vote;
+mod voter_history;
 
 use std::collections::VecDeque;
 
