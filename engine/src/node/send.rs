@@ -325,7 +325,7 @@ impl RaftNode {
             candidate_epoch: self.state.epoch(),
             candidate_id: self.config.node_id,
             candidate_directory_id: self.config.directory_id,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             last_offset_epoch: durable_epoch,
             last_offset: durable_end,
             pre_vote,
@@ -338,7 +338,7 @@ impl RaftNode {
             voter_id: to,
             topic_name: self.config.topic_name.clone(),
             partition: self.config.partition,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             leader_id: self.config.node_id,
             leader_epoch: self.state.epoch(),
             leader_endpoints: self.local_leader_endpoints(),
@@ -360,12 +360,19 @@ impl RaftNode {
                 .iter()
                 .map(|&id| ReplicaKey {
                     id,
-                    directory_id: Uuid::ZERO,
+                    directory_id: self.voter_directory_id(id),
                 })
                 .collect(),
             preferred_successors: successors,
             leader_endpoints: self.local_leader_endpoints(),
         }
+    }
+
+    /// The directory id of voter `id` in the voter set (zero for a static voter or a non-voter).
+    fn voter_directory_id(&self, id: i32) -> Uuid {
+        self.voter_set()
+            .get(id)
+            .map_or(Uuid::ZERO, |v| v.key.directory_id)
     }
 
     fn fetch_request(&self) -> FetchRequest {
