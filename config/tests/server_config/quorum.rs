@@ -248,7 +248,11 @@ fn voter_entry_on_another_port_than_the_listener_warns() {
 #[test]
 fn auto_join_defaults_to_false_and_is_a_boolean() {
     assert!(!ok(BASE).quorum.auto_join);
-    assert!(ok(&with("controller.quorum.auto.join.enable=true")).quorum.auto_join);
+    assert!(
+        ok(&with("controller.quorum.auto.join.enable=true"))
+            .quorum
+            .auto_join
+    );
     let (error, message) = err(&with("controller.quorum.auto.join.enable=yes"));
     assert!(
         matches!(error.kind(), Some(ConfigErrorKind::NotABoolean { .. })),
@@ -281,7 +285,10 @@ fn the_raft_listener_is_advertised_as_configured() {
     );
     let (error, _) = err(&with("advertised.listeners=PLAINTEXT:/node1:1"));
     assert!(
-        matches!(error.kind(), Some(ConfigErrorKind::MalformedListener { .. })),
+        matches!(
+            error.kind(),
+            Some(ConfigErrorKind::MalformedListener { .. })
+        ),
         "{error:?}"
     );
 }
