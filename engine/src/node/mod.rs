@@ -13,6 +13,7 @@ mod snapshot_download;
 mod timers;
 mod transitions;
 mod vote;
+mod voter_change;
 
 use std::collections::VecDeque;
 
