@@ -482,17 +482,39 @@ impl RaftNode {
 
     /// NodeEndpoints for responses: the known leader's endpoint on our listener.
     pub(crate) fn leader_node_endpoints(&self) -> Vec<NodeEndpoint> {
-        match self.state.leader_id(self.config.node_id) {
-            Some(id) => match self.voter_endpoint(id) {
-                Some(e) => vec![NodeEndpoint {
-                    node_id: id,
-                    host: e.host,
-                    port: e.port,
-                }],
-                None => Vec::new(),
-            },
-            None => Vec::new(),
+        let Some(id) = self.state.leader_id(self.config.node_id) else {
+            return Vec::new();
+        };
+        self.endpoint_of(id)
+            .map(|e| NodeEndpoint {
+                node_id: id,
+                host: e.host,
+                port: e.port,
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// Where `id` listens on this node's listener: this node's own advertised endpoint, a
+    /// voter's, or the endpoint learned for the leader.
+    pub(crate) fn endpoint_of(&self, id: i32) -> Option<LeaderEndpoint> {
+        let listener = &self.config.listener_name;
+        if id == self.config.node_id {
+            return self
+                .local_leader_endpoints()
+                .into_iter()
+                .find(|e| e.name == *listener);
         }
+        self.voter_endpoint(id).or_else(|| {
+            self.leader_address
+                .as_ref()
+                .filter(|a| a.id == id)
+                .map(|a| LeaderEndpoint {
+                    name: listener.clone(),
+                    host: a.host.clone(),
+                    port: a.port,
+                })
+        })
     }
 
     pub(crate) fn respond(&mut self, request_id: u64, response: Response) {
