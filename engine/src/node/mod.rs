@@ -462,6 +462,24 @@ impl RaftNode {
         })
     }
 
+    /// Whether this replica runs elections: a voter of its latest voter set, or (Raft thesis
+    /// 4.2.2) a voter of the committed set that its latest, uncommitted set left out. Until that
+    /// change commits it may still be needed to elect a leader (a leader that removed itself
+    /// and lost leadership before the commit, with the remaining voters behind it); its own vote
+    /// does not count (`VoteTally`), and once leader it resigns when the change commits.
+    pub(crate) fn may_run_for_leader(&self) -> bool {
+        if self.is_voter() {
+            return true;
+        }
+        let hw = self.high_watermark.unwrap_or(0);
+        let latest_uncommitted = self.history.latest_offset().is_some_and(|o| o >= hw);
+        latest_uncommitted
+            && self
+                .history
+                .voters_at(hw - 1)
+                .is_some_and(|committed| committed.contains(self.local_key()))
+    }
+
     /// Voter `id`'s endpoint on this node's listener.
     pub(crate) fn voter_endpoint(&self, id: i32) -> Option<LeaderEndpoint> {
         self.voter_set()

@@ -136,7 +136,7 @@ impl RaftNode {
     /// A replica that joined the voter set arms its election timer; one that left it stops
     /// (an observer never starts an election).
     fn sync_local_voter_role(&mut self) {
-        let is_voter = self.is_voter();
+        let is_voter = self.may_run_for_leader();
         let armed = match &self.state {
             QuorumState::Unattached(u) => Some(u.election_deadline_ms.is_some()),
             _ => None,
