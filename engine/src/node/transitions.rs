@@ -268,7 +268,8 @@ impl RaftNode {
             .map(|id| (id, ReplicaProgress::default()))
             .collect();
         let begin_quorum_pending: BTreeSet<i32> = voters.keys().copied().collect();
-        let check_quorum_deadline_ms = if self.voter_set().len() > 1 {
+        // Check quorum runs unless this leader is the only voter (Kafka's `LeaderState`).
+        let check_quorum_deadline_ms = if !self.voter_set().is_only_voter(self.local_key()) {
             Some(self.now_ms.saturating_add(self.check_quorum_timeout_ms()))
         } else {
             None

@@ -87,6 +87,7 @@ impl RaftNode {
         let local_id = self.config.node_id;
         let now = self.now_ms;
         let check_quorum_timeout_ms = self.check_quorum_timeout_ms();
+        let local_key = self.local_key();
         let set = self.history.latest();
         let QuorumState::Leader(l) = &mut self.state else {
             return;
@@ -122,7 +123,7 @@ impl RaftNode {
             l.voters.insert(id, progress);
             l.begin_quorum_pending.insert(id);
         }
-        l.check_quorum_deadline_ms = if set.len() > 1 {
+        l.check_quorum_deadline_ms = if !set.is_only_voter(local_key) {
             Some(
                 l.check_quorum_deadline_ms
                     .unwrap_or(now.saturating_add(check_quorum_timeout_ms)),
