@@ -471,12 +471,14 @@ impl RaftNode {
         if self.is_voter() {
             return true;
         }
+        // Unknown (after a restart) counts as uncommitted. The set before the latest was
+        // committed when the latest was appended (one change at a time).
         let hw = self.high_watermark.unwrap_or(0);
         let latest_uncommitted = self.history.latest_offset().is_some_and(|o| o >= hw);
         latest_uncommitted
             && self
                 .history
-                .voters_at(hw - 1)
+                .previous()
                 .is_some_and(|committed| committed.contains(self.local_key()))
     }
 
