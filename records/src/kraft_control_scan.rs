@@ -16,11 +16,12 @@ pub fn collect_kraft_control(
     for record in batch.records() {
         let record = record?;
         let offset = batch.header.base_offset + i64::from(record.offset_delta);
-        match parse_control_record(&record)? {
-            parsed @ (ControlRecord::KRaftVersion { .. } | ControlRecord::KRaftVoters(_)) => {
-                out.push((offset, parsed))
-            }
-            _ => {}
+        let parsed = parse_control_record(&record)?;
+        if matches!(
+            parsed,
+            ControlRecord::KRaftVersion { .. } | ControlRecord::KRaftVoters(_)
+        ) {
+            out.push((offset, parsed));
         }
     }
     Ok(())
