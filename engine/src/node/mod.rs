@@ -14,6 +14,7 @@ mod snapshot_download;
 mod timers;
 mod transitions;
 mod vote;
+mod voter_change;
 mod voter_history;
 
 use std::collections::VecDeque;

@@ -37,6 +37,15 @@ impl RaftNode {
                 let response = self.handle_describe_cluster_request(r);
                 self.respond(request_id, Response::DescribeCluster(response));
             }
+            Request::AddRaftVoter(_)
+            | Request::RemoveRaftVoter(_)
+            | Request::UpdateRaftVoter(_)
+            | Request::ApiVersions(_) => {
+                let response = self
+                    .refuse_voter_change(&request)
+                    .expect("a voter-change request has a refusal");
+                self.respond(request_id, response);
+            }
         }
     }
 
@@ -66,8 +75,14 @@ impl RaftNode {
                 Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
                 Response::Fetch(r) => self.handle_fetch_response(from, r),
                 Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
-                // This node never sends DescribeQuorum or DescribeCluster.
-                Response::DescribeQuorum(_) | Response::DescribeCluster(_) => true,
+                // This node never sends DescribeQuorum, DescribeCluster, the voter changes or
+                // ApiVersions (static voters).
+                Response::DescribeQuorum(_)
+                | Response::DescribeCluster(_)
+                | Response::AddRaftVoter(_)
+                | Response::RemoveRaftVoter(_)
+                | Response::UpdateRaftVoter(_)
+                | Response::ApiVersions(_) => true,
             }
         };
         if !success {
