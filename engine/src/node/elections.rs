@@ -55,7 +55,7 @@ impl RaftNode {
             QuorumState::Leader(_) | QuorumState::Resigned(_) => (Some(local_id), None, 0),
         };
         let deadline = self.fresh_election_deadline();
-        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
         self.set_state(QuorumState::Prospective(ProspectiveState {
             epoch,
             leader_id,
@@ -87,7 +87,7 @@ impl RaftNode {
         };
         let (epoch, leader_id, voted_key) = (p.epoch, p.leader_id, p.voted_key);
         match leader_id {
-            Some(l) if l != self.config.node_id && self.config.is_voter(l) => {
+            Some(l) if l != self.config.node_id && self.voter_set().contains_id(l) => {
                 self.enter_follower(epoch, l)
             }
             _ => {
@@ -117,7 +117,7 @@ impl RaftNode {
             voted_key: Some(self.local_key()),
         });
         let deadline = self.fresh_election_deadline();
-        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
         self.set_state(QuorumState::Candidate(CandidateState {
             epoch,
             retries,

@@ -128,7 +128,7 @@ impl RaftNode {
         ) {
             return self.end_response(top, partition);
         }
-        let local_id = self.config.node_id;
+        let is_voter = self.is_voter();
         let successors: Vec<i32> = if r.preferred_candidates.is_empty() {
             r.preferred_successors.clone()
         } else {
@@ -136,7 +136,7 @@ impl RaftNode {
         };
         let backoff_ms = self.end_epoch_election_backoff_ms(&successors);
         if let QuorumState::Follower(f) = &mut self.state {
-            if f.leader_id == r.leader_id && self.config.is_voter(local_id) {
+            if f.leader_id == r.leader_id && is_voter {
                 // The leader is going away: elect sooner, the most caught-up voter first.
                 f.fetch_deadline_ms = self.now_ms.saturating_add(backoff_ms);
             }

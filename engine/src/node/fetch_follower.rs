@@ -95,6 +95,7 @@ impl RaftNode {
                 to_offset: to,
                 generation: self.log.generation,
             });
+            self.truncate_voter_history(to);
         }
         true
     }
@@ -135,6 +136,7 @@ impl RaftNode {
                 epoch,
                 bytes.slice(start..end),
             );
+            self.record_control_batch(&batch);
             appended = true;
         }
         if appended {

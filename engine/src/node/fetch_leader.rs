@@ -211,7 +211,7 @@ impl RaftNode {
 
     /// Check quorum: a majority (leader included) fetched within the window.
     fn maybe_reset_check_quorum(&mut self) {
-        let majority = self.config.majority();
+        let majority = self.voter_set().majority();
         let timeout = self.check_quorum_timeout_ms();
         let now = self.now_ms;
         if let QuorumState::Leader(l) = &mut self.state {
@@ -227,8 +227,8 @@ impl RaftNode {
     /// Spec 5.1: the offset a majority of voters has durably, counting the leader only up to
     /// its flushed offset, adopted only past the epoch start and never backwards.
     pub(super) fn maybe_update_leader_high_watermark(&mut self) {
-        let local_id = self.config.node_id;
         let leader_is_voter = self.is_voter();
+        let voter_count = self.voter_set().len();
         let flushed = self.log.flushed_end_offset;
         let QuorumState::Leader(l) = &mut self.state else {
             return;
@@ -248,11 +248,7 @@ impl RaftNode {
             };
             offsets.push(counted);
         }
-        let voter_count = self.config.voters.len();
-        debug_assert_eq!(
-            offsets.len(),
-            voter_count - usize::from(!self.config.is_voter(local_id))
-        );
+        debug_assert_eq!(offsets.len(), voter_count - usize::from(!leader_is_voter));
         offsets.sort_unstable_by(|a, b| b.cmp(a));
         let mut majority_index = voter_count / 2;
         if planted!(HighWatermarkFromFastest) {

@@ -242,6 +242,11 @@ impl RaftNode {
 
     fn send(&mut self, to: i32, request: Request) {
         debug_assert_ne!(to, self.config.node_id);
+        debug_assert!(
+            self.is_known_peer(to),
+            "send to {to}, not in the address book {:?}",
+            self.peers
+        );
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
         self.connections.on_sent(
@@ -268,10 +273,31 @@ impl RaftNode {
         }
     }
 
-    /// No leader known: Fetch from a random voter to learn who leads.
-    fn maybe_send_bootstrap_fetch(&mut self) {
+    /// Where a node without a leader asks who leads (Kafka 4.x's bootstrap servers): the
+    /// configured `controller.quorum.bootstrap.servers` (ids -2, -3, ...), else the voters
+    /// other than this node (what Kafka derives from static voters).
+    pub(super) fn bootstrap_targets(&self) -> Vec<i32> {
+        if !self.config.bootstrap_servers.is_empty() {
+            return (0..self.config.bootstrap_servers.len())
+                .map(super::peers::bootstrap_id)
+                .collect();
+        }
         let local_id = self.config.node_id;
-        let voters: Vec<i32> = self.config.voter_ids().filter(|&v| v != local_id).collect();
+        self.voter_set().ids().filter(|&v| v != local_id).collect()
+    }
+
+    /// A random bootstrap target (from the seed RNG), if there is any.
+    pub(super) fn pick_bootstrap_target(&mut self) -> Option<i32> {
+        let targets = self.bootstrap_targets();
+        if targets.is_empty() {
+            return None;
+        }
+        Some(targets[self.rng.below(targets.len() as u64) as usize])
+    }
+
+    /// No leader known: Fetch from a random bootstrap target to learn who leads.
+    fn maybe_send_bootstrap_fetch(&mut self) {
+        let voters = self.bootstrap_targets();
         // A Fetch offset acknowledges durable data: never send one ahead of the flush.
         if !self.log.is_fully_flushed() || voters.iter().any(|&v| self.connections.has_in_flight(v))
         {
@@ -315,11 +341,7 @@ impl RaftNode {
             voter_directory_id: Uuid::ZERO,
             leader_id: self.config.node_id,
             leader_epoch: self.state.epoch(),
-            leader_endpoints: self
-                .config
-                .leader_endpoint(self.config.node_id)
-                .into_iter()
-                .collect(),
+            leader_endpoints: self.local_leader_endpoints(),
         }
     }
 
@@ -342,11 +364,7 @@ impl RaftNode {
                 })
                 .collect(),
             preferred_successors: successors,
-            leader_endpoints: self
-                .config
-                .leader_endpoint(self.config.node_id)
-                .into_iter()
-                .collect(),
+            leader_endpoints: self.local_leader_endpoints(),
         }
     }
 

@@ -55,7 +55,7 @@ impl RaftNode {
                     voted_key: Some(self.local_key()),
                 });
                 let deadline = self.fresh_election_deadline();
-                let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+                let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
                 self.set_state(QuorumState::Candidate(CandidateState {
                     epoch: stored.epoch,
                     retries: 1,
@@ -70,7 +70,7 @@ impl RaftNode {
             let deadline = self.voter_election_deadline();
             self.enter_unattached(stored.epoch, None, Some(voted), deadline);
         } else if let Some(leader_id) = stored.leader_id {
-            if self.config.is_voter(leader_id) {
+            if self.voter_set().contains_id(leader_id) {
                 let epoch = stored.epoch - i32::from(planted!(RestartPersistsOlderEpoch));
                 self.enter_follower(epoch, leader_id);
             } else {
@@ -86,7 +86,7 @@ impl RaftNode {
             let election = self.election.clone();
             self.emit(Output::PersistElectionState(election));
         }
-        if is_voter && self.config.voters.len() == 1 {
+        if is_voter && self.voter_set().len() == 1 {
             match self.state {
                 QuorumState::Candidate(_) => self.maybe_become_leader(),
                 QuorumState::Leader(_) => {}
@@ -113,7 +113,7 @@ impl RaftNode {
 
     pub(super) fn other_voters(&self) -> impl Iterator<Item = i32> + '_ {
         let local_id = self.config.node_id;
-        self.config.voter_ids().filter(move |&id| id != local_id)
+        self.voter_set().ids().filter(move |&id| id != local_id)
     }
 
     /// Emits the election state for persistence if it changed.
@@ -223,7 +223,7 @@ impl RaftNode {
         if planted!(FollowerResetsHighWatermark) {
             self.high_watermark = Some(0);
         }
-        if self.config.is_voter(leader_id) {
+        if self.voter_set().contains_id(leader_id) {
             self.enter_follower(epoch, leader_id);
         } else {
             let deadline = self.voter_election_deadline();
@@ -249,7 +249,7 @@ impl RaftNode {
             .map(|id| (id, ReplicaProgress::default()))
             .collect();
         let begin_quorum_pending: BTreeSet<i32> = voters.keys().copied().collect();
-        let check_quorum_deadline_ms = if self.config.voters.len() > 1 {
+        let check_quorum_deadline_ms = if self.voter_set().len() > 1 {
             Some(self.now_ms.saturating_add(self.check_quorum_timeout_ms()))
         } else {
             None
@@ -279,7 +279,7 @@ impl RaftNode {
         let message = LeaderChangeMessage {
             version: 0,
             leader_id: local_id + i32::from(planted!(LeaderChangeNamesAnother)),
-            voters: self.config.voter_ids().collect(),
+            voters: self.voter_set().ids().collect(),
             granting_voters,
         };
         let mut buf = Vec::with_capacity(128);

@@ -109,6 +109,7 @@ impl Cluster {
                 events: Vec::new(),
                 trace: Vec::new(),
                 flushed: 0,
+                address_book: Vec::new(),
             },
         );
         self.drain(id);
@@ -153,11 +154,13 @@ impl Cluster {
             flushed_end_offset: end,
             epoch_entries: entries,
             latest_snapshot: None,
+            kraft_control: Vec::new(),
         };
         peer.node =
             RaftNode::new(config(id, voter_ids), restored, self.now, seed).expect("restart");
         peer.flushed = end;
         peer.events.clear();
+        peer.address_book.clear();
         self.peers.insert(id, peer);
         self.drain(id);
     }

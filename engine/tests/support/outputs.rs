@@ -36,6 +36,11 @@ impl Cluster {
                     correlation_id,
                     request,
                 } => {
+                    assert!(
+                        peer.address_book.contains(&to),
+                        "node {id} sends to {to}, not in its address book {:?}",
+                        peer.address_book
+                    );
                     let request_id = self.next_request_id;
                     self.next_request_id += 1;
                     if self.link_up(id, to) {
@@ -125,6 +130,9 @@ impl Cluster {
                     );
                 }
                 Output::Listener { id: lid, event } => peer.events.push((lid, event)),
+                Output::UpdatePeers { peers } => {
+                    peer.address_book = peers.iter().map(|p| p.id).collect();
+                }
                 Output::ShutdownComplete => {}
                 Output::WriteSnapshotChunk { .. } | Output::LoadSnapshot { .. } => {
                     panic!("node {id} downloads a snapshot, but this cluster freezes none")
