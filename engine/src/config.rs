@@ -135,6 +135,17 @@ impl RaftConfig {
                 self.bootstrap_servers.len()
             )));
         }
+        if self.voters.is_empty()
+            && !self
+                .local_listeners
+                .iter()
+                .any(|l| l.name == self.listener_name)
+        {
+            return Err(ConfigError::new(format!(
+                "a dynamic quorum (no static voters) needs this node's advertised {} listener",
+                self.listener_name
+            )));
+        }
         if self.auto_join && !self.voters.is_empty() {
             return Err(ConfigError::new(
                 "auto join needs a dynamic quorum (no static voters)".to_string(),

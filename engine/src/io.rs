@@ -201,7 +201,9 @@ pub enum Output {
     /// ApiVersions, and the bootstrap servers under ids -2, -3, .... Emitted at start and whenever
     /// the book changes, before any `Send` that needs it. A `Send` to an id not in the book fails
     /// with `RequestError::Disconnected`; a peer whose address changed is reconnected.
-    UpdatePeers { peers: Vec<PeerAddress> },
+    UpdatePeers {
+        peers: Vec<PeerAddress>,
+    },
     /// Deliver `event` to listener `id`.
     Listener {
         id: ListenerId,

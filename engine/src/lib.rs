@@ -124,9 +124,7 @@ pub mod voters;
 pub use config::{RaftConfig, Voter};
 pub use election::{ElectionState, RestoredState, SnapshotInfo};
 pub use error::{AppendError, ConfigError, RestoreError, VoterSetError};
-pub use io::{
-    Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, PeerAddress, RequestError,
-};
+pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, PeerAddress, RequestError};
 pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
 pub use node::{NodeStatus, RaftNode, SnapshotProgress, MAX_PENDING_OUTPUTS};

@@ -13,8 +13,9 @@ mod snapshot;
 mod snapshot_download;
 mod timers;
 mod transitions;
-mod voter_history;
 mod vote;
+mod voter_change;
+mod voter_history;
 
 use std::collections::VecDeque;
 
@@ -28,7 +29,9 @@ use crate::log::LogState;
 use crate::message::{LeaderEndpoint, NodeEndpoint, ReplicaKey, Response, SnapshotId};
 use crate::rng::SplitMix64;
 use crate::state::{QuorumState, StateName, UnattachedState};
-use crate::voters::{VoterHistory, VoterSet};
+use crate::voters::{
+    VoterHistory, VoterNode, VoterSet, SUPPORTED_KRAFT_VERSION_MAX, SUPPORTED_KRAFT_VERSION_MIN,
+};
 
 /// Outputs not yet drained beyond this mean the runtime does not drain after each step: a bug.
 pub const MAX_PENDING_OUTPUTS: usize = 1 << 16;
@@ -436,6 +439,20 @@ impl RaftNode {
         self.voter_endpoint(self.config.node_id)
             .into_iter()
             .collect()
+    }
+
+    /// This replica as a voter node of a dynamic quorum (its key, advertised listeners and
+    /// supported kraft.versions); `None` without advertised listeners.
+    pub(crate) fn local_voter_node(&self) -> Option<VoterNode> {
+        if self.config.local_listeners.is_empty() {
+            return None;
+        }
+        Some(VoterNode {
+            key: self.local_key(),
+            listeners: self.config.local_listeners.clone(),
+            kraft_version_min: SUPPORTED_KRAFT_VERSION_MIN,
+            kraft_version_max: SUPPORTED_KRAFT_VERSION_MAX,
+        })
     }
 
     /// Voter `id`'s endpoint on this node's listener.

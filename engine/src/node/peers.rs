@@ -46,6 +46,30 @@ impl RaftNode {
         }
     }
 
+    /// Whether this node knows where `leader_id` listens: a voter's endpoint on its listener, or
+    /// the endpoint a message named for it.
+    pub(crate) fn leader_reachable(&self, leader_id: i32) -> bool {
+        self.voter_endpoint(leader_id).is_some()
+            || self
+                .leader_address
+                .as_ref()
+                .is_some_and(|a| a.id == leader_id)
+    }
+
+    /// A message named `endpoint` as the leader's (Fetch NodeEndpoints, BeginQuorumEpoch
+    /// LeaderEndpoints): keep it so this node can fetch from a leader outside its voter set (an
+    /// observer of a dynamic quorum, a replica whose voter set is behind).
+    pub(crate) fn learn_leader_endpoint(&mut self, endpoint: PeerAddress) {
+        if endpoint.id < 0 || endpoint.id == self.config.node_id {
+            return;
+        }
+        if self.leader_address.as_ref() == Some(&endpoint) {
+            return;
+        }
+        self.leader_address = Some(endpoint);
+        self.update_peers();
+    }
+
     /// Whether `id` is in the address book (the core never sends elsewhere).
     pub(crate) fn is_known_peer(&self, id: i32) -> bool {
         self.peers.iter().any(|p| p.id == id)

@@ -37,6 +37,15 @@ impl RaftNode {
                 let response = self.handle_describe_cluster_request(r);
                 self.respond(request_id, Response::DescribeCluster(response));
             }
+            Request::AddRaftVoter(_)
+            | Request::RemoveRaftVoter(_)
+            | Request::UpdateRaftVoter(_)
+            | Request::ApiVersions(_) => {
+                let response = self
+                    .refuse_voter_change(&request)
+                    .expect("a voter-change request has a refusal");
+                self.respond(request_id, response);
+            }
         }
     }
 
@@ -66,8 +75,14 @@ impl RaftNode {
                 Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
                 Response::Fetch(r) => self.handle_fetch_response(from, r),
                 Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
-                // This node never sends DescribeQuorum or DescribeCluster.
-                Response::DescribeQuorum(_) | Response::DescribeCluster(_) => true,
+                // This node never sends DescribeQuorum, DescribeCluster, the voter changes or
+                // ApiVersions (static voters).
+                Response::DescribeQuorum(_)
+                | Response::DescribeCluster(_)
+                | Response::AddRaftVoter(_)
+                | Response::RemoveRaftVoter(_)
+                | Response::UpdateRaftVoter(_)
+                | Response::ApiVersions(_) => true,
             }
         };
         if !success {
@@ -325,7 +340,7 @@ impl RaftNode {
             candidate_epoch: self.state.epoch(),
             candidate_id: self.config.node_id,
             candidate_directory_id: self.config.directory_id,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             last_offset_epoch: durable_epoch,
             last_offset: durable_end,
             pre_vote,
@@ -338,7 +353,7 @@ impl RaftNode {
             voter_id: to,
             topic_name: self.config.topic_name.clone(),
             partition: self.config.partition,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             leader_id: self.config.node_id,
             leader_epoch: self.state.epoch(),
             leader_endpoints: self.local_leader_endpoints(),
@@ -360,12 +375,19 @@ impl RaftNode {
                 .iter()
                 .map(|&id| ReplicaKey {
                     id,
-                    directory_id: Uuid::ZERO,
+                    directory_id: self.voter_directory_id(id),
                 })
                 .collect(),
             preferred_successors: successors,
             leader_endpoints: self.local_leader_endpoints(),
         }
+    }
+
+    /// The directory id of voter `id` in the voter set (zero for a static voter or a non-voter).
+    fn voter_directory_id(&self, id: i32) -> Uuid {
+        self.voter_set()
+            .get(id)
+            .map_or(Uuid::ZERO, |v| v.key.directory_id)
     }
 
     fn fetch_request(&self) -> FetchRequest {

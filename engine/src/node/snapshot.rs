@@ -5,8 +5,8 @@
 use super::RaftNode;
 use crate::election::SnapshotInfo;
 use crate::message::SnapshotId;
-use crate::voters::ControlEntry;
 use crate::state::QuorumState;
+use crate::voters::ControlEntry;
 
 /// A `LoadSnapshot` the runtime is executing: until its result the core's log is the old one and
 /// the core emits nothing that touches the log.

@@ -123,7 +123,10 @@ fn push_at<T>(history: &mut Vec<(i64, T)>, offset: i64, value: T) -> Result<(), 
 }
 
 fn trim<T>(history: &mut Vec<(i64, T)>, start_offset: i64) {
-    let at_or_below = history.iter().take_while(|(o, _)| *o <= start_offset).count();
+    let at_or_below = history
+        .iter()
+        .take_while(|(o, _)| *o <= start_offset)
+        .count();
     if at_or_below > 1 {
         history.drain(..at_or_below - 1);
     }
@@ -179,10 +182,18 @@ mod tests {
         assert_eq!(h.voters_at(-2), None);
         assert!(h.add(&voters(5, &[1])).is_err(), "offsets only grow");
         h.truncate_from(20);
-        assert_eq!(h.latest(), &set(&[1, 2]), "the truncated change is rolled back");
+        assert_eq!(
+            h.latest(),
+            &set(&[1, 2]),
+            "the truncated change is rolled back"
+        );
         h.add(&voters(20, &[1, 2, 4])).unwrap();
         h.trim_below(15);
-        assert_eq!(h.voters_at(15), Some(&set(&[1, 2])), "the entry in force stays");
+        assert_eq!(
+            h.voters_at(15),
+            Some(&set(&[1, 2])),
+            "the entry in force stays"
+        );
         assert_eq!(h.voters_at(5), None, "older ones go");
         assert_eq!(h.kraft_version_at(100), 1);
     }

@@ -79,7 +79,10 @@ impl VoterSet {
         let mut voters = BTreeMap::new();
         for v in &record.voters {
             if v.voter_id < 0 {
-                return Err(VoterSetError::new(format!("voter id {} is negative", v.voter_id)));
+                return Err(VoterSetError::new(format!(
+                    "voter id {} is negative",
+                    v.voter_id
+                )));
             }
             if v.kraft_version_min > v.kraft_version_max || v.kraft_version_min < 0 {
                 return Err(VoterSetError::new(format!(
@@ -105,7 +108,10 @@ impl VoterSet {
                 kraft_version_max: v.kraft_version_max,
             };
             if voters.insert(v.voter_id, node).is_some() {
-                return Err(VoterSetError::new(format!("voter id {} is listed twice", v.voter_id)));
+                return Err(VoterSetError::new(format!(
+                    "voter id {} is listed twice",
+                    v.voter_id
+                )));
             }
         }
         Ok(VoterSet { voters })
@@ -159,7 +165,9 @@ impl VoterSet {
 
     /// Kafka's `isVoter(ReplicaKey)`.
     pub fn contains(&self, replica: ReplicaKey) -> bool {
-        self.voters.get(&replica.id).is_some_and(|v| v.is_voter(replica))
+        self.voters
+            .get(&replica.id)
+            .is_some_and(|v| v.is_voter(replica))
     }
 
     /// Kafka's `isOnlyVoter`.
@@ -262,19 +270,34 @@ mod tests {
         let back = VoterSet::from_record(&set.to_record()).expect("valid");
         assert_eq!(back, set);
         assert!(set.contains(key(1, 11)));
-        assert!(!set.contains(key(1, 12)), "another directory of voter 1 is not a voter");
-        assert!(set.contains(key(2, 5)), "a voter without directory id matches any");
+        assert!(
+            !set.contains(key(1, 12)),
+            "another directory of voter 1 is not a voter"
+        );
+        assert!(
+            set.contains(key(2, 5)),
+            "a voter without directory id matches any"
+        );
         assert_eq!(set.majority(), 2);
         assert!(set.add_voter(node(1, 12)).is_none(), "one voter per id");
-        assert!(set.remove_voter(key(1, 12)).is_none(), "remove needs the exact key");
+        assert!(
+            set.remove_voter(key(1, 12)).is_none(),
+            "remove needs the exact key"
+        );
         let one = set.remove_voter(key(1, 11)).expect("exact key");
-        assert!(one.remove_voter(key(2, 0)).is_none(), "the last voter stays");
+        assert!(
+            one.remove_voter(key(2, 0)).is_none(),
+            "the last voter stays"
+        );
         assert!(one.is_only_voter(key(2, 9)));
     }
 
     #[test]
     fn bad_records_are_refused() {
-        let mut record = VoterSet::default().add_voter(node(1, 1)).unwrap().to_record();
+        let mut record = VoterSet::default()
+            .add_voter(node(1, 1))
+            .unwrap()
+            .to_record();
         record.voters.push(record.voters[0].clone());
         assert!(VoterSet::from_record(&record).is_err(), "repeated id");
         record.voters.clear();

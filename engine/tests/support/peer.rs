@@ -21,8 +21,8 @@ pub struct Peer {
     pub trace: Vec<Output>,
     /// Durable end of `log` (what survives a crash).
     pub flushed: i64,
-    /// The ids of the core's last `Output::UpdatePeers`: where it may send.
-    pub address_book: Vec<i32>,
+    /// The core's last `Output::UpdatePeers`: where it may send.
+    pub address_book: Vec<kraft_engine::PeerAddress>,
 }
 
 impl Peer {
