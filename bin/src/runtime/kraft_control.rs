@@ -5,13 +5,11 @@
 //! then every KRaftVersion and Voters record of the log from the snapshot's end on (at their own
 //! offsets; the log's recovery scan collected them from the control batches).
 
+use super::bootstrap;
 use kraft_engine::{ControlEntry, ControlKind};
 use kraft_records::{scan_kraft_control, ControlRecord};
 use kraft_segment_log::{LogError, SnapshotId, SnapshotReader};
 use std::path::Path;
-
-/// Where the bootstrap checkpoint's entries sit (Kafka's `-1`: before every log offset).
-pub const BOOTSTRAP_OFFSET: i64 = -1;
 
 /// The core's entry for a record found in a file; `None` for a record of another type.
 fn entry(offset: i64, record: ControlRecord) -> Option<ControlEntry> {
@@ -56,18 +54,11 @@ pub fn restored_entries(
             );
             snapshot_entries(&id.path_in(partition_dir), id.end_offset - 1)?
         }
-        None => {
-            let bootstrap = SnapshotId {
-                end_offset: 0,
-                epoch: 0,
-            }
-            .path_in(partition_dir);
-            if bootstrap.exists() {
-                snapshot_entries(&bootstrap, BOOTSTRAP_OFFSET)?
-            } else {
-                Vec::new()
-            }
-        }
+        // Empty without a checkpoint: a static quorum, or `format --no-initial-controllers`.
+        None => bootstrap::read_bootstrap_control(partition_dir)?
+            .into_iter()
+            .filter_map(|(offset, record)| entry(offset, record))
+            .collect(),
     };
     let log_from = latest_snapshot.map_or(0, |id| id.end_offset);
     entries.extend(

@@ -10,6 +10,7 @@
 //!  network ── reads Fetch slices from the log's mmap through a LogReader (no copy, no message) ──
 //! ```
 
+pub mod bootstrap;
 mod clock;
 mod error;
 mod kraft_control;
@@ -170,26 +171,33 @@ fn snapshot_triggers(config: &ServerConfig) -> snapshots::SnapshotTriggers {
     }
 }
 
-/// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
-/// of the partition directory) and checks it, with the node id, at every start.
-fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, RuntimeError> {
+/// Kafka keeps the cluster id and the directory id in `meta.properties` of the metadata log
+/// directory (the parent of the partition directory) and checks them, with the node id, at every
+/// start; `kraft-storage format` writes it (see `bootstrap`). Returns (directory id, cluster id).
+fn replica_identity(
+    config: &ServerConfig,
+    args: &ServerArgs,
+) -> Result<(Uuid, String), RuntimeError> {
+    let cluster_id =
+        bootstrap::cluster_id(config, &args.config).map_err(RuntimeError::LogDirectory)?;
     let directory_id = meta_properties::ensure_directory_id(
         &config.metadata_log_dir,
         config.node_id,
-        RaftConfig::DEFAULT_CLUSTER_ID,
+        &cluster_id,
         args.replica_directory_id,
     )
     .map_err(RuntimeError::LogDirectory)?;
-    tracing::info!(%directory_id, "replica directory id");
-    Ok(directory_id)
+    tracing::info!(%directory_id, %cluster_id, "replica directory id and cluster id");
+    Ok((directory_id, cluster_id))
 }
 
 fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeError> {
     let shutdown = Arc::new(AtomicBool::new(false));
     signals::install(shutdown.clone()).map_err(RuntimeError::SignalHandling)?;
 
-    let directory_id = replica_directory_id(&config, &args)?;
-    let raft = raft_config(&config, directory_id);
+    let (directory_id, cluster_id) = replica_identity(&config, &args)?;
+    let mut raft = raft_config(&config, directory_id);
+    raft.cluster_id = cluster_id;
     let partition_dir = config.partition_dir();
     let log_config = LogConfig {
         segment_bytes: u64::from(config.metadata_log_segment_bytes),
