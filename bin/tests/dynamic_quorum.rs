@@ -19,13 +19,19 @@ const REPORT: &str = "Throughput (bytes/second):";
 const WAIT: Duration = Duration::from_secs(30);
 const LOAD: [&str; 4] = ["--throughput", "2000", "--record-size", "100"];
 
-/// A controller of a dynamic quorum (no static voters) on 127.0.0.1:`port`.
-fn write_config(root: &Path, node_id: i32, port: u16, bootstrap_port: u16) -> (PathBuf, PathBuf) {
+/// A controller of a dynamic quorum (no static voters) on 127.0.0.1:`port`, plus `extra` lines.
+fn write_config(
+    root: &Path,
+    node_id: i32,
+    port: u16,
+    bootstrap_port: u16,
+    extra: &str,
+) -> (PathBuf, PathBuf) {
     let log_dir = root.join(format!("node-{node_id}"));
     let text = format!(
         "node.id={node_id}\nprocess.roles=controller\nlisteners=CONTROLLER://127.0.0.1:{port}\n\
          controller.listener.names=CONTROLLER\n\
-         controller.quorum.bootstrap.servers=127.0.0.1:{bootstrap_port}\nlog.dirs={}\n",
+         controller.quorum.bootstrap.servers=127.0.0.1:{bootstrap_port}\nlog.dirs={}\n{extra}\n",
         log_dir.display()
     );
     let path = root.join(format!("node-{node_id}.properties"));
@@ -103,7 +109,7 @@ fn start_leader(node_id: i32, config: &Path, log_dir: &Path) -> Server {
 fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {
     let root = tempfile::tempdir().unwrap();
     let port = free_ports(1)[0];
-    let (config, log_dir) = write_config(root.path(), 1, port, port);
+    let (config, log_dir) = write_config(root.path(), 1, port, port, "");
     let cluster_id = storage(&["random-uuid"]).trim().to_string();
     format(&config, &cluster_id, "--standalone");
     let mut server = start_leader(1, &config, &log_dir);
@@ -173,8 +179,8 @@ fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {
 fn an_observer_with_only_bootstrap_servers_finds_the_leader_and_replicates() {
     let root = tempfile::tempdir().unwrap();
     let ports = free_ports(2);
-    let (leader_config, leader_dir) = write_config(root.path(), 1, ports[0], ports[0]);
-    let (observer_config, observer_dir) = write_config(root.path(), 2, ports[1], ports[0]);
+    let (leader_config, leader_dir) = write_config(root.path(), 1, ports[0], ports[0], "");
+    let (observer_config, observer_dir) = write_config(root.path(), 2, ports[1], ports[0], "");
     let cluster_id = storage(&["random-uuid"]).trim().to_string();
     format(&leader_config, &cluster_id, "--standalone");
     format(&observer_config, &cluster_id, "--no-initial-controllers");
@@ -227,6 +233,84 @@ fn an_observer_with_only_bootstrap_servers_finds_the_leader_and_replicates() {
         &leader_log[..observer_log.len()],
         &observer_log[..],
         "the observer's log is not the leader's"
+    );
+}
+
+/// Snapshots at kraft.version 1 hold the voter set (KRaftVersion and Voters after the header):
+/// once retention has deleted the bootstrap checkpoint and the log's first segment, a restarted
+/// node still knows it is the only voter, and leads.
+#[test]
+fn snapshots_carry_the_voter_set_through_retention_and_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let port = free_ports(1)[0];
+    let small = "metadata.log.segment.min.bytes=1048576\nmetadata.log.segment.bytes=1048576\n\
+                 metadata.max.retention.bytes=2097152\n\
+                 metadata.log.max.record.bytes.between.snapshots=524288";
+    let (config, log_dir) = write_config(root.path(), 1, port, port, small);
+    let cluster_id = storage(&["random-uuid"]).trim().to_string();
+    format(&config, &cluster_id, "--standalone");
+    let load = ["--throughput", "20000", "--record-size", "100"];
+    let server = support::start(1, &config, &log_dir, &load);
+    let partition = server.partition_dir();
+    let bootstrap = partition.join("00000000000000000000-0000000000.checkpoint");
+    let first_segment = partition.join("00000000000000000000.log");
+    let cleaned = poll(Duration::from_secs(60), || {
+        (!bootstrap.exists() && !first_segment.exists()).then_some(())
+    });
+    assert!(
+        cleaned.is_some(),
+        "retention kept the checkpoint or the first segment; stderr:\n{}",
+        server.stderr()
+    );
+    let mut server = server;
+    let status = server.terminate(Duration::from_secs(15));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        server.stderr()
+    );
+    let (end_offset, latest) = support::snapshot_state::snapshot_files(&partition)
+        .into_iter()
+        .last()
+        .expect("a snapshot");
+    let id = kraft_segment_log::SnapshotId {
+        end_offset,
+        epoch: kraft_segment_log::parse_snapshot_file_name(
+            latest.file_name().unwrap().to_str().unwrap(),
+        )
+        .unwrap()
+        .0
+        .epoch,
+    };
+    let contents = kraft_perf::read_snapshot_contents(&latest, id).unwrap();
+    let held: Vec<String> = contents
+        .kraft_control
+        .iter()
+        .map(|(offset, record)| match record {
+            ControlRecord::KRaftVersion { kraft_version, .. } => {
+                format!("{offset}: kraft.version {kraft_version}")
+            }
+            ControlRecord::KRaftVoters(v) => format!(
+                "{offset}: voters {:?}",
+                v.voters.iter().map(|v| v.voter_id).collect::<Vec<_>>()
+            ),
+            other => format!("{offset}: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        held,
+        ["1: kraft.version 1", "2: voters [1]"],
+        "{}",
+        latest.display()
+    );
+    let mut server = start_leader(1, &config, &log_dir);
+    let status = server.terminate(Duration::from_secs(15));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        server.stderr()
     );
 }
 
