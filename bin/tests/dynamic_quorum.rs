@@ -344,7 +344,7 @@ fn a_voter_set_grown_by_kafkas_tool_survives_restarts_from_the_log() {
         );
     }
     let leader = poll(WAIT, || {
-        let (leader, _, _) = quorum_status(&[bootstrap.clone()])?;
+        let (leader, _, _) = quorum_status(std::slice::from_ref(&bootstrap))?;
         (leader >= 1).then_some(leader)
     });
     let leader = leader.expect("the two voters elect a leader");
