@@ -461,3 +461,21 @@ fn server_runs_with_the_formatted_cluster_id() {
         "the server keeps the formatted file"
     );
 }
+
+/// A format cut between the checkpoint and `meta.properties` (Kafka's order) leaves a directory
+/// that is still unformatted: formatting it again replaces the checkpoint whole.
+#[test]
+fn a_checkpoint_left_without_meta_properties_is_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let (config, logs) = dynamic_config(root.path(), 1, 19_311);
+    let partition = logs.join(PARTITION);
+    std::fs::create_dir_all(&partition).unwrap();
+    std::fs::write(partition.join(CHECKPOINT), b"torn").unwrap();
+    let output = storage(&["format", "-c", config.to_str().unwrap(), "-t", "C", "-s"]);
+    assert_eq!(output.code, Some(0), "{output:?}");
+    let directory_id: Uuid = meta(&logs, "directory.id").parse().unwrap();
+    assert_eq!(
+        read_bootstrap_control(&partition).unwrap(),
+        bootstrap_records(vec![voter(1, directory_id, "localhost", 19_311)])
+    );
+}
