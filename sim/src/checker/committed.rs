@@ -102,6 +102,7 @@ impl Checker {
                 break;
             }
             self.committed.push(CommittedBatch::of(b));
+            self.on_batch_committed(b.epoch, b.base_offset, b.last_offset);
             self.durability_dirty = true;
             let commit_epoch = self.commit_epochs.last().map_or(epoch, |&e| e.max(epoch));
             self.commit_epochs.push(commit_epoch);
@@ -120,8 +121,11 @@ impl Checker {
         self.durability_dirty
     }
 
-    /// Durability: the committed log must be durable on a majority of `voters`. Judged after every
-    /// step in which something that can break it happened (a commit, a truncation, a crash).
+    /// Durability: the committed log must be durable on a majority of `voters` (the voter set in
+    /// force at the committed end: a voter change commits on a majority of its new set, which
+    /// then holds everything before it; a replica whose directory id is not the voter's counts
+    /// as not holding it). Judged after every step in which something that can break it happened
+    /// (a commit, a truncation, a crash).
     pub fn check_durability<Q: Clone>(&mut self, time_ms: u64, voters: &[(NodeId, &SimDisk<Q>)]) {
         if !std::mem::take(&mut self.durability_dirty) {
             return;

@@ -284,10 +284,10 @@ impl Cluster {
         }
         // Liveness is owed to a connected majority: often keep a minority of voters out
         // (crashed, or running but cut off) for the whole calm window.
-        let minority = (self.options.voters - 1) / 2;
+        let mut voters = self.committed_voter_indexes();
+        let minority = voters.len().saturating_sub(1) / 2;
         if self.options.faults && minority > 0 && self.rng.chance(0.4) {
             let count = self.rng.range_inclusive(1, minority as u64) as usize;
-            let mut voters: Vec<usize> = (0..self.options.voters).collect();
             for k in (1..voters.len()).rev() {
                 let j = self.rng.index(k + 1);
                 voters.swap(k, j);

@@ -67,9 +67,12 @@ impl Cluster {
                 })
                 .collect(),
             latest_snapshot: node.snapshots.latest().map(|s| s.info()),
-            // The simulated quorums are static (kraft.version 0): no control entries on disk.
             kraft_control: Vec::new(),
         };
+        let mut restored = restored;
+        restored.kraft_control = self.restored_kraft_control(i);
+        let node = &mut self.nodes[i];
+        node.log_voters = super::membership::voters_of(&restored.kraft_control);
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         node.same_instant_ticks = 0;
@@ -175,7 +178,10 @@ impl Cluster {
             if j == i || !self.is_up(j) {
                 continue;
             }
-            if let Some(correlation_id) = self.in_flight_to(j, id) {
+            for to in self.book_ids_of(j, id) {
+                let Some(correlation_id) = self.in_flight_to(j, to) else {
+                    continue;
+                };
                 let incarnation = self.nodes[j].incarnation;
                 let delay = self.rng.range_inclusive(1, 5);
                 self.schedule(
@@ -183,7 +189,7 @@ impl Cluster {
                     EventKind::Disconnected {
                         node: j,
                         incarnation,
-                        to: id,
+                        to,
                         correlation_id,
                     },
                 );
@@ -262,9 +268,11 @@ impl Cluster {
             if status.state == StateName::Leader {
                 self.checker
                     .on_leader(self.now_ms, node.id, status.epoch, &node.core_log);
+                self.check_leader_votes(i, status.epoch);
             }
         }
         self.drain(i);
+        self.check_membership(i);
         self.observe(i);
         self.reschedule_tick(i);
         self.check_global();
@@ -366,12 +374,7 @@ impl Cluster {
         let expected = DescribeExpectation {
             epoch: status.epoch,
             high_watermark: status.high_watermark.unwrap_or(-1),
-            voter_set: self
-                .nodes
-                .iter()
-                .filter(|n| n.is_voter)
-                .map(|n| n.id)
-                .collect(),
+            voter_set: core.voter_set().ids().collect(),
             fetching_observers,
         };
         self.checker.check_describe_quorum(now, id, &expected, &got);
@@ -421,12 +424,18 @@ impl Cluster {
 
     pub(super) fn check_global(&mut self) {
         if self.checker.durability_check_due() {
-            let voters: Vec<(NodeId, &SimDisk<ElectionState>)> = self
-                .nodes
+            let indexes = self.committed_voter_indexes();
+            // A voter without its replica (a wiped disk) still counts against the majority.
+            let missing = self
+                .checker
+                .committed_voters()
+                .len()
+                .saturating_sub(indexes.len());
+            let mut voters: Vec<(NodeId, &SimDisk<ElectionState>)> = indexes
                 .iter()
-                .filter(|n| n.is_voter)
-                .map(|n| (n.id, &n.disk))
+                .map(|&i| (self.nodes[i].id, &self.nodes[i].disk))
                 .collect();
+            voters.extend(std::iter::repeat_n((-1, &self.empty_disk), missing));
             self.checker.check_durability(self.now_ms, &voters);
         }
         self.checker.check_liveness(self.now_ms);
