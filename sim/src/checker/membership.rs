@@ -28,8 +28,9 @@ pub(super) struct Membership {
     grants: BTreeMap<(i32, NodeId), Vec<ReplicaKey>>,
     /// Epochs whose leader was judged against its voter set.
     judged: BTreeSet<i32>,
-    /// (epoch, base offset) of every batch holding a Voters record -> the voters of its last one.
-    voters_by_batch: BTreeMap<(i32, i64), Vec<ReplicaKey>>,
+    /// (epoch, base offset) of every batch holding a Voters record -> the offset and voters of
+    /// its last one.
+    voters_by_batch: BTreeMap<(i32, i64), (i64, Vec<ReplicaKey>)>,
     /// The voter set in force at the end of the committed log (the bootstrap one, or the last
     /// Voters record committed).
     committed_voters: Vec<ReplicaKey>,
@@ -113,17 +114,35 @@ impl Checker {
 
     /// A batch `(epoch, base_offset)` holding Voters records was appended somewhere; `voters` are
     /// the last one's.
-    pub fn on_voters_appended(&mut self, epoch: i32, base_offset: i64, voters: Vec<ReplicaKey>) {
+    pub fn on_voters_appended(
+        &mut self,
+        epoch: i32,
+        base_offset: i64,
+        offset: i64,
+        voters: Vec<ReplicaKey>,
+    ) {
         self.membership
             .voters_by_batch
-            .insert((epoch, base_offset), voters);
+            .insert((epoch, base_offset), (offset, voters));
+    }
+
+    /// Voter sets appended (in some log) after the committed end: not committed, possibly in
+    /// force on a leader already.
+    pub fn pending_voter_sets(&self) -> impl Iterator<Item = &[ReplicaKey]> + '_ {
+        let committed_end = self.committed_end_offset();
+        self.membership
+            .voters_by_batch
+            .values()
+            .filter(move |(offset, _)| *offset >= committed_end)
+            .map(|(_, voters)| voters.as_slice())
     }
 
     /// The committed log grew by batch `(epoch, base_offset)`.
     pub(super) fn on_batch_committed(&mut self, epoch: i32, base_offset: i64, last_offset: i64) {
-        if let Some(voters) = self.membership.voters_by_batch.get(&(epoch, base_offset)) {
+        if let Some((offset, voters)) = self.membership.voters_by_batch.get(&(epoch, base_offset)) {
+            debug_assert!(*offset <= last_offset);
             self.membership.committed_voters = voters.clone();
-            self.membership.committed_voters_offset = last_offset;
+            self.membership.committed_voters_offset = *offset;
         }
     }
 

@@ -8,7 +8,10 @@ use kraft_engine::voters::control_entries;
 use kraft_engine::{ControlEntry, ControlKind, StateName, VoterSet};
 use kraft_records::{BatchIter, VotersRecord};
 
-use super::Cluster;
+use super::{Cluster, SimNode};
+use crate::disk::SimDisk;
+use crate::network::NodeId;
+use kraft_engine::ElectionState;
 
 /// The replica keys of a Voters record.
 pub(super) fn record_keys(record: &VotersRecord) -> Vec<ReplicaKey> {
@@ -29,6 +32,25 @@ pub(super) fn voters_of(entries: &[ControlEntry]) -> Vec<(i64, VotersRecord)> {
         .filter_map(|e| match &e.kind {
             ControlKind::Voters(record) => Some((e.offset, record.clone())),
             ControlKind::KRaftVersion(_) => None,
+        })
+        .collect()
+}
+
+/// The disks of `voters` among `nodes` (a voter without its replica, e.g. a wiped one, holds
+/// nothing: `empty`).
+pub(super) fn voter_disks<'a>(
+    nodes: &'a [SimNode],
+    empty: &'a SimDisk<ElectionState>,
+    voters: &[ReplicaKey],
+) -> Vec<(NodeId, &'a SimDisk<ElectionState>)> {
+    voters
+        .iter()
+        .map(|v| {
+            let replica = nodes.iter().find(|n| {
+                n.id == v.id
+                    && (v.directory_id.is_zero() || v.directory_id == n.config.directory_id)
+            });
+            (v.id, replica.map_or(empty, |n| &n.disk))
         })
         .collect()
 }
@@ -75,8 +97,12 @@ impl Cluster {
         };
         let now = self.now_ms;
         let id = self.nodes[i].id;
-        self.checker
-            .on_voters_appended(epoch, batch.header.base_offset, record_keys(last_record));
+        self.checker.on_voters_appended(
+            epoch,
+            batch.header.base_offset,
+            *last_offset,
+            record_keys(last_record),
+        );
         if let Some(core) = self.nodes[i].core.as_ref() {
             let status_leader = core.status().state == StateName::Leader;
             let previous = self.nodes[i].log_voters.last();

@@ -10,10 +10,10 @@ use kraft_records::{BatchIter, EpochEntry};
 use kraft_driver::{FailureQueue, OutputGate};
 
 use super::log_side::SimLogSide;
+use super::membership::voter_disks;
 use super::trace::describe_input;
 use super::{Cluster, EventKind, DESCRIBE_EVERY, MAX_SAME_INSTANT_TICKS, OBSERVER_RECENT_MS};
 use crate::checker::{DescribeExpectation, DescribeView, Invariant};
-use crate::disk::SimDisk;
 use crate::network::NodeId;
 
 /// Leading bytes of `buf` that are whole, valid batches: what segment recovery keeps.
@@ -370,6 +370,8 @@ impl Cluster {
             .range((id, status.epoch, NodeId::MIN)..=(id, status.epoch, NodeId::MAX))
             .filter(|(_, &at)| now.saturating_sub(at) <= OBSERVER_RECENT_MS)
             .map(|(&(_, _, observer), _)| observer)
+            // One it has made a voter since is listed as a voter (its latest voter set).
+            .filter(|&observer| !core.voter_set().contains_id(observer))
             .collect();
         let expected = DescribeExpectation {
             epoch: status.epoch,
@@ -424,19 +426,13 @@ impl Cluster {
 
     pub(super) fn check_global(&mut self) {
         if self.checker.durability_check_due() {
-            let indexes = self.committed_voter_indexes();
-            // A voter without its replica (a wiped disk) still counts against the majority.
-            let missing = self
-                .checker
-                .committed_voters()
-                .len()
-                .saturating_sub(indexes.len());
-            let mut voters: Vec<(NodeId, &SimDisk<ElectionState>)> = indexes
+            let mut keys = vec![self.checker.committed_voters().to_vec()];
+            keys.extend(self.checker.pending_voter_sets().map(<[_]>::to_vec));
+            let sets: Vec<_> = keys
                 .iter()
-                .map(|&i| (self.nodes[i].id, &self.nodes[i].disk))
+                .map(|k| voter_disks(&self.nodes, &self.empty_disk, k))
                 .collect();
-            voters.extend(std::iter::repeat_n((-1, &self.empty_disk), missing));
-            self.checker.check_durability(self.now_ms, &voters);
+            self.checker.check_durability_any(self.now_ms, &sets);
         }
         self.checker.check_liveness(self.now_ms);
     }

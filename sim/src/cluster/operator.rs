@@ -128,8 +128,11 @@ impl Cluster {
         self.maybe_wipe(&mut op);
         let change = self.next_change(&mut op);
         self.judge_reconfiguration_liveness(&mut op, change);
+        // With voters held out, a change that would leave the new set without a connected
+        // majority waits (the operator would take the quorum down itself).
+        let safe = self.held_out.is_empty() || self.change_is_owed(&op, change);
         let send = match (op.in_flight, change) {
-            (None, Some(change)) => self.prepare_change(&mut op, change),
+            (None, Some(change)) if safe => self.prepare_change(&mut op, change),
             _ => None,
         };
         // Back before the step: the core may answer at once (`on_operator_response`).
