@@ -26,11 +26,18 @@ use crate::snapshots::SnapshotStore;
 pub(super) const OPERATOR_INTERVAL_MS: u64 = 200;
 /// The tool's own timeout for one request, after which it tries again.
 const TOOL_TIMEOUT_MS: u64 = 5_000;
-/// AddRaftVoter's `TimeoutMs`.
+/// AddRaftVoter's `TimeoutMs`; sometimes a short one, which the leader may reach after
+/// appending the new voter set and before committing it (the next request then meets an
+/// uncommitted voter set, which the leader must refuse).
 const ADD_TIMEOUT_MS: i32 = 4_000;
+const SHORT_ADD_TIMEOUT_MS: (u64, u64) = (20, 300);
+const SHORT_ADD_TIMEOUT: f64 = 0.3;
 /// Odds the tool asks a node other than the leader first (it then retries on
 /// NOT_LEADER_OR_FOLLOWER).
 const ASK_ANY_NODE: f64 = 0.2;
+/// Odds an AddRaftVoter asks to be answered once appended (AckWhenCommitted false, v1), so the
+/// next change meets an uncommitted voter set (which the leader must refuse).
+const ACK_WHEN_APPENDED: f64 = 0.3;
 
 /// A voter change the operator asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +50,7 @@ enum Change {
 struct InFlight {
     request_id: u64,
     sent_at_ms: u64,
+    change: Change,
 }
 
 #[derive(Debug)]
@@ -57,7 +65,11 @@ pub(super) struct Operator {
     replacing: Option<NodeId>,
     /// Wiped nodes whose new key is not committed yet.
     wiped: BTreeSet<NodeId>,
-    in_flight: Option<InFlight>,
+    /// Requests of the tools running now (at most `tools`).
+    in_flight: Vec<InFlight>,
+    /// Tools run at once: 1, or 2 (two administrators, each sending its own change: the leader
+    /// must take one at a time).
+    tools: usize,
     /// Requests sent and not answered: request id -> (node index, its incarnation then).
     outstanding: BTreeMap<u64, (usize, u64)>,
     /// Keys the operator asked to add (a key committed without it added itself).
@@ -84,7 +96,8 @@ impl Operator {
             operations_left: options.operations,
             replacing: None,
             wiped: BTreeSet::new(),
-            in_flight: None,
+            in_flight: Vec::new(),
+            tools: if options.concurrent_tools { 2 } else { 1 },
             outstanding: BTreeMap::new(),
             requested_adds: Vec::new(),
             last_committed: (1..=initial_voters as NodeId)
@@ -118,26 +131,30 @@ impl Cluster {
         op.outstanding.retain(|_, &mut (i, incarnation)| {
             nodes[i].incarnation == incarnation && nodes[i].core.is_some()
         });
-        if let Some(f) = op.in_flight {
-            if now >= f.sent_at_ms + TOOL_TIMEOUT_MS || !op.outstanding.contains_key(&f.request_id)
-            {
-                op.in_flight = None;
-                op.counts.retries += 1;
-            }
-        }
+        let before = op.in_flight.len();
+        let outstanding = &op.outstanding;
+        op.in_flight.retain(|f| {
+            now < f.sent_at_ms + TOOL_TIMEOUT_MS && outstanding.contains_key(&f.request_id)
+        });
+        op.counts.retries += (before - op.in_flight.len()) as u64;
         self.maybe_wipe(&mut op);
-        let change = self.next_change(&mut op);
-        self.judge_reconfiguration_liveness(&mut op, change);
-        // With voters held out, a change that would leave the new set without a connected
-        // majority waits (the operator would take the quorum down itself).
-        let safe = self.held_out.is_empty() || self.change_is_owed(&op, change);
-        let send = match (op.in_flight, change) {
-            (None, Some(change)) if safe => self.prepare_change(&mut op, change),
-            _ => None,
-        };
-        // Back before the step: the core may answer at once (`on_operator_response`).
+        let changes = self.next_changes(&mut op);
+        self.judge_reconfiguration_liveness(&mut op, changes.first().copied());
+        let mut sends = Vec::new();
+        for change in changes {
+            if op.in_flight.len() >= op.tools || op.in_flight.iter().any(|f| f.change == change) {
+                continue;
+            }
+            // With voters held out, a change that would leave the new set without a connected
+            // majority waits (the operator would take the quorum down itself).
+            if !self.held_out.is_empty() && !self.change_is_owed(&op, Some(change)) {
+                continue;
+            }
+            sends.extend(self.prepare_change(&mut op, change));
+        }
+        // Back before the steps: the core may answer at once (`on_operator_response`).
         self.operator = Some(op);
-        if let Some((i, request_id, request)) = send {
+        for (i, request_id, request) in sends {
             self.step_node(
                 i,
                 Input::Request {
@@ -203,34 +220,49 @@ impl Cluster {
         op.target.insert(x);
     }
 
-    /// The next request the target asks for: removals first, then additions; a new operation
-    /// planned when the target is reached.
-    fn next_change(&mut self, op: &mut Operator) -> Option<Change> {
+    /// The requests the target asks for: removals first, then additions; new operations planned
+    /// (one per tool) when the target is reached.
+    fn next_changes(&mut self, op: &mut Operator) -> Vec<Change> {
         for _ in 0..2 {
-            for key in &op.last_committed {
-                let i = self.node_index(key.id)?;
-                let stale = key.directory_id != self.nodes[i].config.directory_id;
-                if !op.target.contains(&key.id) || (stale && !op.wiped.contains(&key.id)) {
-                    return Some(Change::Remove(*key));
-                }
-            }
-            for &id in &op.target {
-                let voter = op.last_committed.iter().any(|k| k.id == id);
-                if !voter && !op.auto_join.contains(&id) {
-                    let i = self.node_index(id)?;
-                    return Some(Change::Add(replica_key(id, self.nodes[i].wipes)));
-                }
-            }
+            let changes = self.changes_to_target(op);
             let auto_pending = op
                 .auto_join
                 .iter()
                 .any(|id| !op.last_committed.iter().any(|k| k.id == *id));
-            if op.replacing.is_some() || auto_pending || op.operations_left == 0 {
-                return None;
+            if !changes.is_empty()
+                || op.replacing.is_some()
+                || auto_pending
+                || op.operations_left == 0
+            {
+                return changes;
             }
-            self.plan_operation(op);
+            for _ in 0..op.tools.min(op.operations_left as usize) {
+                self.plan_operation(op);
+            }
         }
-        None
+        Vec::new()
+    }
+
+    fn changes_to_target(&self, op: &Operator) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for key in &op.last_committed {
+            let Some(i) = self.node_index(key.id) else {
+                continue;
+            };
+            let stale = key.directory_id != self.nodes[i].config.directory_id;
+            if !op.target.contains(&key.id) || (stale && !op.wiped.contains(&key.id)) {
+                changes.push(Change::Remove(*key));
+            }
+        }
+        for &id in &op.target {
+            let voter = op.last_committed.iter().any(|k| k.id == id);
+            if let (false, false, Some(i)) =
+                (voter, op.auto_join.contains(&id), self.node_index(id))
+            {
+                changes.push(Change::Add(replica_key(id, self.nodes[i].wipes)));
+            }
+        }
+        changes
     }
 
     /// Draws the next operation: add a spare, remove a voter, or replace one (wiped disk).
@@ -254,7 +286,7 @@ impl Cluster {
         } else if can_shrink {
             let id = managed[self.rng.index(managed.len())];
             op.target.remove(&id);
-            if pick == 1 {
+            if pick == 1 || op.replacing.is_some() {
                 format!("remove node {id}")
             } else {
                 op.replacing = Some(id);
@@ -285,6 +317,13 @@ impl Cluster {
             _ => running[self.rng.index(running.len())],
         };
         let cluster_id = Some(self.nodes[i].config.cluster_id.clone());
+        let ack_when_committed = !self.rng.chance(ACK_WHEN_APPENDED);
+        let timeout_ms = if self.rng.chance(SHORT_ADD_TIMEOUT) {
+            let (low, high) = SHORT_ADD_TIMEOUT_MS;
+            self.rng.range_inclusive(low, high) as i32
+        } else {
+            ADD_TIMEOUT_MS
+        };
         let request = match change {
             Change::Add(key) => {
                 if !op.requested_adds.contains(&key) {
@@ -292,11 +331,11 @@ impl Cluster {
                 }
                 Request::AddRaftVoter(AddRaftVoterRequest {
                     cluster_id,
-                    timeout_ms: ADD_TIMEOUT_MS,
+                    timeout_ms,
                     voter_id: key.id,
                     voter_directory_id: key.directory_id,
                     listeners: vec![endpoint(key.id)],
-                    ack_when_committed: true,
+                    ack_when_committed,
                 })
             }
             Change::Remove(key) => Request::RemoveRaftVoter(RemoveRaftVoterRequest {
@@ -309,9 +348,10 @@ impl Cluster {
         self.next_request_id += 1;
         op.outstanding
             .insert(request_id, (i, self.nodes[i].incarnation));
-        op.in_flight = Some(InFlight {
+        op.in_flight.push(InFlight {
             request_id,
             sent_at_ms: self.now_ms,
+            change,
         });
         let id = self.nodes[i].id;
         self.hash_words(&[41, id as u64, request_id]);
@@ -326,7 +366,9 @@ impl Cluster {
             return;
         };
         op.outstanding.remove(&request_id);
-        let current = op.in_flight.is_some_and(|f| f.request_id == request_id);
+        let before = op.in_flight.len();
+        op.in_flight.retain(|f| f.request_id != request_id);
+        let current = op.in_flight.len() < before;
         let error = match &response {
             Response::AddRaftVoter(r) => (r.error_code, r.error_message.clone()),
             Response::RemoveRaftVoter(r) => (r.error_code, r.error_message.clone()),
@@ -336,11 +378,8 @@ impl Cluster {
                 return;
             }
         };
-        if current {
-            op.in_flight = None;
-            if !error.0.is_none() {
-                op.counts.retries += 1;
-            }
+        if current && !error.0.is_none() {
+            op.counts.retries += 1;
         }
         self.trace_line(|| format!("operator <- node {id}: {error:?}"));
     }

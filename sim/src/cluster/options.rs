@@ -57,6 +57,9 @@ pub struct DynamicOptions {
     /// Voter changes the operator plans (each an add, a removal or a replacement with a wiped
     /// disk), one after the other.
     pub operations: u32,
+    /// Two tools send their changes at once (two administrators): the leader must take one at
+    /// a time and refuse the other.
+    pub concurrent_tools: bool,
 }
 
 /// A runtime bug the simulator can be told to commit, so tests can show that the checker reports
@@ -98,6 +101,7 @@ impl SimOptions {
         let dynamic = dynamic_rng.chance(0.4).then(|| DynamicOptions {
             auto_join: dynamic_rng.chance(0.3),
             operations: dynamic_rng.range_inclusive(2, 6) as u32,
+            concurrent_tools: dynamic_rng.chance(0.3),
         });
         let (voters, observers) = match dynamic {
             // One initial controller (`--standalone`) or three, and two spares.
