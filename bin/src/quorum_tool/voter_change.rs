@@ -1,0 +1,265 @@
+//! `add-controller` and `remove-controller`: AddRaftVoter / RemoveRaftVoter to the active
+//! controller, found as Kafka's admin client finds it when bootstrapped to controllers
+//! (DescribeCluster with endpoint type "controller" names the active one and its endpoint).
+//!
+//! Like the admin client, the tool retries until its deadline when the answer is retriable in
+//! Kafka's terms (REQUEST_TIMED_OUT: the new voter has not caught up yet, or another change is
+//! pending; NOT_LEADER_OR_FOLLOWER / NOT_CONTROLLER: the leader moved, so it asks again who
+//! leads; no connection), and stops at the first other answer.
+
+use std::time::{Duration, Instant};
+
+use kraft_engine::message::{
+    AddRaftVoterRequest, DescribeClusterRequest, EndpointType, ErrorCode, LeaderEndpoint,
+    RemoveRaftVoterRequest, Uuid,
+};
+use kraft_net::addr::join_host_port;
+use kraft_net::codec::{KafkaRequest, KafkaResponse};
+use kraft_net::convert;
+
+use super::describe::{connect, exchange, negotiate, Failure};
+use super::error_text::describe_error;
+
+const API_KEY_DESCRIBE_CLUSTER: i16 = 60;
+const API_KEY_ADD_RAFT_VOTER: i16 = 80;
+const API_KEY_REMOVE_RAFT_VOTER: i16 = 81;
+/// Attempts at most, whatever the deadline (bounds the loop).
+const MAX_ATTEMPTS: u32 = 200;
+const FIRST_BACKOFF_MS: u64 = 100;
+const MAX_BACKOFF_MS: u64 = 1000;
+/// Time the socket waits beyond the request's own `TimeoutMs` for the leader's answer.
+const ANSWER_MARGIN_MS: u64 = 2000;
+
+/// The voter change to make.
+pub enum Change {
+    Add {
+        voter_id: i32,
+        directory_id: Uuid,
+        listeners: Vec<LeaderEndpoint>,
+    },
+    Remove {
+        voter_id: i32,
+        directory_id: Uuid,
+    },
+}
+
+/// Why a change was not made: a refusal (`NAME: message`) or no answer in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeError {
+    Refused(String),
+    NoAnswer(String),
+}
+
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangeError::Refused(why) | ChangeError::NoAnswer(why) => f.write_str(why),
+        }
+    }
+}
+
+/// One attempt's outcome.
+enum Attempt {
+    Done,
+    /// Retriable: try again (and look the leader up again) until the deadline.
+    Retry(String),
+    Refused(String),
+}
+
+/// Makes the change, retrying retriable answers until `timeout_ms` has passed.
+pub fn make_change(
+    servers: &[String],
+    change: &Change,
+    timeout_ms: u64,
+) -> Result<(), ChangeError> {
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let mut backoff_ms = FIRST_BACKOFF_MS;
+    let mut last = String::from("no attempt made");
+    for _ in 0..MAX_ATTEMPTS {
+        let remaining_ms = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis() as u64;
+        if remaining_ms == 0 {
+            break;
+        }
+        let attempt = match find_active_controller(servers, remaining_ms) {
+            Ok(active) => send_change(&active, change, remaining_ms),
+            Err(why) => Attempt::Retry(why),
+        };
+        match attempt {
+            Attempt::Done => return Ok(()),
+            Attempt::Refused(why) => return Err(ChangeError::Refused(why)),
+            Attempt::Retry(why) => last = why,
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        std::thread::sleep(Duration::from_millis(backoff_ms).min(left));
+        backoff_ms = (backoff_ms * 2).min(MAX_BACKOFF_MS);
+    }
+    Err(ChangeError::NoAnswer(format!(
+        "no answer within {timeout_ms} ms; last: {last}"
+    )))
+}
+
+/// The active controller's `host:port`, from the first server whose DescribeCluster names one.
+fn find_active_controller(servers: &[String], timeout_ms: u64) -> Result<String, String> {
+    let mut said = Vec::with_capacity(servers.len());
+    for server in servers {
+        match ask_active_controller(server, timeout_ms) {
+            Ok(active) => return Ok(active),
+            Err(why) => said.push(format!("{server}: {why}")),
+        }
+    }
+    Err(format!("no active controller known ({})", said.join("; ")))
+}
+
+fn ask_active_controller(server: &str, timeout_ms: u64) -> Result<String, String> {
+    let timeout = Duration::from_millis(timeout_ms.max(1));
+    let mut stream = connect(server, timeout)?;
+    let version = negotiate(&mut stream, API_KEY_DESCRIBE_CLUSTER, "DescribeCluster", 2)
+        .map_err(Failure::why)?;
+    if version < 1 {
+        return Err("speaks DescribeCluster v0 only, which cannot ask for controllers".into());
+    }
+    let request = DescribeClusterRequest {
+        include_cluster_authorized_operations: false,
+        endpoint_type: EndpointType::CONTROLLER,
+        include_fenced_brokers: false,
+    };
+    let wire = convert::describe_cluster::request_to_kafka(&request, version);
+    let response = exchange(
+        &mut stream,
+        2,
+        API_KEY_DESCRIBE_CLUSTER,
+        version,
+        KafkaRequest::DescribeCluster(wire),
+    )
+    .map_err(Failure::why)?;
+    let KafkaResponse::DescribeCluster(response) = response else {
+        return Err("unexpected answer to DescribeCluster".into());
+    };
+    let response = convert::describe_cluster::response_from_kafka(response, version);
+    if !response.error_code.is_none() {
+        return Err(describe_error(
+            response.error_code,
+            response.error_message.as_deref(),
+        ));
+    }
+    response
+        .nodes
+        .iter()
+        .find(|n| n.node_id == response.controller_id && response.controller_id >= 0)
+        .and_then(|n| {
+            u16::try_from(n.port)
+                .ok()
+                .map(|port| join_host_port(&n.host, port))
+        })
+        .ok_or_else(|| "knows no active controller".to_string())
+}
+
+fn send_change(active: &str, change: &Change, timeout_ms: u64) -> Attempt {
+    let socket_timeout = Duration::from_millis(timeout_ms + ANSWER_MARGIN_MS);
+    let mut stream = match connect(active, socket_timeout) {
+        Ok(stream) => stream,
+        Err(why) => return Attempt::Retry(format!("{active}: {why}")),
+    };
+    let request_timeout_ms = i32::try_from(timeout_ms).unwrap_or(i32::MAX);
+    let outcome = match change {
+        Change::Add {
+            voter_id,
+            directory_id,
+            listeners,
+        } => {
+            let request = AddRaftVoterRequest {
+                cluster_id: None,
+                timeout_ms: request_timeout_ms,
+                voter_id: *voter_id,
+                voter_directory_id: *directory_id,
+                listeners: listeners.clone(),
+                ack_when_committed: true,
+            };
+            add_voter(&mut stream, &request)
+        }
+        Change::Remove {
+            voter_id,
+            directory_id,
+        } => {
+            let request = RemoveRaftVoterRequest {
+                cluster_id: None,
+                voter_id: *voter_id,
+                voter_directory_id: *directory_id,
+            };
+            remove_voter(&mut stream, &request)
+        }
+    };
+    match outcome {
+        Ok((code, _)) if code.is_none() => Attempt::Done,
+        Ok((code, message)) => {
+            let why = describe_error(code, message.as_deref());
+            let retriable = code == ErrorCode::REQUEST_TIMED_OUT
+                || code == ErrorCode::NOT_LEADER_OR_FOLLOWER
+                || code == ErrorCode::NOT_CONTROLLER;
+            if retriable {
+                Attempt::Retry(why)
+            } else {
+                Attempt::Refused(why)
+            }
+        }
+        Err(Failure::Unreachable(why)) => Attempt::Retry(format!("{active}: {why}")),
+        Err(Failure::Refused(why)) => Attempt::Refused(format!("{active}: {why}")),
+    }
+}
+
+type Answer = (ErrorCode, Option<String>);
+
+/// AddRaftVoter at the highest version both speak (v1 carries AckWhenCommitted = true, what
+/// v0 means anyway, as Kafka's admin client sends it).
+fn add_voter(
+    stream: &mut std::net::TcpStream,
+    request: &AddRaftVoterRequest,
+) -> Result<Answer, Failure> {
+    let version = negotiate(stream, API_KEY_ADD_RAFT_VOTER, "AddRaftVoter", 1)?;
+    let wire = convert::add_raft_voter::request_to_kafka(request, version);
+    let response = exchange(
+        stream,
+        2,
+        API_KEY_ADD_RAFT_VOTER,
+        version,
+        KafkaRequest::AddRaftVoter(wire),
+    )?;
+    let KafkaResponse::AddRaftVoter(response) = response else {
+        return Err(Failure::Refused("unexpected answer to AddRaftVoter".into()));
+    };
+    let r = convert::add_raft_voter::response_from_kafka(response, version);
+    Ok((r.error_code, r.error_message))
+}
+
+fn remove_voter(
+    stream: &mut std::net::TcpStream,
+    request: &RemoveRaftVoterRequest,
+) -> Result<Answer, Failure> {
+    let version = negotiate(stream, API_KEY_REMOVE_RAFT_VOTER, "RemoveRaftVoter", 0)?;
+    let wire = convert::remove_raft_voter::request_to_kafka(request, version);
+    let response = exchange(
+        stream,
+        2,
+        API_KEY_REMOVE_RAFT_VOTER,
+        version,
+        KafkaRequest::RemoveRaftVoter(wire),
+    )?;
+    let KafkaResponse::RemoveRaftVoter(response) = response else {
+        return Err(Failure::Refused(
+            "unexpected answer to RemoveRaftVoter".into(),
+        ));
+    };
+    let r = convert::remove_raft_voter::response_from_kafka(response, version);
+    Ok((r.error_code, r.error_message))
+}
+
+/// Kafka's rendering of an endpoint list: `NAME://host:port, ...`, IPv6 hosts in brackets.
+pub fn endpoints_text(endpoints: &[LeaderEndpoint]) -> String {
+    endpoints
+        .iter()
+        .map(|e| format!("{}://{}", e.name, join_host_port(&e.host, e.port)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
