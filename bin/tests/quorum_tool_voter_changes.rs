@@ -220,9 +220,42 @@ fn both_tools_reach_a_static_leader_and_print_its_refusal() {
         text(&remove)
     );
 
+    describe_status_shows_ids_endpoints_and_kraft_version(&bootstrap, ports[0]);
     kafkas_tool_prints_the_same_refusals(&bootstrap, new_config);
     let status = server.terminate(Duration::from_secs(15));
     assert!(status.is_some_and(|s| s.success()), "{}", server.stderr());
+}
+
+/// Kafka 4.x's `--status` lines (ClusterId first; voters with their endpoints, no directory id
+/// for a static voter) and, after ours, the finalized kraft.version: 0 on static voters.
+fn describe_status_shows_ids_endpoints_and_kraft_version(bootstrap: &str, port: u16) {
+    let out = kraft_quorum(&["--bootstrap-controller", bootstrap, "describe", "--status"]);
+    assert_eq!(out.code, Some(0), "{}", text(&out));
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ClusterId:              ") && !lines[0].contains("unknown"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        lines.contains(&format!(
+            "CurrentVoters:          [{{\"id\": 0, \"endpoints\": [\"PLAINTEXT://127.0.0.1:{port}\"]}}]"
+        )
+        .as_str()),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        lines.contains(&"CurrentObservers:       []"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"KRaftVersion:           0"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Kafka's admin client finds our leader (DescribeCluster), sends AddRaftVoter v1 and

@@ -12,6 +12,7 @@
 //! [`EXIT_LEADER_DOES_NOT_DESCRIBE`].
 
 mod args;
+mod cluster;
 mod controller_config;
 mod describe;
 mod error_text;
@@ -113,9 +114,17 @@ fn describe_quorum(servers: &[String], view: View, timeout_ms: u64) -> ExitCode 
                 .unwrap_or(0);
             let text = match view {
                 View::Status => {
-                    let log_start =
-                        log_start::fetch_log_start(&leader, quorum.leader_epoch, timeout_ms);
-                    render::status(&quorum, &log_start)
+                    let extras = render::StatusExtras {
+                        cluster_id: cluster::describe_cluster(&leader, timeout_ms)
+                            .map(|c| c.cluster_id),
+                        log_start: log_start::fetch_log_start(
+                            &leader,
+                            quorum.leader_epoch,
+                            timeout_ms,
+                        ),
+                        kraft_version: cluster::finalized_kraft_version(&leader, timeout_ms),
+                    };
+                    render::status(&quorum, &extras)
                 }
                 View::Replication => render::replication(&quorum, now_ms),
             };

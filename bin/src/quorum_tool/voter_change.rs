@@ -10,17 +10,16 @@
 use std::time::{Duration, Instant};
 
 use kraft_engine::message::{
-    AddRaftVoterRequest, DescribeClusterRequest, EndpointType, ErrorCode, LeaderEndpoint,
-    RemoveRaftVoterRequest, Uuid,
+    AddRaftVoterRequest, ErrorCode, LeaderEndpoint, RemoveRaftVoterRequest, Uuid,
 };
 use kraft_net::addr::join_host_port;
 use kraft_net::codec::{KafkaRequest, KafkaResponse};
 use kraft_net::convert;
 
+use super::cluster::describe_cluster;
 use super::describe::{connect, exchange, negotiate, Failure};
 use super::error_text::describe_error;
 
-const API_KEY_DESCRIBE_CLUSTER: i16 = 60;
 const API_KEY_ADD_RAFT_VOTER: i16 = 80;
 const API_KEY_REMOVE_RAFT_VOTER: i16 = 81;
 /// Attempts at most, whatever the deadline (bounds the loop).
@@ -113,37 +112,7 @@ fn find_active_controller(servers: &[String], timeout_ms: u64) -> Result<String,
 }
 
 fn ask_active_controller(server: &str, timeout_ms: u64) -> Result<String, String> {
-    let timeout = Duration::from_millis(timeout_ms.max(1));
-    let mut stream = connect(server, timeout)?;
-    let version = negotiate(&mut stream, API_KEY_DESCRIBE_CLUSTER, "DescribeCluster", 2)
-        .map_err(Failure::why)?;
-    if version < 1 {
-        return Err("speaks DescribeCluster v0 only, which cannot ask for controllers".into());
-    }
-    let request = DescribeClusterRequest {
-        include_cluster_authorized_operations: false,
-        endpoint_type: EndpointType::CONTROLLER,
-        include_fenced_brokers: false,
-    };
-    let wire = convert::describe_cluster::request_to_kafka(&request, version);
-    let response = exchange(
-        &mut stream,
-        2,
-        API_KEY_DESCRIBE_CLUSTER,
-        version,
-        KafkaRequest::DescribeCluster(wire),
-    )
-    .map_err(Failure::why)?;
-    let KafkaResponse::DescribeCluster(response) = response else {
-        return Err("unexpected answer to DescribeCluster".into());
-    };
-    let response = convert::describe_cluster::response_from_kafka(response, version);
-    if !response.error_code.is_none() {
-        return Err(describe_error(
-            response.error_code,
-            response.error_message.as_deref(),
-        ));
-    }
+    let response = describe_cluster(server, timeout_ms)?;
     response
         .nodes
         .iter()
