@@ -168,6 +168,30 @@ impl Kafka {
             .args(args);
         run_bounded(command, Duration::from_secs(90))
     }
+
+    /// `kafka-metadata-quorum --bootstrap-controller BOOTSTRAP --command-config CONFIG
+    /// add-controller`: Kafka's tool reads the node id, the directory id (from `meta.properties`
+    /// of the metadata log directory) and the controller listener from the added node's config.
+    pub fn add_controller(&self, bootstrap: &str, config: &Path) -> ToolOutput {
+        let config = config.display().to_string();
+        self.metadata_quorum(bootstrap, &["--command-config", &config, "add-controller"])
+    }
+
+    /// `kafka-metadata-quorum --bootstrap-controller BOOTSTRAP remove-controller
+    /// --controller-id ID --controller-directory-id DIRECTORY_ID`.
+    pub fn remove_controller(&self, bootstrap: &str, id: i32, directory_id: &str) -> ToolOutput {
+        let id = id.to_string();
+        self.metadata_quorum(
+            bootstrap,
+            &[
+                "remove-controller",
+                "--controller-id",
+                &id,
+                "--controller-directory-id",
+                directory_id,
+            ],
+        )
+    }
 }
 
 /// The `interop/` folder of this repository.

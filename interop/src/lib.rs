@@ -11,6 +11,8 @@
 //! `.ci/run` sets) a skip is a failure.
 
 pub mod dump;
+pub mod dynamic;
+pub mod format;
 pub mod history;
 pub mod kafka;
 pub mod member;
@@ -19,7 +21,10 @@ pub mod quorum;
 pub mod spec_fault;
 pub mod spec_log;
 pub mod spec_reader;
+pub mod tools;
 
+pub use dynamic::{DynamicQuorum, Tool};
+pub use format::Formatting;
 pub use kafka::{Kafka, ToolOutput};
 pub use member::{Kind, Member};
 pub use quorum::{Quorum, QuorumState};

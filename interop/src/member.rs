@@ -34,8 +34,11 @@ pub struct Member {
     pub id: i32,
     pub kind: Kind,
     pub port: u16,
-    /// `id@127.0.0.1:port,...` of the whole quorum.
+    /// `id@127.0.0.1:port,...` of the whole quorum (static voters); empty for a member of a
+    /// dynamic quorum, which has `bootstrap_servers` instead.
     pub voters: String,
+    /// `controller.quorum.bootstrap.servers` (`127.0.0.1:port,...`) of a dynamic-quorum member.
+    pub bootstrap_servers: Option<String>,
     /// The replica's directory id (Kafka's base64 UUID), kept across restarts.
     pub directory_id: String,
     /// The member's `log.dirs`; the partition is `<log_dir>/__raft_performance_test-0`.
@@ -47,8 +50,9 @@ pub struct Member {
     /// `Some(heap)`: a Java member is launched as Kafka's scripts launch it (fixed heap of that
     /// many MiB, G1 options; for benchmarks) instead of with the tests' small bounded heap.
     pub script_heap_mb: Option<u32>,
-    server_binary: PathBuf,
-    kafka: Kafka,
+    pub(crate) server_binary: PathBuf,
+    /// Kafka's jars: needed for a Java member and for formatting one; `None` in Rust-only tests.
+    pub(crate) kafka: Option<Kafka>,
     process: Option<Process>,
     runs: u32,
 }
@@ -71,16 +75,60 @@ impl Member {
             kind,
             port,
             voters: voters.to_string(),
+            bootstrap_servers: None,
             directory_id: directory_id(id),
             log_dir: log_dir.to_path_buf(),
             extra_config: extra_config.to_string(),
             workload,
             script_heap_mb: None,
             server_binary: server_binary.to_path_buf(),
-            kafka: kafka.clone(),
+            kafka: Some(kafka.clone()),
             process: None,
             runs: 0,
         }
+    }
+
+    /// A member of a dynamic quorum (KIP-853): no static voters, `controller.quorum.bootstrap.
+    /// servers` instead, and a directory id that formatting (`Member::format`) decides. `kafka`
+    /// may be `None` for a Rust member of a Rust-only test.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dynamic(
+        id: i32,
+        kind: Kind,
+        port: u16,
+        bootstrap_servers: &str,
+        log_dir: &Path,
+        extra_config: &str,
+        workload: (u32, u32),
+        server_binary: &Path,
+        kafka: Option<&Kafka>,
+    ) -> Member {
+        assert!(
+            kind == Kind::Rust || kafka.is_some(),
+            "a Java member needs Kafka's jars"
+        );
+        Member {
+            id,
+            kind,
+            port,
+            voters: String::new(),
+            bootstrap_servers: Some(bootstrap_servers.to_string()),
+            directory_id: String::new(),
+            log_dir: log_dir.to_path_buf(),
+            extra_config: extra_config.to_string(),
+            workload,
+            script_heap_mb: None,
+            server_binary: server_binary.to_path_buf(),
+            kafka: kafka.cloned(),
+            process: None,
+            runs: 0,
+        }
+    }
+
+    fn kafka(&self) -> &Kafka {
+        self.kafka
+            .as_ref()
+            .unwrap_or_else(|| panic!("member {} needs Kafka's jars", self.id))
     }
 
     pub fn partition_dir(&self) -> PathBuf {
@@ -90,6 +138,11 @@ impl Member {
     /// Writes this run's config (the kind decides the extra keys) and starts the process.
     pub fn start(&mut self) {
         assert!(self.process.is_none(), "member {} already running", self.id);
+        assert!(
+            !self.directory_id.is_empty(),
+            "member {} of a dynamic quorum must be formatted before it starts",
+            self.id
+        );
         self.runs += 1;
         let config = self.write_config();
         let (throughput, record_size) = self.workload;
@@ -100,8 +153,8 @@ impl Member {
                 c
             }
             Kind::Java => match self.script_heap_mb {
-                Some(heap_mb) => self.kafka.java_as_scripts(heap_mb, TEST_RAFT_SERVER),
-                None => self.kafka.java(JAVA_HEAP_MB, TEST_RAFT_SERVER),
+                Some(heap_mb) => self.kafka().java_as_scripts(heap_mb, TEST_RAFT_SERVER),
+                None => self.kafka().java(JAVA_HEAP_MB, TEST_RAFT_SERVER),
             },
         };
         command
@@ -121,24 +174,37 @@ impl Member {
         self.process = Some(process);
     }
 
-    fn write_config(&self) -> PathBuf {
+    /// Writes this member's config (the kind decides the extra keys) and returns its path: the
+    /// file a server, a formatter and `add-controller` read.
+    pub fn write_config(&self) -> PathBuf {
+        let quorum = match &self.bootstrap_servers {
+            // A dynamic member: Kafka's tools (`add-controller`, `format`) want a controller's
+            // config, `process.roles` included.
+            Some(servers) => {
+                format!("process.roles=controller\ncontroller.quorum.bootstrap.servers={servers}\n")
+            }
+            None => format!("controller.quorum.voters={}\n", self.voters),
+        };
         let mut text = format!(
             "node.id={}\nlisteners=PLAINTEXT://127.0.0.1:{}\ncontroller.listener.names=PLAINTEXT\n\
-             controller.quorum.voters={}\nlog.dirs={}\n{}\n",
+             {quorum}log.dirs={}\n{}\n",
             self.id,
             self.port,
-            self.voters,
             self.log_dir.display(),
             self.extra_config
         );
         if self.kind == Kind::Rust {
             text.push_str(&member_placement());
         }
-        let path = self
-            .log_dir
-            .with_extension(format!("{}.properties", self.kind));
-        std::fs::write(&path, text).expect("write member config");
-        path
+        std::fs::write(self.config_path(), text).expect("write member config");
+        self.config_path()
+    }
+
+    /// Where `write_config` puts the config (beside the log directory, so that wiping the
+    /// directory keeps it).
+    pub fn config_path(&self) -> PathBuf {
+        self.log_dir
+            .with_extension(format!("{}.properties", self.kind))
     }
 
     pub fn is_running(&mut self) -> bool {
