@@ -17,14 +17,15 @@ const API_KEY_API_VERSIONS: i16 = 18;
 const API_KEY_DESCRIBE_CLUSTER: i16 = 60;
 const KRAFT_VERSION_FEATURE: &str = "kraft.version";
 
-/// The controllers as `server` knows them; a top-level error is returned as `NAME: message`.
-pub fn describe_cluster(server: &str, timeout_ms: u64) -> Result<DescribeClusterResponse, String> {
+/// The controllers as `server` knows them; a top-level error is a refusal `NAME: message`.
+pub fn describe_cluster(server: &str, timeout_ms: u64) -> Result<DescribeClusterResponse, Failure> {
     let timeout = Duration::from_millis(timeout_ms.max(1));
-    let mut stream = connect(server, timeout)?;
-    let version = negotiate(&mut stream, API_KEY_DESCRIBE_CLUSTER, "DescribeCluster", 2)
-        .map_err(Failure::why)?;
+    let mut stream = connect(server, timeout).map_err(Failure::Unreachable)?;
+    let version = negotiate(&mut stream, API_KEY_DESCRIBE_CLUSTER, "DescribeCluster", 2)?;
     if version < 1 {
-        return Err("speaks DescribeCluster v0 only, which cannot ask for controllers".into());
+        return Err(Failure::Refused(
+            "speaks DescribeCluster v0 only, which cannot ask for controllers".into(),
+        ));
     }
     let request = DescribeClusterRequest {
         include_cluster_authorized_operations: false,
@@ -38,17 +39,18 @@ pub fn describe_cluster(server: &str, timeout_ms: u64) -> Result<DescribeCluster
         API_KEY_DESCRIBE_CLUSTER,
         version,
         KafkaRequest::DescribeCluster(wire),
-    )
-    .map_err(Failure::why)?;
+    )?;
     let KafkaResponse::DescribeCluster(response) = response else {
-        return Err("unexpected answer to DescribeCluster".into());
+        return Err(Failure::Refused(
+            "unexpected answer to DescribeCluster".into(),
+        ));
     };
     let response = convert::describe_cluster::response_from_kafka(response, version);
     if !response.error_code.is_none() {
-        return Err(describe_error(
+        return Err(Failure::Refused(describe_error(
             response.error_code,
             response.error_message.as_deref(),
-        ));
+        )));
     }
     Ok(response)
 }

@@ -116,7 +116,8 @@ fn describe_quorum(servers: &[String], view: View, timeout_ms: u64) -> ExitCode 
                 View::Status => {
                     let extras = render::StatusExtras {
                         cluster_id: cluster::describe_cluster(&leader, timeout_ms)
-                            .map(|c| c.cluster_id),
+                            .map(|c| c.cluster_id)
+                            .map_err(describe::Failure::why),
                         log_start: log_start::fetch_log_start(
                             &leader,
                             quorum.leader_epoch,

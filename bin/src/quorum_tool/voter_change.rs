@@ -83,7 +83,7 @@ pub fn make_change(
         }
         let attempt = match find_active_controller(servers, remaining_ms) {
             Ok(active) => send_change(&active, change, remaining_ms),
-            Err(why) => Attempt::Retry(why),
+            Err(attempt) => attempt,
         };
         match attempt {
             Attempt::Done => return Ok(()),
@@ -100,29 +100,45 @@ pub fn make_change(
 }
 
 /// The active controller's `host:port`, from the first server whose DescribeCluster names one.
-fn find_active_controller(servers: &[String], timeout_ms: u64) -> Result<String, String> {
+/// When every server refused DescribeCluster (an error code, as Kafka's TestRaftServer answers
+/// UNKNOWN_SERVER_ERROR), that is final, as for Kafka's admin client; a server that cannot be
+/// reached or knows no leader yet is worth asking again.
+fn find_active_controller(servers: &[String], timeout_ms: u64) -> Result<String, Attempt> {
     let mut said = Vec::with_capacity(servers.len());
+    let mut all_refused = true;
     for server in servers {
-        match ask_active_controller(server, timeout_ms) {
-            Ok(active) => return Ok(active),
-            Err(why) => said.push(format!("{server}: {why}")),
+        match describe_cluster(server, timeout_ms) {
+            Ok(response) => {
+                let active = response
+                    .nodes
+                    .iter()
+                    .find(|n| response.controller_id >= 0 && n.node_id == response.controller_id)
+                    .and_then(|n| {
+                        u16::try_from(n.port)
+                            .ok()
+                            .map(|port| join_host_port(&n.host, port))
+                    });
+                match active {
+                    Some(active) => return Ok(active),
+                    None => {
+                        all_refused = false;
+                        said.push(format!("{server}: knows no active controller"));
+                    }
+                }
+            }
+            Err(Failure::Refused(why)) => said.push(format!("{server}: {why}")),
+            Err(Failure::Unreachable(why)) => {
+                all_refused = false;
+                said.push(format!("{server}: {why}"));
+            }
         }
     }
-    Err(format!("no active controller known ({})", said.join("; ")))
-}
-
-fn ask_active_controller(server: &str, timeout_ms: u64) -> Result<String, String> {
-    let response = describe_cluster(server, timeout_ms)?;
-    response
-        .nodes
-        .iter()
-        .find(|n| n.node_id == response.controller_id && response.controller_id >= 0)
-        .and_then(|n| {
-            u16::try_from(n.port)
-                .ok()
-                .map(|port| join_host_port(&n.host, port))
-        })
-        .ok_or_else(|| "knows no active controller".to_string())
+    let why = format!("no active controller known ({})", said.join("; "));
+    Err(if all_refused {
+        Attempt::Refused(why)
+    } else {
+        Attempt::Retry(why)
+    })
 }
 
 fn send_change(active: &str, change: &Change, timeout_ms: u64) -> Attempt {
@@ -231,4 +247,106 @@ pub fn endpoints_text(endpoints: &[LeaderEndpoint]) -> String {
         .map(|e| format!("{}://{}", e.name, join_host_port(&e.host, e.port)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use kraft_net::codec::{
+        api_versions_response, decode_request, encode_response_frame, error_response,
+    };
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    const UNKNOWN_SERVER_ERROR: i16 = -1;
+
+    /// A node that answers ApiVersions as ours does and every other request with
+    /// UNKNOWN_SERVER_ERROR, as Kafka's TestRaftServer answers DescribeCluster; serves
+    /// `connections` connections, then stops.
+    fn refusing_node(connections: usize) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(connections) {
+                let Ok(mut stream) = stream else { return };
+                // Bounded: each pass answers one frame; the client sends at most a few.
+                for _ in 0..8 {
+                    let mut size = [0u8; 4];
+                    if stream.read_exact(&mut size).is_err() {
+                        break;
+                    }
+                    let mut frame = vec![0u8; i32::from_be_bytes(size) as usize];
+                    stream.read_exact(&mut frame).unwrap();
+                    let request = decode_request(Bytes::from(frame)).unwrap();
+                    let h = request.header;
+                    let body = match request.body {
+                        KafkaRequest::ApiVersions(_) => {
+                            KafkaResponse::ApiVersions(api_versions_response(0))
+                        }
+                        _ => error_response(h.api_key, UNKNOWN_SERVER_ERROR).unwrap(),
+                    };
+                    let out = encode_response_frame(h.correlation_id, h.api_version, &body);
+                    stream.write_all(&out.unwrap()).unwrap();
+                }
+            }
+        });
+        address
+    }
+
+    fn removal() -> Change {
+        Change::Remove {
+            voter_id: 1,
+            directory_id: Uuid::from_parts(0, 1),
+        }
+    }
+
+    #[test]
+    fn a_node_refusing_describe_cluster_fails_the_change_at_once() {
+        let node = refusing_node(1);
+        let started = Instant::now();
+        let outcome = make_change(&[node], &removal(), 30_000);
+        let Err(ChangeError::Refused(why)) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(why.contains("UNKNOWN_SERVER_ERROR"), "{why}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "retried a refusal"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_node_is_retried_until_the_deadline() {
+        // Bound then dropped: nothing listens there any more.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = Instant::now();
+        let outcome = make_change(&[format!("127.0.0.1:{port}")], &removal(), 700);
+        let Err(ChangeError::NoAnswer(why)) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(why.contains("no answer within 700 ms"), "{why}");
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(10),
+            "{elapsed:?}"
+        );
+    }
+
+    #[test]
+    fn endpoints_are_written_as_kafka_writes_them() {
+        let e = |name: &str, host: &str, port| LeaderEndpoint {
+            name: name.into(),
+            host: host.into(),
+            port,
+        };
+        assert_eq!(
+            endpoints_text(&[e("CONTROLLER", "localhost", 9093), e("B", "::1", 1)]),
+            "CONTROLLER://localhost:9093, B://[::1]:1"
+        );
+    }
 }
