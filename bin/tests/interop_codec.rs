@@ -365,7 +365,7 @@ fn record_batches_read_and_rebuilt_both_ways() {
         );
         assert_eq!(
             ours_compared,
-            3 * BATCH_ROUNDS,
+            4 * BATCH_ROUNDS,
             "every blob of ours compared"
         );
         for kind in [
@@ -374,9 +374,11 @@ fn record_batches_read_and_rebuilt_both_ways() {
             "snapshot_header",
             "snapshot_footer",
             "kraft_version",
-            "other",
+            "voters",
             "data rebuilt",
             "leader_change rebuilt",
+            "kraft_version rebuilt",
+            "voters rebuilt",
         ] {
             assert!(
                 seen.get(kind).copied().unwrap_or(0) >= BATCH_ROUNDS,

@@ -139,9 +139,25 @@ final class RecordsProbe {
                 KRaftVersionRecord m = ControlRecordUtils.deserializeKRaftVersionRecord(record);
                 return String.format("control kraft_version version=%d kraft_version=%d", m.version(), m.kRaftVersion());
             }
+            case KRAFT_VOTERS:
+                return voters(ControlRecordUtils.deserializeVotersRecord(record));
             default:
                 return String.format("control other type=%d", record.key().getShort(2));
         }
+    }
+
+    /** `control voters version=V voters=[id/dirid/min-max/[name=host:port ...] ...]`. */
+    private static String voters(VotersRecord m) {
+        List<String> voters = new ArrayList<>();
+        for (VotersRecord.Voter v : m.voters()) {
+            List<String> endpoints = new ArrayList<>();
+            for (VotersRecord.Endpoint e : v.endpoints()) {
+                endpoints.add(e.name() + "=" + e.host() + ":" + e.port());
+            }
+            voters.add(v.voterId() + "/" + v.voterDirectoryId() + "/" + v.kRaftVersionFeature().minSupportedVersion()
+                + "-" + v.kRaftVersionFeature().maxSupportedVersion() + "/[" + String.join(" ", endpoints) + "]");
+        }
+        return String.format("control voters version=%d voters=[%s]", m.version(), String.join(" ", voters));
     }
 
     static String hex(ByteBuffer buf) {

@@ -1,6 +1,8 @@
 //! Control records: key = (int16 version 0, int16 type); value = a flexible-encoded message at v0.
 
-use crate::varint::{read_unsigned, write_unsigned};
+use crate::reader::Reader;
+use crate::varint::write_unsigned;
+use crate::voters::VotersRecord;
 use crate::{BatchError, Record};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,85 +39,11 @@ pub enum ControlRecord {
         version: i16,
         kraft_version: i16,
     },
+    /// The voter set (KIP-853), type 6.
+    KRaftVoters(VotersRecord),
     Other {
         control_type: i16,
     },
-}
-
-/// A cursor over a flexible-encoded message; every read is bounds-checked.
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], BatchError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&end| end <= self.buf.len())
-            .ok_or(BatchError::Truncated {
-                needed: self.pos.saturating_add(n),
-                available: self.buf.len(),
-            })?;
-        let out = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(out)
-    }
-    fn i16(&mut self) -> Result<i16, BatchError> {
-        Ok(i16::from_be_bytes(
-            self.take(2)?.try_into().expect("2 bytes"),
-        ))
-    }
-    fn i32(&mut self) -> Result<i32, BatchError> {
-        Ok(i32::from_be_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
-    fn i64(&mut self) -> Result<i64, BatchError> {
-        Ok(i64::from_be_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn uvarint(&mut self) -> Result<u64, BatchError> {
-        read_unsigned(self.buf, &mut self.pos, 5)
-    }
-    /// Skips a tagged-field section: count, then (tag, size, bytes) each. Unknown tags are ignored,
-    /// as the flexible encoding requires.
-    fn skip_tagged_fields(&mut self) -> Result<(), BatchError> {
-        let count = self.uvarint()?;
-        if count > self.buf.len() as u64 {
-            return Err(BatchError::BadControlRecord(
-                "tagged field count beyond message",
-            ));
-        }
-        for _ in 0..count {
-            self.uvarint()?;
-            let size = self.uvarint()? as usize;
-            self.take(size)?;
-        }
-        Ok(())
-    }
-    /// A compact array of `{ int32, tagged fields }` structs.
-    fn voter_ids(&mut self) -> Result<Vec<i32>, BatchError> {
-        let len_plus_one = self.uvarint()?;
-        if len_plus_one == 0 {
-            return Ok(Vec::new());
-        }
-        let len = (len_plus_one - 1) as usize;
-        // Each element takes at least 5 bytes: bounds the allocation by the input size.
-        if len > (self.buf.len() - self.pos) / 5 {
-            return Err(BatchError::BadControlRecord(
-                "voter array longer than message",
-            ));
-        }
-        let mut ids = Vec::with_capacity(len);
-        for _ in 0..len {
-            ids.push(self.i32()?);
-            self.skip_tagged_fields()?;
-        }
-        Ok(ids)
-    }
 }
 
 fn write_voter_ids(out: &mut Vec<u8>, ids: &[i32]) {
@@ -136,7 +64,7 @@ impl LeaderChangeMessage {
     }
 
     pub fn decode(buf: &[u8]) -> Result<Self, BatchError> {
-        let mut reader = Reader { buf, pos: 0 };
+        let mut reader = Reader::new(buf);
         let version = reader.i16()?;
         let leader_id = reader.i32()?;
         let voters = reader.voter_ids()?;
@@ -161,7 +89,7 @@ pub fn parse_control_record(record: &Record<'_>) -> Result<ControlRecord, BatchE
     }
     let control_type = i16::from_be_bytes([key[2], key[3]]);
     let value = record.value.unwrap_or(&[]);
-    let mut reader = Reader { buf: value, pos: 0 };
+    let mut reader = Reader::new(value);
     let parsed = match control_type {
         2 => ControlRecord::LeaderChange(LeaderChangeMessage::decode(value)?),
         3 => ControlRecord::SnapshotHeader {
@@ -175,6 +103,7 @@ pub fn parse_control_record(record: &Record<'_>) -> Result<ControlRecord, BatchE
             version: reader.i16()?,
             kraft_version: reader.i16()?,
         },
+        6 => ControlRecord::KRaftVoters(VotersRecord::decode(value)?),
         other => ControlRecord::Other {
             control_type: other,
         },

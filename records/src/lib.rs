@@ -30,10 +30,12 @@ mod builder;
 mod control;
 mod epoch_cache;
 mod error;
+mod reader;
 mod record;
 mod snapshot_control;
 mod uuid;
 mod varint;
+mod voters;
 
 pub use batch::{
     frame_batch, set_base_offset, set_partition_leader_epoch, validate_batch, Batch, BatchHeader,
@@ -46,6 +48,11 @@ pub use epoch_cache::{EpochEntry, LeaderEpochCache};
 pub use error::BatchError;
 pub use record::{Record, RecordIter};
 pub use snapshot_control::{
-    build_snapshot_footer_batch, build_snapshot_header_batch, SNAPSHOT_CONTROL_VERSION,
+    build_snapshot_footer_batch, build_snapshot_header_batch,
+    build_snapshot_header_batch_with_kraft_control, SNAPSHOT_CONTROL_VERSION,
 };
 pub use uuid::{Uuid, UuidParseError};
+pub use voters::{
+    append_kraft_control_records, build_kraft_control_batch, encode_kraft_version_value,
+    VoterEndpoint, VoterRecord, VotersRecord, KRAFT_CONTROL_VERSION,
+};

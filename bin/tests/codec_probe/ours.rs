@@ -14,8 +14,9 @@ use kraft_net::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSIO
 use kraft_net::codec::{encode_response_frame, error_response, rejection_frame, SUPPORTED_APIS};
 use kraft_net::samples;
 use kraft_records::{
-    build_leader_change_batch, parse_control_record, BatchBuilder, BatchIter, ControlRecord,
-    LeaderChangeMessage, ATTRIBUTE_CONTROL,
+    build_kraft_control_batch, build_leader_change_batch, parse_control_record, BatchBuilder,
+    BatchIter, ControlRecord, LeaderChangeMessage, VoterEndpoint, VoterRecord, VotersRecord,
+    ATTRIBUTE_CONTROL,
 };
 
 use super::{Case, KIND_BATCHES, KIND_REQUEST, KIND_RESPONSE};
@@ -243,17 +244,58 @@ pub fn leader_change_batch(rng: &mut Rng) -> Vec<u8> {
     buf
 }
 
-/// Our batches for Kafka's reader: data batches, LeaderChange batches, and both in one blob.
+/// A random voter set, as a leader or the bootstrap checkpoint writes it.
+pub fn voters_record(rng: &mut Rng) -> VotersRecord {
+    let voters = (0..1 + rng.below(5))
+        .map(|i| VoterRecord {
+            voter_id: i as i32 * 1000 + rng.below(1000) as i32,
+            voter_directory_id: Uuid::from_parts(rng.next(), rng.next()),
+            endpoints: (0..rng.below(3))
+                .map(|e| VoterEndpoint {
+                    name: format!("LISTENER{e}"),
+                    host: format!("host-{}.example", rng.below(100)),
+                    port: rng.below(65536) as u16,
+                })
+                .collect(),
+            kraft_version_min: 0,
+            kraft_version_max: rng.below(2) as i16,
+        })
+        .collect();
+    VotersRecord { version: 0, voters }
+}
+
+/// A KRaftVersion + Voters control batch (or one of the two) as our leader writes it.
+pub fn kraft_control_batch(rng: &mut Rng) -> Vec<u8> {
+    let voters = voters_record(rng);
+    let (kraft_version, voters) = match rng.below(3) {
+        0 => (Some(1), None),
+        1 => (None, Some(&voters)),
+        _ => (Some(1), Some(&voters)),
+    };
+    build_kraft_control_batch(
+        rng.below(1 << 30) as i64,
+        1 + rng.below(1000) as i32,
+        1_700_000_000_000 + rng.below(1 << 32) as i64,
+        kraft_version,
+        voters,
+    )
+}
+
+/// Our batches for Kafka's reader: data batches, LeaderChange batches, KRaftVersion/Voters
+/// batches, and a mix in one blob.
 pub fn batch_cases(rng: &mut Rng, rounds: usize) -> Vec<Labeled> {
     let mut out = Vec::new();
     for i in 0..rounds {
         let data = data_batches(rng);
         let leader_change = leader_change_batch(rng);
+        let kraft_control = kraft_control_batch(rng);
         let mut both = leader_change.clone();
         both.extend_from_slice(&data_batches(rng));
+        both.extend_from_slice(&kraft_control_batch(rng));
         for (what, bytes) in [
             ("data", data),
             ("leader change", leader_change),
+            ("kraft control", kraft_control),
             ("mixed", both),
         ] {
             out.push(labeled(
@@ -332,13 +374,43 @@ fn describe_control(record: &ControlRecord) -> String {
         ControlRecord::KRaftVersion { version, kraft_version } => {
             format!("control kraft_version version={version} kraft_version={kraft_version}")
         }
+        ControlRecord::KRaftVoters(record) => describe_voters(record),
         ControlRecord::Other { control_type } => format!("control other type={control_type}"),
     }
 }
 
+/// `control voters version=V voters=[id/dirid/min-max/[name=host:port ...] ...]`, as the Java
+/// probe prints Kafka's `VotersRecord`.
+fn describe_voters(record: &VotersRecord) -> String {
+    let voters: Vec<String> = record
+        .voters
+        .iter()
+        .map(|v| {
+            let endpoints: Vec<String> = v
+                .endpoints
+                .iter()
+                .map(|e| format!("{}={}:{}", e.name, e.host, e.port))
+                .collect();
+            format!(
+                "{}/{}/{}-{}/[{}]",
+                v.voter_id,
+                v.voter_directory_id,
+                v.kraft_version_min,
+                v.kraft_version_max,
+                endpoints.join(" ")
+            )
+        })
+        .collect();
+    format!(
+        "control voters version={} voters=[{}]",
+        record.version,
+        voters.join(" ")
+    )
+}
+
 /// Rebuilds a batch Kafka wrote with our builder when it has a shape our node writes (an
 /// uncompressed non-transactional batch of null-key, header-less records sharing one timestamp,
-/// or a single LeaderChange record); `None` for other shapes.
+/// a single LeaderChange record, or a KRaftVersion and/or Voters record); `None` for other shapes.
 pub fn rebuild_like_our_node(bytes: &[u8]) -> Option<Vec<u8>> {
     let batch = BatchIter::new(bytes).next()?.ok()?;
     let h = batch.header;
@@ -357,20 +429,25 @@ pub fn rebuild_like_our_node(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     let mut buf = Vec::new();
     if h.attributes & ATTRIBUTE_CONTROL != 0 {
-        let [record] = records.as_slice() else {
-            return None;
+        let parsed: Vec<ControlRecord> = records
+            .iter()
+            .map(parse_control_record)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let bytes = match parsed.as_slice() {
+            [ControlRecord::LeaderChange(msg)] => {
+                build_leader_change_batch(
+                    &mut buf,
+                    h.base_offset,
+                    h.partition_leader_epoch,
+                    h.base_timestamp,
+                    msg,
+                );
+                buf
+            }
+            _ => rebuild_kraft_control(h, &parsed)?,
         };
-        let ControlRecord::LeaderChange(msg) = parse_control_record(record).ok()? else {
-            return None;
-        };
-        build_leader_change_batch(
-            &mut buf,
-            h.base_offset,
-            h.partition_leader_epoch,
-            h.base_timestamp,
-            &msg,
-        );
-        return Some(buf);
+        return Some(bytes);
     }
     if records.iter().any(|r| r.key.is_some() || r.value.is_none()) {
         return None;
@@ -386,4 +463,30 @@ pub fn rebuild_like_our_node(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     builder.finish();
     Some(buf)
+}
+
+/// Rebuilds a KRaftVersion and/or Voters control batch with `build_kraft_control_batch`.
+fn rebuild_kraft_control(
+    h: kraft_records::BatchHeader,
+    parsed: &[ControlRecord],
+) -> Option<Vec<u8>> {
+    let (kraft_version, voters) = match parsed {
+        [ControlRecord::KRaftVersion {
+            version: 0,
+            kraft_version,
+        }] => (Some(*kraft_version), None),
+        [ControlRecord::KRaftVoters(voters)] => (None, Some(voters)),
+        [ControlRecord::KRaftVersion {
+            version: 0,
+            kraft_version,
+        }, ControlRecord::KRaftVoters(voters)] => (Some(*kraft_version), Some(voters)),
+        _ => return None,
+    };
+    Some(build_kraft_control_batch(
+        h.base_offset,
+        h.partition_leader_epoch,
+        h.base_timestamp,
+        kraft_version,
+        voters,
+    ))
 }
