@@ -167,10 +167,7 @@ impl DynamicQuorum {
                 Tool::Kafka => q.kafka().add_controller(&bootstrap, &config),
             }
         };
-        let done = |q: &mut DynamicQuorum| {
-            q.status()
-                .is_some_and(|s| s.voter_directory_id(id) == Some(expected.as_str()))
-        };
+        let done = |q: &mut DynamicQuorum| q.status().is_some_and(|s| s.has_voter(id, &expected));
         self.change(&format!("add voter {id} with {tool:?}"), change, done)
     }
 
@@ -184,10 +181,8 @@ impl DynamicQuorum {
                 Tool::Kafka => q.kafka().remove_controller(&bootstrap, id, directory_id),
             }
         };
-        let done = |q: &mut DynamicQuorum| {
-            q.status()
-                .is_some_and(|s| s.voter_directory_id(id) != Some(directory_id))
-        };
+        let done =
+            |q: &mut DynamicQuorum| q.status().is_some_and(|s| !s.has_voter(id, directory_id));
         self.change(&format!("remove voter {id} with {tool:?}"), change, done)
     }
 
