@@ -14,6 +14,8 @@ pub const QUORUM_APPEND_LINGER_MS: &str = "controller.quorum.append.linger.ms";
 pub const QUORUM_REQUEST_TIMEOUT_MS: &str = "controller.quorum.request.timeout.ms";
 pub const QUORUM_RETRY_BACKOFF_MS: &str = "controller.quorum.retry.backoff.ms";
 pub const QUORUM_FETCH_SNAPSHOT_MAX_BYTES: &str = "controller.quorum.fetch.snapshot.max.bytes";
+pub const QUORUM_AUTO_JOIN_ENABLE: &str = "controller.quorum.auto.join.enable";
+pub const ADVERTISED_LISTENERS: &str = "advertised.listeners";
 pub const LOG_DIRS: &str = "log.dirs";
 pub const LOG_DIR: &str = "log.dir";
 pub const METADATA_LOG_DIR: &str = "metadata.log.dir";
@@ -51,6 +53,8 @@ pub const KNOWN: &[&str] = &[
     QUORUM_REQUEST_TIMEOUT_MS,
     QUORUM_RETRY_BACKOFF_MS,
     QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
+    QUORUM_AUTO_JOIN_ENABLE,
+    ADVERTISED_LISTENERS,
     LOG_DIRS,
     LOG_DIR,
     METADATA_LOG_DIR,

@@ -17,8 +17,8 @@ use crate::placement::{HostCpus, Placement};
 use crate::properties::Properties;
 
 use listeners::{
-    check_raft_listener_protocol, parse_bootstrap_servers, parse_controller_listener_names,
-    parse_listeners, parse_roles, parse_voters,
+    check_raft_listener_protocol, parse_advertised_listeners, parse_bootstrap_servers,
+    parse_controller_listener_names, parse_listeners, parse_roles, parse_voters,
 };
 use placement::{parse_log_dirs, parse_placement};
 use reader::Reader;
@@ -38,6 +38,8 @@ pub mod defaults {
     pub const QUORUM_RETRY_BACKOFF_MS: u32 = 20;
     /// Kafka 4.x `QuorumConfig.DEFAULT_QUORUM_FETCH_SNAPSHOT_MAX_BYTES`.
     pub const QUORUM_FETCH_SNAPSHOT_MAX_BYTES: u32 = 1024 * 1024;
+    /// Kafka 4.x `QuorumConfig.DEFAULT_QUORUM_AUTO_JOIN_ENABLE` (KIP-1186).
+    pub const QUORUM_AUTO_JOIN_ENABLE: bool = false;
     pub const LOG_DIR: &str = "/tmp/kafka-logs";
     pub const METADATA_LOG_SEGMENT_BYTES: u32 = 1024 * 1024 * 1024;
     pub const METADATA_LOG_SEGMENT_MIN_BYTES: u32 = 8 * 1024 * 1024;
@@ -110,6 +112,9 @@ pub struct QuorumConfig {
     pub retry_backoff_ms: u32,
     /// `controller.quorum.fetch.snapshot.max.bytes`: bytes asked for per FetchSnapshot.
     pub fetch_snapshot_max_bytes: u32,
+    /// `controller.quorum.auto.join.enable`: an observer of a dynamic quorum adds itself as a
+    /// voter (KIP-1186).
+    pub auto_join: bool,
 }
 
 /// A validated server configuration.
@@ -122,6 +127,8 @@ pub struct ServerConfig {
     /// `TestRaftServer` forces `process.roles=controller`.
     pub process_roles: Vec<ProcessRole>,
     pub listeners: Vec<Listener>,
+    /// `advertised.listeners` as configured (empty when unset: the listeners are advertised).
+    pub advertised_listeners: Vec<Listener>,
     /// Upper-cased; never empty. The first entry is the Raft listener.
     pub controller_listener_names: Vec<String>,
     pub quorum: QuorumConfig,
@@ -206,6 +213,18 @@ impl ServerConfig {
         (&listener.host, listener.port)
     }
 
+    /// The Raft listener as other nodes reach it (KIP-853's voter endpoint: AddRaftVoter,
+    /// UpdateRaftVoter): its `advertised.listeners` entry, else its `listeners` entry. The host
+    /// may be empty (every interface, nothing advertised): the runtime fills it in.
+    pub fn advertised_raft_listener(&self) -> &Listener {
+        let name = self.raft_listener_name();
+        self.advertised_listeners
+            .iter()
+            .chain(&self.listeners)
+            .find(|listener| listener.name == name)
+            .expect("validation guarantees the Raft listener is defined")
+    }
+
     /// The static voter set (empty with only bootstrap servers).
     pub fn voters(&self) -> &[Voter] {
         &self.quorum.voters
@@ -239,6 +258,7 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
 
     let process_roles = parse_roles(reader)?;
     let listeners = parse_listeners(reader)?;
+    let advertised_listeners = parse_advertised_listeners(reader)?;
     let controller_listener_names = parse_controller_listener_names(reader, &listeners)?;
     check_raft_listener_protocol(reader, &controller_listener_names[0])?;
 
@@ -284,6 +304,10 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
             keys::QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
             defaults::QUORUM_FETCH_SNAPSHOT_MAX_BYTES,
             1,
+        )?,
+        auto_join: reader.bool(
+            keys::QUORUM_AUTO_JOIN_ENABLE,
+            defaults::QUORUM_AUTO_JOIN_ENABLE,
         )?,
     };
 
@@ -364,6 +388,7 @@ fn build(reader: &Reader<'_>, cpus: &HostCpus) -> Result<ServerConfig, ConfigErr
         node_id,
         process_roles,
         listeners,
+        advertised_listeners,
         controller_listener_names,
         quorum,
         log_dirs,

@@ -11,6 +11,9 @@ pub struct Voter {
     pub port: u16,
 }
 
+/// Bootstrap servers a node may list (each is a peer the core may fetch from).
+pub const MAX_BOOTSTRAP_SERVERS: usize = 64;
+
 /// Everything the core needs to know up front. Timings default to Kafka's (spec 2.3).
 #[derive(Clone, Debug)]
 pub struct RaftConfig {
@@ -18,8 +21,18 @@ pub struct RaftConfig {
     pub node_id: i32,
     /// This node's log directory id (`Uuid::ZERO` with static voters).
     pub directory_id: Uuid,
-    /// The static voter set; the node is an observer when its id is not in it.
+    /// The static voter set (`controller.quorum.voters`, kraft.version 0); the node is an
+    /// observer when its id is not in it. Empty: a dynamic quorum (KIP-853), whose voter set comes
+    /// from the control entries of `RestoredState::kraft_control` and the log.
     pub voters: Vec<Voter>,
+    /// `controller.quorum.bootstrap.servers` (host, port): with no known leader an observer asks
+    /// them (as ids -2, -3, ... in order, Kafka's numbering) who leads.
+    pub bootstrap_servers: Vec<(String, u16)>,
+    /// `controller.quorum.auto.join.enable`: an observer that has caught up adds itself as a voter.
+    pub auto_join: bool,
+    /// This node's Raft listener(s) as advertised: what it puts into AddRaftVoter and
+    /// UpdateRaftVoter and what it compares with its entry in the voter set.
+    pub local_listeners: Vec<LeaderEndpoint>,
     /// First of `controller.listener.names`: the name put into `LeaderEndpoints`.
     pub listener_name: String,
     /// Cluster id; the test server uses the zero Uuid string `AAAAAAAAAAAAAAAAAAAAAA`.
@@ -63,7 +76,18 @@ impl RaftConfig {
         RaftConfig {
             node_id,
             directory_id: Uuid::ZERO,
+            local_listeners: voters
+                .iter()
+                .filter(|v| v.id == node_id)
+                .map(|v| LeaderEndpoint {
+                    name: "CONTROLLER".to_string(),
+                    host: v.host.clone(),
+                    port: v.port,
+                })
+                .collect(),
             voters,
+            bootstrap_servers: Vec::new(),
+            auto_join: false,
             listener_name: "CONTROLLER".to_string(),
             cluster_id: Self::DEFAULT_CLUSTER_ID.to_string(),
             topic_name: Self::PERF_TOPIC_NAME.to_string(),
@@ -104,6 +128,28 @@ impl RaftConfig {
                     voter.id
                 )));
             }
+        }
+        if self.bootstrap_servers.len() > MAX_BOOTSTRAP_SERVERS {
+            return Err(ConfigError::new(format!(
+                "{} bootstrap servers, at most {MAX_BOOTSTRAP_SERVERS}",
+                self.bootstrap_servers.len()
+            )));
+        }
+        if self.voters.is_empty()
+            && !self
+                .local_listeners
+                .iter()
+                .any(|l| l.name == self.listener_name)
+        {
+            return Err(ConfigError::new(format!(
+                "a dynamic quorum (no static voters) needs this node's advertised {} listener",
+                self.listener_name
+            )));
+        }
+        if self.auto_join && !self.voters.is_empty() {
+            return Err(ConfigError::new(
+                "auto join needs a dynamic quorum (no static voters)".to_string(),
+            ));
         }
         let timings = [
             ("election timeout", self.election_timeout_ms),
@@ -147,29 +193,13 @@ impl RaftConfig {
         Ok(())
     }
 
-    pub fn is_voter(&self, id: i32) -> bool {
+    /// Whether `id` is a static voter (`controller.quorum.voters`).
+    pub fn is_static_voter(&self, id: i32) -> bool {
         self.voters.iter().any(|v| v.id == id)
     }
 
-    pub fn voter(&self, id: i32) -> Option<&Voter> {
-        self.voters.iter().find(|v| v.id == id)
-    }
-
-    pub(crate) fn voter_ids(&self) -> impl Iterator<Item = i32> + '_ {
-        self.voters.iter().map(|v| v.id)
-    }
-
-    /// `voters / 2 + 1`.
-    pub fn majority(&self) -> usize {
-        self.voters.len() / 2 + 1
-    }
-
-    /// The endpoint of `id` on this node's listener, if `id` is a voter.
-    pub(crate) fn leader_endpoint(&self, id: i32) -> Option<LeaderEndpoint> {
-        self.voter(id).map(|v| LeaderEndpoint {
-            name: self.listener_name.clone(),
-            host: v.host.clone(),
-            port: v.port,
-        })
+    /// A dynamic quorum (KIP-853): no static voters.
+    pub fn is_dynamic(&self) -> bool {
+        self.voters.is_empty()
     }
 }

@@ -4,6 +4,7 @@
 use kraft_records::EpochEntry;
 
 use crate::message::{ReplicaKey, SnapshotId};
+use crate::voters::ControlEntry;
 
 /// What the quorum-state file holds. The runtime writes it durably (temp file, fsync, rename,
 /// fsync dir) when the core emits `Output::PersistElectionState`, before executing later outputs.
@@ -46,6 +47,11 @@ pub struct RestoredState {
     pub epoch_entries: Vec<EpochEntry>,
     /// Latest snapshot, if any.
     pub latest_snapshot: Option<SnapshotInfo>,
+    /// Every KRaftVersion and Voters record the node's disk holds, ascending offsets: the
+    /// bootstrap checkpoint's (offset -1, when the latest snapshot is not newer), the latest
+    /// snapshot's (its end offset - 1), then the log's after it (their own offsets). Empty with
+    /// static voters and a log that never held one.
+    pub kraft_control: Vec<ControlEntry>,
 }
 
 impl RestoredState {
@@ -58,6 +64,7 @@ impl RestoredState {
             flushed_end_offset: 0,
             epoch_entries: Vec::new(),
             latest_snapshot: None,
+            kraft_control: Vec::new(),
         }
     }
 }

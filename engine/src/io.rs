@@ -2,6 +2,7 @@
 
 use crate::election::{ElectionState, SnapshotInfo};
 use crate::message::{Request, Response, SnapshotId};
+use crate::voters::ControlEntry;
 
 /// Identifies a registered listener (chosen by the runtime).
 pub type ListenerId = u64;
@@ -81,10 +82,13 @@ pub enum Input {
         start_offset: i64,
     },
     /// The `Output::LoadSnapshot` of `snapshot_id` and `generation` succeeded: the log now is the
-    /// snapshot (start = end = its end offset) at generation `generation`.
+    /// snapshot (start = end = its end offset) at generation `generation`. `kraft_control`: the
+    /// KRaftVersion and Voters records the snapshot holds (offset: its end offset - 1), which
+    /// replace the node's voter-set history.
     SnapshotLoaded {
         snapshot_id: SnapshotId,
         generation: u64,
+        kraft_control: Vec<ControlEntry>,
     },
     /// The `Output::LoadSnapshot` of `snapshot_id` and `generation` failed its checks: the `.part`
     /// is deleted, the log and its generation are unchanged; the core fetches again.
@@ -113,6 +117,15 @@ pub enum ListenerEvent {
     /// downloaded, or retention passed it): load the state from snapshot `snapshot_id`, then
     /// commits continue from its end offset.
     LoadSnapshot { snapshot_id: SnapshotId },
+}
+
+/// One entry of the core's address book (see `Output::UpdatePeers`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerAddress {
+    /// A node id, or a bootstrap server's -2, -3, ... (Kafka's numbering, in config order).
+    pub id: i32,
+    pub host: String,
+    pub port: u16,
 }
 
 /// One action for the runtime. Outputs MUST be executed in the order they are drained, and a
@@ -182,6 +195,14 @@ pub enum Output {
     LoadSnapshot {
         snapshot: SnapshotInfo,
         generation: u64,
+    },
+    /// The whole address book the core may `Send` to from now on, replacing the previous one:
+    /// the voters other than this node, the leader it learned, a would-be voter it asks
+    /// ApiVersions, and the bootstrap servers under ids -2, -3, .... Emitted at start and whenever
+    /// the book changes, before any `Send` that needs it. A `Send` to an id not in the book fails
+    /// with `RequestError::Disconnected`; a peer whose address changed is reconnected.
+    UpdatePeers {
+        peers: Vec<PeerAddress>,
     },
     /// Deliver `event` to listener `id`.
     Listener {

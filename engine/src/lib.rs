@@ -119,12 +119,14 @@ mod node;
 pub mod planted;
 mod rng;
 mod state;
+pub mod voters;
 
 pub use config::{RaftConfig, Voter};
 pub use election::{ElectionState, RestoredState, SnapshotInfo};
-pub use error::{AppendError, ConfigError, RestoreError};
-pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, RequestError};
+pub use error::{AppendError, ConfigError, RestoreError, VoterSetError};
+pub use io::{Input, LeaderAndEpoch, ListenerEvent, ListenerId, Output, PeerAddress, RequestError};
 pub use kraft_message as message;
 pub use kraft_records::{EpochEntry, Uuid};
 pub use node::{NodeStatus, RaftNode, SnapshotProgress, MAX_PENDING_OUTPUTS};
 pub use state::StateName;
+pub use voters::{ControlEntry, ControlKind, VoterNode, VoterSet};

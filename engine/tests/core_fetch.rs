@@ -135,6 +135,7 @@ fn fetch_below_log_start_gets_snapshot_id() {
             },
             size_bytes: 4096,
         }),
+        kraft_control: Vec::new(),
     };
     let (mut s, _) = Solo::new(cfg, restored);
     s.tick_next();

@@ -150,6 +150,7 @@ fn follower_downloads_and_loads_a_snapshot() {
     let out = s.step(Input::SnapshotLoaded {
         snapshot_id: SNAPSHOT,
         generation: 1,
+        kraft_control: Vec::new(),
     });
     let status = s.node.status();
     assert_eq!((status.log_start_offset, status.log_end_offset), (500, 500));
@@ -303,6 +304,7 @@ fn election_waits_for_a_load_but_not_for_a_download() {
     s.step(Input::SnapshotLoaded {
         snapshot_id: SNAPSHOT,
         generation: 1,
+        kraft_control: Vec::new(),
     });
     s.tick_to(s.now + 5_000);
     assert_eq!(

@@ -20,7 +20,9 @@
 use std::fmt;
 
 mod describe;
+mod voter_change;
 pub use describe::*;
+pub use voter_change::*;
 
 pub use kraft_records::Uuid;
 
@@ -41,18 +43,20 @@ impl ErrorCode {
     pub const NETWORK_EXCEPTION: ErrorCode = ErrorCode(13);
     pub const CLUSTER_AUTHORIZATION_FAILED: ErrorCode = ErrorCode(31);
     pub const UNSUPPORTED_VERSION: ErrorCode = ErrorCode(35);
+    pub const NOT_CONTROLLER: ErrorCode = ErrorCode(41);
     pub const INVALID_REQUEST: ErrorCode = ErrorCode(42);
     pub const FENCED_LEADER_EPOCH: ErrorCode = ErrorCode(74);
     pub const UNKNOWN_LEADER_EPOCH: ErrorCode = ErrorCode(75);
     pub const INCONSISTENT_VOTER_SET: ErrorCode = ErrorCode(94);
+    pub const INVALID_UPDATE_VERSION: ErrorCode = ErrorCode(95);
     pub const SNAPSHOT_NOT_FOUND: ErrorCode = ErrorCode(98);
     pub const POSITION_OUT_OF_RANGE: ErrorCode = ErrorCode(99);
     pub const INCONSISTENT_CLUSTER_ID: ErrorCode = ErrorCode(104);
+    pub const MISMATCHED_ENDPOINT_TYPE: ErrorCode = ErrorCode(114);
+    pub const UNSUPPORTED_ENDPOINT_TYPE: ErrorCode = ErrorCode(115);
     pub const INVALID_VOTER_KEY: ErrorCode = ErrorCode(125);
     pub const DUPLICATE_VOTER: ErrorCode = ErrorCode(126);
     pub const VOTER_NOT_FOUND: ErrorCode = ErrorCode(127);
-    pub const MISMATCHED_ENDPOINT_TYPE: ErrorCode = ErrorCode(114);
-    pub const UNSUPPORTED_ENDPOINT_TYPE: ErrorCode = ErrorCode(115);
 
     /// The wire value.
     pub fn code(self) -> i16 {
@@ -76,10 +80,12 @@ impl ErrorCode {
             13 => "NETWORK_EXCEPTION",
             31 => "CLUSTER_AUTHORIZATION_FAILED",
             35 => "UNSUPPORTED_VERSION",
+            41 => "NOT_CONTROLLER",
             42 => "INVALID_REQUEST",
             74 => "FENCED_LEADER_EPOCH",
             75 => "UNKNOWN_LEADER_EPOCH",
             94 => "INCONSISTENT_VOTER_SET",
+            95 => "INVALID_UPDATE_VERSION",
             98 => "SNAPSHOT_NOT_FOUND",
             99 => "POSITION_OUT_OF_RANGE",
             104 => "INCONSISTENT_CLUSTER_ID",
@@ -417,6 +423,11 @@ pub enum Request {
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
     DescribeCluster(DescribeClusterRequest),
+    AddRaftVoter(AddRaftVoterRequest),
+    RemoveRaftVoter(RemoveRaftVoterRequest),
+    UpdateRaftVoter(UpdateRaftVoterRequest),
+    /// Outbound only: the leader asks a would-be voter (see [`ApiVersionsRequest`]).
+    ApiVersions(ApiVersionsRequest),
 }
 
 /// Any Raft response, inbound or outbound.
@@ -429,6 +440,10 @@ pub enum Response {
     FetchSnapshot(FetchSnapshotResponse),
     DescribeQuorum(DescribeQuorumResponse),
     DescribeCluster(DescribeClusterResponse),
+    AddRaftVoter(AddRaftVoterResponse),
+    RemoveRaftVoter(RemoveRaftVoterResponse),
+    UpdateRaftVoter(UpdateRaftVoterResponse),
+    ApiVersions(ApiVersionsResponse),
 }
 
 /// The Kafka API of a request or response.
@@ -441,6 +456,10 @@ pub enum ApiKind {
     FetchSnapshot,
     DescribeQuorum,
     DescribeCluster,
+    AddRaftVoter,
+    RemoveRaftVoter,
+    UpdateRaftVoter,
+    ApiVersions,
 }
 
 impl ApiKind {
@@ -454,6 +473,10 @@ impl ApiKind {
             ApiKind::DescribeQuorum => 55,
             ApiKind::FetchSnapshot => 59,
             ApiKind::DescribeCluster => 60,
+            ApiKind::ApiVersions => 18,
+            ApiKind::AddRaftVoter => 80,
+            ApiKind::RemoveRaftVoter => 81,
+            ApiKind::UpdateRaftVoter => 82,
         }
     }
 }
@@ -468,6 +491,10 @@ impl Request {
             Request::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Request::DescribeQuorum(_) => ApiKind::DescribeQuorum,
             Request::DescribeCluster(_) => ApiKind::DescribeCluster,
+            Request::AddRaftVoter(_) => ApiKind::AddRaftVoter,
+            Request::RemoveRaftVoter(_) => ApiKind::RemoveRaftVoter,
+            Request::UpdateRaftVoter(_) => ApiKind::UpdateRaftVoter,
+            Request::ApiVersions(_) => ApiKind::ApiVersions,
         }
     }
 }
@@ -482,6 +509,10 @@ impl Response {
             Response::FetchSnapshot(_) => ApiKind::FetchSnapshot,
             Response::DescribeQuorum(_) => ApiKind::DescribeQuorum,
             Response::DescribeCluster(_) => ApiKind::DescribeCluster,
+            Response::AddRaftVoter(_) => ApiKind::AddRaftVoter,
+            Response::RemoveRaftVoter(_) => ApiKind::RemoveRaftVoter,
+            Response::UpdateRaftVoter(_) => ApiKind::UpdateRaftVoter,
+            Response::ApiVersions(_) => ApiKind::ApiVersions,
         }
     }
 
@@ -495,6 +526,10 @@ impl Response {
             Response::FetchSnapshot(r) => r.error_code,
             Response::DescribeQuorum(r) => r.error_code,
             Response::DescribeCluster(r) => r.error_code,
+            Response::AddRaftVoter(r) => r.error_code,
+            Response::RemoveRaftVoter(r) => r.error_code,
+            Response::UpdateRaftVoter(r) => r.error_code,
+            Response::ApiVersions(r) => r.error_code,
         }
     }
 }

@@ -3,13 +3,7 @@
 //! the fuzz targets' seeds and the benchmarks, so that all of them cover the same surface.
 
 use bytes::{Bytes, BytesMut};
-use kafka_protocol::messages::add_raft_voter_request::Listener as AddListener;
-use kafka_protocol::messages::update_raft_voter_request::{
-    KRaftVersionFeature, Listener as UpdateListener,
-};
-use kafka_protocol::messages::{
-    AddRaftVoterRequest, ApiVersionsRequest, RemoveRaftVoterRequest, UpdateRaftVoterRequest,
-};
+use kafka_protocol::messages::ApiVersionsRequest as WireApiVersionsRequest;
 use kafka_protocol::protocol::StrBytes;
 use kraft_message::*;
 
@@ -170,58 +164,59 @@ pub fn raft_requests() -> Vec<Request> {
             include_fenced_brokers: true,
         }),
     ]
+    .into_iter()
+    .chain(voter_change_requests())
+    .collect()
 }
 
-/// Requests of the APIs net answers itself (ApiVersions, voter changes), at version `v`.
+/// AddRaftVoter (acknowledged when committed, and not), RemoveRaftVoter, UpdateRaftVoter, and
+/// the ApiVersions a leader sends a would-be voter.
+fn voter_change_requests() -> Vec<Request> {
+    let add = AddRaftVoterRequest {
+        cluster_id: Some("cluster-a".into()),
+        timeout_ms: 30_000,
+        voter_id: 4,
+        voter_directory_id: dir(4),
+        listeners: vec![listener("CONTROLLER"), listener("OTHER")],
+        ack_when_committed: true,
+    };
+    vec![
+        Request::AddRaftVoter(add.clone()),
+        Request::AddRaftVoter(AddRaftVoterRequest {
+            cluster_id: None,
+            ack_when_committed: false,
+            listeners: vec![listener("CONTROLLER")],
+            ..add
+        }),
+        Request::RemoveRaftVoter(RemoveRaftVoterRequest {
+            cluster_id: Some("cluster-a".into()),
+            voter_id: 4,
+            voter_directory_id: dir(4),
+        }),
+        Request::UpdateRaftVoter(UpdateRaftVoterRequest {
+            cluster_id: Some("cluster-a".into()),
+            current_leader_epoch: 8,
+            voter_id: 2,
+            voter_directory_id: dir(2),
+            listeners: vec![listener("CONTROLLER")],
+            kraft_version_min: 0,
+            kraft_version_max: 1,
+        }),
+        Request::ApiVersions(ApiVersionsRequest),
+    ]
+}
+
+/// Requests of the APIs net answers itself (ApiVersions as Java sends it), at version `v`.
 fn local_requests(api_key: i16, v: i16) -> Vec<KafkaRequest> {
-    match api_key {
-        18 => {
-            let mut m = ApiVersionsRequest::default();
-            if v >= 3 {
-                m.client_software_name = StrBytes::from_static_str("apache-kafka-java");
-                m.client_software_version = StrBytes::from_static_str("3.9.0");
-            }
-            vec![KafkaRequest::ApiVersions(m)]
-        }
-        80 => {
-            let mut l = AddListener::default();
-            l.name = StrBytes::from_static_str("CONTROLLER");
-            l.host = StrBytes::from_static_str("localhost");
-            l.port = 9093;
-            let mut m = AddRaftVoterRequest::default();
-            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
-            m.timeout_ms = 30_000;
-            m.voter_id = 4;
-            m.voter_directory_id = uuid::Uuid::from_bytes([4; 16]);
-            m.listeners = vec![l];
-            vec![KafkaRequest::AddRaftVoter(m)]
-        }
-        81 => {
-            let mut m = RemoveRaftVoterRequest::default();
-            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
-            m.voter_id = 4;
-            m.voter_directory_id = uuid::Uuid::from_bytes([4; 16]);
-            vec![KafkaRequest::RemoveRaftVoter(m)]
-        }
-        82 => {
-            let mut l = UpdateListener::default();
-            l.name = StrBytes::from_static_str("CONTROLLER");
-            l.host = StrBytes::from_static_str("localhost");
-            l.port = 9093;
-            let mut f = KRaftVersionFeature::default();
-            f.min_supported_version = 0;
-            f.max_supported_version = 1;
-            let mut m = UpdateRaftVoterRequest::default();
-            m.cluster_id = Some(StrBytes::from_static_str("cluster-a"));
-            m.current_leader_epoch = 8;
-            m.voter_id = 2;
-            m.voter_directory_id = uuid::Uuid::from_bytes([2; 16]);
-            m.listeners = vec![l];
-            m.k_raft_version_feature = f;
-            vec![KafkaRequest::UpdateRaftVoter(m)]
-        }
-        _ => Vec::new(),
+    if api_key != 18 {
+        return Vec::new();
     }
+    let mut m = WireApiVersionsRequest::default();
+    if v >= 3 {
+        m.client_software_name = StrBytes::from_static_str("apache-kafka-java");
+        m.client_software_version = StrBytes::from_static_str("3.9.0");
+    }
+    vec![KafkaRequest::ApiVersions(m)]
 }
 
 /// Every handled request at every handled version: (api key, version, wire request).
@@ -375,6 +370,51 @@ pub fn raft_responses() -> Vec<Response> {
             cluster_authorized_operations: i32::MIN,
         }),
     ]
+    .into_iter()
+    .chain(voter_change_responses())
+    .collect()
+}
+
+/// Answers to the voter changes and to the leader's ApiVersions, with and without messages.
+fn voter_change_responses() -> Vec<Response> {
+    vec![
+        Response::AddRaftVoter(AddRaftVoterResponse {
+            error_code: ErrorCode::NONE,
+            error_message: None,
+        }),
+        Response::AddRaftVoter(AddRaftVoterResponse {
+            error_code: ErrorCode::DUPLICATE_VOTER,
+            error_message: Some("The voter id for ReplicaKey(id=4) is already a voter".into()),
+        }),
+        Response::RemoveRaftVoter(RemoveRaftVoterResponse {
+            error_code: ErrorCode::VOTER_NOT_FOUND,
+            error_message: Some("not a voter".into()),
+        }),
+        Response::RemoveRaftVoter(RemoveRaftVoterResponse {
+            error_code: ErrorCode::NONE,
+            error_message: None,
+        }),
+        Response::UpdateRaftVoter(UpdateRaftVoterResponse {
+            error_code: ErrorCode::NONE,
+            current_leader: LeaderIdAndEpoch {
+                leader_id: 1,
+                leader_epoch: 8,
+            },
+            node_endpoint: Some(endpoint(1)),
+        }),
+        Response::UpdateRaftVoter(UpdateRaftVoterResponse {
+            error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+            current_leader: LeaderIdAndEpoch {
+                leader_id: -1,
+                leader_epoch: 9,
+            },
+            node_endpoint: None,
+        }),
+        Response::ApiVersions(ApiVersionsResponse {
+            error_code: ErrorCode::NONE,
+            kraft_version: Some((0, 1)),
+        }),
+    ]
 }
 
 /// A controller's DescribeCluster answer (KIP-919): the voters, node 2 active.
@@ -400,13 +440,6 @@ pub fn describe_cluster_response() -> DescribeClusterResponse {
 /// A Raft response as kafka-protocol's message at version `v` (records resolved to bytes).
 pub fn response_to_kafka(response: &Response, v: i16) -> KafkaResponse {
     match response {
-        Response::Vote(m) => KafkaResponse::Vote(convert::vote::response_to_kafka(m, v)),
-        Response::BeginQuorumEpoch(m) => {
-            KafkaResponse::BeginQuorumEpoch(convert::begin_quorum_epoch::response_to_kafka(m, v))
-        }
-        Response::EndQuorumEpoch(m) => {
-            KafkaResponse::EndQuorumEpoch(convert::end_quorum_epoch::response_to_kafka(m, v))
-        }
         Response::Fetch(m) => {
             let records = match &m.records {
                 Records::Bytes(b) => b.clone(),
@@ -421,12 +454,8 @@ pub fn response_to_kafka(response: &Response, v: i16) -> KafkaResponse {
             };
             KafkaResponse::FetchSnapshot(convert::fetch_snapshot::response_to_kafka(m, records, v))
         }
-        Response::DescribeQuorum(m) => {
-            KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
-        }
-        Response::DescribeCluster(m) => {
-            KafkaResponse::DescribeCluster(convert::describe_cluster::response_to_kafka(m, v))
-        }
+        other => convert::response_to_kafka(other, v)
+            .expect("every response but Fetch and FetchSnapshot converts"),
     }
 }
 

@@ -13,7 +13,7 @@ fn raft_request(frame: &[u8]) -> Request {
     let decoded = decode_request(Bytes::copy_from_slice(&frame[4..])).expect("golden decodes");
     match convert::request_from_kafka(decoded.body, decoded.header.api_version).expect("shape") {
         Inbound::Raft(r) => r,
-        Inbound::Local(other) => panic!("not a raft request: {other:?}"),
+        Inbound::ApiVersions(other) => panic!("not a raft request: {other:?}"),
     }
 }
 

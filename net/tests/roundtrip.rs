@@ -2,7 +2,6 @@
 //! zero-copy Fetch encoder checked byte for byte against kafka-protocol's encoder.
 
 use bytes::{Bytes, BytesMut};
-use kafka_protocol::protocol::Decodable;
 use kraft_message::*;
 use kraft_net::codec::fetch_response::encode_fetch_response_frame;
 use kraft_net::codec::{
@@ -64,6 +63,12 @@ fn request_at_version(request: &Request, v: i16) -> Request {
                 m.include_fenced_brokers = false;
             }
         }
+        Request::AddRaftVoter(m) => {
+            if v < 1 {
+                m.ack_when_committed = true;
+            }
+        }
+        Request::RemoveRaftVoter(_) | Request::UpdateRaftVoter(_) | Request::ApiVersions(_) => {}
     }
     r
 }
@@ -103,6 +108,7 @@ fn response_at_version(response: &Response, v: i16) -> Response {
                 m.nodes.iter_mut().for_each(|n| n.is_fenced = false);
             }
         }
+        Response::ApiVersions(m) if v < 3 => m.kraft_version = None,
         _ => {}
     }
     r
@@ -131,11 +137,23 @@ fn every_raft_request_round_trips_at_every_version() {
             let decoded = decode_request(frame.freeze().slice(4..)).expect("decodes");
             assert_eq!(decoded.header, header);
             assert_eq!(decoded.body, wire, "api {api_key} v{v}");
-            let Inbound::Raft(back) = convert::request_from_kafka(decoded.body, v).expect("shape")
-            else {
-                panic!("raft request classified as local")
-            };
-            assert_eq!(back, request_at_version(&request, v), "api {api_key} v{v}");
+            match convert::request_from_kafka(decoded.body, v).expect("shape") {
+                Inbound::Raft(back) => {
+                    assert_eq!(back, request_at_version(&request, v), "api {api_key} v{v}")
+                }
+                // The core's outbound ApiVersions: what a server reads is the wire request,
+                // carrying our software name and version from v3 on.
+                Inbound::ApiVersions(m) => {
+                    assert_eq!(request, Request::ApiVersions(ApiVersionsRequest));
+                    let (name, version) = if v >= 3 {
+                        ("kraft-rs", env!("CARGO_PKG_VERSION"))
+                    } else {
+                        ("", "")
+                    };
+                    assert_eq!(m.client_software_name.as_str(), name, "v{v}");
+                    assert_eq!(m.client_software_version.as_str(), version, "v{v}");
+                }
+            }
             checked += 1;
         }
     }
@@ -221,27 +239,34 @@ fn local_responses_round_trip() {
             "ApiVersions v{v} advertises exactly what is served"
         );
     }
-    for (api_key, _, request) in samples::kafka_requests()
+}
+
+/// The voter changes reach the core (no more refusal by net), and the server's ApiVersions
+/// advertises kraft.version 0..1 as a Kafka 4.x controller does.
+#[test]
+fn voter_changes_reach_the_core_and_kraft_version_one_is_advertised() {
+    let mut reached = 0;
+    for (api_key, v, frame) in samples::request_frames()
         .into_iter()
         .filter(|(k, _, _)| (80..=82).contains(k))
     {
-        let refusal = convert::raft_voter::refuse_voter_change(&request).expect("answered");
-        assert_eq!(refusal.error_code(), 35);
-        let frame = encode_response_frame(9, 0, &refusal).expect("encodes");
-        let mut body = frame.freeze().slice(9..); // size, correlation id, header tagged fields
-        let decoded = match api_key {
-            80 => KafkaResponse::AddRaftVoter(
-                kafka_protocol::messages::AddRaftVoterResponse::decode(&mut body, 0).unwrap(),
-            ),
-            81 => KafkaResponse::RemoveRaftVoter(
-                kafka_protocol::messages::RemoveRaftVoterResponse::decode(&mut body, 0).unwrap(),
-            ),
-            _ => KafkaResponse::UpdateRaftVoter(
-                kafka_protocol::messages::UpdateRaftVoterResponse::decode(&mut body, 0).unwrap(),
-            ),
-        };
-        assert_eq!(decoded, refusal);
+        match kraft_net::server::dispatch(frame.freeze().slice(4..)) {
+            kraft_net::server::Dispatch::Core { request, .. } => {
+                assert_eq!(request.kind().api_key(), api_key, "v{v}");
+                reached += 1;
+            }
+            other => panic!("api {api_key} v{v} dispatched as {other:?}"),
+        }
     }
+    // AddRaftVoter 0-1 (two samples each), RemoveRaftVoter 0, UpdateRaftVoter 0.
+    assert_eq!(reached, 6);
+    let advertised = kraft_net::codec::api_versions_response(0);
+    let kraft: Vec<(&str, i16, i16)> = advertised
+        .supported_features
+        .iter()
+        .map(|f| (f.name.as_str(), f.min_version, f.max_version))
+        .collect();
+    assert_eq!(kraft, vec![("kraft.version", 0, 1)]);
 }
 
 fn fetch_variants() -> Vec<(FetchResponse, Bytes)> {

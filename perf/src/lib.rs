@@ -21,8 +21,8 @@ pub use payload::PayloadGenerator;
 pub use report::{IntervalReport, LatencyStats};
 pub use snapshot_error::SnapshotLoadError;
 pub use snapshot_file::{
-    load_latest_valid, read_snapshot, snapshot_id_of, write_snapshot, FrozenSnapshot,
-    LatestSnapshot,
+    load_latest_valid, read_snapshot, read_snapshot_contents, snapshot_id_of, write_snapshot,
+    FrozenSnapshot, LatestSnapshot, SnapshotContents, SnapshotKRaftControl,
 };
 pub use state_machine::{StateDecodeError, StateGap, WorkloadState, STATE_ENCODED_BYTES};
 pub use throttle::Throttle;

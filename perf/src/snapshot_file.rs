@@ -1,16 +1,20 @@
 //! The workload's state as a Kafka snapshot file (KIP-630, as `RecordsSnapshotWriter` writes
 //! one): `<end offset:020>-<epoch:010>.checkpoint`, three v2 batches of the snapshot's epoch
 //! with offsets from 0: a SnapshotHeader control batch (version 0, the last contained log
-//! timestamp), one data batch holding the encoded [`WorkloadState`], a SnapshotFooter control
-//! batch. Written to a `.checkpoint.part` file, fsynced, renamed, directory fsynced (segment-log's
-//! `SnapshotWriter`). This is file I/O: the runtime calls it off the Raft loop.
+//! timestamp; at kraft.version 1 followed in the same batch by a KRaftVersion record and a Voters
+//! record, KIP-853), one data batch holding the encoded [`WorkloadState`], a SnapshotFooter
+//! control batch. Written to a `.checkpoint.part` file, fsynced, renamed, directory fsynced
+//! (segment-log's `SnapshotWriter`). This is file I/O: the runtime calls it off the Raft loop.
 
 use std::path::{Path, PathBuf};
 
 use kraft_records::{
-    build_snapshot_footer_batch, build_snapshot_header_batch, BatchBuilder, BatchIter,
+    build_snapshot_footer_batch, build_snapshot_header_batch_with_kraft_control, BatchBuilder,
+    BatchIter, VotersRecord,
 };
-use kraft_segment_log::{LogError, SnapshotId, SnapshotReader, SnapshotWriter};
+use kraft_segment_log::{
+    collect_kraft_control, KRaftControlRecord, LogError, SnapshotId, SnapshotReader, SnapshotWriter,
+};
 
 use crate::snapshot_error::SnapshotLoadError;
 use crate::state_machine::WorkloadState;
@@ -32,20 +36,53 @@ pub fn snapshot_id_of(state: &WorkloadState) -> SnapshotId {
     }
 }
 
+/// The kraft.version and voter set in force at a snapshot's last offset (the core's
+/// `kraft_control_at`): what Kafka's `RecordsSnapshotWriter` writes after the SnapshotHeader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotKRaftControl {
+    pub kraft_version: i16,
+    /// Written only at kraft.version 1 or more (Kafka refuses a voter set at 0).
+    pub voters: Option<VotersRecord>,
+}
+
+/// What a snapshot written by [`write_snapshot`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotContents {
+    pub state: WorkloadState,
+    /// Its KRaftVersion and Voters records (offsets inside the snapshot), empty at
+    /// kraft.version 0.
+    pub kraft_control: Vec<KRaftControlRecord>,
+}
+
 /// Writes and freezes a snapshot of `state` in `dir`. `state` must hold at least one batch.
 pub fn write_snapshot(
     dir: &Path,
     state: &WorkloadState,
+    kraft: &SnapshotKRaftControl,
     now_ms: i64,
 ) -> Result<FrozenSnapshot, LogError> {
     assert!(state.end_offset > 0, "a snapshot of an empty state");
+    assert!(
+        kraft.voters.is_none() || kraft.kraft_version >= 1,
+        "a voter set in a snapshot at kraft.version 0"
+    );
     let id = snapshot_id_of(state);
     let mut bytes = Vec::with_capacity(256);
-    build_snapshot_header_batch(&mut bytes, id.epoch, now_ms, state.last_timestamp_ms);
-    let mut data = BatchBuilder::new(&mut bytes, 1, id.epoch, now_ms);
+    // Kafka writes the KRaftVersion record only when reconfiguration is supported (1 or more).
+    let kraft_version = (kraft.kraft_version >= 1).then_some(kraft.kraft_version);
+    let header = build_snapshot_header_batch_with_kraft_control(
+        &mut bytes,
+        id.epoch,
+        now_ms,
+        state.last_timestamp_ms,
+        kraft_version,
+        kraft.voters.as_ref(),
+    );
+    let data_offset = header.next_offset();
+    let mut data = BatchBuilder::new(&mut bytes, data_offset, id.epoch, now_ms);
     data.append_value(&state.encode());
     data.finish();
-    build_snapshot_footer_batch(&mut bytes, 2, id.epoch, now_ms);
+    build_snapshot_footer_batch(&mut bytes, data_offset + 1, id.epoch, now_ms);
     let mut writer = SnapshotWriter::create(dir, id)?;
     writer.append(&bytes)?;
     let path = writer.freeze()?;
@@ -60,13 +97,25 @@ pub fn write_snapshot(
 /// Reads a snapshot file written by [`write_snapshot`], with every check: Kafka's (CRC, offsets,
 /// header, footer) and ours (one state record agreeing with the id in the file name).
 pub fn read_snapshot(path: &Path, id: SnapshotId) -> Result<WorkloadState, SnapshotLoadError> {
+    read_snapshot_contents(path, id).map(|contents| contents.state)
+}
+
+/// As [`read_snapshot`], with the snapshot's KRaftVersion and Voters records.
+pub fn read_snapshot_contents(
+    path: &Path,
+    id: SnapshotId,
+) -> Result<SnapshotContents, SnapshotLoadError> {
     let reader = SnapshotReader::open(path)?;
     reader.check(None)?;
     let not_ours = |reason: String| SnapshotLoadError::NotWorkloadState { id, reason };
     let mut state = None;
+    let mut kraft_control = Vec::new();
     for batch in BatchIter::verified(reader.bytes()) {
         let batch = batch.map_err(|e| not_ours(e.to_string()))?;
         if batch.header.is_control() {
+            collect_kraft_control(&batch, &mut kraft_control).map_err(|(offset, reason)| {
+                not_ours(format!("control record at offset {offset}: {reason}"))
+            })?;
             continue;
         }
         for record in batch.records() {
@@ -87,14 +136,17 @@ pub fn read_snapshot(path: &Path, id: SnapshotId) -> Result<WorkloadState, Snaps
             state.end_offset, state.last_epoch
         )));
     }
-    Ok(state)
+    Ok(SnapshotContents {
+        state,
+        kraft_control,
+    })
 }
 
 /// What [`load_latest_valid`] found.
 #[derive(Debug)]
 pub struct LatestSnapshot {
-    /// The newest snapshot that passed every check, and its state.
-    pub loaded: Option<(FrozenSnapshot, WorkloadState)>,
+    /// The newest snapshot that passed every check, and what it holds.
+    pub loaded: Option<(FrozenSnapshot, SnapshotContents)>,
     /// Newer snapshots that failed a check, already deleted, newest first.
     pub rejected: Vec<(PathBuf, SnapshotLoadError)>,
 }
@@ -105,10 +157,12 @@ pub struct LatestSnapshot {
 pub fn load_latest_valid(dir: &Path) -> Result<LatestSnapshot, LogError> {
     let mut rejected = Vec::new();
     let ids = kraft_segment_log::list_snapshots(dir)?;
-    for &id in ids.iter().rev() {
+    // The bootstrap checkpoint (0, 0) holds the initial voter set, no workload state: it is read
+    // by the runtime's bootstrap step and never loaded (or deleted) here.
+    for &id in ids.iter().rev().filter(|id| !id.is_bootstrap()) {
         let path = id.path_in(dir);
-        match read_snapshot(&path, id) {
-            Ok(state) => {
+        match read_snapshot_contents(&path, id) {
+            Ok(contents) => {
                 let size_bytes = std::fs::metadata(&path)
                     .map_err(|e| LogError::Io {
                         path: path.clone(),
@@ -120,10 +174,10 @@ pub fn load_latest_valid(dir: &Path) -> Result<LatestSnapshot, LogError> {
                     id,
                     size_bytes,
                     path,
-                    last_contained_log_timestamp_ms: state.last_timestamp_ms,
+                    last_contained_log_timestamp_ms: contents.state.last_timestamp_ms,
                 };
                 return Ok(LatestSnapshot {
-                    loaded: Some((frozen, state)),
+                    loaded: Some((frozen, contents)),
                     rejected,
                 });
             }

@@ -1,7 +1,9 @@
 //! Walking batch headers inside bytes that the log already validated (reads and truncation), and
 //! validating them from scratch (recovery).
 
-use kraft_records::{validate_batch, BATCH_HEADER_LEN, LOG_OVERHEAD};
+use kraft_records::{validate_batch, Batch, BATCH_HEADER_LEN, LOG_OVERHEAD};
+
+use crate::control_scan::{collect_kraft_control, KRaftControlRecord};
 
 use crate::index::IndexEntry;
 
@@ -84,6 +86,11 @@ pub(crate) struct SegmentScan {
     pub epoch_starts: Vec<(i32, i64)>,
     /// Why scanning stopped before the end of `data`, if it did.
     pub stop_reason: Option<String>,
+    /// The KRaftVersion and Voters records of the valid control batches, ascending.
+    pub kraft_control: Vec<KRaftControlRecord>,
+    /// The first record of a valid control batch that did not decode: (position of its batch,
+    /// its offset, why). Not a torn write (the CRC matched): recovery refuses the log.
+    pub bad_control: Option<(usize, i64, String)>,
 }
 
 /// Validates every batch of a segment (length, magic, CRC-32C, offsets contiguous from
@@ -142,6 +149,15 @@ pub(crate) fn scan_segment(
             scan.epoch_starts
                 .push((header.partition_leader_epoch, header.base_offset));
             last_epoch = Some(header.partition_leader_epoch);
+        }
+        if header.is_control() && scan.bad_control.is_none() {
+            let batch = Batch {
+                header,
+                bytes: &data[pos..pos + size],
+            };
+            if let Err((offset, reason)) = collect_kraft_control(&batch, &mut scan.kraft_control) {
+                scan.bad_control = Some((pos, offset, reason));
+            }
         }
         pos += size;
         scan.batches += 1;

@@ -1,7 +1,8 @@
 //! The whole-file check a snapshot passes before it is loaded or frozen from a download (KIP-630,
 //! Kafka's `RecordsSnapshotReader`): every batch whole with a good CRC-32C, offsets contiguous
-//! from 0, the first batch a control batch holding one SnapshotHeader, the last a control batch
-//! holding one SnapshotFooter, and the expected size.
+//! from 0, the first batch a control batch opening with a SnapshotHeader (followed, at
+//! kraft.version 1, by the KRaftVersion and Voters records), the last a control batch holding one
+//! SnapshotFooter, and the expected size.
 
 use std::path::Path;
 
@@ -49,7 +50,7 @@ impl SnapshotReader {
         }
         let mut iter = BatchIter::verified(self.bytes()).take(MAX_SNAPSHOT_BATCHES as usize);
         let first = iter.next().expect("validated").expect("validated");
-        let last_contained_log_timestamp_ms = match single_control(path, 0, &first)? {
+        let last_contained_log_timestamp_ms = match first_control(path, 0, &first, false)? {
             ControlRecord::SnapshotHeader {
                 last_contained_log_timestamp,
                 ..
@@ -58,7 +59,7 @@ impl SnapshotReader {
         };
         let last = iter.last().expect("two batches").expect("validated");
         let position = size_bytes - last.bytes.len() as u64;
-        match single_control(path, position, &last)? {
+        match first_control(path, position, &last, true)? {
             ControlRecord::SnapshotFooter { .. } => {}
             other => return Err(not_expected(path, position, "SnapshotFooter", &other)),
         }
@@ -71,18 +72,24 @@ impl SnapshotReader {
     }
 }
 
-/// The one control record of a control batch.
-fn single_control(
+/// The first control record of a control batch; with `single`, the batch must hold only it
+/// (the footer). The header batch holds more at kraft.version 1: Kafka's
+/// `RecordsSnapshotWriter` puts the KRaftVersion and Voters records after the SnapshotHeader in
+/// the same batch.
+fn first_control(
     path: &Path,
     position: u64,
     batch: &Batch<'_>,
+    single: bool,
 ) -> Result<ControlRecord, LogError> {
-    if !batch.header.is_control() || batch.header.records_count != 1 {
+    let count = batch.header.records_count;
+    if !batch.header.is_control() || count < 1 || (single && count != 1) {
         return Err(LogError::corrupt(
             path,
             position,
             format!(
-                "expected a control batch of one record, found {} batch of {} records",
+                "expected a control batch of {} record, found {} batch of {} records",
+                if single { "one" } else { "at least one" },
                 if batch.header.is_control() {
                     "a control"
                 } else {

@@ -4,7 +4,7 @@ use super::error::{ListenerError, LogRoleError};
 use bytes::Bytes;
 use kraft_driver::RetainedSnapshot;
 use kraft_engine::message::{Request, Response, SnapshotId};
-use kraft_engine::{RequestError, SnapshotInfo};
+use kraft_engine::{PeerAddress, RequestError, SnapshotInfo};
 
 /// Raft loop -> segment log. Executed in order.
 #[derive(Debug)]
@@ -73,6 +73,8 @@ pub enum NetCommand {
         request_id: u64,
         response: Response,
     },
+    /// `Output::UpdatePeers`: the core's whole address book.
+    UpdatePeers(Vec<PeerAddress>),
     Stop,
 }
 

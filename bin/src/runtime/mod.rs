@@ -110,6 +110,9 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
         .collect();
     let mut raft = RaftConfig::new(config.node_id, voters);
     raft.listener_name = config.raft_listener_name().to_string();
+    for listener in &mut raft.local_listeners {
+        listener.name = raft.listener_name.clone();
+    }
     // The replica key's directory id: Fetch ReplicaDirectoryId, Vote CandidateDirectoryId,
     // the own entry of DescribeQuorum, and the self-vote of a candidate.
     raft.directory_id = directory_id;
@@ -186,6 +189,8 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         flushed_end_offset: log.flushed_end_offset(),
         epoch_entries: log.epoch_cache().entries().to_vec(),
         latest_snapshot: startup_snapshots::latest_info(&retained),
+        // Static voters (kraft.version 0) only so far: no control entries are read at start.
+        kraft_control: Vec::new(),
     };
     tracing::info!(
         epoch = restored.election.epoch,

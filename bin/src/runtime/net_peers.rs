@@ -1,4 +1,4 @@
-//! The network role's outbound side: one task per peer voter sending the core's requests through
+//! The network role's outbound side: one task per peer of the core's address book sending the core's requests through
 //! kraft-driver's `PeerQueue` (bounded, one in flight; an answer or failure reaches the Raft loop
 //! under the core's correlation id only for the request in flight), and a task handing the
 //! failures the command loop found (a full peer queue, an unknown node) to the Raft loop from
@@ -13,7 +13,7 @@ use glommio::Task;
 use kraft_driver::{FailureQueue, PeerQueue};
 use kraft_engine::io::Input;
 use kraft_engine::message::Request;
-use kraft_engine::RequestError;
+use kraft_engine::{PeerAddress, RequestError};
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::error::ClientError;
 use std::cell::RefCell;
@@ -33,63 +33,124 @@ pub struct OutboundConfig {
     pub retry_backoff_ms: u64,
 }
 
+/// Peers the address book may hold at most (voters, a learned leader, bootstrap servers).
+const MAX_PEERS: usize = 64;
+
+/// One peer's queue, the wake-up of its task (dropped to end the task) and its address.
+struct PeerEntry {
+    queue: SharedPeerQueue,
+    wake: LocalSender<()>,
+    address: String,
+}
+
 /// The command loop's handle on the peers' queues and the failure queue.
 pub struct Outbound {
-    /// Per peer: the queue, and a wake-up for its task (dropped to end the task).
-    peers: HashMap<i32, (SharedPeerQueue, LocalSender<()>)>,
+    node_id: i32,
+    request_timeout_ms: u64,
+    retry_backoff_ms: u64,
+    events: Rc<Tx<NetEvent>>,
+    clock: Clock,
+    peers: HashMap<i32, PeerEntry>,
     failures: Rc<RefCell<FailureQueue>>,
     failures_wake: LocalSender<()>,
     reporter: Task<()>,
 }
 
 impl Outbound {
-    /// Starts one task per peer and the failure reporter.
+    /// Starts one task per configured peer and the failure reporter.
     pub fn spawn(config: &OutboundConfig, events: Rc<Tx<NetEvent>>) -> Outbound {
-        let clock = Clock::new();
-        let mut peers = HashMap::new();
-        for (id, address) in &config.peers {
-            let (wake, woken) = local_channel::new_bounded(1);
-            let mut client_config =
-                ClientConfig::new(address.clone(), format!("raft-client-{}", config.node_id));
-            client_config.request_timeout_ms = config.request_timeout_ms;
-            client_config.reconnect_backoff_ms = config.retry_backoff_ms.max(1);
-            let queue = Rc::new(RefCell::new(PeerQueue::new(config.request_timeout_ms)));
-            let peer = PeerTask {
-                to: *id,
-                client: PeerClient::new(client_config),
-                queue: queue.clone(),
-                woken,
-                events: events.clone(),
-                clock,
-            };
-            glommio::spawn_local(peer.run()).detach();
-            peers.insert(*id, (queue, wake));
-        }
         let failures = Rc::new(RefCell::new(FailureQueue::new()));
         let (failures_wake, failures_woken) = local_channel::new_bounded(1);
-        let reporter =
-            glommio::spawn_local(report_failures(failures.clone(), failures_woken, events));
-        Outbound {
-            peers,
+        let reporter = glommio::spawn_local(report_failures(
+            failures.clone(),
+            failures_woken,
+            events.clone(),
+        ));
+        let mut outbound = Outbound {
+            node_id: config.node_id,
+            request_timeout_ms: config.request_timeout_ms,
+            retry_backoff_ms: config.retry_backoff_ms,
+            events,
+            clock: Clock::new(),
+            peers: HashMap::new(),
             failures,
             failures_wake,
             reporter,
+        };
+        for (id, address) in &config.peers {
+            outbound.spawn_peer(*id, address.clone());
+        }
+        outbound
+    }
+
+    fn spawn_peer(&mut self, id: i32, address: String) {
+        let (wake, woken) = local_channel::new_bounded(1);
+        let mut client_config =
+            ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
+        client_config.request_timeout_ms = self.request_timeout_ms;
+        client_config.reconnect_backoff_ms = self.retry_backoff_ms.max(1);
+        let queue = Rc::new(RefCell::new(PeerQueue::new(self.request_timeout_ms)));
+        let peer = PeerTask {
+            to: id,
+            client: PeerClient::new(client_config),
+            queue: queue.clone(),
+            woken,
+            events: self.events.clone(),
+            clock: self.clock,
+        };
+        glommio::spawn_local(peer.run()).detach();
+        self.peers.insert(
+            id,
+            PeerEntry {
+                queue,
+                wake,
+                address,
+            },
+        );
+    }
+
+    /// `Output::UpdatePeers`: the peers follow the core's address book. A peer that left it, or
+    /// whose address changed, loses its task (it ends once idle; what it still had queued is
+    /// covered by the core's request timeout); a new one gets a task.
+    pub fn update_peers(&mut self, book: &[PeerAddress]) {
+        let address = |p: &PeerAddress| format!("{}:{}", p.host, p.port);
+        self.peers.retain(|id, entry| {
+            book.iter()
+                .any(|p| p.id == *id && address(p) == entry.address)
+        });
+        for peer in book {
+            if self.peers.contains_key(&peer.id) {
+                continue;
+            }
+            if self.peers.len() >= MAX_PEERS {
+                tracing::warn!(
+                    id = peer.id,
+                    "address book holds more than {MAX_PEERS} peers; not connecting"
+                );
+                continue;
+            }
+            self.spawn_peer(peer.id, address(peer));
         }
     }
 
     /// `Output::Send`: queues the request for its peer, without waiting.
     pub fn send(&self, to: i32, correlation_id: u64, request: Request) {
         match self.peers.get(&to) {
-            Some((queue, wake)) => {
-                if queue.borrow_mut().push(correlation_id, request).is_err() {
+            Some(peer) => {
+                if peer
+                    .queue
+                    .borrow_mut()
+                    .push(correlation_id, request)
+                    .is_err()
+                {
                     self.report_failure(to, correlation_id);
                 } else {
                     // Full means a wake-up is pending already.
-                    let _ = wake.try_send(());
+                    let _ = peer.wake.try_send(());
                 }
             }
             None => {
-                tracing::warn!(to, "request for a node that is not a known voter");
+                tracing::warn!(to, "request for a node that is not in the address book");
                 self.report_failure(to, correlation_id);
             }
         }

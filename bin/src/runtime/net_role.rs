@@ -122,7 +122,7 @@ impl NetParts {
             }
         });
 
-        let outbound = Outbound::spawn(&self.outbound_config(), events.clone());
+        let mut outbound = Outbound::spawn(&self.outbound_config(), events.clone());
         while let Some(command) = commands.recv().await {
             match command {
                 NetCommand::Respond {
@@ -134,6 +134,7 @@ impl NetParts {
                     correlation_id,
                     request,
                 } => outbound.send(to, correlation_id, request),
+                NetCommand::UpdatePeers(peers) => outbound.update_peers(&peers),
                 NetCommand::Stop => break,
             }
         }

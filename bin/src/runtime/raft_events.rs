@@ -72,6 +72,9 @@ impl RaftRole {
                     Input::SnapshotLoaded {
                         snapshot_id,
                         generation,
+                        // This server runs static quorums (kraft.version 0) only so far: their
+                        // snapshots hold no KRaftVersion or Voters record.
+                        kraft_control: Vec::new(),
                     }
                 } else {
                     Input::SnapshotLoadFailed {

@@ -272,6 +272,7 @@ impl RaftRole {
                     })
                     .await?
                 }
+                Output::UpdatePeers { peers } => self.net(NetCommand::UpdatePeers(peers)).await?,
                 Output::ShutdownComplete => run.shutdown_complete = true,
             }
         }

@@ -9,7 +9,9 @@ use super::log_snapshots::{to_log_id, to_wire_id};
 use kraft_driver::RetainedSnapshot;
 use kraft_engine::message::SnapshotId;
 use kraft_engine::SnapshotInfo;
-use kraft_perf::{read_snapshot, write_snapshot, FrozenSnapshot, WorkloadState};
+use kraft_perf::{
+    read_snapshot, write_snapshot, FrozenSnapshot, SnapshotKRaftControl, WorkloadState,
+};
 use kraft_records::BatchHeader;
 use kraft_segment_log::LogError;
 use std::path::PathBuf;
@@ -116,7 +118,9 @@ impl StateMachine {
         let result = slot.clone();
         glommio::spawn_local(async move {
             let written = glommio::executor()
-                .spawn_blocking(move || write_snapshot(&dir, &state, wall_ms))
+                .spawn_blocking(move || {
+                    write_snapshot(&dir, &state, &SnapshotKRaftControl::default(), wall_ms)
+                })
                 .await;
             *result.lock().expect("no panic while holding it") = Some(written);
         })

@@ -4,7 +4,7 @@
 //! deletes them. After the log is opened, the snapshots it kept are weighed for retention and
 //! the latest becomes the core's `RestoredState::latest_snapshot`.
 
-use super::log_snapshots::to_wire_id;
+use super::log_snapshots::{to_log_id, to_wire_id};
 use kraft_driver::RetainedSnapshot;
 use kraft_engine::SnapshotInfo;
 use kraft_perf::WorkloadState;
@@ -25,7 +25,8 @@ pub fn load_state(dir: &Path) -> Result<WorkloadState, LogError> {
         );
     }
     Ok(match latest.loaded {
-        Some((frozen, state)) => {
+        Some((frozen, contents)) => {
+            let state = contents.state;
             tracing::info!(snapshot = %frozen.id, %state, "workload state restored from the latest snapshot");
             state
         }
@@ -58,6 +59,9 @@ pub fn retained(dir: &Path, ids: &[SnapshotId]) -> Result<Vec<RetainedSnapshot>,
                 size_bytes: summary.size_bytes,
                 last_contained_log_timestamp_ms: summary.last_contained_log_timestamp_ms,
             }),
+            // The bootstrap checkpoint holds the initial voter set: never deleted for a failed
+            // check (the node would come up without voters); the start fails instead.
+            Err(error) if id.is_bootstrap() => return Err(error),
             Err(error) => {
                 tracing::error!(snapshot = %id, %error, "snapshot failed its checks at start: deleted");
                 delete_snapshot(dir, id)?;
@@ -67,9 +71,14 @@ pub fn retained(dir: &Path, ids: &[SnapshotId]) -> Result<Vec<RetainedSnapshot>,
     Ok(out)
 }
 
-/// The core's view of the latest retained snapshot.
+/// The core's view of the latest retained snapshot. The bootstrap checkpoint (0, 0) is not one
+/// for the core (Kafka never serves or advertises it): its records reach the core as
+/// `RestoredState::kraft_control`.
 pub fn latest_info(retained: &[RetainedSnapshot]) -> Option<SnapshotInfo> {
-    retained.last().map(|s| SnapshotInfo {
+    let latest = retained
+        .last()
+        .filter(|s| !to_log_id(s.snapshot_id).is_bootstrap());
+    latest.map(|s| SnapshotInfo {
         snapshot_id: s.snapshot_id,
         size_bytes: s.size_bytes as i64,
     })

@@ -39,6 +39,26 @@ pub(super) fn parse_listeners(reader: &Reader<'_>) -> Result<Vec<Listener>, Conf
         Some(_) => reader.list(keys::LISTENERS),
         None => vec![defaults::LISTENERS.to_string()],
     };
+    let listeners = parse_listener_list(reader, keys::LISTENERS, tokens)?;
+    if listeners.is_empty() {
+        return Err(reader.error(keys::LISTENERS, ConfigErrorKind::Missing));
+    }
+    Ok(listeners)
+}
+
+/// `advertised.listeners`, in the shape of `listeners`; empty when unset.
+pub(super) fn parse_advertised_listeners(
+    reader: &Reader<'_>,
+) -> Result<Vec<Listener>, ConfigError> {
+    let tokens = reader.list(keys::ADVERTISED_LISTENERS);
+    parse_listener_list(reader, keys::ADVERTISED_LISTENERS, tokens)
+}
+
+fn parse_listener_list(
+    reader: &Reader<'_>,
+    key: &'static str,
+    tokens: Vec<String>,
+) -> Result<Vec<Listener>, ConfigError> {
     let mut listeners: Vec<Listener> = Vec::with_capacity(tokens.len());
     for token in tokens {
         let malformed = |reason: &str| ConfigErrorKind::MalformedListener {
@@ -46,21 +66,18 @@ pub(super) fn parse_listeners(reader: &Reader<'_>) -> Result<Vec<Listener>, Conf
             reason: reason.to_string(),
         };
         let Some((name, address)) = token.split_once("://") else {
-            return Err(reader.error(keys::LISTENERS, malformed("missing `://`")));
+            return Err(reader.error(key, malformed("missing `://`")));
         };
         if name.is_empty() {
-            return Err(reader.error(keys::LISTENERS, malformed("empty listener name")));
+            return Err(reader.error(key, malformed("empty listener name")));
         }
-        let (host, port) = split_host_port(address, 0)
-            .map_err(|reason| reader.error(keys::LISTENERS, malformed(&reason)))?;
+        let (host, port) =
+            split_host_port(address, 0).map_err(|reason| reader.error(key, malformed(&reason)))?;
         let name = name.to_uppercase();
         if listeners.iter().any(|listener| listener.name == name) {
-            return Err(reader.error(keys::LISTENERS, ConfigErrorKind::DuplicateListener { name }));
+            return Err(reader.error(key, ConfigErrorKind::DuplicateListener { name }));
         }
         listeners.push(Listener { name, host, port });
-    }
-    if listeners.is_empty() {
-        return Err(reader.error(keys::LISTENERS, ConfigErrorKind::Missing));
     }
     Ok(listeners)
 }

@@ -36,7 +36,7 @@ pub(super) fn collect_warnings(reader: &Reader<'_>, config: &ServerConfig) -> Ve
     }
     if config.quorum.voters.is_empty() {
         warnings.push(format!(
-            "{source}: no static voters (only `controller.quorum.bootstrap.servers`): node {} runs as an observer",
+            "{source}: no static voters (only `controller.quorum.bootstrap.servers`): node {} takes the voter set from its bootstrap checkpoint and log (kraft.version 1), and is an observer until it is a voter",
             config.node_id
         ));
     } else if !config.is_voter() {

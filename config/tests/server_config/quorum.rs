@@ -243,3 +243,52 @@ fn voter_entry_on_another_port_than_the_listener_warns() {
         config.warnings
     );
 }
+
+/// KIP-1186's switch: off unless set, as in Kafka; anything but a boolean is refused.
+#[test]
+fn auto_join_defaults_to_false_and_is_a_boolean() {
+    assert!(!ok(BASE).quorum.auto_join);
+    assert!(
+        ok(&with("controller.quorum.auto.join.enable=true"))
+            .quorum
+            .auto_join
+    );
+    let (error, message) = err(&with("controller.quorum.auto.join.enable=yes"));
+    assert!(
+        matches!(error.kind(), Some(ConfigErrorKind::NotABoolean { .. })),
+        "{error:?}"
+    );
+    assert!(
+        message.contains("controller.quorum.auto.join.enable"),
+        "{message}"
+    );
+}
+
+/// The voter endpoint a dynamic node advertises: its `advertised.listeners` entry for the Raft
+/// listener, else the `listeners` entry.
+#[test]
+fn the_raft_listener_is_advertised_as_configured() {
+    let plain = ok(BASE);
+    let (host, port) = plain.raft_listener();
+    let advertised = plain.advertised_raft_listener();
+    assert_eq!((advertised.host.as_str(), advertised.port), (host, port));
+    let text = with("advertised.listeners=PLAINTEXT://node1.example:19092");
+    let config = ok(&text);
+    let advertised = config.advertised_raft_listener();
+    assert_eq!(
+        (
+            advertised.name.as_str(),
+            advertised.host.as_str(),
+            advertised.port
+        ),
+        ("PLAINTEXT", "node1.example", 19092)
+    );
+    let (error, _) = err(&with("advertised.listeners=PLAINTEXT:/node1:1"));
+    assert!(
+        matches!(
+            error.kind(),
+            Some(ConfigErrorKind::MalformedListener { .. })
+        ),
+        "{error:?}"
+    );
+}

@@ -54,6 +54,7 @@ fn three_voter_node() -> RaftNode {
         flushed_end_offset: 0,
         epoch_entries: Vec::new(),
         latest_snapshot: None,
+        kraft_control: Vec::new(),
     };
     RaftNode::new(three_voters(), restored, 0, 7).expect("valid node")
 }

@@ -3,7 +3,7 @@
 use super::RaftNode;
 use crate::message::{
     DescribeQuorumNode, DescribeQuorumRequest, DescribeQuorumResponse, ErrorCode,
-    ReplicaDescription, Uuid,
+    ReplicaDescription,
 };
 use crate::state::{QuorumState, ReplicaProgress};
 
@@ -52,7 +52,7 @@ impl RaftNode {
                 .state
                 .leader_id(self.config.node_id)
                 .and_then(|id| {
-                    let endpoint = self.config.leader_endpoint(id)?;
+                    let endpoint = self.voter_endpoint(id)?;
                     Some(DescribeQuorumNode {
                         node_id: id,
                         listeners: vec![endpoint],
@@ -81,22 +81,23 @@ impl RaftNode {
             last_caught_up_timestamp: p.last_caught_up_ms.map_or(-1, |t| t as i64),
         };
         let local_id = self.config.node_id;
-        let mut current_voters = Vec::with_capacity(self.config.voters.len());
+        let mut current_voters = Vec::with_capacity(self.voter_set().len());
         // A voter is described by its key in the voter set, as Kafka's leader does; static
         // voters (`controller.quorum.voters`) carry no directory id, so none is reported, even
         // for this node or when a voter's Fetch names one. Observers keep their Fetch's.
-        for id in self.config.voter_ids() {
+        for key in self.voter_set().keys() {
+            let id = key.id;
             if id == local_id {
                 current_voters.push(ReplicaDescription {
                     replica_id: id,
-                    replica_directory_id: Uuid::ZERO,
+                    replica_directory_id: key.directory_id,
                     log_end_offset: self.log.end_offset,
                     last_fetch_timestamp: now,
                     last_caught_up_timestamp: now,
                 });
             } else if let Some(p) = l.voters.get(&id) {
                 current_voters.push(ReplicaDescription {
-                    replica_directory_id: Uuid::ZERO,
+                    replica_directory_id: key.directory_id,
                     ..describe(id, p)
                 });
             }
@@ -112,10 +113,10 @@ impl RaftNode {
             .map(|(&id, p)| describe(id, p))
             .collect();
         let nodes = self
-            .config
-            .voter_ids()
+            .voter_set()
+            .ids()
             .filter_map(|id| {
-                self.config.leader_endpoint(id).map(|e| DescribeQuorumNode {
+                self.voter_endpoint(id).map(|e| DescribeQuorumNode {
                     node_id: id,
                     listeners: vec![e],
                 })

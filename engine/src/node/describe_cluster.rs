@@ -59,16 +59,19 @@ impl RaftNode {
                     .to_string(),
             );
         }
+        let listener = &self.config.listener_name;
         let nodes: Vec<ClusterNode> = self
-            .config
-            .voters
+            .voter_set()
             .iter()
-            .map(|v| ClusterNode {
-                node_id: v.id,
-                host: v.host.clone(),
-                port: i32::from(v.port),
-                rack: None,
-                is_fenced: false,
+            .filter_map(|v| {
+                let endpoint = v.listener(listener)?;
+                Some(ClusterNode {
+                    node_id: v.key.id,
+                    host: endpoint.host.clone(),
+                    port: i32::from(endpoint.port),
+                    rack: None,
+                    is_fenced: false,
+                })
             })
             .collect();
         // As Kafka: a leader the node list does not contain (an observer's stale view cannot

@@ -13,6 +13,7 @@ impl RaftNode {
     /// Starts an election: pre-vote first when enabled, else a standard one.
     pub(super) fn start_election(&mut self) {
         if !self.is_voter() {
+            self.stand_down_as_observer();
             return;
         }
         if self.is_loading_snapshot() {
@@ -23,6 +24,27 @@ impl RaftNode {
             self.transition_to_prospective();
         } else {
             self.transition_to_candidate();
+        }
+    }
+
+    /// An election timer fired on a replica that is not (or no longer) a voter: an observer
+    /// never runs for leader, so the timer is disarmed (a Candidate or Prospective that left the
+    /// voter set waits Unattached, keeping its vote).
+    fn stand_down_as_observer(&mut self) {
+        let fetch_deadline_ms = self.now_ms.saturating_add(self.config.fetch_timeout_ms);
+        match &mut self.state {
+            QuorumState::Unattached(u) => u.election_deadline_ms = None,
+            QuorumState::Follower(f) => f.fetch_deadline_ms = fetch_deadline_ms,
+            QuorumState::Candidate(c) => {
+                let epoch = c.epoch;
+                let voted = Some(self.local_key());
+                self.enter_unattached(epoch, None, voted, None);
+            }
+            QuorumState::Prospective(p) => {
+                let (epoch, leader_id, voted) = (p.epoch, p.leader_id, p.voted_key);
+                self.enter_unattached(epoch, leader_id, voted, None);
+            }
+            QuorumState::Leader(_) | QuorumState::Resigned(_) => {}
         }
     }
 
@@ -55,7 +77,7 @@ impl RaftNode {
             QuorumState::Leader(_) | QuorumState::Resigned(_) => (Some(local_id), None, 0),
         };
         let deadline = self.fresh_election_deadline();
-        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
         self.set_state(QuorumState::Prospective(ProspectiveState {
             epoch,
             leader_id,
@@ -87,7 +109,7 @@ impl RaftNode {
         };
         let (epoch, leader_id, voted_key) = (p.epoch, p.leader_id, p.voted_key);
         match leader_id {
-            Some(l) if l != self.config.node_id && self.config.is_voter(l) => {
+            Some(l) if l != self.config.node_id && self.leader_reachable(l) => {
                 self.enter_follower(epoch, l)
             }
             _ => {
@@ -117,7 +139,7 @@ impl RaftNode {
             voted_key: Some(self.local_key()),
         });
         let deadline = self.fresh_election_deadline();
-        let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+        let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
         self.set_state(QuorumState::Candidate(CandidateState {
             epoch,
             retries,

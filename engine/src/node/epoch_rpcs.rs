@@ -1,9 +1,10 @@
 //! BeginQuorumEpoch (53) and EndQuorumEpoch (54).
 
 use super::RaftNode;
+use crate::io::PeerAddress;
 use crate::message::{
     BeginQuorumEpochRequest, BeginQuorumEpochResponse, EndQuorumEpochRequest,
-    EndQuorumEpochResponse, ErrorCode,
+    EndQuorumEpochResponse, ErrorCode, LeaderEndpoint,
 };
 use crate::state::QuorumState;
 
@@ -54,6 +55,7 @@ impl RaftNode {
         partition: i32,
         leader_id: i32,
         leader_epoch: i32,
+        leader_endpoints: &[LeaderEndpoint],
     ) -> Result<(), (ErrorCode, ErrorCode)> {
         if !self.cluster_id_matches(cluster_id) {
             return Err((ErrorCode::INCONSISTENT_CLUSTER_ID, ErrorCode::NONE));
@@ -63,6 +65,16 @@ impl RaftNode {
         }
         if let Some(error) = self.validate_voter_only_request(leader_id, leader_epoch) {
             return Err((ErrorCode::NONE, error));
+        }
+        // The leader's endpoint on this node's listener: a leader outside this node's voter set
+        // (an observer's, or a voter set that is behind) becomes reachable.
+        let listener = &self.config.listener_name;
+        if let Some(e) = leader_endpoints.iter().find(|e| e.name == *listener) {
+            self.learn_leader_endpoint(PeerAddress {
+                id: leader_id,
+                host: e.host.clone(),
+                port: e.port,
+            });
         }
         if !self.maybe_transition(Some(leader_id), leader_epoch) {
             // A contradiction (another leader for this epoch, or this node named leader while it
@@ -87,6 +99,7 @@ impl RaftNode {
             r.partition,
             r.leader_id,
             r.leader_epoch,
+            &r.leader_endpoints,
         ) {
             return self.begin_response(top, partition);
         }
@@ -125,10 +138,11 @@ impl RaftNode {
             r.partition,
             r.leader_id,
             r.leader_epoch,
+            &r.leader_endpoints,
         ) {
             return self.end_response(top, partition);
         }
-        let local_id = self.config.node_id;
+        let is_voter = self.is_voter();
         let successors: Vec<i32> = if r.preferred_candidates.is_empty() {
             r.preferred_successors.clone()
         } else {
@@ -136,7 +150,7 @@ impl RaftNode {
         };
         let backoff_ms = self.end_epoch_election_backoff_ms(&successors);
         if let QuorumState::Follower(f) = &mut self.state {
-            if f.leader_id == r.leader_id && self.config.is_voter(local_id) {
+            if f.leader_id == r.leader_id && is_voter {
                 // The leader is going away: elect sooner, the most caught-up voter first.
                 f.fetch_deadline_ms = self.now_ms.saturating_add(backoff_ms);
             }

@@ -3,7 +3,7 @@
 use kraft_records::BatchIter;
 
 use super::RaftNode;
-use crate::io::Output;
+use crate::io::{Output, PeerAddress};
 use crate::message::{ErrorCode, FetchResponse, Records};
 use crate::state::QuorumState;
 
@@ -19,6 +19,14 @@ impl RaftNode {
             if f.rediscover_from == Some(from) {
                 f.rediscover_from = None;
             }
+        }
+        let leader_id = r.current_leader.leader_id;
+        if let Some(e) = r.node_endpoints.iter().find(|e| e.node_id == leader_id) {
+            self.learn_leader_endpoint(PeerAddress {
+                id: e.node_id,
+                host: e.host.clone(),
+                port: e.port,
+            });
         }
         // A responder behind this node's epoch teaches nothing; asking it again at once would
         // spin (e.g. an unattached node fetching from a voter that lags one epoch).
@@ -95,6 +103,7 @@ impl RaftNode {
                 to_offset: to,
                 generation: self.log.generation,
             });
+            self.truncate_voter_history(to);
         }
         true
     }
@@ -135,6 +144,7 @@ impl RaftNode {
                 epoch,
                 bytes.slice(start..end),
             );
+            self.record_control_batch(&batch);
             appended = true;
         }
         if appended {

@@ -5,7 +5,8 @@ use super::RaftNode;
 use crate::log::FetchPosition;
 use crate::message::{
     EpochEndOffset, ErrorCode, FetchRequest, FetchResponse, FetchSnapshotRequest,
-    FetchSnapshotResponse, LeaderIdAndEpoch, Records, Response, SnapshotId, SnapshotRecords,
+    FetchSnapshotResponse, LeaderIdAndEpoch, Records, ReplicaKey, Response, SnapshotId,
+    SnapshotRecords,
 };
 use crate::state::{ParkedFetch, QuorumState, ReplicaProgress};
 
@@ -173,19 +174,27 @@ impl RaftNode {
     }
 
     /// Records a replica's fetch (voters feed the HW and check quorum; negative ids are ignored).
+    /// A replica is a voter when its replica key (id and directory id) is in the voter set, as
+    /// Kafka's `LeaderState` decides: the same id with another directory is an observer.
     fn update_replica_progress(&mut self, r: &FetchRequest) {
         let now = self.now_ms;
         let leader_end = self.log.end_offset;
+        let key = ReplicaKey {
+            id: r.replica_id,
+            directory_id: r.replica_directory_id,
+        };
+        let is_voter = self.history.latest().contains(key);
         let QuorumState::Leader(l) = &mut self.state else {
             return;
         };
         if r.replica_id < 0 || r.replica_id == self.config.node_id {
             return;
         }
-        let is_voter = l.voters.contains_key(&r.replica_id);
         let progress = if is_voter {
             l.fetched_voters.insert(r.replica_id);
-            l.voters.get_mut(&r.replica_id).expect("checked above")
+            l.voters
+                .get_mut(&r.replica_id)
+                .expect("the leader tracks every other voter of the latest set")
         } else {
             // Observers are bounded: forget the ones silent for the expiry, then cap the count.
             if !l.observers.contains_key(&r.replica_id) && l.observers.len() >= MAX_OBSERVERS {
@@ -197,9 +206,12 @@ impl RaftNode {
                     return;
                 }
             }
-            l.observers
-                .entry(r.replica_id)
-                .or_insert_with(ReplicaProgress::default)
+            let progress = l.observers.entry(r.replica_id).or_default();
+            if progress.directory_id != r.replica_directory_id {
+                // Another replica (a new disk) under the same id: its progress starts over.
+                *progress = ReplicaProgress::default();
+            }
+            progress
         };
         progress.directory_id = r.replica_directory_id;
         progress.record_fetch(r.fetch_offset, leader_end, now);
@@ -211,7 +223,7 @@ impl RaftNode {
 
     /// Check quorum: a majority (leader included) fetched within the window.
     fn maybe_reset_check_quorum(&mut self) {
-        let majority = self.config.majority();
+        let majority = self.voter_set().majority();
         let timeout = self.check_quorum_timeout_ms();
         let now = self.now_ms;
         if let QuorumState::Leader(l) = &mut self.state {
@@ -227,8 +239,8 @@ impl RaftNode {
     /// Spec 5.1: the offset a majority of voters has durably, counting the leader only up to
     /// its flushed offset, adopted only past the epoch start and never backwards.
     pub(super) fn maybe_update_leader_high_watermark(&mut self) {
-        let local_id = self.config.node_id;
         let leader_is_voter = self.is_voter();
+        let voter_count = self.voter_set().len();
         let flushed = self.log.flushed_end_offset;
         let QuorumState::Leader(l) = &mut self.state else {
             return;
@@ -248,11 +260,7 @@ impl RaftNode {
             };
             offsets.push(counted);
         }
-        let voter_count = self.config.voters.len();
-        debug_assert_eq!(
-            offsets.len(),
-            voter_count - usize::from(!self.config.is_voter(local_id))
-        );
+        debug_assert_eq!(offsets.len(), voter_count - usize::from(!leader_is_voter));
         offsets.sort_unstable_by(|a, b| b.cmp(a));
         let mut majority_index = voter_count / 2;
         if planted!(HighWatermarkFromFastest) {

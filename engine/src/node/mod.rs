@@ -7,12 +7,15 @@ mod epoch_rpcs;
 mod fetch_follower;
 mod fetch_leader;
 mod listeners;
+mod peers;
 mod send;
 mod snapshot;
 mod snapshot_download;
 mod timers;
 mod transitions;
 mod vote;
+mod voter_change;
+mod voter_history;
 
 use std::collections::VecDeque;
 
@@ -20,12 +23,15 @@ use crate::config::RaftConfig;
 use crate::connections::Connections;
 use crate::election::{ElectionState, RestoredState};
 use crate::error::{AppendError, RestoreError};
-use crate::io::{Input, LeaderAndEpoch, Output};
+use crate::io::{Input, LeaderAndEpoch, Output, PeerAddress};
 use crate::listener::ListenerState;
 use crate::log::LogState;
-use crate::message::{NodeEndpoint, ReplicaKey, Response, SnapshotId};
+use crate::message::{LeaderEndpoint, NodeEndpoint, ReplicaKey, Response, SnapshotId};
 use crate::rng::SplitMix64;
 use crate::state::{QuorumState, StateName, UnattachedState};
+use crate::voters::{
+    VoterHistory, VoterNode, VoterSet, SUPPORTED_KRAFT_VERSION_MAX, SUPPORTED_KRAFT_VERSION_MIN,
+};
 
 /// Outputs not yet drained beyond this mean the runtime does not drain after each step: a bug.
 pub const MAX_PENDING_OUTPUTS: usize = 1 << 16;
@@ -50,6 +56,10 @@ pub struct NodeStatus {
     pub latest_snapshot: Option<SnapshotId>,
     /// A snapshot being downloaded from the leader or loaded by the runtime.
     pub snapshot_download: Option<SnapshotProgress>,
+    /// The kraft.version in force (0: static voters; 1: voters in the log, KIP-853).
+    pub kraft_version: i16,
+    /// The latest voter set (possibly uncommitted), ascending ids.
+    pub voters: Vec<ReplicaKey>,
 }
 
 /// How far a follower's snapshot download is.
@@ -91,6 +101,16 @@ pub struct RaftNode {
     hw_scratch: Vec<i64>,
     /// A downloaded snapshot the runtime is loading (`Output::LoadSnapshot` without its result).
     snapshot_load: Option<snapshot::PendingLoad>,
+    /// Voter sets and kraft.versions by offset (static voters when the log holds none).
+    history: VoterHistory,
+    /// The address book last emitted with `Output::UpdatePeers`.
+    peers: Vec<PeerAddress>,
+    peers_emitted: bool,
+    /// The leader's address learned from a message (NodeEndpoints, LeaderEndpoints) when it is
+    /// not a voter this node knows the endpoint of.
+    leader_address: Option<PeerAddress>,
+    /// A replica the leader must reach before it can add it (AddRaftVoter's ApiVersions).
+    pending_voter_address: Option<PeerAddress>,
 }
 
 impl RaftNode {
@@ -127,6 +147,22 @@ impl RaftNode {
                 r.log_start_offset, r.log_end_offset
             )));
         }
+        let static_voters = VoterSet::from_static(&config.voters, &config.listener_name);
+        let mut history = VoterHistory::new(static_voters);
+        for entry in &r.kraft_control {
+            history.add(entry).map_err(|e| {
+                RestoreError::Inconsistent(format!("control entry at offset {}: {e}", entry.offset))
+            })?;
+        }
+        if let Some(last) = r.kraft_control.last() {
+            if last.offset >= r.log_end_offset {
+                return Err(RestoreError::Inconsistent(format!(
+                    "control entry at offset {} past the log end {}",
+                    last.offset, r.log_end_offset
+                )));
+            }
+        }
+        history.trim_below(r.log_start_offset);
         let log = LogState::new(
             r.log_start_offset,
             r.log_end_offset,
@@ -155,8 +191,15 @@ impl RaftNode {
             shutdown: None,
             hw_scratch: Vec::new(),
             snapshot_load: None,
+            history,
+            peers: Vec::new(),
+            peers_emitted: false,
+            leader_address: None,
+            pending_voter_address: None,
         };
         node.initialize(restored.election)?;
+        // Before any Send (those come from `after_event`).
+        node.update_peers();
         node.after_event();
         Ok(node)
     }
@@ -193,7 +236,8 @@ impl RaftNode {
             Input::SnapshotLoaded {
                 snapshot_id,
                 generation,
-            } => self.handle_snapshot_loaded(snapshot_id, generation),
+                kraft_control,
+            } => self.handle_snapshot_loaded(snapshot_id, generation, &kraft_control),
             Input::SnapshotLoadFailed {
                 snapshot_id,
                 generation,
@@ -276,6 +320,8 @@ impl RaftNode {
             log_generation: self.log.generation,
             latest_snapshot: self.log.latest_snapshot.map(|s| s.snapshot_id),
             snapshot_download: self.snapshot_progress(),
+            kraft_version: self.kraft_version(),
+            voters: self.voter_set().keys().collect(),
         }
     }
 
@@ -329,6 +375,27 @@ impl RaftNode {
         self.high_watermark
     }
 
+    /// The kraft.version in force at the log end (0 with static voters).
+    pub fn kraft_version(&self) -> i16 {
+        self.history.kraft_version()
+    }
+
+    /// The latest voter set, possibly not committed yet (KIP-853: a change is in force once
+    /// appended).
+    pub fn voter_set(&self) -> &VoterSet {
+        self.history.latest()
+    }
+
+    /// For a snapshot frozen at end offset `offset + 1`: the kraft.version in force at `offset`
+    /// and, when the log holds one there, the voter set (a snapshot at kraft.version 1 holds
+    /// both after its header, as Kafka's `RecordsSnapshotWriter` writes them).
+    pub fn kraft_control_at(&self, offset: i64) -> (i16, Option<VoterSet>) {
+        (
+            self.history.kraft_version_at(offset),
+            self.history.voters_at(offset).cloned(),
+        )
+    }
+
     pub fn config(&self) -> &RaftConfig {
         &self.config
     }
@@ -357,8 +424,42 @@ impl RaftNode {
         self.outputs.push_back(output);
     }
 
+    /// This replica (id and directory id) is in the latest voter set.
     pub(crate) fn is_voter(&self) -> bool {
-        self.config.is_voter(self.config.node_id)
+        self.voter_set().contains(self.local_key())
+    }
+
+    /// This node's endpoints as a leader announces them (BeginQuorumEpoch, EndQuorumEpoch):
+    /// its entry of the static voters, or in a dynamic quorum its own advertised listeners
+    /// (Kafka's `localListeners`).
+    pub(crate) fn local_leader_endpoints(&self) -> Vec<LeaderEndpoint> {
+        if self.config.is_dynamic() {
+            return self.config.local_listeners.clone();
+        }
+        self.voter_endpoint(self.config.node_id)
+            .into_iter()
+            .collect()
+    }
+
+    /// This replica as a voter node of a dynamic quorum (its key, advertised listeners and
+    /// supported kraft.versions); `None` without advertised listeners.
+    pub(crate) fn local_voter_node(&self) -> Option<VoterNode> {
+        if self.config.local_listeners.is_empty() {
+            return None;
+        }
+        Some(VoterNode {
+            key: self.local_key(),
+            listeners: self.config.local_listeners.clone(),
+            kraft_version_min: SUPPORTED_KRAFT_VERSION_MIN,
+            kraft_version_max: SUPPORTED_KRAFT_VERSION_MAX,
+        })
+    }
+
+    /// Voter `id`'s endpoint on this node's listener.
+    pub(crate) fn voter_endpoint(&self, id: i32) -> Option<LeaderEndpoint> {
+        self.voter_set()
+            .endpoint(id, &self.config.listener_name)
+            .cloned()
     }
 
     pub(crate) fn local_key(&self) -> ReplicaKey {
@@ -375,11 +476,11 @@ impl RaftNode {
     /// NodeEndpoints for responses: the known leader's endpoint on our listener.
     pub(crate) fn leader_node_endpoints(&self) -> Vec<NodeEndpoint> {
         match self.state.leader_id(self.config.node_id) {
-            Some(id) => match self.config.voter(id) {
-                Some(v) => vec![NodeEndpoint {
+            Some(id) => match self.voter_endpoint(id) {
+                Some(e) => vec![NodeEndpoint {
                     node_id: id,
-                    host: v.host.clone(),
-                    port: v.port,
+                    host: e.host,
+                    port: e.port,
                 }],
                 None => Vec::new(),
             },
@@ -421,7 +522,7 @@ impl RaftNode {
         }
         let local_id = self.config.node_id;
         let done = !self.is_voter()
-            || self.config.voters.len() == 1
+            || self.voter_set().len() == 1
             || self
                 .state
                 .leader_id(local_id)
@@ -445,7 +546,7 @@ impl RaftNode {
                 .saturating_add(self.config.graceful_shutdown_timeout_ms),
             completed: false,
         });
-        if matches!(self.state, QuorumState::Leader(_)) && self.config.voters.len() > 1 {
+        if matches!(self.state, QuorumState::Leader(_)) && self.voter_set().len() > 1 {
             self.transition_to_resigned();
         }
     }

@@ -37,6 +37,15 @@ impl RaftNode {
                 let response = self.handle_describe_cluster_request(r);
                 self.respond(request_id, Response::DescribeCluster(response));
             }
+            Request::AddRaftVoter(_)
+            | Request::RemoveRaftVoter(_)
+            | Request::UpdateRaftVoter(_)
+            | Request::ApiVersions(_) => {
+                let response = self
+                    .refuse_voter_change(&request)
+                    .expect("a voter-change request has a refusal");
+                self.respond(request_id, response);
+            }
         }
     }
 
@@ -66,8 +75,14 @@ impl RaftNode {
                 Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
                 Response::Fetch(r) => self.handle_fetch_response(from, r),
                 Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
-                // This node never sends DescribeQuorum or DescribeCluster.
-                Response::DescribeQuorum(_) | Response::DescribeCluster(_) => true,
+                // This node never sends DescribeQuorum, DescribeCluster, the voter changes or
+                // ApiVersions (static voters).
+                Response::DescribeQuorum(_)
+                | Response::DescribeCluster(_)
+                | Response::AddRaftVoter(_)
+                | Response::RemoveRaftVoter(_)
+                | Response::UpdateRaftVoter(_)
+                | Response::ApiVersions(_) => true,
             }
         };
         if !success {
@@ -242,6 +257,11 @@ impl RaftNode {
 
     fn send(&mut self, to: i32, request: Request) {
         debug_assert_ne!(to, self.config.node_id);
+        debug_assert!(
+            self.is_known_peer(to),
+            "send to {to}, not in the address book {:?}",
+            self.peers
+        );
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
         self.connections.on_sent(
@@ -268,10 +288,31 @@ impl RaftNode {
         }
     }
 
-    /// No leader known: Fetch from a random voter to learn who leads.
-    fn maybe_send_bootstrap_fetch(&mut self) {
+    /// Where a node without a leader asks who leads (Kafka 4.x's bootstrap servers): the
+    /// configured `controller.quorum.bootstrap.servers` (ids -2, -3, ...), else the voters
+    /// other than this node (what Kafka derives from static voters).
+    pub(super) fn bootstrap_targets(&self) -> Vec<i32> {
+        if !self.config.bootstrap_servers.is_empty() {
+            return (0..self.config.bootstrap_servers.len())
+                .map(super::peers::bootstrap_id)
+                .collect();
+        }
         let local_id = self.config.node_id;
-        let voters: Vec<i32> = self.config.voter_ids().filter(|&v| v != local_id).collect();
+        self.voter_set().ids().filter(|&v| v != local_id).collect()
+    }
+
+    /// A random bootstrap target (from the seed RNG), if there is any.
+    pub(super) fn pick_bootstrap_target(&mut self) -> Option<i32> {
+        let targets = self.bootstrap_targets();
+        if targets.is_empty() {
+            return None;
+        }
+        Some(targets[self.rng.below(targets.len() as u64) as usize])
+    }
+
+    /// No leader known: Fetch from a random bootstrap target to learn who leads.
+    fn maybe_send_bootstrap_fetch(&mut self) {
+        let voters = self.bootstrap_targets();
         // A Fetch offset acknowledges durable data: never send one ahead of the flush.
         if !self.log.is_fully_flushed() || voters.iter().any(|&v| self.connections.has_in_flight(v))
         {
@@ -299,7 +340,7 @@ impl RaftNode {
             candidate_epoch: self.state.epoch(),
             candidate_id: self.config.node_id,
             candidate_directory_id: self.config.directory_id,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             last_offset_epoch: durable_epoch,
             last_offset: durable_end,
             pre_vote,
@@ -312,14 +353,10 @@ impl RaftNode {
             voter_id: to,
             topic_name: self.config.topic_name.clone(),
             partition: self.config.partition,
-            voter_directory_id: Uuid::ZERO,
+            voter_directory_id: self.voter_directory_id(to),
             leader_id: self.config.node_id,
             leader_epoch: self.state.epoch(),
-            leader_endpoints: self
-                .config
-                .leader_endpoint(self.config.node_id)
-                .into_iter()
-                .collect(),
+            leader_endpoints: self.local_leader_endpoints(),
         }
     }
 
@@ -338,16 +375,19 @@ impl RaftNode {
                 .iter()
                 .map(|&id| ReplicaKey {
                     id,
-                    directory_id: Uuid::ZERO,
+                    directory_id: self.voter_directory_id(id),
                 })
                 .collect(),
             preferred_successors: successors,
-            leader_endpoints: self
-                .config
-                .leader_endpoint(self.config.node_id)
-                .into_iter()
-                .collect(),
+            leader_endpoints: self.local_leader_endpoints(),
         }
+    }
+
+    /// The directory id of voter `id` in the voter set (zero for a static voter or a non-voter).
+    fn voter_directory_id(&self, id: i32) -> Uuid {
+        self.voter_set()
+            .get(id)
+            .map_or(Uuid::ZERO, |v| v.key.directory_id)
     }
 
     fn fetch_request(&self) -> FetchRequest {

@@ -6,6 +6,7 @@ use super::RaftNode;
 use crate::election::SnapshotInfo;
 use crate::message::SnapshotId;
 use crate::state::QuorumState;
+use crate::voters::ControlEntry;
 
 /// A `LoadSnapshot` the runtime is executing: until its result the core's log is the old one and
 /// the core emits nothing that touches the log.
@@ -56,11 +57,17 @@ impl RaftNode {
             return;
         }
         self.log.advance_start(start_offset);
+        self.history.trim_below(start_offset);
     }
 
     /// `Input::SnapshotLoaded`: the log is the downloaded snapshot now (Kafka's
     /// `truncateToLatestSnapshot` after `freeze`); fetching continues from its end offset.
-    pub(super) fn handle_snapshot_loaded(&mut self, snapshot_id: SnapshotId, generation: u64) {
+    pub(super) fn handle_snapshot_loaded(
+        &mut self,
+        snapshot_id: SnapshotId,
+        generation: u64,
+        kraft_control: &[ControlEntry],
+    ) {
         let Some(pending) = self.take_pending_load(snapshot_id, generation) else {
             return;
         };
@@ -70,6 +77,7 @@ impl RaftNode {
         );
         let end_offset = pending.snapshot.snapshot_id.end_offset;
         self.log.reset_to_snapshot(pending.snapshot, generation);
+        self.replace_voter_history(kraft_control, end_offset);
         // The snapshot is committed data (the leader froze it at or below its high watermark).
         self.set_high_watermark(end_offset);
         if let QuorumState::Follower(f) = &mut self.state {

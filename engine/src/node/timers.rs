@@ -21,6 +21,7 @@ impl RaftNode {
     fn poll_one_timer(&mut self) -> bool {
         let now = self.now_ms;
         let shutting_down = self.shutdown.is_some();
+        let is_voter = self.is_voter();
         match &mut self.state {
             QuorumState::Unattached(s) => {
                 if s.election_deadline_ms.is_some_and(|d| now >= d) {
@@ -65,18 +66,17 @@ impl RaftNode {
             }
             QuorumState::Follower(f) => {
                 if now >= f.fetch_deadline_ms {
-                    if self.config.is_voter(self.config.node_id) {
+                    if is_voter {
                         if shutting_down {
                             f.fetch_deadline_ms = u64::MAX;
                             return false;
                         }
                         self.start_election();
                     } else {
-                        // Observer: ask some voter who leads now.
-                        let voters: Vec<i32> = self.config.voter_ids().collect();
-                        let pick = voters[self.rng.below(voters.len() as u64) as usize];
+                        // Observer: ask a bootstrap server (or voter) who leads now.
+                        let pick = self.pick_bootstrap_target();
                         if let QuorumState::Follower(f) = &mut self.state {
-                            f.rediscover_from = Some(pick);
+                            f.rediscover_from = pick;
                             f.fetch_deadline_ms = now.saturating_add(self.config.fetch_timeout_ms);
                         }
                     }

@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kraft_records::{build_leader_change_batch, LeaderChangeMessage};
+use kraft_records::{
+    append_kraft_control_records, validate_batch, BatchBuilder, BatchIter, ControlRecordType,
+    LeaderChangeMessage,
+};
 
 use super::RaftNode;
 use crate::accumulator::BatchAccumulator;
@@ -15,6 +18,7 @@ use crate::state::{
     CandidateState, FollowerState, LeaderState, QuorumState, ReplicaProgress, ResignedState,
     UnattachedState, VoteTally,
 };
+use crate::voters::{VoterSet, BOOTSTRAP_OFFSET};
 
 impl RaftNode {
     /// Startup rules of spec 2.2.
@@ -55,7 +59,7 @@ impl RaftNode {
                     voted_key: Some(self.local_key()),
                 });
                 let deadline = self.fresh_election_deadline();
-                let votes = VoteTally::new(self.config.voter_ids().collect(), local_id);
+                let votes = VoteTally::new(self.voter_set().ids().collect(), local_id);
                 self.set_state(QuorumState::Candidate(CandidateState {
                     epoch: stored.epoch,
                     retries: 1,
@@ -70,7 +74,7 @@ impl RaftNode {
             let deadline = self.voter_election_deadline();
             self.enter_unattached(stored.epoch, None, Some(voted), deadline);
         } else if let Some(leader_id) = stored.leader_id {
-            if self.config.is_voter(leader_id) {
+            if self.leader_reachable(leader_id) {
                 let epoch = stored.epoch - i32::from(planted!(RestartPersistsOlderEpoch));
                 self.enter_follower(epoch, leader_id);
             } else {
@@ -86,7 +90,7 @@ impl RaftNode {
             let election = self.election.clone();
             self.emit(Output::PersistElectionState(election));
         }
-        if is_voter && self.config.voters.len() == 1 {
+        if is_voter && self.voter_set().len() == 1 {
             match self.state {
                 QuorumState::Candidate(_) => self.maybe_become_leader(),
                 QuorumState::Leader(_) => {}
@@ -113,7 +117,7 @@ impl RaftNode {
 
     pub(super) fn other_voters(&self) -> impl Iterator<Item = i32> + '_ {
         let local_id = self.config.node_id;
-        self.config.voter_ids().filter(move |&id| id != local_id)
+        self.voter_set().ids().filter(move |&id| id != local_id)
     }
 
     /// Emits the election state for persistence if it changed.
@@ -223,7 +227,7 @@ impl RaftNode {
         if planted!(FollowerResetsHighWatermark) {
             self.high_watermark = Some(0);
         }
-        if self.config.is_voter(leader_id) {
+        if self.leader_reachable(leader_id) {
             self.enter_follower(epoch, leader_id);
         } else {
             let deadline = self.voter_election_deadline();
@@ -249,14 +253,16 @@ impl RaftNode {
             .map(|id| (id, ReplicaProgress::default()))
             .collect();
         let begin_quorum_pending: BTreeSet<i32> = voters.keys().copied().collect();
-        let check_quorum_deadline_ms = if self.config.voters.len() > 1 {
+        let check_quorum_deadline_ms = if self.voter_set().len() > 1 {
             Some(self.now_ms.saturating_add(self.check_quorum_timeout_ms()))
         } else {
             None
         };
+        let start_batch = self.epoch_start_batch(epoch, epoch_start_offset, granting_voters);
+        let header = validate_batch(&start_batch).expect("the leader's own batch is valid");
         let accumulator = BatchAccumulator::new(
             epoch,
-            epoch_start_offset + 1,
+            header.last_offset() + 1,
             self.config.append_linger_ms,
             self.config.max_batch_size_bytes,
             self.config.max_queued_batches,
@@ -274,32 +280,66 @@ impl RaftNode {
             parked: Vec::new(),
             accumulator,
         })));
-        // The epoch's first record: a LeaderChange control batch. Committing it is what lets the
-        // high watermark advance in this epoch.
-        let message = LeaderChangeMessage {
-            version: 0,
-            leader_id: local_id + i32::from(planted!(LeaderChangeNamesAnother)),
-            voters: self.config.voter_ids().collect(),
-            granting_voters,
-        };
-        let mut buf = Vec::with_capacity(128);
-        let header = build_leader_change_batch(
-            &mut buf,
-            epoch_start_offset,
-            epoch,
-            self.now_ms as i64,
-            &message,
-        );
+        let bytes = bytes::Bytes::from(start_batch);
         self.append_to_log(
             header.base_offset,
             header.last_offset(),
             epoch,
-            bytes::Bytes::from(buf),
+            bytes.clone(),
         );
+        if let Some(Ok(batch)) = BatchIter::verified(&bytes).next() {
+            self.record_control_batch(&batch);
+        }
         self.emit(Output::Flush {
             up_to_offset: self.log.end_offset,
             generation: self.log.generation,
         });
+    }
+
+    /// The epoch's first batch (Kafka's `appendStartOfEpochControlRecords`): a LeaderChange
+    /// record; at kraft.version 1, when the voter set still is the bootstrap checkpoint's or this
+    /// leader's own entry is out of date (listeners, supported versions), also a KRaftVersion and
+    /// a Voters record with this leader's entry brought up to date, in the same batch.
+    /// Committing this batch is what lets the high watermark advance in this epoch.
+    fn epoch_start_batch(
+        &self,
+        epoch: i32,
+        base_offset: i64,
+        granting_voters: Vec<i32>,
+    ) -> Vec<u8> {
+        let message = LeaderChangeMessage {
+            version: 0,
+            leader_id: self.config.node_id + i32::from(planted!(LeaderChangeNamesAnother)),
+            voters: self.voter_set().ids().collect(),
+            granting_voters,
+        };
+        let mut value = Vec::with_capacity(64);
+        message.encode(&mut value);
+        let mut buf = Vec::with_capacity(256);
+        let mut builder = BatchBuilder::control(&mut buf, base_offset, epoch, self.now_ms as i64);
+        builder.append_control(ControlRecordType::LeaderChange, &value);
+        if let Some(voters) = self.epoch_start_voters() {
+            let record = voters.to_record();
+            append_kraft_control_records(&mut builder, Some(self.kraft_version()), Some(&record));
+        }
+        builder.finish();
+        buf
+    }
+
+    /// The voter set a new leader writes at the start of its epoch, if any (see
+    /// [`epoch_start_batch`](Self::epoch_start_batch)).
+    fn epoch_start_voters(&self) -> Option<VoterSet> {
+        if self.kraft_version() < 1 {
+            return None;
+        }
+        let local = self.local_voter_node()?;
+        let set = self.voter_set();
+        let from_bootstrap = self.history.latest_offset() == Some(BOOTSTRAP_OFFSET);
+        if from_bootstrap || set.voter_node_needs_update(&local) {
+            set.update_voter(local)
+        } else {
+            None
+        }
     }
 
     /// 1.5 x fetch timeout (Kafka's check-quorum window).

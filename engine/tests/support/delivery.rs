@@ -70,6 +70,7 @@ impl Cluster {
                 Event::Response {
                     from,
                     to,
+                    as_id,
                     correlation_id,
                     response,
                 } => {
@@ -80,7 +81,7 @@ impl Cluster {
                         self.step(
                             to,
                             Input::Response {
-                                from,
+                                from: as_id,
                                 correlation_id,
                                 response,
                             },

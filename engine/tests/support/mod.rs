@@ -6,6 +6,7 @@
 
 mod chaos;
 mod delivery;
+pub mod dynamic;
 mod outputs;
 mod peer;
 pub mod solo;
@@ -29,6 +30,8 @@ enum Event {
     Response {
         from: i32,
         to: i32,
+        /// The id the requester sent to (a bootstrap server's -2, -3, ... or `from`).
+        as_id: i32,
         correlation_id: u64,
         response: Response,
     },
@@ -44,8 +47,8 @@ pub struct Cluster {
     pub peers: BTreeMap<i32, Peer>,
     events: VecDeque<Event>,
     next_request_id: u64,
-    /// request id -> (requester, responder, requester's correlation id)
-    pending: BTreeMap<u64, (i32, i32, u64)>,
+    /// request id -> (requester, responder, requester's correlation id, id it sent to)
+    pending: BTreeMap<u64, (i32, i32, u64, i32)>,
     /// Nodes whose messages are dropped (both directions).
     pub isolated: BTreeSet<i32>,
     /// Directed links (from, to) whose messages are dropped (asymmetric partitions).
@@ -109,6 +112,7 @@ impl Cluster {
                 events: Vec::new(),
                 trace: Vec::new(),
                 flushed: 0,
+                address_book: Vec::new(),
             },
         );
         self.drain(id);
@@ -130,8 +134,30 @@ impl Cluster {
 
     /// Restarts a crashed node from its durable state (last persisted election state, flushed
     /// log).
-    pub fn restart(&mut self, id: i32, mut peer: Peer, voter_ids: &[i32], seed: u64) {
+    pub fn restart(&mut self, id: i32, peer: Peer, voter_ids: &[i32], seed: u64) {
+        self.restart_with(id, peer, config(id, voter_ids), Vec::new(), seed);
+    }
+
+    /// Restarts a crashed node with `cfg`; its control entries are `bootstrap` (a bootstrap
+    /// checkpoint's) then the KRaftVersion and Voters records of its durable log, as the
+    /// runtime collects them.
+    pub fn restart_with(
+        &mut self,
+        id: i32,
+        mut peer: Peer,
+        cfg: RaftConfig,
+        bootstrap: Vec<kraft_engine::ControlEntry>,
+        seed: u64,
+    ) {
         let end = peer.log_end_offset();
+        let mut kraft_control = bootstrap;
+        for b in &peer.log {
+            let batch = kraft_records::BatchIter::new(&b.bytes)
+                .next()
+                .expect("one batch")
+                .expect("valid batch");
+            kraft_control.extend(kraft_engine::voters::control_entries(&batch).expect("valid"));
+        }
         let mut entries: Vec<kraft_engine::EpochEntry> = Vec::new();
         for b in &peer.log {
             if entries.last().is_none_or(|e| b.epoch > e.epoch) {
@@ -153,11 +179,12 @@ impl Cluster {
             flushed_end_offset: end,
             epoch_entries: entries,
             latest_snapshot: None,
+            kraft_control,
         };
-        peer.node =
-            RaftNode::new(config(id, voter_ids), restored, self.now, seed).expect("restart");
+        peer.node = RaftNode::new(cfg, restored, self.now, seed).expect("restart");
         peer.flushed = end;
         peer.events.clear();
+        peer.address_book.clear();
         self.peers.insert(id, peer);
         self.drain(id);
     }

@@ -36,10 +36,20 @@ impl Cluster {
                     correlation_id,
                     request,
                 } => {
+                    // The address book maps the id to a node (test ports are 9000 + node id).
+                    let as_id = to;
+                    let Some(address) = peer.address_book.iter().find(|p| p.id == to) else {
+                        panic!(
+                            "node {id} sends to {to}, not in its address book {:?}",
+                            peer.address_book
+                        );
+                    };
+                    let to = i32::from(address.port) - 9000;
                     let request_id = self.next_request_id;
                     self.next_request_id += 1;
                     if self.link_up(id, to) {
-                        self.pending.insert(request_id, (id, to, correlation_id));
+                        self.pending
+                            .insert(request_id, (id, to, correlation_id, as_id));
                         self.events.push_back(Event::Request {
                             from: id,
                             to,
@@ -64,7 +74,7 @@ impl Cluster {
                             f.records = Records::Bytes(peer.read(from_offset, max_bytes));
                         }
                     }
-                    if let Some((requester, responder, correlation_id)) =
+                    if let Some((requester, responder, correlation_id, as_id)) =
                         self.pending.remove(&request_id)
                     {
                         assert_eq!(responder, id);
@@ -72,6 +82,7 @@ impl Cluster {
                             self.events.push_back(Event::Response {
                                 from: id,
                                 to: requester,
+                                as_id,
                                 correlation_id,
                                 response,
                             });
@@ -125,6 +136,9 @@ impl Cluster {
                     );
                 }
                 Output::Listener { id: lid, event } => peer.events.push((lid, event)),
+                Output::UpdatePeers { peers } => {
+                    peer.address_book = peers;
+                }
                 Output::ShutdownComplete => {}
                 Output::WriteSnapshotChunk { .. } | Output::LoadSnapshot { .. } => {
                     panic!("node {id} downloads a snapshot, but this cluster freezes none")

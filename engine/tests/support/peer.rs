@@ -21,6 +21,8 @@ pub struct Peer {
     pub trace: Vec<Output>,
     /// Durable end of `log` (what survives a crash).
     pub flushed: i64,
+    /// The core's last `Output::UpdatePeers`: where it may send.
+    pub address_book: Vec<kraft_engine::PeerAddress>,
 }
 
 impl Peer {

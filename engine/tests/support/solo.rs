@@ -345,6 +345,7 @@ pub fn follower_with_divergent_log() -> Solo {
             },
         ],
         latest_snapshot: None,
+        kraft_control: Vec::new(),
     };
     Solo::new(cfg, restored).0
 }

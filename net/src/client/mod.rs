@@ -34,8 +34,6 @@ use crate::codec::{
 use crate::convert;
 use crate::error::ClientError;
 
-/// Software name sent in ApiVersions v3+.
-const CLIENT_SOFTWARE_NAME: &str = "kraft-rs";
 const READ_CHUNK_BYTES: usize = 64 * 1024;
 
 /// Settings of a connection to one peer.
@@ -367,8 +365,10 @@ impl PeerClient {
         version: i16,
     ) -> Result<ApiVersionsOutcome, ClientError> {
         let mut request = ApiVersionsRequest::default();
-        request.client_software_name = StrBytes::from_static_str(CLIENT_SOFTWARE_NAME);
-        request.client_software_version = StrBytes::from_static_str(env!("CARGO_PKG_VERSION"));
+        request.client_software_name =
+            StrBytes::from_static_str(convert::api_versions::CLIENT_SOFTWARE_NAME);
+        request.client_software_version =
+            StrBytes::from_static_str(convert::api_versions::CLIENT_SOFTWARE_VERSION);
         let (frame, correlation_id) = self.request_frame(
             API_KEY_API_VERSIONS,
             version,

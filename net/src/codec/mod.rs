@@ -1,5 +1,6 @@
 //! Pure codecs: no runtime, no I/O, so they can be fuzzed and benchmarked directly.
 
+pub mod add_raft_voter;
 pub mod fetch_response;
 pub mod fetch_snapshot_response;
 pub mod frame;

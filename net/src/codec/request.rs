@@ -2,12 +2,13 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    AddRaftVoterRequest, ApiVersionsRequest, BeginQuorumEpochRequest, DescribeClusterRequest,
-    DescribeQuorumRequest, EndQuorumEpochRequest, FetchRequest, FetchSnapshotRequest,
-    RemoveRaftVoterRequest, UpdateRaftVoterRequest, VoteRequest,
+    ApiVersionsRequest, BeginQuorumEpochRequest, DescribeClusterRequest, DescribeQuorumRequest,
+    EndQuorumEpochRequest, FetchRequest, FetchSnapshotRequest, RemoveRaftVoterRequest,
+    UpdateRaftVoterRequest, VoteRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
+use super::add_raft_voter::AddRaftVoterWire;
 use super::frame::FRAME_SIZE_PREFIX_BYTES;
 use super::guard::check_request;
 use super::header::{
@@ -27,7 +28,8 @@ pub enum KafkaRequest {
     FetchSnapshot(FetchSnapshotRequest),
     DescribeQuorum(DescribeQuorumRequest),
     DescribeCluster(DescribeClusterRequest),
-    AddRaftVoter(AddRaftVoterRequest),
+    /// Versions 0-1 (kafka-protocol 0.18 has only 0; see [`AddRaftVoterWire`]).
+    AddRaftVoter(AddRaftVoterWire),
     RemoveRaftVoter(RemoveRaftVoterRequest),
     UpdateRaftVoter(UpdateRaftVoterRequest),
 }
@@ -59,7 +61,7 @@ impl KafkaRequest {
             KafkaRequest::FetchSnapshot(m) => m.encode(buf, v),
             KafkaRequest::DescribeQuorum(m) => m.encode(buf, v),
             KafkaRequest::DescribeCluster(m) => m.encode(buf, v),
-            KafkaRequest::AddRaftVoter(m) => m.encode(buf, v),
+            KafkaRequest::AddRaftVoter(m) => return m.encode(buf, v),
             KafkaRequest::RemoveRaftVoter(m) => m.encode(buf, v),
             KafkaRequest::UpdateRaftVoter(m) => m.encode(buf, v),
         }
@@ -125,7 +127,9 @@ pub fn decode_request(frame: Bytes) -> Result<DecodedRequest, RequestDecodeError
         API_KEY_DESCRIBE_CLUSTER => {
             KafkaRequest::DescribeCluster(body_of(body, v).map_err(reject)?)
         }
-        API_KEY_ADD_RAFT_VOTER => KafkaRequest::AddRaftVoter(body_of(body, v).map_err(reject)?),
+        API_KEY_ADD_RAFT_VOTER => {
+            KafkaRequest::AddRaftVoter(AddRaftVoterWire::decode(body, v).map_err(reject)?)
+        }
         API_KEY_REMOVE_RAFT_VOTER => {
             KafkaRequest::RemoveRaftVoter(body_of(body, v).map_err(reject)?)
         }

@@ -20,8 +20,11 @@ use crate::error::{DecodeError, EncodeError};
 pub const ERROR_UNSUPPORTED_VERSION: i16 = 35;
 pub const ERROR_INVALID_REQUEST: i16 = 42;
 
-/// The feature this node reports in ApiVersions v3+: static voters only (kraft.version 0).
+/// The feature this node reports in ApiVersions v3+ `SupportedFeatures`, as a Kafka 4.x
+/// controller does: kraft.version 0 (static voters) to 1 (dynamic quorum, KIP-853).
 pub const KRAFT_VERSION_FEATURE: &str = "kraft.version";
+pub const KRAFT_VERSION_SUPPORTED_MIN: i16 = 0;
+pub const KRAFT_VERSION_SUPPORTED_MAX: i16 = 1;
 
 /// A response of one of the APIs this node serves.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +86,8 @@ impl KafkaResponse {
             KafkaResponse::FetchSnapshot(m) => m.encode(buf, v),
             KafkaResponse::DescribeQuorum(m) => m.encode(buf, v),
             KafkaResponse::DescribeCluster(m) => m.encode(buf, v),
-            KafkaResponse::AddRaftVoter(m) => m.encode(buf, v),
+            // Versions 0 and 1 share one layout; kafka-protocol 0.18 knows it as version 0.
+            KafkaResponse::AddRaftVoter(m) => m.encode(buf, 0),
             KafkaResponse::RemoveRaftVoter(m) => m.encode(buf, v),
             KafkaResponse::UpdateRaftVoter(m) => m.encode(buf, v),
         }
@@ -138,6 +142,10 @@ pub fn decode_response(
         API_KEY_FETCH_SNAPSHOT => KafkaResponse::FetchSnapshot(body_of(body, v)?),
         API_KEY_DESCRIBE_QUORUM => KafkaResponse::DescribeQuorum(body_of(body, v)?),
         API_KEY_DESCRIBE_CLUSTER => KafkaResponse::DescribeCluster(body_of(body, v)?),
+        // Versions 0 and 1 share one layout; kafka-protocol 0.18 knows it as version 0.
+        API_KEY_ADD_RAFT_VOTER => KafkaResponse::AddRaftVoter(body_of(body, 0)?),
+        API_KEY_REMOVE_RAFT_VOTER => KafkaResponse::RemoveRaftVoter(body_of(body, v)?),
+        API_KEY_UPDATE_RAFT_VOTER => KafkaResponse::UpdateRaftVoter(body_of(body, v)?),
         _ => return Err(DecodeError::UnknownApiKey { api_key }),
     };
     Ok((correlation_id, response))
@@ -159,8 +167,8 @@ pub fn api_versions_response(error_code: i16) -> ApiVersionsResponse {
         .collect();
     let mut kraft = SupportedFeatureKey::default();
     kraft.name = StrBytes::from_static_str(KRAFT_VERSION_FEATURE);
-    kraft.min_version = 0;
-    kraft.max_version = 0;
+    kraft.min_version = KRAFT_VERSION_SUPPORTED_MIN;
+    kraft.max_version = KRAFT_VERSION_SUPPORTED_MAX;
     response.supported_features = vec![kraft];
     response
 }

@@ -7,6 +7,8 @@
 //! carries exactly one topic with exactly one partition; anything else is a [`ShapeError`], which
 //! the server answers with a top-level INVALID_REQUEST as Java does.
 
+pub mod add_raft_voter;
+pub mod api_versions;
 pub mod begin_quorum_epoch;
 mod common;
 pub mod describe_cluster;
@@ -14,22 +16,25 @@ pub mod describe_quorum;
 pub mod end_quorum_epoch;
 pub mod fetch;
 pub mod fetch_snapshot;
-pub mod raft_voter;
+pub mod remove_raft_voter;
+pub mod update_raft_voter;
 pub mod vote;
 
 pub use common::ShapeError;
 
+use kafka_protocol::messages::ApiVersionsRequest as WireApiVersionsRequest;
 use kraft_message::{Request, Response};
 
 use crate::codec::{KafkaRequest, KafkaResponse};
 
-/// A served request as the core sees it, or the wire request if the core does not handle it.
+/// A served request as the core sees it, or ApiVersions, which the core does not handle.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A request for the core (the Raft RPCs, and DescribeCluster, which needs the known leader).
+    /// A request for the core (the Raft RPCs, the voter changes, and DescribeCluster, which
+    /// needs the known leader).
     Raft(Request),
-    /// Not a Raft RPC (ApiVersions, the voter-change APIs): net answers it itself.
-    Local(KafkaRequest),
+    /// ApiVersions: net answers it itself.
+    ApiVersions(WireApiVersionsRequest),
 }
 
 /// Wire request to the core's request.
@@ -52,7 +57,16 @@ pub fn request_from_kafka(request: KafkaRequest, api_version: i16) -> Result<Inb
         KafkaRequest::DescribeCluster(m) => {
             Request::DescribeCluster(describe_cluster::request_from_kafka(m, api_version))
         }
-        other => return Ok(Inbound::Local(other)),
+        KafkaRequest::AddRaftVoter(m) => {
+            Request::AddRaftVoter(add_raft_voter::request_from_kafka(m, api_version))
+        }
+        KafkaRequest::RemoveRaftVoter(m) => {
+            Request::RemoveRaftVoter(remove_raft_voter::request_from_kafka(m, api_version))
+        }
+        KafkaRequest::UpdateRaftVoter(m) => {
+            Request::UpdateRaftVoter(update_raft_voter::request_from_kafka(m, api_version))
+        }
+        KafkaRequest::ApiVersions(m) => return Ok(Inbound::ApiVersions(m)),
     }))
 }
 
@@ -75,6 +89,18 @@ pub fn request_to_kafka(request: &Request, api_version: i16) -> KafkaRequest {
         }
         Request::DescribeCluster(m) => {
             KafkaRequest::DescribeCluster(describe_cluster::request_to_kafka(m, api_version))
+        }
+        Request::AddRaftVoter(m) => {
+            KafkaRequest::AddRaftVoter(add_raft_voter::request_to_kafka(m, api_version))
+        }
+        Request::RemoveRaftVoter(m) => {
+            KafkaRequest::RemoveRaftVoter(remove_raft_voter::request_to_kafka(m, api_version))
+        }
+        Request::UpdateRaftVoter(m) => {
+            KafkaRequest::UpdateRaftVoter(update_raft_voter::request_to_kafka(m, api_version))
+        }
+        Request::ApiVersions(m) => {
+            KafkaRequest::ApiVersions(api_versions::request_to_kafka(m, api_version))
         }
     }
 }
@@ -102,11 +128,50 @@ pub fn response_from_kafka(
         KafkaResponse::DescribeCluster(m) => {
             Response::DescribeCluster(describe_cluster::response_from_kafka(m, api_version))
         }
-        other => {
-            return Err(ShapeError::new(format!(
-                "api key {} is not a Raft response",
-                other.api_key()
-            )))
+        KafkaResponse::AddRaftVoter(m) => {
+            Response::AddRaftVoter(add_raft_voter::response_from_kafka(m, api_version))
         }
+        KafkaResponse::RemoveRaftVoter(m) => {
+            Response::RemoveRaftVoter(remove_raft_voter::response_from_kafka(m, api_version))
+        }
+        KafkaResponse::UpdateRaftVoter(m) => {
+            Response::UpdateRaftVoter(update_raft_voter::response_from_kafka(m, api_version)?)
+        }
+        KafkaResponse::ApiVersions(m) => {
+            Response::ApiVersions(api_versions::response_from_kafka(m, api_version))
+        }
+    })
+}
+
+/// The core's response to the wire response at `api_version`, for every API but Fetch and
+/// FetchSnapshot (whose records the server writes zero-copy; `None` for them).
+pub fn response_to_kafka(response: &Response, v: i16) -> Option<KafkaResponse> {
+    Some(match response {
+        Response::Vote(m) => KafkaResponse::Vote(vote::response_to_kafka(m, v)),
+        Response::BeginQuorumEpoch(m) => {
+            KafkaResponse::BeginQuorumEpoch(begin_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::EndQuorumEpoch(m) => {
+            KafkaResponse::EndQuorumEpoch(end_quorum_epoch::response_to_kafka(m, v))
+        }
+        Response::DescribeQuorum(m) => {
+            KafkaResponse::DescribeQuorum(describe_quorum::response_to_kafka(m, v))
+        }
+        Response::DescribeCluster(m) => {
+            KafkaResponse::DescribeCluster(describe_cluster::response_to_kafka(m, v))
+        }
+        Response::AddRaftVoter(m) => {
+            KafkaResponse::AddRaftVoter(add_raft_voter::response_to_kafka(m, v))
+        }
+        Response::RemoveRaftVoter(m) => {
+            KafkaResponse::RemoveRaftVoter(remove_raft_voter::response_to_kafka(m, v))
+        }
+        Response::UpdateRaftVoter(m) => {
+            KafkaResponse::UpdateRaftVoter(update_raft_voter::response_to_kafka(m, v))
+        }
+        Response::ApiVersions(m) => {
+            KafkaResponse::ApiVersions(api_versions::response_to_kafka(m, v))
+        }
+        Response::Fetch(_) | Response::FetchSnapshot(_) => return None,
     })
 }

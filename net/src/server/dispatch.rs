@@ -15,7 +15,7 @@
 //!   INVALID_REQUEST at the request's version; otherwise this node's ApiVersions;
 //! - a Raft RPC that parses but does not carry exactly one topic with one partition: its
 //!   response with top-level INVALID_REQUEST, as `KafkaRaftClient` answers;
-//! - AddRaftVoter, RemoveRaftVoter, UpdateRaftVoter: UNSUPPORTED_VERSION (static voters).
+//! - everything else (the Raft RPCs, the voter changes, DescribeCluster) goes to the core.
 
 use bytes::{Bytes, BytesMut};
 use kraft_message::Request;
@@ -24,7 +24,7 @@ use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
 use crate::codec::versions::API_KEY_API_VERSIONS;
 use crate::codec::{
     api_versions_response, decode_request, encode_response_frame, error_response, rejection_frame,
-    KafkaRequest, KafkaResponse, RequestHeader,
+    KafkaResponse, RequestHeader,
 };
 use crate::convert::{self, Inbound, ShapeError};
 use crate::error::{DecodeError, RequestDecodeError};
@@ -55,8 +55,6 @@ pub enum Reply {
     ApiVersionsFallback,
     /// ApiVersions whose client software name or version Kafka refuses: INVALID_REQUEST.
     ApiVersionsInvalid,
-    /// A voter change refused with UNSUPPORTED_VERSION (static voters).
-    VoterChangeRefused,
     /// A Raft RPC of another shape than one topic with one partition: INVALID_REQUEST.
     WrongShape(ShapeError),
 }
@@ -95,7 +93,7 @@ pub fn dispatch(frame: Bytes) -> Dispatch {
     let (api_key, v, correlation_id) = (header.api_key, header.api_version, header.correlation_id);
     let (response, reply) = match convert::request_from_kafka(decoded.body, v) {
         Ok(Inbound::Raft(request)) => return Dispatch::Core { header, request },
-        Ok(Inbound::Local(KafkaRequest::ApiVersions(request))) => {
+        Ok(Inbound::ApiVersions(request)) => {
             if client_software_is_valid(&request, v) {
                 let body = KafkaResponse::ApiVersions(api_versions_response(0));
                 (Some(body), Reply::ApiVersions)
@@ -104,10 +102,6 @@ pub fn dispatch(frame: Bytes) -> Dispatch {
                 (body, Reply::ApiVersionsInvalid)
             }
         }
-        Ok(Inbound::Local(other)) => (
-            convert::raft_voter::refuse_voter_change(&other),
-            Reply::VoterChangeRefused,
-        ),
         Err(shape) => (
             error_response(api_key, ERROR_INVALID_REQUEST),
             Reply::WrongShape(shape),

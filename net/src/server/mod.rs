@@ -6,7 +6,7 @@
 //! bounded queue (`max_in_flight_per_connection`), so a peer may pipeline requests while a parked
 //! Fetch is pending, and a peer that never reads its responses stops being read from.
 //!
-//! ApiVersions and the voter-change APIs are answered here without involving the core; a
+//! ApiVersions is answered here without involving the core; a
 //! request that cannot be read closes its connection, as Kafka's processor does (the rules are
 //! in [`dispatch`]). Nothing a peer sends can affect another connection.
 
@@ -598,19 +598,6 @@ where
 /// Every response but Fetch goes through kafka-protocol's encoder.
 fn other_response_frame(v: i16, correlation_id: i32, response: &Response) -> Option<BytesMut> {
     let body = match response {
-        Response::Vote(m) => KafkaResponse::Vote(convert::vote::response_to_kafka(m, v)),
-        Response::BeginQuorumEpoch(m) => {
-            KafkaResponse::BeginQuorumEpoch(convert::begin_quorum_epoch::response_to_kafka(m, v))
-        }
-        Response::EndQuorumEpoch(m) => {
-            KafkaResponse::EndQuorumEpoch(convert::end_quorum_epoch::response_to_kafka(m, v))
-        }
-        Response::DescribeQuorum(m) => {
-            KafkaResponse::DescribeQuorum(convert::describe_quorum::response_to_kafka(m, v))
-        }
-        Response::DescribeCluster(m) => {
-            KafkaResponse::DescribeCluster(convert::describe_cluster::response_to_kafka(m, v))
-        }
         Response::FetchSnapshot(m) => {
             // Only reached for chunks already in memory; `write_fetch_snapshot` is the path.
             let bytes = match &m.unaligned_records {
@@ -626,6 +613,7 @@ fn other_response_frame(v: i16, correlation_id: i32, response: &Response) -> Opt
             };
             KafkaResponse::Fetch(convert::fetch::response_to_kafka(m, bytes, v))
         }
+        other => convert::response_to_kafka(other, v)?,
     };
     match encode_response_frame(correlation_id, v, &body) {
         Ok(frame) => Some(frame),

@@ -27,7 +27,6 @@ pub struct Tally {
     pub api_versions: u64,
     pub api_versions_fallback: u64,
     pub api_versions_invalid: u64,
-    pub voter_change_refused: u64,
     pub wrong_shape: u64,
     pub closed: u64,
 }
@@ -126,10 +125,6 @@ fn check_reply(
         Reply::ApiVersionsInvalid if api_key == API_VERSIONS && served(api_key, v) && v >= 3 => {
             tally.api_versions_invalid += 1;
             (v, INVALID_REQUEST)
-        }
-        Reply::VoterChangeRefused if (80..=82).contains(&api_key) && served(api_key, v) => {
-            tally.voter_change_refused += 1;
-            (v, UNSUPPORTED_VERSION)
         }
         Reply::WrongShape(_) if api_key != API_VERSIONS && served(api_key, v) => {
             tally.wrong_shape += 1;

@@ -188,7 +188,8 @@ pub fn apply_request(request: &mut KafkaRequest, v: i16, shape: &Shape) {
             p.array(&mut m.topics);
         }
         KafkaRequest::DescribeCluster(m) => p.tag(&mut m.unknown_tagged_fields),
-        KafkaRequest::AddRaftVoter(m) => {
+        KafkaRequest::AddRaftVoter(wire) => {
+            let m = &mut wire.request;
             p.nullable(&mut m.cluster_id);
             p.tag(&mut m.unknown_tagged_fields);
             for l in &mut m.listeners {

@@ -13,6 +13,7 @@ use kraft_records::{EpochEntry, LeaderEpochCache};
 
 use super::SegmentLog;
 use crate::config::LogConfig;
+use crate::control_scan::KRaftControlRecord;
 use crate::epoch_checkpoint::LeaderEpochCheckpoint;
 use crate::error::LogError;
 use crate::fsutil;
@@ -65,6 +66,9 @@ pub struct RecoveryReport {
     /// The newest snapshot was ahead of the log (crash after a snapshot download), so the log was
     /// emptied and restarted at its end offset.
     pub truncated_to_snapshot: Option<SnapshotId>,
+    /// Every KRaftVersion and Voters record of the log's control batches, ascending (KIP-853:
+    /// the voter set history the core rebuilds at start).
+    pub kraft_control: Vec<KRaftControlRecord>,
 }
 
 /// Takes an exclusive, non-blocking flock on the directory itself. The lock goes away with the
@@ -176,6 +180,7 @@ impl SegmentLog {
             removed_files: listing.removed_files,
             snapshots: listing.snapshots,
             truncated_to_snapshot: None,
+            kraft_control: Vec::new(),
         };
         let rebuilt_epochs = log.recover_segments(&listing.log_bases, &mut report)?;
 
@@ -257,7 +262,15 @@ impl SegmentLog {
                     ));
                 }
             }
-            let (segment, scan) = self.recover_segment(base, is_last, report)?;
+            let (segment, mut scan) = self.recover_segment(base, is_last, report)?;
+            if let Some((position, offset, reason)) = scan.bad_control.take() {
+                return Err(LogError::corrupt(
+                    &self.dir.join(log_file_name(base)),
+                    position as u64,
+                    format!("control record at offset {offset} does not decode: {reason}"),
+                ));
+            }
+            report.kraft_control.append(&mut scan.kraft_control);
             for &(epoch, offset) in &scan.epoch_starts {
                 rebuilt_epochs.assign(epoch, offset);
             }
@@ -344,6 +357,7 @@ impl SegmentLog {
                 );
                 self.truncate_fully_and_start_at(latest.end_offset)?;
                 report.truncated_to_snapshot = Some(latest);
+                report.kraft_control.clear();
             }
         }
         if self.log_start_offset > 0

@@ -79,6 +79,14 @@ impl Cluster {
                 snapshot,
                 generation,
             } => self.begin_snapshot_load(i, snapshot, generation),
+            Output::UpdatePeers { peers } => {
+                self.hash_words(&[30, peers.len() as u64]);
+                let node = &mut self.nodes[i];
+                node.address_book = peers.iter().map(|p| p.id).collect();
+                // Queues of peers that left the book end with them, as the runtime's tasks do.
+                let book = &node.address_book;
+                node.peers.retain(|id, _| book.contains(id));
+            }
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);
                 // A clean stop: the log side finishes its commands, the process exits, the page

@@ -18,7 +18,7 @@
 //! `election_side` the driver-run log and quorum-state sides; `events` timers and completions;
 //! `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
 
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use crate::checker::{Checker, ElectionRecord, Invariant};
 use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
@@ -209,6 +209,9 @@ struct SimNode {
     fetch_reads: BTreeMap<u64, (Inbound, Response)>,
     /// Per peer, the core's requests queued and in flight (the runtime's own queue; `peers`).
     peers: BTreeMap<NodeId, PeerQueue<Request>>,
+    /// The core's address book (`Output::UpdatePeers`): the ids it may send to; a request to
+    /// another id fails as the runtime fails it (Disconnected).
+    address_book: BTreeSet<NodeId>,
     /// Requests that failed before reaching the wire, waiting for the Raft loop.
     failures: FailureQueue,
     failure_report_scheduled: bool,
@@ -252,6 +255,7 @@ impl SimNode {
             log: SimLogSide::default(),
             fetch_reads: BTreeMap::new(),
             peers: BTreeMap::new(),
+            address_book: BTreeSet::new(),
             failures: FailureQueue::new(),
             failure_report_scheduled: false,
             last_correlation_id: 0,

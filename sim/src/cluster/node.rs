@@ -67,6 +67,8 @@ impl Cluster {
                 })
                 .collect(),
             latest_snapshot: node.snapshots.latest().map(|s| s.info()),
+            // The simulated quorums are static (kraft.version 0): no control entries on disk.
+            kraft_control: Vec::new(),
         };
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
@@ -76,6 +78,7 @@ impl Cluster {
         node.disk.reopen();
         node.core_log = node.disk.clone();
         node.peers.clear();
+        node.address_book.clear();
         node.failures = FailureQueue::new();
         node.failure_report_scheduled = false;
         node.last_correlation_id = 0;

@@ -37,6 +37,11 @@ impl Cluster {
             );
             return;
         }
+        if !self.nodes[i].address_book.contains(&to) {
+            // Not in the core's address book: the runtime fails it the same way.
+            self.queue_failure(i, to, correlation_id);
+            return;
+        }
         let previous = self.nodes[i].last_correlation_id;
         if correlation_id <= previous {
             self.violation(

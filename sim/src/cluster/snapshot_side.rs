@@ -359,6 +359,8 @@ impl Cluster {
         let input = Input::SnapshotLoaded {
             snapshot_id,
             generation,
+            // Static quorums' snapshots hold no KRaftVersion or Voters record.
+            kraft_control: Vec::new(),
         };
         self.log_side_resumes(i);
         self.step_node(i, input);

@@ -286,11 +286,10 @@ pub fn check_request(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErro
         }
         API_KEY_DESCRIBE_CLUSTER => describe_cluster::walk_request(&mut w, v)?,
         API_KEY_ADD_RAFT_VOTER => {
-            w.string(true, "cluster_id")?;
-            w.i32("timeout_ms")?;
-            w.i32("voter_id")?;
-            w.uuid("voter_directory_id")?;
-            w.array(true, "listeners", walk_listener)?;
+            walk_add_raft_voter_to_listeners_end(&mut w)?;
+            if v >= 1 {
+                w.i8("ack_when_committed")?;
+            }
             w.no_known_tags("tagged_fields")?;
         }
         API_KEY_REMOVE_RAFT_VOTER => {
@@ -313,6 +312,24 @@ pub fn check_request(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErro
         _ => return Err(DecodeError::UnknownApiKey { api_key }),
     }
     Ok(())
+}
+
+/// AddRaftVoterRequest's fields up to the end of `Listeners` (the same in every version).
+fn walk_add_raft_voter_to_listeners_end(w: &mut Walker<'_>) -> Result<(), DecodeError> {
+    w.string(true, "cluster_id")?;
+    w.i32("timeout_ms")?;
+    w.i32("voter_id")?;
+    w.uuid("voter_directory_id")?;
+    w.array(true, "listeners", walk_listener)
+}
+
+/// Where an AddRaftVoterRequest body's `Listeners` end: where v1 puts `AckWhenCommitted`.
+pub(crate) fn add_raft_voter_listeners_end(body: &[u8]) -> Result<usize, DecodeError> {
+    let mut w = Walker {
+        r: Reader::new(body),
+    };
+    walk_add_raft_voter_to_listeners_end(&mut w)?;
+    Ok(w.r.position())
 }
 
 /// `{Name, Host, Port uint16}` (flexible): LeaderEndpoint / Listener.
@@ -568,6 +585,27 @@ pub fn check_response(api_key: i16, v: i16, body: &[u8]) -> Result<(), DecodeErr
                     .array(true, "node_endpoints", walk_node_endpoint)
                     .map(|_| true),
                 0 => Err(tag_not_valid(tag, v)),
+                _ => Ok(false),
+            })?;
+        }
+        API_KEY_ADD_RAFT_VOTER | API_KEY_REMOVE_RAFT_VOTER => {
+            w.i32("throttle_time_ms")?;
+            w.i16("error_code")?;
+            w.string(true, "error_message")?;
+            w.no_known_tags("tagged_fields")?;
+        }
+        API_KEY_UPDATE_RAFT_VOTER => {
+            w.i32("throttle_time_ms")?;
+            w.i16("error_code")?;
+            w.tags("tagged_fields", |w, tag| match tag {
+                0 => {
+                    w.i32("leader_id")?;
+                    w.i32("leader_epoch")?;
+                    w.string(true, "host")?;
+                    w.i32("port")?;
+                    w.no_known_tags("tagged_fields")?;
+                    Ok(true)
+                }
                 _ => Ok(false),
             })?;
         }
