@@ -154,7 +154,8 @@ fn ours_in_java_led_quorum(kafka: &Kafka) {
     );
     assert!(!ours.success && !ours.timed_out, "our tool: {ours:?}");
     assert!(!theirs.success, "Kafka's tool: {theirs:?}");
-    assert_eq!(q.leader_by_states(&[1, 2, 3]), Some((java_leader, epoch)));
+    // Leadership may have moved on a loaded machine (see `java_leads`).
+    let (java_leader, epoch) = java_leads(&mut q);
     let committed = q.wait_batches_in_epoch(&[1, 2, 3, 4], epoch, 20, COMMIT);
     stop_all(&mut q, java_leader);
     assert_identical_committed_prefix(&q, kafka, committed);
