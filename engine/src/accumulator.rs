@@ -144,6 +144,28 @@ impl BatchAccumulator {
         self.linger_deadline_ms = None;
     }
 
+    /// Kafka's `appendControlMessages`: completes the open batch, then queues the control batch
+    /// `build` writes at the next offset (it returns the batch and its record count). Returns
+    /// the control batch's last offset.
+    pub(crate) fn append_control(
+        &mut self,
+        now_ms: u64,
+        build: impl FnOnce(i64, i32, i64) -> (Vec<u8>, i64),
+    ) -> i64 {
+        self.complete_open();
+        let base_offset = self.next_offset;
+        let (bytes, records) = build(base_offset, self.epoch, now_ms as i64);
+        assert!(records > 0, "a control batch holds a record");
+        let last_offset = base_offset + records - 1;
+        self.completed.push_back(CompletedBatch {
+            base_offset,
+            last_offset,
+            bytes: bytes::Bytes::from(bytes),
+        });
+        self.next_offset = last_offset + 1;
+        last_offset
+    }
+
     /// Completes the open batch if its linger time passed.
     pub(crate) fn complete_lingered(&mut self, now_ms: u64) {
         if self.linger_deadline_ms.is_some_and(|d| now_ms >= d) {

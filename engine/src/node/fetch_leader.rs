@@ -80,7 +80,7 @@ impl RaftNode {
     }
 
     /// Kafka's `validateLeaderOnlyRequest`.
-    fn validate_leader_only_request(&self, epoch: i32) -> Option<ErrorCode> {
+    pub(super) fn validate_leader_only_request(&self, epoch: i32) -> Option<ErrorCode> {
         let local = self.state.epoch();
         if epoch < local {
             Some(ErrorCode::FENCED_LEADER_EPOCH)
@@ -277,6 +277,7 @@ impl RaftNode {
             l.high_watermark = Some(candidate);
             self.set_high_watermark(candidate);
             self.wake_parked_fetches();
+            self.voter_change_on_high_watermark(candidate);
         }
     }
 

@@ -15,7 +15,9 @@ mod timers;
 mod transitions;
 mod vote;
 mod voter_change;
+mod voter_change_progress;
 mod voter_history;
+mod voter_join;
 
 use std::collections::VecDeque;
 
@@ -111,6 +113,8 @@ pub struct RaftNode {
     leader_address: Option<PeerAddress>,
     /// A replica the leader must reach before it can add it (AddRaftVoter's ApiVersions).
     pending_voter_address: Option<PeerAddress>,
+    /// KAFKA-19850: this replica saw itself removed from the voter set; no auto-join.
+    auto_join_stopped: bool,
 }
 
 impl RaftNode {
@@ -196,7 +200,10 @@ impl RaftNode {
             peers_emitted: false,
             leader_address: None,
             pending_voter_address: None,
+            auto_join_stopped: false,
         };
+        // KAFKA-19850: a replica its history shows removed does not auto-join again.
+        node.auto_join_stopped = !node.is_voter() && node.history.ever_contained(node.local_key());
         node.initialize(restored.election)?;
         // Before any Send (those come from `after_event`).
         node.update_peers();

@@ -37,14 +37,20 @@ impl RaftNode {
                 let response = self.handle_describe_cluster_request(r);
                 self.respond(request_id, Response::DescribeCluster(response));
             }
-            Request::AddRaftVoter(_)
-            | Request::RemoveRaftVoter(_)
-            | Request::UpdateRaftVoter(_)
-            | Request::ApiVersions(_) => {
-                let response = self
-                    .refuse_voter_change(&request)
-                    .expect("a voter-change request has a refusal");
-                self.respond(request_id, response);
+            Request::AddRaftVoter(r) => self.handle_add_raft_voter_request(request_id, r),
+            Request::RemoveRaftVoter(r) => self.handle_remove_raft_voter_request(request_id, r),
+            Request::UpdateRaftVoter(r) => {
+                let response = self.handle_update_raft_voter_request(r);
+                self.respond(request_id, Response::UpdateRaftVoter(response));
+            }
+            Request::ApiVersions(_) => {
+                // The network layer answers inbound ApiVersions itself; one reaching the core
+                // is a runtime bug, answered like a request this node cannot serve.
+                let response = crate::message::ApiVersionsResponse {
+                    error_code: ErrorCode::INVALID_REQUEST,
+                    kraft_version: None,
+                };
+                self.respond(request_id, Response::ApiVersions(response));
             }
         }
     }
@@ -65,25 +71,21 @@ impl RaftNode {
             self.transition_to_candidate();
             return;
         }
-        let success = if !response.error_code().is_none() {
+        let success = match response {
+            // The voter-change APIs carry their errors at the top level: their handlers decide.
+            Response::ApiVersions(r) => self.handle_api_versions_response(from, r),
+            Response::UpdateRaftVoter(r) => self.handle_update_raft_voter_response(r),
+            Response::AddRaftVoter(r) => self.handle_add_raft_voter_response(r),
+            Response::RemoveRaftVoter(r) => self.handle_remove_raft_voter_response(r),
             // Top-level errors (cluster id, bad request, broker not available): back off.
-            false
-        } else {
-            match response {
-                Response::Vote(r) => self.handle_vote_response(from, r),
-                Response::BeginQuorumEpoch(r) => self.handle_begin_quorum_epoch_response(from, r),
-                Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
-                Response::Fetch(r) => self.handle_fetch_response(from, r),
-                Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
-                // This node never sends DescribeQuorum, DescribeCluster, the voter changes or
-                // ApiVersions (static voters).
-                Response::DescribeQuorum(_)
-                | Response::DescribeCluster(_)
-                | Response::AddRaftVoter(_)
-                | Response::RemoveRaftVoter(_)
-                | Response::UpdateRaftVoter(_)
-                | Response::ApiVersions(_) => true,
-            }
+            _ if !response.error_code().is_none() => false,
+            Response::Vote(r) => self.handle_vote_response(from, r),
+            Response::BeginQuorumEpoch(r) => self.handle_begin_quorum_epoch_response(from, r),
+            Response::EndQuorumEpoch(r) => self.handle_end_quorum_epoch_response(from, r),
+            Response::Fetch(r) => self.handle_fetch_response(from, r),
+            Response::FetchSnapshot(r) => self.handle_fetch_snapshot_response(from, r),
+            // This node never sends DescribeQuorum or DescribeCluster.
+            Response::DescribeQuorum(_) | Response::DescribeCluster(_) => true,
         };
         if !success {
             self.on_request_failure(from);
@@ -108,6 +110,7 @@ impl RaftNode {
             self.transition_to_candidate();
             return;
         }
+        self.api_versions_request_failed(to, error);
         self.on_request_failure(to);
     }
 
@@ -234,6 +237,9 @@ impl RaftNode {
             }
             QuorumState::Follower(f) => {
                 let target = f.rediscover_from.unwrap_or(f.leader_id);
+                if target == f.leader_id && self.maybe_send_voter_request(target) {
+                    return;
+                }
                 // Followers acknowledge only durable data: the next Fetch waits for the flush.
                 if self.log.is_fully_flushed() && self.connections.is_ready(target, now) {
                     let request = self.fetch_request();
@@ -255,7 +261,7 @@ impl RaftNode {
         }
     }
 
-    fn send(&mut self, to: i32, request: Request) {
+    pub(super) fn send(&mut self, to: i32, request: Request) {
         debug_assert_ne!(to, self.config.node_id);
         debug_assert!(
             self.is_known_peer(to),

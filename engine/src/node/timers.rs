@@ -13,6 +13,7 @@ impl RaftNode {
             }
         }
         self.poll_request_timeouts();
+        self.expire_voter_change();
         self.expire_parked_fetches();
         self.drain_accumulator();
     }
@@ -84,6 +85,11 @@ impl RaftNode {
                 }
             }
             QuorumState::Leader(l) => {
+                if l.resign_requested {
+                    // It removed itself and the change committed (Kafka's `requestResign`).
+                    self.transition_to_resigned();
+                    return true;
+                }
                 if l.check_quorum_deadline_ms.is_some_and(|d| now >= d) {
                     // No majority fetched within the window: this leader may be partitioned.
                     self.transition_to_resigned();
@@ -118,6 +124,7 @@ impl RaftNode {
 
     fn poll_request_timeouts(&mut self) {
         for to in self.connections.timed_out(self.now_ms) {
+            self.api_versions_request_failed(to, crate::io::RequestError::Timeout);
             self.on_request_failure(to);
         }
     }
@@ -170,6 +177,8 @@ impl RaftNode {
             QuorumState::Resigned(r) => consider(Some(r.election_deadline_ms)),
         }
         consider(self.connections.next_deadline_ms(self.now_ms));
+        consider(self.voter_change_deadline_ms());
+        consider(self.voter_request_deadline_ms());
         if let Some(s) = self.shutdown {
             if !s.completed {
                 consider(Some(s.deadline_ms));

@@ -134,6 +134,19 @@ impl RaftNode {
         let old = std::mem::replace(&mut self.state, new_state);
         self.connections.reset_all();
         if let QuorumState::Leader(leader) = old {
+            let leader = *leader;
+            if let Some(change) = leader.voter_change {
+                // As Kafka's `LeaderState.close`: the change is abandoned.
+                super::voter_change_progress::answer_voter_change(
+                    self,
+                    change,
+                    ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                    None,
+                );
+                if self.pending_voter_address.take().is_some() {
+                    self.update_peers();
+                }
+            }
             for parked in leader.parked {
                 let response =
                     self.fetch_error_response(&parked.request, ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -178,6 +191,7 @@ impl RaftNode {
             rediscover_from: None,
             validated_end_offset: 0,
             snapshot_download: None,
+            update_voter_deadline_ms: deadline,
         }));
     }
 
@@ -279,6 +293,8 @@ impl RaftNode {
             check_quorum_deadline_ms,
             parked: Vec::new(),
             accumulator,
+            voter_change: None,
+            resign_requested: false,
         })));
         let bytes = bytes::Bytes::from(start_batch);
         self.append_to_log(

@@ -33,7 +33,6 @@ impl RaftNode {
     }
 
     /// The leader appended a voter-set change at `offset`.
-    #[allow(dead_code)] // used by the voter-change handlers (next step)
     pub(super) fn record_own_voter_set(&mut self, offset: i64, voters: &VoterSet) {
         let before = self.history.latest().clone();
         let entry = ControlEntry {
@@ -75,6 +74,7 @@ impl RaftNode {
         if self.history.latest() == before {
             return;
         }
+        self.note_local_voter_removed(before.contains(self.local_key()));
         self.update_peers();
         self.leader_sync_voters();
         self.sync_local_voter_role();

@@ -27,4 +27,9 @@ pub(crate) struct FollowerState {
     /// The leader answered a Fetch with a snapshot id: FetchSnapshot replaces Fetch until the
     /// download completes or restarts. A new follower state (epoch or leader change) drops it.
     pub(crate) snapshot_download: Option<SnapshotDownload>,
+    /// Kafka's `updateVoterSetPeriodTimer` (one fetch timeout): when it passes, a voter whose
+    /// entry in the voter set is out of date sends UpdateRaftVoter, and an auto-joining
+    /// observer sends AddRaftVoter (or RemoveRaftVoter for an old replica of its id) instead of
+    /// a Fetch; it restarts whenever one is sent.
+    pub(crate) update_voter_deadline_ms: u64,
 }

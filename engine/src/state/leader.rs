@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::PendingVoterChange;
 use crate::accumulator::BatchAccumulator;
 use crate::message::{FetchRequest, Uuid};
 
@@ -64,4 +65,9 @@ pub(crate) struct LeaderState {
     pub(crate) check_quorum_deadline_ms: Option<u64>,
     pub(crate) parked: Vec<ParkedFetch>,
     pub(crate) accumulator: BatchAccumulator,
+    /// The voter-set change in progress (one at a time, KIP-853).
+    pub(crate) voter_change: Option<PendingVoterChange>,
+    /// The leader removed itself and the change committed: it resigns (Kafka's
+    /// `requestResign`).
+    pub(crate) resign_requested: bool,
 }

@@ -6,6 +6,7 @@ mod leader;
 mod prospective;
 mod resigned;
 mod unattached;
+mod voter_change;
 mod votes;
 
 pub(crate) use candidate::CandidateState;
@@ -14,6 +15,7 @@ pub(crate) use leader::{LeaderState, ParkedFetch, ReplicaProgress};
 pub(crate) use prospective::ProspectiveState;
 pub(crate) use resigned::ResignedState;
 pub(crate) use unattached::UnattachedState;
+pub(crate) use voter_change::{PendingVoterChange, VoterOp};
 pub(crate) use votes::VoteTally;
 
 /// Name of a state, for status and logging.

@@ -68,6 +68,11 @@ impl VoterHistory {
             .map(|(_, v)| v)
     }
 
+    /// Whether any voter set of the history (static included) holds `key`.
+    pub(crate) fn ever_contained(&self, key: crate::message::ReplicaKey) -> bool {
+        self.static_voters.contains(key) || self.voters.iter().any(|(_, v)| v.contains(key))
+    }
+
     pub(crate) fn kraft_version(&self) -> i16 {
         self.kraft_versions.last().map_or(0, |(_, v)| *v)
     }

@@ -10,6 +10,7 @@ pub const SUPPORTED_KRAFT_VERSION_MAX: i16 = 1;
 
 mod control;
 mod history;
+pub mod java_text;
 mod set;
 
 pub use control::{control_entries, ControlEntry, ControlKind};

@@ -1,12 +1,33 @@
 //! Delivery of queued messages and flush completions, FIFO or under seeded chaos, bounded so a
 //! message storm fails the test instead of hanging it.
 
-use kraft_engine::message::Request;
+use kraft_engine::message::{ApiVersionsResponse, ErrorCode, Request, Response};
 use kraft_engine::Input;
 
 use super::{Cluster, Event};
 
 impl Cluster {
+    fn answer_api_versions(&mut self, request_id: u64) {
+        let Some((requester, responder, correlation_id, as_id)) = self.pending.remove(&request_id)
+        else {
+            return;
+        };
+        if !self.peers.contains_key(&responder) {
+            return;
+        }
+        let response = Response::ApiVersions(ApiVersionsResponse {
+            error_code: ErrorCode::NONE,
+            kraft_version: self.api_versions_kraft_range,
+        });
+        self.events.push_back(Event::Response {
+            from: responder,
+            to: requester,
+            as_id,
+            correlation_id,
+            response,
+        });
+    }
+
     /// Delivers queued events until none are left (bounded).
     pub fn deliver_all(&mut self) {
         for _ in 0..100_000 {
@@ -56,6 +77,11 @@ impl Cluster {
                                 f.last_fetched_epoch
                             );
                         }
+                    }
+                    if let Request::ApiVersions(_) = request {
+                        // The network layer answers ApiVersions itself (kraft.version 0..1).
+                        self.answer_api_versions(request_id);
+                        continue;
                     }
                     if self.peers.contains_key(&to) {
                         self.step(

@@ -116,3 +116,67 @@ impl Cluster {
         self.node(id).voter_set().ids().collect()
     }
 }
+
+/// Request ids of operator requests (well above the cluster's own).
+const OPERATOR_REQUEST_BASE: u64 = 1 << 40;
+
+impl Cluster {
+    /// An operator's request (`kraft-quorum add-controller` and the like) to node `to`; returns
+    /// its request id.
+    pub fn operator(&mut self, to: i32, request: kraft_engine::message::Request) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let request_id =
+            OPERATOR_REQUEST_BASE + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.step(
+            to,
+            kraft_engine::Input::Request {
+                request_id,
+                request,
+            },
+        );
+        request_id
+    }
+
+    /// Node `id`'s answer to request `request_id`, if it answered.
+    pub fn answer(&self, id: i32, request_id: u64) -> Option<kraft_engine::message::Response> {
+        self.peer(id).trace.iter().find_map(|o| match o {
+            kraft_engine::Output::Respond {
+                request_id: r,
+                response,
+            } if *r == request_id => Some(response.clone()),
+            _ => None,
+        })
+    }
+}
+
+pub fn add_request(id: i32, ack_when_committed: bool) -> kraft_engine::message::Request {
+    kraft_engine::message::Request::AddRaftVoter(kraft_engine::message::AddRaftVoterRequest {
+        cluster_id: Some(RaftConfig::DEFAULT_CLUSTER_ID.to_string()),
+        timeout_ms: 30_000,
+        voter_id: id,
+        voter_directory_id: directory_id(id, 0),
+        listeners: vec![endpoint(id)],
+        ack_when_committed,
+    })
+}
+
+pub fn remove_request(key: ReplicaKey) -> kraft_engine::message::Request {
+    kraft_engine::message::Request::RemoveRaftVoter(kraft_engine::message::RemoveRaftVoterRequest {
+        cluster_id: None,
+        voter_id: key.id,
+        voter_directory_id: key.directory_id,
+    })
+}
+
+/// The (error code, message) of an AddRaftVoter or RemoveRaftVoter answer.
+pub fn change_answer(
+    response: Option<kraft_engine::message::Response>,
+) -> Option<(kraft_engine::message::ErrorCode, Option<String>)> {
+    match response? {
+        kraft_engine::message::Response::AddRaftVoter(r) => Some((r.error_code, r.error_message)),
+        kraft_engine::message::Response::RemoveRaftVoter(r) => {
+            Some((r.error_code, r.error_message))
+        }
+        other => panic!("not a voter-change answer: {other:?}"),
+    }
+}

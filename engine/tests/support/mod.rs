@@ -58,6 +58,8 @@ pub struct Cluster {
     pub record_trace: bool,
     /// Seeded message loss and reordering (None = reliable FIFO).
     pub chaos: Option<Chaos>,
+    /// What every node's network layer advertises for kraft.version in ApiVersions.
+    pub api_versions_kraft_range: Option<(i16, i16)>,
 }
 
 pub fn voters(ids: &[i32]) -> Vec<Voter> {
@@ -88,6 +90,7 @@ impl Cluster {
             auto_flush: true,
             record_trace: true,
             chaos: None,
+            api_versions_kraft_range: Some((0, 1)),
         };
         for &id in node_ids {
             let node = RaftNode::new(
