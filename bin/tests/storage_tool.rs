@@ -186,6 +186,25 @@ fn format_standalone_writes_meta_properties_and_bootstrap_checkpoint() {
 }
 
 #[test]
+fn format_standalone_names_the_advertised_controller_listener() {
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("logs");
+    let dirs = format!(
+        "log.dirs={}\nadvertised.listeners=CONTROLLER://ctl-7.example:29093",
+        logs.display()
+    );
+    let quorum = "controller.quorum.bootstrap.servers=ctl-7.example:29093";
+    let config = write_config(root.path(), 7, 19_310, quorum, &dirs);
+    let output = storage(&["format", "-c", config.to_str().unwrap(), "-t", "C", "-s"]);
+    assert_eq!(output.code, Some(0), "{output:?}");
+    let directory_id: Uuid = meta(&logs, "directory.id").parse().unwrap();
+    assert_eq!(
+        read_bootstrap_control(&logs.join(PARTITION)).unwrap(),
+        bootstrap_records(vec![voter(7, directory_id, "ctl-7.example", 29_093)])
+    );
+}
+
+#[test]
 fn format_initial_controllers_uses_the_given_directory_id() {
     let root = tempfile::tempdir().unwrap();
     let ids: Vec<Uuid> = (1..=3u64).map(|i| Uuid::from_parts(i << 60, i)).collect();
@@ -440,5 +459,23 @@ fn server_runs_with_the_formatted_cluster_id() {
         meta(&logs, "cluster.id"),
         cluster,
         "the server keeps the formatted file"
+    );
+}
+
+/// A format cut between the checkpoint and `meta.properties` (Kafka's order) leaves a directory
+/// that is still unformatted: formatting it again replaces the checkpoint whole.
+#[test]
+fn a_checkpoint_left_without_meta_properties_is_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let (config, logs) = dynamic_config(root.path(), 1, 19_311);
+    let partition = logs.join(PARTITION);
+    std::fs::create_dir_all(&partition).unwrap();
+    std::fs::write(partition.join(CHECKPOINT), b"torn").unwrap();
+    let output = storage(&["format", "-c", config.to_str().unwrap(), "-t", "C", "-s"]);
+    assert_eq!(output.code, Some(0), "{output:?}");
+    let directory_id: Uuid = meta(&logs, "directory.id").parse().unwrap();
+    assert_eq!(
+        read_bootstrap_control(&partition).unwrap(),
+        bootstrap_records(vec![voter(1, directory_id, "localhost", 19_311)])
     );
 }

@@ -187,7 +187,8 @@ fn replica_identity(
         args.replica_directory_id,
     )
     .map_err(RuntimeError::LogDirectory)?;
-    tracing::info!(%directory_id, %cluster_id, "replica directory id and cluster id");
+    tracing::info!(%directory_id, "replica directory id");
+    tracing::info!(%cluster_id, "cluster id");
     Ok((directory_id, cluster_id))
 }
 

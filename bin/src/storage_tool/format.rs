@@ -183,14 +183,18 @@ fn initial_voters(
 }
 
 /// Kafka's `createStandaloneDynamicVoters`: this node, its controller listener as advertised
-/// (`localhost` when the listener names no host), a new directory id.
+/// (`advertised.listeners`, else `listeners`; `localhost` when it names no host), a new
+/// directory id.
 fn standalone_voter(config: &ServerConfig) -> Result<DynamicVoters, StorageToolError> {
-    let (host, port) = config.raft_listener();
-    let host = if host.is_empty() { "localhost" } else { host };
+    let listener = config.advertised_raft_listener();
+    let host = match listener.host.as_str() {
+        "" => "localhost",
+        host => host,
+    };
     let voter = DynamicVoter {
         node_id: config.node_id,
         host: host.to_string(),
-        port,
+        port: listener.port,
         directory_id: random_uuid().map_err(StorageToolError::Refused)?,
     };
     Ok(DynamicVoters {
