@@ -240,7 +240,6 @@ fn an_observer_with_only_bootstrap_servers_finds_the_leader_and_replicates() {
 /// added by the leader (AddRaftVoter, the leader's ApiVersions to it through the address book)
 /// and both then see the voter set [1, 2]; the new voter keeps replicating.
 #[test]
-#[ignore = "finding R1 (/work/helpers/runtime-findings.md): the core's auto-join sends no AddRaftVoter and stalls the observer's fetching; passes about one run in three"]
 fn an_auto_joining_observer_becomes_a_voter() {
     let root = tempfile::tempdir().unwrap();
     let ports = free_ports(2);

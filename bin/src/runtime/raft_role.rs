@@ -179,6 +179,14 @@ impl RaftRole {
             let due_in = due_ns.saturating_sub(now_ns).max(WORKLOAD_GRANULARITY_NS);
             sleep_ns = sleep_ns.min(due_in);
         }
+        if sleep_ns == 0 {
+            // A deadline already due: a zero timer completes without giving up the thread, so a
+            // core whose deadline stays in the past would spin here and starve the roles that
+            // share this executor (the log role's flush, which a follower's next Fetch waits
+            // for). Let them run first; the events they bring are read after the wake-up.
+            future::yield_now().await;
+            return Wake::Timer;
+        }
         let net = async { Wake::Net(self.from_net.recv().await) };
         let log = async { Wake::Log(self.from_log.recv().await) };
         let timer = async {
