@@ -289,6 +289,70 @@ fn an_auto_joining_observer_becomes_a_voter() {
     assert_eq!(voter_sets.last(), Some(&vec![1, 2]), "{voter_sets:?}");
 }
 
+/// KAFKA-19850 through the runtime: a voter that auto-joined and is then removed by the
+/// operator (Kafka's `kafka-metadata-quorum remove-controller` against our leader) goes back to
+/// being an observer and does not add itself again; the leader keeps committing alone.
+#[test]
+fn an_auto_joined_voter_removed_by_the_operator_stays_out() {
+    let test = "an_auto_joined_voter_removed_by_the_operator_stays_out";
+    let Some(version) = versions_under_test().into_iter().next() else {
+        return;
+    };
+    let Some(kafka) = Kafka::locate(test, &version) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let ports = free_ports(2);
+    let (leader_config, leader_dir) = write_config(root.path(), 1, ports[0], ports[0], "");
+    let auto_join = "controller.quorum.auto.join.enable=true";
+    let (joiner_config, joiner_dir) = write_config(root.path(), 2, ports[1], ports[0], auto_join);
+    let cluster_id = storage(&["random-uuid"]).trim().to_string();
+    format(&leader_config, &cluster_id, "--standalone");
+    format(&joiner_config, &cluster_id, "--no-initial-controllers");
+    let leader = start_leader(1, &leader_config, &leader_dir);
+    let joiner = support::start(2, &joiner_config, &joiner_dir, &[]);
+    let joined = joiner.wait_for_line(WAIT, |l| {
+        l.contains("kraft.version 1, voters [1, 2]") && !l.contains("observer")
+    });
+    assert!(
+        joined.is_some(),
+        "no auto-join; stderr:\n{}",
+        joiner.stderr()
+    );
+    let bootstrap = format!("127.0.0.1:{}", ports[0]);
+    let removed = kafka.remove_controller(&bootstrap, 2, &directory_id(&joiner_dir));
+    assert!(
+        removed.success,
+        "Kafka {version} remove-controller: {}{}\nleader:\n{}",
+        removed.stdout,
+        removed.stderr,
+        leader.stderr()
+    );
+    let observer_again = joiner.wait_for_line(WAIT, |l| {
+        l.contains("kraft.version 1, voters [1] (this node is an observer)")
+    });
+    assert!(observer_again.is_some(), "{}", joiner.stderr());
+    let lines_before = joiner.stdout_lines().len();
+    // Several update periods (one fetch timeout each): no AddRaftVoter of its own.
+    std::thread::sleep(Duration::from_secs(8));
+    let rejoined: Vec<String> = joiner.stdout_lines()[lines_before..]
+        .iter()
+        .filter(|l| l.contains("voters [1, 2]"))
+        .cloned()
+        .collect();
+    assert!(rejoined.is_empty(), "re-added itself: {rejoined:?}");
+    let (leader_id, _, high_watermark) =
+        quorum_status(std::slice::from_ref(&bootstrap)).expect("DescribeQuorum");
+    assert_eq!(leader_id, 1);
+    let moved_on = poll(WAIT, || {
+        let (_, _, hw) = quorum_status(std::slice::from_ref(&bootstrap))?;
+        (hw > high_watermark).then_some(())
+    });
+    assert!(moved_on.is_some(), "the leader stopped committing");
+    let mut nodes = [leader, joiner];
+    support::stop_followers_then_leader(&mut nodes, 1);
+}
+
 /// A voter set grown by Kafka's own `kafka-metadata-quorum add-controller` against our leader
 /// lives in the log: after both nodes stop, each comes back with voters [1, 2] (node 2, formatted
 /// with `--no-initial-controllers`, from its log alone) and the two elect a leader that commits.
