@@ -14,10 +14,9 @@ use std::time::Duration;
 use kraft_interop::kafka::{run_bounded, versions_under_test, Kafka};
 use kraft_records::ControlRecord;
 use support::dynamic::{
-    directory_id, format, logged_voter_sets, start_leader, storage, wait_port_free, write_config,
-    WAIT,
+    directory_id, format, logged_voter_sets, start_leader, storage, write_config, WAIT,
 };
-use support::{free_ports, poll, quorum_status, read_log, read_log_to};
+use support::{free_ports, poll, quorum_status, read_log, read_log_to, wait_port_free};
 
 #[test]
 fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {

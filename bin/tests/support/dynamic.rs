@@ -101,18 +101,3 @@ pub fn start_leader(node_id: i32, config: &Path, log_dir: &Path) -> Server {
     assert!(report.is_some(), "no commits; stderr:\n{}", server.stderr());
     server
 }
-
-/// Waits (bounded) until `port` on 127.0.0.1 can be listened on again: a process killed with
-/// `kill -9` may keep its listening socket a moment after it is reaped (its io_uring is torn
-/// down by the kernel afterwards), and a restart would find the address in use.
-pub fn wait_port_free(port: u16) {
-    let free = super::poll(WAIT, || {
-        std::net::TcpListener::bind(("127.0.0.1", port))
-            .ok()
-            .map(drop)
-    });
-    assert!(
-        free.is_some(),
-        "port {port} still in use {WAIT:?} after the kill"
-    );
-}
