@@ -3,9 +3,8 @@
 //! `kill -9` while a voter is being added (the tool is retried, bounded, as the leader moves),
 //! shrinks back to three with `remove-controller` (a removed voter keeps running and must not
 //! disrupt the quorum), replaces a member whose disk was wiped (its old replica key removed, the
-//! directory formatted anew: a new directory id, added again), and lets a member with
-//! `controller.quorum.auto.join.enable=true` join by itself, then not re-add itself right after an
-//! operator removed it (KAFKA-19850).
+//! directory formatted anew: a new directory id, added again). Auto-join is in
+//! e2e_reconfig_auto_join.rs.
 //!
 //! Durability is judged against history as in e2e_three_nodes: what the leader reported committed
 //! (its high watermark, its log below it read by the independent spec reader) must be on every
@@ -23,9 +22,6 @@ use support::{poll, server_binary, History};
 const WORKLOAD: (u32, u32) = (1000, 128);
 const VOTERS: Duration = Duration::from_secs(30);
 const LOGS_REACH: Duration = Duration::from_secs(30);
-/// How long a removed auto-join member is watched for re-adding itself: several of Kafka's
-/// update-voter-set periods (the fetch timeout, 2 s by default).
-const NO_REJOIN: Duration = Duration::from_secs(8);
 
 fn config() -> String {
     "controller.quorum.append.linger.ms=5\n".to_string()
@@ -115,37 +111,6 @@ fn replace_wiped(q: &mut DynamicQuorum, id: i32, voters: &[i32]) {
     eprintln!("member {id} replaced: directory id {old} -> {new}");
 }
 
-/// Member `id` (an observer, formatted anew) starts with auto-join and becomes a voter by
-/// itself; after `remove-controller` it stays out for `NO_REJOIN` (KAFKA-19850).
-fn auto_join_then_stay_removed(q: &mut DynamicQuorum, id: i32, voters: &[i32]) {
-    q.member(id).wipe();
-    q.member(id).extra_config = format!("{}controller.quorum.auto.join.enable=true\n", config());
-    q.format(id, &Formatting::NoInitialControllers);
-    q.member(id).start();
-    let mut with: Vec<i32> = voters.to_vec();
-    with.push(id);
-    with.sort_unstable();
-    let joined = q.wait_voters(&with, VOTERS);
-    let directory_id = q.get(id).directory_id.clone();
-    assert_eq!(joined.voter_directory_id(id), Some(directory_id.as_str()));
-    eprintln!("member {id} joined by itself (auto-join)");
-    q.remove_voter(id, &directory_id, Tool::Ours);
-    let deadline = Instant::now() + NO_REJOIN;
-    while Instant::now() < deadline {
-        if let Some(s) = q.status() {
-            assert!(
-                !s.voter_ids().contains(&id),
-                "member {id} re-added itself right after remove-controller (KAFKA-19850): \
-                 {s:?}\n{}",
-                q.diagnostics()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    assert!(q.member(id).is_running(), "the removed member {id} exited");
-    eprintln!("member {id} stayed out for {NO_REJOIN:?} after its removal");
-}
-
 /// A removed member that keeps running must not disrupt the quorum: over two fetch timeouts it
 /// starts no election (no pre-vote, no candidacy: our status lines `became Prospective` /
 /// `became Candidate`). Returns the leader's status afterwards.
@@ -176,7 +141,7 @@ fn removed_member_stays_quiet(
 }
 
 #[test]
-fn dynamic_quorum_grows_shrinks_replaces_a_wiped_disk_and_auto_joins() {
+fn dynamic_quorum_grows_shrinks_and_replaces_a_wiped_disk() {
     let started = Instant::now();
     let mut q = quorum();
     let mut history = History::new();
@@ -222,8 +187,6 @@ fn dynamic_quorum_grows_shrinks_replaces_a_wiped_disk_and_auto_joins() {
         .expect("a follower");
     replace_wiped(&mut q, victim, &[1, 2, 3]);
     q.record_committed(&mut history);
-
-    auto_join_then_stay_removed(&mut q, 4, &[1, 2, 3]);
 
     let final_status = q.wait_voters(&[1, 2, 3], VOTERS);
     q.record_committed(&mut history);
