@@ -17,7 +17,7 @@ use kraft_interop::format::Formatting;
 use kraft_interop::tools::summarize;
 use kraft_interop::Kind;
 use std::time::{Duration, Instant};
-use support::{poll, server_binary, History};
+use support::{poll, read_live_log, server_binary, History};
 
 const WORKLOAD: (u32, u32) = (1000, 128);
 const VOTERS: Duration = Duration::from_secs(30);
@@ -50,22 +50,52 @@ fn wait_workload(q: &mut DynamicQuorum, leader: i32) {
     );
 }
 
-/// Adds member `id` while the leader is killed with `kill -9`: the tool's first run races the
-/// kill, then the change is retried (bounded) through the surviving members until the new
+/// Adds member `id` and kills the leader with `kill -9` while the change is uncommitted: the
+/// leader's followers are frozen (SIGSTOP) first, so the Voters record the leader appends for the
+/// add cannot commit; once it is in the leader's log the leader is killed and the followers
+/// thawed. They elect a new leader (the appended set is in force only where it was appended: the
+/// new voter's log may hold it and be truncated), and the add is retried (bounded) until the new
 /// leader reports `id` as a voter. The killed member restarts and rejoins.
 fn add_while_killing_leader(q: &mut DynamicQuorum, id: i32, history: &mut History) {
     let status = q.status().expect("a leader");
     let leader = status.leader_id;
     q.record_committed(history);
+    let followers: Vec<i32> = status
+        .voter_ids()
+        .into_iter()
+        .filter(|&v| v != leader)
+        .collect();
+    for &f in &followers {
+        q.get(f).pause();
+    }
+    let leader_dir = q.get(leader).partition_dir();
+    let end = read_live_log(&leader_dir)
+        .last()
+        .map_or(0, |b| b.last_offset + 1);
     let tool = q.tool.clone();
     let (bootstrap, config) = (q.rust_bootstrap(), q.get(id).config_path());
     let first = std::thread::spawn(move || tool.add_controller(&bootstrap, &config));
-    std::thread::sleep(Duration::from_millis(150));
+    let appended = poll(Duration::from_secs(10), || {
+        read_live_log(&leader_dir)
+            .iter()
+            .find(|b| b.base_offset >= end && b.is_control())
+            .map(|b| b.base_offset)
+    });
     q.member(leader).kill();
+    for &f in &followers {
+        q.get(f).resume();
+    }
+    let Some(at) = appended else {
+        panic!(
+            "leader {leader} appended no Voters record for member {id} within 10 s\n{}",
+            q.diagnostics()
+        );
+    };
     let started = Instant::now();
     let first = first.join().expect("the tool's thread");
     eprintln!(
-        "add-controller {id} raced kill -9 of leader {leader} (epoch {}):\n{}",
+        "leader {leader} (epoch {}) killed with its uncommitted add of {id} at offset {at}, \
+         followers {followers:?} frozen; the tool:\n{}",
         status.leader_epoch,
         summarize(std::slice::from_ref(&first))
     );
@@ -86,8 +116,8 @@ fn add_while_killing_leader(q: &mut DynamicQuorum, id: i32, history: &mut Histor
         started.elapsed(),
         new.voter_ids()
     );
-    q.add_voter(id, Tool::Ours);
     q.member(leader).start();
+    q.add_voter(id, Tool::Ours);
     let now = q.status().expect("a leader").leader_id;
     wait_workload(q, now);
 }
