@@ -204,6 +204,16 @@ impl Cluster {
         let wipes = self.nodes[i].wipes + 1;
         let mut config = self.nodes[i].config.clone();
         config.directory_id = directory_id(x, wipes);
+        // The new controller's configuration names the quorum as it is now (the initial
+        // controllers may be gone, or be this node itself).
+        config.bootstrap_servers = op
+            .last_committed
+            .iter()
+            .map(|k| {
+                let e = endpoint(k.id);
+                (e.host, e.port)
+            })
+            .collect();
         let node = &mut self.nodes[i];
         node.wipes = wipes;
         node.config = config;
