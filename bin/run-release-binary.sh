@@ -4,7 +4,7 @@
 #
 #   bin/run-release-binary.sh BINARY [ARGS...]
 #
-# Used by the launchers (test-kraft-server-start.sh, kraft-quorum.sh). Cargo
+# Used by the launchers (test-kraft-server-start.sh, kraft-quorum.sh, kraft-storage.sh). Cargo
 # builds quietly; only its errors are shown. Works from any directory.
 set -eu
 

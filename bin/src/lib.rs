@@ -4,3 +4,4 @@
 pub mod quorum_tool;
 mod runtime;
 pub mod server;
+pub mod storage_tool;

@@ -10,3 +10,8 @@ use kraft_config::ServerConfig;
 pub fn run(config: ServerConfig, args: ServerArgs) -> ExitCode {
     crate::runtime::run(config, args)
 }
+
+/// The bootstrap checkpoint's KRaftVersion and Voters records at offset -1 (see
+/// `runtime::bootstrap`), for the runtime's start and for tools and tests that inspect a
+/// formatted directory.
+pub use crate::runtime::bootstrap::{read_bootstrap_control, BOOTSTRAP_CONTROL_OFFSET};

@@ -333,7 +333,7 @@ fn record_batches_read_and_rebuilt_both_ways() {
         );
         assert_eq!(
             ours_compared,
-            4 * BATCH_ROUNDS,
+            5 * BATCH_ROUNDS,
             "every blob of ours compared"
         );
         for kind in [

@@ -11,6 +11,15 @@ use kraft_engine::{ElectionState, Output, RaftNode};
 pub trait ElectionStore {
     /// Starts making `state` durable; it is not yet when this returns.
     fn begin_write(&mut self, state: &ElectionState);
+
+    /// As [`ElectionStore::begin_write`], with the kraft.version in force when the core asked:
+    /// Kafka's `FileQuorumStateStore` writes the quorum-state shape that version names (0: with
+    /// the static voter ids; 1: with the voted directory id). A store that keeps no file shape
+    /// ignores it.
+    fn begin_write_at(&mut self, state: &ElectionState, kraft_version: i16) {
+        let _ = kraft_version;
+        self.begin_write(state);
+    }
 }
 
 /// Bound on election writes begun and not yet durable (one, unless a planted bug lets more run).
@@ -52,7 +61,7 @@ impl OutputGate {
                 "{} election writes in flight",
                 self.writes_in_flight
             );
-            store.begin_write(state);
+            store.begin_write_at(state, core.kraft_version());
             self.writes_in_flight += 1;
         }
         Some(output)

@@ -43,7 +43,9 @@ mod retention;
 mod storage;
 
 pub use election::{ElectionStore, OutputGate};
-pub use net::{log_range_readable, FailureQueue, PeerQueue};
+pub use net::{
+    log_range_readable, plan_peer_changes, FailureQueue, PeerChange, PeerQueue, MAX_PEERS,
+};
 pub use pipeline::LogPipeline;
 pub use report::{FlushReport, FlushReportSlot};
 pub use retention::{

@@ -146,6 +146,16 @@ impl<R> PeerQueue<R> {
         self.on_failure(to, correlation_id, RequestError::Timeout)
     }
 
+    /// The peer left the address book (or moved): every request in flight or queued fails. Their
+    /// correlation ids, the one in flight first; the queue is empty afterwards, and an answer
+    /// still arriving for the one in flight is dropped.
+    pub fn close(&mut self) -> Vec<u64> {
+        let mut failed = Vec::with_capacity(1 + self.queue.len());
+        failed.extend(self.in_flight.take().map(|f| f.correlation_id));
+        failed.extend(self.queue.drain(..).map(|q| q.correlation_id));
+        failed
+    }
+
     fn take_in_flight(&mut self, correlation_id: u64) -> Option<InFlight> {
         let in_flight = self.in_flight?;
         if in_flight.correlation_id != correlation_id {
@@ -202,6 +212,9 @@ impl FailureQueue {
         self.dropped
     }
 }
+
+mod peer_book;
+pub use peer_book::{plan_peer_changes, PeerChange, MAX_PEERS};
 
 #[cfg(test)]
 mod tests;

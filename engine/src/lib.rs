@@ -53,7 +53,34 @@
 //! below its log start with the snapshot id; a follower or observer downloads it
 //! (`Output::WriteSnapshotChunk`, `Output::LoadSnapshot`, `Input::SnapshotLoaded`).
 //!
-//! Not implemented yet: dynamic voters (KIP-853 RPCs).
+//! Voter sets (KIP-853, module [`voters`]): with `RaftConfig::voters` set the quorum is static
+//! (kraft.version 0) and nothing below applies. With none, the quorum is dynamic
+//! (kraft.version 1): the voter set comes from `RestoredState::kraft_control` (the bootstrap
+//! checkpoint's records, the latest snapshot's, the log's) and from the KRaftVersion and Voters
+//! records of every control batch appended afterwards (fetched or the leader's own). A voter set
+//! is in force once appended, rolled back when a truncation removes it, trimmed to the entry in
+//! force at the log start, and replaced by a loaded snapshot's (`Input::SnapshotLoaded`).
+//! Voters are replica keys (id and directory id): Vote and BeginQuorumEpoch carry the
+//! receiver's directory id (INVALID_VOTER_KEY when it is not this replica's), and a Fetch from
+//! the right id with another directory is an observer's. Majorities, the high watermark, vote
+//! counting, BeginQuorumEpoch, DescribeQuorum and DescribeCluster use the latest voter set; a
+//! replica outside it is an observer and never starts an election; one that joins it acts as a
+//! voter from the append on. A new leader writes, as Kafka 4.4's
+//! `appendStartOfEpochControlRecords`, one batch with its LeaderChange and, at kraft.version 1
+//! when the voter set still is the bootstrap checkpoint's or its own entry is out of date, a
+//! KRaftVersion and a Voters record.
+//!
+//! The leader handles AddRaftVoter (v0, v1 AckWhenCommitted), RemoveRaftVoter and
+//! UpdateRaftVoter as Kafka's handlers do (`node/voter_change*.rs`): one uncommitted change at
+//! a time, the epoch's first batch committed, a new voter that is a caught-up observer and
+//! answers ApiVersions with a kraft.version range holding the finalized one, Kafka's codes and
+//! messages for every refusal, REQUEST_TIMED_OUT at the deadline, and a leader that removed
+//! itself resigning once the change commits. Followers send UpdateRaftVoter when their entry is
+//! out of date; with `auto_join` an observer adds itself (`node/voter_join.rs`), but never right
+//! after an operator removed it (KAFKA-19850, which Kafka 4.4 does not fix: this node stops
+//! auto-joining once it sees its own replica key leave the voter set). Without a known leader a
+//! node asks the bootstrap servers (ids -2, -3, ...) with Fetch; `Output::UpdatePeers` keeps the
+//! runtime's address book (voters, a learned leader, a would-be voter, bootstrap servers).
 //!
 //! Tests (`tests/core_*.rs`), by Raft paper section / KRaft behaviour:
 //! - §5.2 leader election, one vote per term, persist before acting: `core_vote.rs`
@@ -78,6 +105,12 @@
 //! - Whole quorums with loss, reordering, partitions, crashes losing unflushed data:
 //!   `core_cluster.rs`, `core_random.rs` (`CORE_RANDOM_SEEDS=N` runs more seeds).
 //! - Ordering with the runtime (correlation ids, log generations): `core_ordering.rs`.
+//! - KIP-853 dynamic quorums: `core_reconfig.rs` (start-of-epoch records, observers via the
+//!   bootstrap servers, DescribeQuorum/DescribeCluster, history trimmed and replaced by
+//!   snapshots), `core_reconfig_rpcs.rs` (AddRaftVoter/RemoveRaftVoter accepted and refused
+//!   with each code, one change at a time, AckWhenCommitted, self-removal resigns, a removed
+//!   voter stays quiet), `core_reconfig_follower.rs` (UpdateRaftVoter, truncation rolls a
+//!   voter set back, auto-join and KAFKA-19850, elections after growing, static refusals).
 //! - Snapshots (KIP-630): frozen snapshots served, retention and the log start, restore checks:
 //!   `core_snapshot.rs`; the follower's download (chunk checks, SNAPSHOT_NOT_FOUND and
 //!   POSITION_OUT_OF_RANGE restart it, an epoch change drops it, load and failed load, no

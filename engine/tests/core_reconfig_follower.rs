@@ -268,3 +268,30 @@ fn a_static_quorum_refuses_voter_changes() {
     );
     assert_eq!(c.node(leader).status().kraft_version, 0);
 }
+
+/// Raft thesis 4.2.2: a leader that removed itself but lost leadership before the change
+/// committed (here: the only remaining voter was cut off) may still run for leader until the
+/// change commits, without counting its own vote; it then commits the change and resigns, and
+/// the remaining voter leads. Without that, the remaining voter (behind, with the old set)
+/// could never win a vote from the removed leader and nobody could lead again.
+#[test]
+fn a_leader_that_lost_leadership_before_its_removal_committed_still_finishes_it() {
+    let mut c = Cluster::new_dynamic(&[1, 2], &[1, 2]);
+    let leader = elected(&mut c);
+    let other = 3 - leader;
+    c.isolated.insert(other);
+    let request = c.operator(leader, remove_request(key(leader)));
+    assert_eq!(c.voters_of(leader), vec![other]);
+    assert!(c.run_until(10_000, |c| c.node(leader).status().state
+        != StateName::Leader));
+    assert!(
+        c.answer(leader, request).is_some(),
+        "the leader answered when it stepped down"
+    );
+    c.isolated.clear();
+    assert!(c.run_until(30_000, |c| c.leader() == Some(other)
+        && c.node(other).status().is_voter
+        && c.voters_of(other) == vec![other]
+        && c.node(other).high_watermark() == Some(c.peer(other).log_end_offset())));
+    assert!(!c.node(leader).status().is_voter);
+}

@@ -7,6 +7,7 @@
 //! formats the periodic report. Time is passed in as nanoseconds from an arbitrary origin so the
 //! same code is driven by tests and by the real server.
 
+mod bootstrap_checkpoint;
 mod histogram_file;
 mod payload;
 mod report;
@@ -16,6 +17,9 @@ mod state_machine;
 mod throttle;
 mod workload;
 
+pub use bootstrap_checkpoint::{
+    read_bootstrap_checkpoint, write_bootstrap_checkpoint, BOOTSTRAP_SNAPSHOT_ID,
+};
 pub use histogram_file::write_percentile_distribution;
 pub use payload::PayloadGenerator;
 pub use report::{IntervalReport, LatencyStats};

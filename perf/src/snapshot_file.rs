@@ -9,12 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use kraft_records::{
-    build_snapshot_footer_batch, build_snapshot_header_batch_with_kraft_control, BatchBuilder,
-    BatchIter, VotersRecord,
+    build_snapshot_footer_batch, build_snapshot_header_batch_with_kraft_control,
+    collect_kraft_control, BatchBuilder, BatchIter, ControlRecord, VotersRecord,
 };
-use kraft_segment_log::{
-    collect_kraft_control, KRaftControlRecord, LogError, SnapshotId, SnapshotReader, SnapshotWriter,
-};
+use kraft_segment_log::{LogError, SnapshotId, SnapshotReader, SnapshotWriter};
 
 use crate::snapshot_error::SnapshotLoadError;
 use crate::state_machine::WorkloadState;
@@ -51,7 +49,7 @@ pub struct SnapshotContents {
     pub state: WorkloadState,
     /// Its KRaftVersion and Voters records (offsets inside the snapshot), empty at
     /// kraft.version 0.
-    pub kraft_control: Vec<KRaftControlRecord>,
+    pub kraft_control: Vec<(i64, ControlRecord)>,
 }
 
 /// Writes and freezes a snapshot of `state` in `dir`. `state` must hold at least one batch.
@@ -113,8 +111,11 @@ pub fn read_snapshot_contents(
     for batch in BatchIter::verified(reader.bytes()) {
         let batch = batch.map_err(|e| not_ours(e.to_string()))?;
         if batch.header.is_control() {
-            collect_kraft_control(&batch, &mut kraft_control).map_err(|(offset, reason)| {
-                not_ours(format!("control record at offset {offset}: {reason}"))
+            collect_kraft_control(&batch, &mut kraft_control).map_err(|e| {
+                not_ours(format!(
+                    "control batch at offset {}: {e}",
+                    batch.header.base_offset
+                ))
             })?;
             continue;
         }

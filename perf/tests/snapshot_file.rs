@@ -178,13 +178,8 @@ fn a_kraft_version_1_snapshot_carries_the_voter_set() {
     assert_eq!(bases, [0, 3, 4]);
     let contents = read_snapshot_contents(&frozen.path, frozen.id).unwrap();
     assert_eq!(contents.state, state);
-    let records: Vec<(i64, ControlRecord)> = contents
-        .kraft_control
-        .into_iter()
-        .map(|c| (c.offset, c.record))
-        .collect();
     assert_eq!(
-        records,
+        contents.kraft_control,
         [
             (
                 1,

@@ -30,6 +30,7 @@ mod builder;
 mod control;
 mod epoch_cache;
 mod error;
+mod kraft_control_scan;
 mod reader;
 mod record;
 mod snapshot_control;
@@ -46,6 +47,7 @@ pub use builder::{build_leader_change_batch, BatchBuilder, OpenBatch};
 pub use control::{parse_control_record, ControlRecord, ControlRecordType, LeaderChangeMessage};
 pub use epoch_cache::{EpochEntry, LeaderEpochCache};
 pub use error::BatchError;
+pub use kraft_control_scan::{collect_kraft_control, scan_kraft_control};
 pub use record::{Record, RecordIter};
 pub use snapshot_control::{
     build_snapshot_footer_batch, build_snapshot_header_batch,

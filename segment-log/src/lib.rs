@@ -55,7 +55,6 @@
 //! Not written: `.timeindex` files (Kafka recreates missing ones; KRaft never reads them).
 
 mod config;
-mod control_scan;
 mod epoch_checkpoint;
 mod error;
 mod fsutil;
@@ -77,7 +76,6 @@ pub use config::{
     LogConfig, DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_SEGMENT_BYTES, MAX_SEGMENT_BYTES,
     MIN_SEGMENT_BYTES,
 };
-pub use control_scan::{collect_kraft_control, KRaftControlRecord};
 pub use epoch_checkpoint::{LeaderEpochCheckpoint, LEADER_EPOCH_CHECKPOINT_FILE};
 pub use error::LogError;
 pub use fsutil::{create_dir_durable, fsync_dir, write_atomically};

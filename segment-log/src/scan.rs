@@ -1,9 +1,9 @@
 //! Walking batch headers inside bytes that the log already validated (reads and truncation), and
 //! validating them from scratch (recovery).
 
-use kraft_records::{validate_batch, Batch, BATCH_HEADER_LEN, LOG_OVERHEAD};
-
-use crate::control_scan::{collect_kraft_control, KRaftControlRecord};
+use kraft_records::{
+    collect_kraft_control, validate_batch, Batch, ControlRecord, BATCH_HEADER_LEN, LOG_OVERHEAD,
+};
 
 use crate::index::IndexEntry;
 
@@ -86,10 +86,11 @@ pub(crate) struct SegmentScan {
     pub epoch_starts: Vec<(i32, i64)>,
     /// Why scanning stopped before the end of `data`, if it did.
     pub stop_reason: Option<String>,
-    /// The KRaftVersion and Voters records of the valid control batches, ascending.
-    pub kraft_control: Vec<KRaftControlRecord>,
-    /// The first record of a valid control batch that did not decode: (position of its batch,
-    /// its offset, why). Not a torn write (the CRC matched): recovery refuses the log.
+    /// The KRaftVersion and Voters records of the valid control batches with their offsets,
+    /// ascending (KIP-853: only control batches are opened, by their attributes flag).
+    pub kraft_control: Vec<(i64, ControlRecord)>,
+    /// A valid control batch whose records did not decode: (its position, its base offset, why).
+    /// Not a torn write (the CRC matched): recovery refuses the log.
     pub bad_control: Option<(usize, i64, String)>,
 }
 
@@ -155,8 +156,8 @@ pub(crate) fn scan_segment(
                 header,
                 bytes: &data[pos..pos + size],
             };
-            if let Err((offset, reason)) = collect_kraft_control(&batch, &mut scan.kraft_control) {
-                scan.bad_control = Some((pos, offset, reason));
+            if let Err(error) = collect_kraft_control(&batch, &mut scan.kraft_control) {
+                scan.bad_control = Some((pos, header.base_offset, error.to_string()));
             }
         }
         pos += size;

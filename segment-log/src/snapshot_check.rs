@@ -1,8 +1,8 @@
 //! The whole-file check a snapshot passes before it is loaded or frozen from a download (KIP-630,
 //! Kafka's `RecordsSnapshotReader`): every batch whole with a good CRC-32C, offsets contiguous
-//! from 0, the first batch a control batch opening with a SnapshotHeader (followed, at
-//! kraft.version 1, by the KRaftVersion and Voters records), the last a control batch holding one
-//! SnapshotFooter, and the expected size.
+//! from 0, the first batch a control batch starting with a SnapshotHeader (then, at kraft.version
+//! 1, a KRaftVersion and a Voters record), the last a control batch holding one SnapshotFooter,
+//! and the expected size.
 
 use std::path::Path;
 
@@ -50,7 +50,7 @@ impl SnapshotReader {
         }
         let mut iter = BatchIter::verified(self.bytes()).take(MAX_SNAPSHOT_BATCHES as usize);
         let first = iter.next().expect("validated").expect("validated");
-        let last_contained_log_timestamp_ms = match first_control(path, 0, &first, false)? {
+        let last_contained_log_timestamp_ms = match header_control(path, &first)? {
             ControlRecord::SnapshotHeader {
                 last_contained_log_timestamp,
                 ..
@@ -59,7 +59,7 @@ impl SnapshotReader {
         };
         let last = iter.last().expect("two batches").expect("validated");
         let position = size_bytes - last.bytes.len() as u64;
-        match first_control(path, position, &last, true)? {
+        match single_control(path, position, &last)? {
             ControlRecord::SnapshotFooter { .. } => {}
             other => return Err(not_expected(path, position, "SnapshotFooter", &other)),
         }
@@ -72,24 +72,42 @@ impl SnapshotReader {
     }
 }
 
-/// The first control record of a control batch; with `single`, the batch must hold only it
-/// (the footer). The header batch holds more at kraft.version 1: Kafka's
-/// `RecordsSnapshotWriter` puts the KRaftVersion and Voters records after the SnapshotHeader in
-/// the same batch.
-fn first_control(
+/// The SnapshotHeader batch's first record. At kraft.version 1 Kafka's `RecordsSnapshotWriter`
+/// (and `kafka-storage format`'s bootstrap checkpoint) puts a KRaftVersion and a Voters record
+/// after the header in the same batch: those are allowed, nothing else.
+fn header_control(path: &Path, batch: &Batch<'_>) -> Result<ControlRecord, LogError> {
+    if !batch.header.is_control() || batch.header.records_count == 1 {
+        return single_control(path, 0, batch);
+    }
+    let corrupt = |reason: String| LogError::corrupt(path, 0, reason);
+    let mut records = batch.records();
+    let first = records
+        .next()
+        .expect("a batch holds a record")
+        .map_err(|e| corrupt(e.to_string()))?;
+    let header = parse_control_record(&first).map_err(|e| corrupt(e.to_string()))?;
+    for record in records {
+        let record = record.map_err(|e| corrupt(e.to_string()))?;
+        match parse_control_record(&record).map_err(|e| corrupt(e.to_string()))? {
+            ControlRecord::KRaftVersion { .. } | ControlRecord::KRaftVoters(_) => {}
+            other => return Err(not_expected(path, 0, "KRaftVersion or Voters", &other)),
+        }
+    }
+    Ok(header)
+}
+
+/// The one control record of a control batch.
+fn single_control(
     path: &Path,
     position: u64,
     batch: &Batch<'_>,
-    single: bool,
 ) -> Result<ControlRecord, LogError> {
-    let count = batch.header.records_count;
-    if !batch.header.is_control() || count < 1 || (single && count != 1) {
+    if !batch.header.is_control() || batch.header.records_count != 1 {
         return Err(LogError::corrupt(
             path,
             position,
             format!(
-                "expected a control batch of {} record, found {} batch of {} records",
-                if single { "one" } else { "at least one" },
+                "expected a control batch of one record, found {} batch of {} records",
                 if batch.header.is_control() {
                     "a control"
                 } else {

@@ -9,7 +9,7 @@ use kraft_records::{
     build_kraft_control_batch, BatchBuilder, ControlRecord, ControlRecordType, Uuid, VoterEndpoint,
     VoterRecord, VotersRecord,
 };
-use kraft_segment_log::{KRaftControlRecord, LogError, SegmentLog};
+use kraft_segment_log::{LogError, SegmentLog};
 
 fn voters(ids: &[i32]) -> VotersRecord {
     VotersRecord {
@@ -66,21 +66,15 @@ fn recovery_collects_the_kraft_control_records_of_every_segment() {
     assert_eq!(
         report.kraft_control,
         [
-            KRaftControlRecord {
-                offset: 0,
-                record: ControlRecord::KRaftVersion {
+            (
+                0,
+                ControlRecord::KRaftVersion {
                     version: 0,
                     kraft_version: 1
                 }
-            },
-            KRaftControlRecord {
-                offset: 1,
-                record: ControlRecord::KRaftVoters(voters(&[1]))
-            },
-            KRaftControlRecord {
-                offset: second,
-                record: ControlRecord::KRaftVoters(voters(&[1, 2]))
-            },
+            ),
+            (1, ControlRecord::KRaftVoters(voters(&[1]))),
+            (second, ControlRecord::KRaftVoters(voters(&[1, 2]))),
         ]
     );
     assert_eq!(log.log_end_offset(), second + 2);
@@ -120,7 +114,7 @@ fn a_torn_control_batch_is_not_collected() {
     assert_eq!(log.log_end_offset(), 2);
     assert!(report.dropped_tail.is_some());
     assert_eq!(report.kraft_control.len(), 2, "{:?}", report.kraft_control);
-    assert_eq!(report.kraft_control[1].offset, 1);
+    assert_eq!(report.kraft_control[1].0, 1);
 }
 
 #[test]

@@ -157,3 +157,31 @@ fn advance_log_start_deletes_covered_segments() {
     assert_eq!(log.epoch_cache().entries()[0].start_offset, 50);
     assert!(log.advance_log_start_offset(1000).is_err());
 }
+
+/// Kafka's `RecordsSnapshotWriter` at kraft.version 1 (and the bootstrap checkpoint) puts a
+/// KRaftVersion and a Voters record after the SnapshotHeader in its first batch: the check
+/// accepts them.
+#[test]
+fn header_batch_may_carry_kraft_version_and_voters() {
+    use kraft_records::{
+        build_snapshot_footer_batch, build_snapshot_header_batch_with_kraft_control, VotersRecord,
+    };
+    let root = tempfile::tempdir().unwrap();
+    let voters = VotersRecord {
+        version: 0,
+        voters: vec![],
+    };
+    let mut good = Vec::new();
+    build_snapshot_header_batch_with_kraft_control(&mut good, 4, 9, 8, Some(1), Some(&voters));
+    build_snapshot_footer_batch(&mut good, 3, 4, 9);
+    let id = SnapshotId {
+        end_offset: 10,
+        epoch: 4,
+    };
+    let mut writer = SnapshotWriter::create(root.path(), id).unwrap();
+    writer.append(&good).unwrap();
+    let path = writer.freeze_checked(good.len() as u64).unwrap();
+    let summary = SnapshotReader::open(&path).unwrap().check(None).unwrap();
+    assert_eq!((summary.batches, summary.next_offset), (2, 4));
+    assert_eq!(summary.last_contained_log_timestamp_ms, 8);
+}

@@ -26,6 +26,7 @@ use futures_lite::future;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use kraft_driver::{FlushReport, FlushReportSlot, LogPipeline, LogStorage};
 use kraft_engine::message::SnapshotId;
+use kraft_engine::ControlEntry;
 use kraft_segment_log::{FlushTicket, LogError, SegmentLog, UringFiles};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,11 +37,12 @@ use std::time::Duration;
 pub const RETENTION_CHECK_MS: u64 = 1000;
 
 /// A snapshot load's result, waiting for the reporter.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct LoadResult {
     snapshot_id: SnapshotId,
     generation: u64,
-    loaded: bool,
+    /// The loaded snapshot's KRaftVersion and Voters entries; `None`: not loaded.
+    kraft_control: Option<Vec<ControlEntry>>,
 }
 
 /// What waits for the Raft loop: each slot keeps only what matters (the latest flush, the
@@ -60,7 +62,7 @@ impl Reports {
             return Some(LogEvent::SnapshotLoad {
                 snapshot_id: load.snapshot_id,
                 generation: load.generation,
-                loaded: load.loaded,
+                kraft_control: load.kraft_control,
             });
         }
         if let Some(start_offset) = self.log_start.take() {
@@ -225,11 +227,11 @@ impl LogRole {
             } => {
                 // Like a truncation: the fsync in flight finishes in the old generation first.
                 self.drain_flush(done_rx).await?;
-                let loaded = self.snapshots.load(&mut self.log.0, snapshot, generation)?;
+                let kraft_control = self.snapshots.load(&mut self.log.0, snapshot, generation)?;
                 let previous = self.reports.borrow_mut().load.replace(LoadResult {
                     snapshot_id: snapshot.snapshot_id,
                     generation,
-                    loaded,
+                    kraft_control,
                 });
                 assert!(previous.is_none(), "one snapshot load at a time");
                 self.wake_reporter();

@@ -4,10 +4,11 @@
 //! to it (KIP-630). Runs on the log executor, the only writer of the partition directory.
 
 use super::error::LogRoleError;
+use super::kraft_control;
 use bytes::Bytes;
 use kraft_driver::{plan_retention, RetainedSnapshot, RetentionLimits, SegmentInfo};
 use kraft_engine::message::SnapshotId as WireSnapshotId;
-use kraft_engine::SnapshotInfo;
+use kraft_engine::{ControlEntry, SnapshotInfo};
 use kraft_segment_log::{delete_snapshot, LogError, SegmentLog, SnapshotId, SnapshotWriter};
 use std::path::PathBuf;
 
@@ -164,7 +165,7 @@ impl LogSnapshots {
         log: &mut SegmentLog,
         snapshot: SnapshotInfo,
         generation: u64,
-    ) -> Result<bool, LogRoleError> {
+    ) -> Result<Option<Vec<ControlEntry>>, LogRoleError> {
         let id = to_log_id(snapshot.snapshot_id);
         let frozen = match self.download.take() {
             Some(d) if d.id == id && d.failed.is_none() => d
@@ -176,11 +177,25 @@ impl LogSnapshots {
         };
         if let Err(reason) = frozen {
             tracing::error!(snapshot = %id, %reason, "downloaded snapshot refused; fetching it again");
-            return Ok(false);
+            return Ok(None);
         }
+        // Its voter set (KIP-853), read before the log is reset to it: a record this node cannot
+        // decode refuses the download like a failed check, and the old log stays.
+        let path = id.path_in(&self.dir);
+        let kraft_control = match kraft_control::snapshot_entries(&path, id.end_offset - 1) {
+            Ok(entries) => entries,
+            Err(error) => {
+                tracing::error!(snapshot = %id, %error, "downloaded snapshot refused; fetching it again");
+                delete_snapshot(&self.dir, id).map_err(|source| LogRoleError::SnapshotInstall {
+                    end_offset: id.end_offset,
+                    source,
+                })?;
+                return Ok(None);
+            }
+        };
         self.install(log, id, snapshot.size_bytes as u64, generation)?;
         tracing::info!(snapshot = %id, size_bytes = snapshot.size_bytes, "downloaded snapshot loaded; the log restarts at its end offset");
-        Ok(true)
+        Ok(Some(kraft_control))
     }
 
     /// The log becomes the frozen snapshot `id`: every segment deleted, start = end = its end

@@ -4,7 +4,7 @@ use super::error::{ListenerError, LogRoleError};
 use bytes::Bytes;
 use kraft_driver::RetainedSnapshot;
 use kraft_engine::message::{Request, Response, SnapshotId};
-use kraft_engine::{PeerAddress, RequestError, SnapshotInfo};
+use kraft_engine::{ControlEntry, PeerAddress, RequestError, SnapshotInfo};
 
 /// Raft loop -> segment log. Executed in order.
 #[derive(Debug)]
@@ -52,7 +52,9 @@ pub enum LogEvent {
     SnapshotLoad {
         snapshot_id: SnapshotId,
         generation: u64,
-        loaded: bool,
+        /// The loaded snapshot's KRaftVersion and Voters entries (at its end offset - 1);
+        /// `None` when it was not loaded (`Input::SnapshotLoadFailed`).
+        kraft_control: Option<Vec<ControlEntry>>,
     },
     /// The log cannot go on (I/O error, refused batch); the node must stop rather than lose data.
     Failed(LogRoleError),
@@ -73,7 +75,8 @@ pub enum NetCommand {
         request_id: u64,
         response: Response,
     },
-    /// `Output::UpdatePeers`: the core's whole address book.
+    /// `Output::UpdatePeers`: the core's whole address book; a `Send` to an id not in it fails
+    /// with `RequestError::Disconnected`.
     UpdatePeers(Vec<PeerAddress>),
     Stop,
 }

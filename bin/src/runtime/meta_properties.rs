@@ -40,6 +40,12 @@ pub enum MetaPropertiesError {
         source: String,
         id: Uuid,
     },
+    /// No `meta.properties` where a dynamic quorum (no `controller.quorum.voters`) needs one:
+    /// the directory was never formatted (Kafka refuses to start likewise).
+    NotFormatted {
+        dir: PathBuf,
+        config: PathBuf,
+    },
 }
 
 impl fmt::Display for MetaPropertiesError {
@@ -64,6 +70,16 @@ impl fmt::Display for MetaPropertiesError {
                 f,
                 "{source}: directory id {id} is reserved by Kafka (ids 0-99 mean unassigned, lost \
                  or migrating)"
+            ),
+            MetaPropertiesError::NotFormatted { dir, config } => write!(
+                f,
+                "{} is not formatted (no {META_PROPERTIES_FILE}) and controller.quorum.voters is \
+                 not set: run bin/kraft-storage.sh format --config {} --cluster-id ID \
+                 (--standalone | --initial-controllers ID@HOST:PORT:DIRECTORY_ID,... | \
+                 --no-initial-controllers), with one cluster id for the whole quorum \
+                 (bin/kraft-storage.sh random-uuid prints one)",
+                dir.display(),
+                config.display()
             ),
         }
     }
@@ -116,13 +132,26 @@ pub fn ensure_directory_id(
     }
 }
 
-/// Reads and checks an existing file; the stored directory id, if any.
-fn load(path: &Path, node_id: i32, cluster_id: &str) -> Result<Option<Uuid>, MetaPropertiesError> {
+/// A v1 `meta.properties` as stored: what `kraft-storage format` writes and the server reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaProperties {
+    pub cluster_id: String,
+    pub node_id: i32,
+    pub directory_id: Option<Uuid>,
+}
+
+/// `<log_dir>/meta.properties` parsed and checked for Kafka's v1 shape (version 1, cluster.id and
+/// node.id present, directory.id a Kafka Uuid and not reserved); `None` when the file is absent.
+pub fn read(log_dir: &Path) -> Result<Option<MetaProperties>, MetaPropertiesError> {
+    let path = log_dir.join(META_PROPERTIES_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
     let malformed = |reason: String| MetaPropertiesError::Malformed {
-        path: path.to_path_buf(),
+        path: path.clone(),
         reason,
     };
-    let props = Properties::load(path).map_err(|e| malformed(e.to_string()))?;
+    let props = Properties::load(&path).map_err(|e| malformed(e.to_string()))?;
     let get = |key: &str| props.get(key).map(str::trim);
     if get("version") != Some("1") {
         let found = get("version").unwrap_or("(none)");
@@ -130,36 +159,71 @@ fn load(path: &Path, node_id: i32, cluster_id: &str) -> Result<Option<Uuid>, Met
             "version {found} is not supported (expected 1)"
         )));
     }
-    let stored_node = get("node.id").ok_or_else(|| malformed("node.id is missing".into()))?;
-    if stored_node.parse::<i32>().ok() != Some(node_id) {
+    let node_text = get("node.id").ok_or_else(|| malformed("node.id is missing".into()))?;
+    let node_id = node_text
+        .parse::<i32>()
+        .map_err(|_| malformed(format!("node.id '{node_text}' is not a node id")))?;
+    let cluster_id = get("cluster.id")
+        .ok_or_else(|| malformed("cluster.id is missing".into()))?
+        .to_string();
+    let directory_id = match get("directory.id") {
+        None => None,
+        Some(text) => {
+            let id: Uuid = text
+                .parse()
+                .map_err(|e| malformed(format!("directory.id: {e}")))?;
+            if is_reserved_directory_id(id) {
+                let source = path.display().to_string();
+                return Err(MetaPropertiesError::ReservedDirectoryId { source, id });
+            }
+            Some(id)
+        }
+    };
+    Ok(Some(MetaProperties {
+        cluster_id,
+        node_id,
+        directory_id,
+    }))
+}
+
+/// Writes `<log_dir>/meta.properties` (v1, with its directory id) durably, creating the
+/// directory if needed.
+pub fn write(
+    log_dir: &Path,
+    node_id: i32,
+    cluster_id: &str,
+    directory_id: Uuid,
+) -> Result<(), MetaPropertiesError> {
+    let path = log_dir.join(META_PROPERTIES_FILE);
+    store(log_dir, &path, node_id, cluster_id, directory_id)
+}
+
+/// Reads and checks an existing file; the stored directory id, if any.
+fn load(path: &Path, node_id: i32, cluster_id: &str) -> Result<Option<Uuid>, MetaPropertiesError> {
+    let log_dir = path
+        .parent()
+        .expect("meta.properties is inside a directory");
+    let stored = read(log_dir)?.ok_or_else(|| MetaPropertiesError::Io {
+        path: path.to_path_buf(),
+        reason: "the file vanished while being read".into(),
+    })?;
+    if stored.node_id != node_id {
         return Err(MetaPropertiesError::Mismatch {
             path: path.to_path_buf(),
             key: "node.id",
-            stored: stored_node.to_string(),
+            stored: stored.node_id.to_string(),
             expected: format!("node.id {node_id} of the configuration"),
         });
     }
-    let stored_cluster =
-        get("cluster.id").ok_or_else(|| malformed("cluster.id is missing".into()))?;
-    if stored_cluster != cluster_id {
+    if stored.cluster_id != cluster_id {
         return Err(MetaPropertiesError::Mismatch {
             path: path.to_path_buf(),
             key: "cluster.id",
-            stored: stored_cluster.to_string(),
+            stored: stored.cluster_id,
             expected: format!("this server's cluster id {cluster_id}"),
         });
     }
-    let Some(text) = get("directory.id") else {
-        return Ok(None);
-    };
-    let id: Uuid = text
-        .parse()
-        .map_err(|e| malformed(format!("directory.id: {e}")))?;
-    if is_reserved_directory_id(id) {
-        let source = path.display().to_string();
-        return Err(MetaPropertiesError::ReservedDirectoryId { source, id });
-    }
-    Ok(Some(id))
+    Ok(stored.directory_id)
 }
 
 /// Writes the v1 file atomically (temporary file, fsync, rename, fsync of the directory).
@@ -185,7 +249,7 @@ fn store(
 
 /// Kafka's `DirectoryId.random`: 16 random bytes, not reserved, and (as `Uuid.randomUuid`) not
 /// printed with a leading `-`, which command lines would take for an option.
-fn random_directory_id() -> Result<Uuid, String> {
+pub fn random_directory_id() -> Result<Uuid, String> {
     let mut urandom = std::fs::File::open("/dev/urandom")
         .map_err(|e| format!("cannot open /dev/urandom: {e}"))?;
     // Bounded: a draw is rejected with probability about 1/64.

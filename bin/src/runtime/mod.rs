@@ -10,8 +10,10 @@
 //!  network ── reads Fetch slices from the log's mmap through a LogReader (no copy, no message) ──
 //! ```
 
+pub mod bootstrap;
 mod clock;
 mod error;
+mod kraft_control;
 mod link;
 mod log_role;
 mod log_snapshots;
@@ -34,6 +36,7 @@ use error::RuntimeError;
 use kraft_config::cli::ServerArgs;
 use kraft_config::placement::{CpuSet, Role};
 use kraft_config::ServerConfig;
+use kraft_engine::message::LeaderEndpoint;
 use kraft_engine::{RaftConfig, RaftNode, RestoredState, Voter};
 use kraft_perf::{Workload, WorkloadConfig};
 use kraft_records::Uuid;
@@ -110,13 +113,17 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
         .collect();
     let mut raft = RaftConfig::new(config.node_id, voters);
     raft.listener_name = config.raft_listener_name().to_string();
-    for listener in &mut raft.local_listeners {
-        listener.name = raft.listener_name.clone();
-    }
+    raft.local_listeners = vec![local_listener(config)];
     // The replica key's directory id: Fetch ReplicaDirectoryId, Vote CandidateDirectoryId,
     // the own entry of DescribeQuorum, and the self-vote of a candidate.
     raft.directory_id = directory_id;
     let quorum = &config.quorum;
+    raft.bootstrap_servers = quorum
+        .bootstrap_servers
+        .iter()
+        .map(|s| (s.host.clone(), s.port))
+        .collect();
+    raft.auto_join = quorum.auto_join;
     raft.election_timeout_ms = u64::from(quorum.election_timeout_ms);
     raft.fetch_timeout_ms = u64::from(quorum.fetch_timeout_ms);
     raft.election_backoff_max_ms = u64::from(quorum.election_backoff_max_ms);
@@ -133,6 +140,30 @@ fn raft_config(config: &ServerConfig, directory_id: Uuid) -> RaftConfig {
     raft
 }
 
+/// This node's Raft listener as other nodes reach it (what AddRaftVoter and UpdateRaftVoter
+/// carry): the advertised listener; an empty host (bind every interface) is advertised as this
+/// node's static voter entry's host, else the machine's host name (Kafka: the canonical host
+/// name).
+fn local_listener(config: &ServerConfig) -> LeaderEndpoint {
+    let advertised = config.advertised_raft_listener();
+    let host = if !advertised.host.is_empty() {
+        advertised.host.clone()
+    } else if let Some(me) = config.voters().iter().find(|v| v.id == config.node_id) {
+        me.host.clone()
+    } else {
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        match name.trim() {
+            "" => "localhost".to_string(),
+            name => name.to_string(),
+        }
+    };
+    LeaderEndpoint {
+        name: config.raft_listener_name().to_string(),
+        host,
+        port: advertised.port,
+    }
+}
+
 fn snapshot_triggers(config: &ServerConfig) -> snapshots::SnapshotTriggers {
     snapshots::SnapshotTriggers {
         max_new_bytes: config.metadata_snapshot_max_new_record_bytes as u64,
@@ -140,26 +171,34 @@ fn snapshot_triggers(config: &ServerConfig) -> snapshots::SnapshotTriggers {
     }
 }
 
-/// Kafka keeps the directory id in `meta.properties` of the metadata log directory (the parent
-/// of the partition directory) and checks it, with the node id, at every start.
-fn replica_directory_id(config: &ServerConfig, args: &ServerArgs) -> Result<Uuid, RuntimeError> {
+/// Kafka keeps the cluster id and the directory id in `meta.properties` of the metadata log
+/// directory (the parent of the partition directory) and checks them, with the node id, at every
+/// start; `kraft-storage format` writes it (see `bootstrap`). Returns (directory id, cluster id).
+fn replica_identity(
+    config: &ServerConfig,
+    args: &ServerArgs,
+) -> Result<(Uuid, String), RuntimeError> {
+    let cluster_id =
+        bootstrap::cluster_id(config, &args.config).map_err(RuntimeError::LogDirectory)?;
     let directory_id = meta_properties::ensure_directory_id(
         &config.metadata_log_dir,
         config.node_id,
-        RaftConfig::DEFAULT_CLUSTER_ID,
+        &cluster_id,
         args.replica_directory_id,
     )
     .map_err(RuntimeError::LogDirectory)?;
     tracing::info!(%directory_id, "replica directory id");
-    Ok(directory_id)
+    tracing::info!(%cluster_id, "cluster id");
+    Ok((directory_id, cluster_id))
 }
 
 fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeError> {
     let shutdown = Arc::new(AtomicBool::new(false));
     signals::install(shutdown.clone()).map_err(RuntimeError::SignalHandling)?;
 
-    let directory_id = replica_directory_id(&config, &args)?;
-    let raft = raft_config(&config, directory_id);
+    let (directory_id, cluster_id) = replica_identity(&config, &args)?;
+    let mut raft = raft_config(&config, directory_id);
+    raft.cluster_id = cluster_id;
     let partition_dir = config.partition_dir();
     let log_config = LogConfig {
         segment_bytes: u64::from(config.metadata_log_segment_bytes),
@@ -178,6 +217,13 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
     startup_snapshots::report_deleted_parts(&recovery.removed_files);
     let retained = startup_snapshots::retained(&partition_dir, &recovery.snapshots)
         .map_err(RuntimeError::Snapshots)?;
+    let latest_snapshot = startup_snapshots::latest_info(&retained);
+    let kraft_control = kraft_control::restored_entries(
+        &partition_dir,
+        latest_snapshot.map(|s| log_snapshots::to_log_id(s.snapshot_id)),
+        recovery.kraft_control,
+    )
+    .map_err(RuntimeError::ReadKRaftControl)?;
 
     let voter_ids: Vec<i32> = config.voters().iter().map(|v| v.id).collect();
     let quorum_state = QuorumStateStore::new(&partition_dir, voter_ids);
@@ -188,13 +234,13 @@ fn start(config: ServerConfig, args: ServerArgs) -> Result<RaftExit, RuntimeErro
         log_end_offset: log.log_end_offset(),
         flushed_end_offset: log.flushed_end_offset(),
         epoch_entries: log.epoch_cache().entries().to_vec(),
-        latest_snapshot: startup_snapshots::latest_info(&retained),
-        // Static voters (kraft.version 0) only so far: no control entries are read at start.
-        kraft_control: Vec::new(),
+        latest_snapshot,
+        kraft_control,
     };
     tracing::info!(
         epoch = restored.election.epoch,
         log_end_offset = restored.log_end_offset,
+        kraft_control_entries = restored.kraft_control.len(),
         "restored state"
     );
     let clock = Clock::new();

@@ -1,23 +1,26 @@
-//! The network role's outbound side: one task per peer of the core's address book sending the core's requests through
+//! The network role's outbound side: one task per peer of the core's address book
+//! (`Output::UpdatePeers`: started for a new id, closed and restarted for a moved one, stopped
+//! for one that left, at most kraft-driver's `MAX_PEERS`) sending the core's requests through
 //! kraft-driver's `PeerQueue` (bounded, one in flight; an answer or failure reaches the Raft loop
 //! under the core's correlation id only for the request in flight), and a task handing the
-//! failures the command loop found (a full peer queue, an unknown node) to the Raft loop from
-//! kraft-driver's bounded `FailureQueue`. The command loop only queues and wakes: it never waits
-//! on the Raft loop, which waits on its sends to the command loop.
+//! failures the command loop found (a full peer queue, an unknown node, a peer that left) to the
+//! Raft loop from kraft-driver's bounded `FailureQueue`. The command loop only queues and wakes:
+//! it never waits on the Raft loop, which waits on its sends to the command loop.
 
 use super::clock::Clock;
 use super::link::Tx;
 use super::messages::NetEvent;
 use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use glommio::Task;
-use kraft_driver::{FailureQueue, PeerQueue};
+use kraft_driver::{plan_peer_changes, FailureQueue, PeerChange, PeerQueue, MAX_PEERS};
 use kraft_engine::io::Input;
 use kraft_engine::message::Request;
 use kraft_engine::{PeerAddress, RequestError};
+use kraft_net::addr::join_host_port;
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::error::ClientError;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// One peer's request queue, shared by the command loop (which queues) and the peer's task
@@ -27,20 +30,18 @@ type SharedPeerQueue = Rc<RefCell<PeerQueue<Request>>>;
 /// What the outbound side needs of the server config.
 pub struct OutboundConfig {
     pub node_id: i32,
-    /// (node id, host:port) of every other voter.
+    /// (node id, host:port) of the peers known before the core's first address book (the
+    /// static voters other than this node).
     pub peers: Vec<(i32, String)>,
     pub request_timeout_ms: u64,
     pub retry_backoff_ms: u64,
 }
 
-/// Peers the address book may hold at most (voters, a learned leader, bootstrap servers).
-const MAX_PEERS: usize = 64;
-
-/// One peer's queue, the wake-up of its task (dropped to end the task) and its address.
-struct PeerEntry {
+/// One peer's task handles: its queue, its address, and a wake-up (dropped to end the task).
+struct Peer {
+    address: String,
     queue: SharedPeerQueue,
     wake: LocalSender<()>,
-    address: String,
 }
 
 /// The command loop's handle on the peers' queues and the failure queue.
@@ -50,14 +51,14 @@ pub struct Outbound {
     retry_backoff_ms: u64,
     events: Rc<Tx<NetEvent>>,
     clock: Clock,
-    peers: HashMap<i32, PeerEntry>,
+    peers: HashMap<i32, Peer>,
     failures: Rc<RefCell<FailureQueue>>,
     failures_wake: LocalSender<()>,
     reporter: Task<()>,
 }
 
 impl Outbound {
-    /// Starts one task per configured peer and the failure reporter.
+    /// Starts one task per initial peer and the failure reporter.
     pub fn spawn(config: &OutboundConfig, events: Rc<Tx<NetEvent>>) -> Outbound {
         let failures = Rc::new(RefCell::new(FailureQueue::new()));
         let (failures_wake, failures_woken) = local_channel::new_bounded(1);
@@ -72,18 +73,58 @@ impl Outbound {
             retry_backoff_ms: config.retry_backoff_ms,
             events,
             clock: Clock::new(),
-            peers: HashMap::new(),
+            peers: HashMap::with_capacity(config.peers.len()),
             failures,
             failures_wake,
             reporter,
         };
-        for (id, address) in &config.peers {
-            outbound.spawn_peer(*id, address.clone());
-        }
+        outbound.apply_book(&config.peers);
         outbound
     }
 
-    fn spawn_peer(&mut self, id: i32, address: String) {
+    /// `Output::UpdatePeers`: the peers' tasks follow the core's address book.
+    pub fn update_peers(&mut self, book: &[PeerAddress]) {
+        let book: Vec<(i32, String)> = book
+            .iter()
+            .map(|p| (p.id, join_host_port(&p.host, p.port)))
+            .collect();
+        self.apply_book(&book);
+    }
+
+    fn apply_book(&mut self, book: &[(i32, String)]) {
+        let current: BTreeMap<i32, String> = self
+            .peers
+            .iter()
+            .map(|(id, peer)| (*id, peer.address.clone()))
+            .collect();
+        let (changes, refused) = plan_peer_changes(self.node_id, &current, book);
+        if !refused.is_empty() {
+            tracing::warn!(
+                ?refused,
+                max_peers = MAX_PEERS,
+                "address book larger than the peer bound: these ids get no connection"
+            );
+        }
+        for change in changes {
+            match change {
+                PeerChange::Start { id, address } => {
+                    tracing::info!(id, %address, "peer added");
+                    self.start_peer(id, address);
+                }
+                PeerChange::Readdress { id, address } => {
+                    tracing::info!(id, %address, "peer moved: reconnecting");
+                    self.stop_peer(id);
+                    self.start_peer(id, address);
+                }
+                PeerChange::Stop { id } => {
+                    tracing::info!(id, "peer removed");
+                    self.stop_peer(id);
+                }
+            }
+        }
+    }
+
+    fn start_peer(&mut self, id: i32, address: String) {
         let (wake, woken) = local_channel::new_bounded(1);
         let mut client_config =
             ClientConfig::new(address.clone(), format!("raft-client-{}", self.node_id));
@@ -99,54 +140,36 @@ impl Outbound {
             clock: self.clock,
         };
         glommio::spawn_local(peer.run()).detach();
-        self.peers.insert(
+        let previous = self.peers.insert(
             id,
-            PeerEntry {
+            Peer {
+                address,
                 queue,
                 wake,
-                address,
             },
         );
+        assert!(previous.is_none(), "peer {id} started twice");
     }
 
-    /// `Output::UpdatePeers`: the peers follow the core's address book. A peer that left it, or
-    /// whose address changed, loses its task (it ends once idle; what it still had queued is
-    /// covered by the core's request timeout); a new one gets a task.
-    pub fn update_peers(&mut self, book: &[PeerAddress]) {
-        let address = |p: &PeerAddress| format!("{}:{}", p.host, p.port);
-        self.peers.retain(|id, entry| {
-            book.iter()
-                .any(|p| p.id == *id && address(p) == entry.address)
-        });
-        for peer in book {
-            if self.peers.contains_key(&peer.id) {
-                continue;
-            }
-            if self.peers.len() >= MAX_PEERS {
-                tracing::warn!(
-                    id = peer.id,
-                    "address book holds more than {MAX_PEERS} peers; not connecting"
-                );
-                continue;
-            }
-            self.spawn_peer(peer.id, address(peer));
+    /// Ends the peer's task (it drops its connection once its send in flight returns) and fails
+    /// every request it held: the core hears of each under its correlation id.
+    fn stop_peer(&mut self, id: i32) {
+        let peer = self.peers.remove(&id).expect("stopping a known peer");
+        let failed = peer.queue.borrow_mut().close();
+        for correlation_id in failed {
+            self.report_failure(id, correlation_id);
         }
     }
 
     /// `Output::Send`: queues the request for its peer, without waiting.
     pub fn send(&self, to: i32, correlation_id: u64, request: Request) {
         match self.peers.get(&to) {
-            Some(peer) => {
-                if peer
-                    .queue
-                    .borrow_mut()
-                    .push(correlation_id, request)
-                    .is_err()
-                {
+            Some(Peer { queue, wake, .. }) => {
+                if queue.borrow_mut().push(correlation_id, request).is_err() {
                     self.report_failure(to, correlation_id);
                 } else {
                     // Full means a wake-up is pending already.
-                    let _ = peer.wake.try_send(());
+                    let _ = wake.try_send(());
                 }
             }
             None => {

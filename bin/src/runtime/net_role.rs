@@ -1,6 +1,6 @@
 //! The network role: kraft-net's server on the Raft listener, and one client connection per
-//! peer voter. Requests go to the Raft loop with an id; its answers come back by that id and the
-//! server writes them in request order per connection. Fetch responses that point into the log
+//! peer of the core's address book (`net_peers.rs`). Requests go to the Raft loop with an id;
+//! its answers come back by that id and the server writes them in request order per connection. Fetch responses that point into the log
 //! (`Records::LogRange`) are written straight from the mmap slice by the server (no copy here),
 //! when the log is at the range's generation (otherwise without records: kraft-driver's
 //! `log_range_readable`). Outbound requests go through `net_peers.rs` (kraft-driver's

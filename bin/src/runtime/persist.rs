@@ -1,4 +1,7 @@
-//! The election state as Kafka's `quorum-state` file (version 0: static voters, kraft.version 0).
+//! The election state as Kafka's `quorum-state` file, in the shape Kafka's `FileQuorumStateStore`
+//! writes for the kraft.version in force (`KRaftVersion.quorumStateVersion`): version 0 with the
+//! static voter ids at kraft.version 0, version 1 with the voted directory id (and no voters) at
+//! kraft.version 1. Both shapes are read.
 
 use kraft_driver::ElectionStore;
 use kraft_engine::message::ReplicaKey;
@@ -70,14 +73,24 @@ impl QuorumStateStore {
         })
     }
 
-    fn data_of(&self, state: &ElectionState) -> QuorumStateData {
+    fn data_of(&self, state: &ElectionState, kraft_version: i16) -> QuorumStateData {
+        assert!(
+            (0..=1).contains(&kraft_version),
+            "kraft.version {kraft_version} has no quorum-state shape"
+        );
+        let data_version = kraft_version;
         QuorumStateData {
             leader_id: state.leader_id.unwrap_or(-1),
             leader_epoch: state.epoch,
             voted_id: state.voted_key.map_or(-1, |k| k.id),
             voted_directory_id: state.voted_key.map_or(Uuid::ZERO, |k| k.directory_id),
-            current_voters: self.voters.clone(),
-            data_version: 0,
+            // Version 1 keeps no voters: the voter set lives in the log (KIP-853).
+            current_voters: if data_version == 0 {
+                self.voters.clone()
+            } else {
+                Vec::new()
+            },
+            data_version,
         }
     }
 }
@@ -102,8 +115,12 @@ impl ElectionWrites {
     /// Durable on completion: temp file, fsync, rename, fsync of the directory (the gate's two
     /// steps in one, for tests).
     #[cfg(test)]
-    pub async fn persist(&mut self, state: &ElectionState) -> Result<(), LogError> {
-        self.begin_write(state);
+    pub async fn persist(
+        &mut self,
+        state: &ElectionState,
+        kraft_version: i16,
+    ) -> Result<(), LogError> {
+        self.begin_write_at(state, kraft_version);
         self.wait_durable().await
     }
 
@@ -119,11 +136,15 @@ impl ElectionWrites {
 
 impl ElectionStore for ElectionWrites {
     fn begin_write(&mut self, state: &ElectionState) {
+        self.begin_write_at(state, 0);
+    }
+
+    fn begin_write_at(&mut self, state: &ElectionState, kraft_version: i16) {
         assert!(
             self.pending.is_none(),
             "a quorum-state write begun before the previous one was waited for"
         );
-        let data = self.store.data_of(state);
+        let data = self.store.data_of(state, kraft_version);
         let writer = self.store.writer.clone();
         // Two fsyncs and a rename block for milliseconds: they run on the executor's blocking
         // thread, so the roles sharing the executor (network, log) keep running meanwhile. The

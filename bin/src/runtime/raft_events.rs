@@ -66,21 +66,18 @@ impl RaftRole {
             LogEvent::SnapshotLoad {
                 snapshot_id,
                 generation,
-                loaded,
+                kraft_control,
             } => {
-                let input = if loaded {
-                    Input::SnapshotLoaded {
+                let input = match kraft_control {
+                    Some(kraft_control) => Input::SnapshotLoaded {
                         snapshot_id,
                         generation,
-                        // This server runs static quorums (kraft.version 0) only so far: their
-                        // snapshots hold no KRaftVersion or Voters record.
-                        kraft_control: Vec::new(),
-                    }
-                } else {
-                    Input::SnapshotLoadFailed {
+                        kraft_control,
+                    },
+                    None => Input::SnapshotLoadFailed {
                         snapshot_id,
                         generation,
-                    }
+                    },
                 };
                 self.node.step(self.clock.now_ms(), input);
                 Ok(())

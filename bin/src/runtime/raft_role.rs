@@ -13,7 +13,7 @@ use super::status::StatusLog;
 use futures_lite::future;
 use kraft_driver::OutputGate;
 use kraft_engine::{Input, ListenerId, Output, RaftNode};
-use kraft_perf::Workload;
+use kraft_perf::{SnapshotKRaftControl, Workload};
 use kraft_segment_log::LogReader;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -285,7 +285,9 @@ impl RaftRole {
     /// (it serves it and answers Fetches below the log start with it), then to the log role
     /// (whose retention may then move the log start up to it).
     async fn snapshot_step(&mut self) -> Result<(), RuntimeError> {
-        self.state_machine.maybe_freeze(self.clock.now_ms());
+        let node = &self.node;
+        self.state_machine
+            .maybe_freeze(self.clock.now_ms(), |offset| snapshot_kraft(node, offset));
         let Some(frozen) = self.state_machine.poll_frozen(self.node.high_watermark()) else {
             return Ok(());
         };
@@ -376,5 +378,17 @@ impl RaftRole {
             }
         }
         RaftExit::Graceful
+    }
+}
+
+/// What a snapshot whose last offset is `offset` holds after its header: the kraft.version in
+/// force there and, from kraft.version 1 on, the voter set (Kafka's `RecordsSnapshotWriter`).
+fn snapshot_kraft(node: &RaftNode, offset: i64) -> SnapshotKRaftControl {
+    let (kraft_version, voters) = node.kraft_control_at(offset);
+    SnapshotKRaftControl {
+        kraft_version,
+        voters: voters
+            .filter(|_| kraft_version >= 1)
+            .map(|set| set.to_record()),
     }
 }

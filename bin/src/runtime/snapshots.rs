@@ -93,8 +93,14 @@ impl StateMachine {
         }
     }
 
-    /// Starts a snapshot write when one is due and none is running.
-    pub fn maybe_freeze(&mut self, now_ms: u64) {
+    /// Starts a snapshot write when one is due and none is running. `kraft_at(offset)`: the
+    /// kraft.version and voter set in force at the snapshot's last offset (the core's
+    /// `kraft_control_at`), written after its header.
+    pub fn maybe_freeze(
+        &mut self,
+        now_ms: u64,
+        kraft_at: impl FnOnce(i64) -> SnapshotKRaftControl,
+    ) {
         if self.freezing.is_some() || self.frozen.is_some() {
             return;
         }
@@ -107,6 +113,7 @@ impl StateMachine {
             return;
         }
         let state = self.state;
+        let kraft = kraft_at(state.end_offset - 1);
         let dir = self.dir.clone();
         let wall_ms = super::log_snapshots::wall_clock_ms();
         self.snapshot_bytes = state.committed_bytes;
@@ -118,9 +125,7 @@ impl StateMachine {
         let result = slot.clone();
         glommio::spawn_local(async move {
             let written = glommio::executor()
-                .spawn_blocking(move || {
-                    write_snapshot(&dir, &state, &SnapshotKRaftControl::default(), wall_ms)
-                })
+                .spawn_blocking(move || write_snapshot(&dir, &state, &kraft, wall_ms))
                 .await;
             *result.lock().expect("no panic while holding it") = Some(written);
         })

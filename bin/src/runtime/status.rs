@@ -1,5 +1,7 @@
-//! Log lines a user watches: state transitions with their epoch, and the follower's progress.
+//! Log lines a user watches: state transitions with their epoch, the kraft.version and voter set
+//! when they change (KIP-853: a dynamic quorum's voters come and go), and the follower's progress.
 
+use kraft_engine::message::ReplicaKey;
 use kraft_engine::{LeaderAndEpoch, NodeStatus, RaftNode, SnapshotProgress};
 
 /// Followers print their progress this often.
@@ -8,6 +10,8 @@ const FOLLOWER_REPORT_INTERVAL_MS: u64 = 5000;
 pub struct StatusLog {
     node_id: i32,
     last: Option<(String, i32, Option<i32>)>,
+    /// The kraft.version and voter set last printed.
+    last_voters: Option<(i16, Vec<ReplicaKey>)>,
     next_follower_report_ms: u64,
 }
 
@@ -16,12 +20,14 @@ impl StatusLog {
         StatusLog {
             node_id,
             last: None,
+            last_voters: None,
             next_follower_report_ms: 0,
         }
     }
 
     /// Logs a transition when the state, epoch or leader changed since the last call.
     pub fn observe(&mut self, node: &RaftNode, now_ms: u64) {
+        self.observe_voters(node);
         let status = node.status();
         let state = format!("{:?}", status.state);
         let key = (state.clone(), status.epoch, status.leader_id);
@@ -53,6 +59,36 @@ impl StatusLog {
                 println!("{line}");
             }
         }
+    }
+
+    /// "kraft.version 1, voters [1, 2, 3]" whenever either changed (checked without allocating
+    /// while they stay the same: this runs on every turn of the Raft loop).
+    fn observe_voters(&mut self, node: &RaftNode) {
+        let kraft_version = node.kraft_version();
+        let voters = node.voter_set();
+        let unchanged = self.last_voters.as_ref().is_some_and(|(version, keys)| {
+            *version == kraft_version && keys.iter().copied().eq(voters.keys())
+        });
+        if unchanged {
+            return;
+        }
+        let keys: Vec<ReplicaKey> = voters.keys().collect();
+        let ids: Vec<i32> = keys.iter().map(|k| k.id).collect();
+        let is_voter = voters.contains(ReplicaKey {
+            id: self.node_id,
+            directory_id: node.config().directory_id,
+        });
+        println!(
+            "Node {}: kraft.version {kraft_version}, voters {ids:?}{}",
+            self.node_id,
+            if is_voter {
+                ""
+            } else {
+                " (this node is an observer)"
+            }
+        );
+        tracing::info!(node = self.node_id, kraft_version, voters = ?keys, "voter set");
+        self.last_voters = Some((kraft_version, keys));
     }
 
     pub fn leader_change(&mut self, leader: LeaderAndEpoch) {

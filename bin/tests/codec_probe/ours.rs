@@ -14,9 +14,9 @@ use kraft_net::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSIO
 use kraft_net::codec::{encode_response_frame, error_response, rejection_frame, SUPPORTED_APIS};
 use kraft_net::samples;
 use kraft_records::{
-    build_kraft_control_batch, build_leader_change_batch, parse_control_record, BatchBuilder,
-    BatchIter, ControlRecord, LeaderChangeMessage, VoterEndpoint, VoterRecord, VotersRecord,
-    ATTRIBUTE_CONTROL,
+    append_kraft_control_records, build_kraft_control_batch, build_leader_change_batch,
+    parse_control_record, BatchBuilder, BatchIter, ControlRecord, ControlRecordType,
+    LeaderChangeMessage, VoterEndpoint, VoterRecord, VotersRecord, ATTRIBUTE_CONTROL,
 };
 
 use super::{Case, KIND_BATCHES, KIND_REQUEST, KIND_RESPONSE};
@@ -281,14 +281,42 @@ pub fn kraft_control_batch(rng: &mut Rng) -> Vec<u8> {
     )
 }
 
+/// A new leader's first batch at kraft.version 1 when its voter set came from the bootstrap
+/// checkpoint (Kafka's `LeaderState.appendStartOfEpochControlRecords`): LeaderChange, then
+/// KRaftVersion and Voters, in one control batch.
+pub fn start_of_epoch_batch(rng: &mut Rng) -> Vec<u8> {
+    let voters = voters_record(rng);
+    let ids: Vec<i32> = voters.voters.iter().map(|v| v.voter_id).collect();
+    let msg = LeaderChangeMessage {
+        version: 0,
+        leader_id: ids[0],
+        voters: ids.clone(),
+        granting_voters: ids[..1].to_vec(),
+    };
+    let mut value = Vec::new();
+    msg.encode(&mut value);
+    let mut buf = Vec::new();
+    let mut builder = BatchBuilder::control(
+        &mut buf,
+        rng.below(1 << 30) as i64,
+        1 + rng.below(1000) as i32,
+        1_700_000_000_000 + rng.below(1 << 32) as i64,
+    );
+    builder.append_control(ControlRecordType::LeaderChange, &value);
+    append_kraft_control_records(&mut builder, Some(1), Some(&voters));
+    builder.finish();
+    buf
+}
+
 /// Our batches for Kafka's reader: data batches, LeaderChange batches, KRaftVersion/Voters
-/// batches, and a mix in one blob.
+/// batches, a leader's start-of-epoch batch, and a mix in one blob.
 pub fn batch_cases(rng: &mut Rng, rounds: usize) -> Vec<Labeled> {
     let mut out = Vec::new();
     for i in 0..rounds {
         let data = data_batches(rng);
         let leader_change = leader_change_batch(rng);
         let kraft_control = kraft_control_batch(rng);
+        let start_of_epoch = start_of_epoch_batch(rng);
         let mut both = leader_change.clone();
         both.extend_from_slice(&data_batches(rng));
         both.extend_from_slice(&kraft_control_batch(rng));
@@ -296,6 +324,7 @@ pub fn batch_cases(rng: &mut Rng, rounds: usize) -> Vec<Labeled> {
             ("data", data),
             ("leader change", leader_change),
             ("kraft control", kraft_control),
+            ("start of epoch", start_of_epoch),
             ("mixed", both),
         ] {
             out.push(labeled(

@@ -131,3 +131,19 @@ fn a_log_range_is_read_only_in_its_generation() {
     );
     assert!(!log_range_readable(3, 4), "the log was truncated since");
 }
+
+/// A peer that leaves the book fails its request in flight and every queued one; an answer that
+/// still arrives for the one in flight is dropped.
+#[test]
+fn closing_a_peer_queue_fails_everything_it_held() {
+    let mut queue = PeerQueue::new(1_000);
+    for correlation_id in [5, 6, 7] {
+        queue.push(correlation_id, ()).unwrap();
+    }
+    assert_eq!(queue.start_next(0), Some((5, ())));
+    assert_eq!(queue.close(), [5, 6, 7]);
+    assert_eq!(queue.queued(), 0);
+    assert_eq!(queue.in_flight(), None);
+    assert!(queue.on_failure(2, 5, RequestError::Disconnected).is_none());
+    assert_eq!(queue.start_next(1), None);
+}

@@ -52,7 +52,7 @@ impl RaftNode {
                 .state
                 .leader_id(self.config.node_id)
                 .and_then(|id| {
-                    let endpoint = self.voter_endpoint(id)?;
+                    let endpoint = self.endpoint_of(id)?;
                     Some(DescribeQuorumNode {
                         node_id: id,
                         listeners: vec![endpoint],
@@ -102,7 +102,7 @@ impl RaftNode {
                 });
             }
         }
-        let observers = l
+        let mut observers: Vec<ReplicaDescription> = l
             .observers
             .iter()
             .filter(|(_, p)| {
@@ -112,14 +112,25 @@ impl RaftNode {
             })
             .map(|(&id, p)| describe(id, p))
             .collect();
+        if !self.is_voter() {
+            // A leader that removed itself leads on until the change commits: as Kafka's
+            // `LeaderState`, it describes itself among the observers meanwhile.
+            observers.push(ReplicaDescription {
+                replica_id: local_id,
+                replica_directory_id: self.config.directory_id,
+                log_end_offset: self.log.end_offset,
+                last_fetch_timestamp: now,
+                last_caught_up_timestamp: now,
+            });
+        }
+        // Every voter with all its listeners, as Kafka 4.x lists them.
         let nodes = self
             .voter_set()
-            .ids()
-            .filter_map(|id| {
-                self.voter_endpoint(id).map(|e| DescribeQuorumNode {
-                    node_id: id,
-                    listeners: vec![e],
-                })
+            .iter()
+            .filter(|v| !v.listeners.is_empty())
+            .map(|v| DescribeQuorumNode {
+                node_id: v.key.id,
+                listeners: v.listeners.clone(),
             })
             .collect();
         let mut response = self.describe_response(ErrorCode::NONE);

@@ -12,7 +12,7 @@ const ELECTION_BACKOFF_BASE_MS: u64 = 100;
 impl RaftNode {
     /// Starts an election: pre-vote first when enabled, else a standard one.
     pub(super) fn start_election(&mut self) {
-        if !self.is_voter() {
+        if !self.may_run_for_leader() {
             self.stand_down_as_observer();
             return;
         }

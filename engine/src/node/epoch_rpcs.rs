@@ -142,7 +142,7 @@ impl RaftNode {
         ) {
             return self.end_response(top, partition);
         }
-        let is_voter = self.is_voter();
+        let is_voter = self.may_run_for_leader();
         let successors: Vec<i32> = if r.preferred_candidates.is_empty() {
             r.preferred_successors.clone()
         } else {

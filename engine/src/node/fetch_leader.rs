@@ -224,10 +224,12 @@ impl RaftNode {
     /// Check quorum: a majority (leader included) fetched within the window.
     fn maybe_reset_check_quorum(&mut self) {
         let majority = self.voter_set().majority();
+        // A leader that removed itself (until the change commits) does not count itself.
+        let own = usize::from(self.is_voter());
         let timeout = self.check_quorum_timeout_ms();
         let now = self.now_ms;
         if let QuorumState::Leader(l) = &mut self.state {
-            if l.fetched_voters.len() + 1 >= majority {
+            if l.fetched_voters.len() + own >= majority {
                 l.fetched_voters.clear();
                 if l.check_quorum_deadline_ms.is_some() {
                     l.check_quorum_deadline_ms = Some(now.saturating_add(timeout));

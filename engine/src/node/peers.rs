@@ -2,6 +2,7 @@
 
 use super::RaftNode;
 use crate::io::{Output, PeerAddress};
+use crate::state::QuorumState;
 
 /// Kafka numbers the bootstrap servers -2, -3, ... in their configured order
 /// (`RequestManager`'s bootstrap nodes).
@@ -30,6 +31,15 @@ impl RaftNode {
         for extra in self.extra_peers() {
             if extra.id != local_id && !peers.iter().any(|p| p.id == extra.id) {
                 peers.push(extra);
+            }
+        }
+        // The current state may still address a node that just left the voter set (the leader
+        // it follows, a voter its election or resignation counts): keep its known address.
+        for id in self.state_targets() {
+            if !peers.iter().any(|p| p.id == id) {
+                if let Some(known) = self.peers.iter().find(|p| p.id == id) {
+                    peers.push(known.clone());
+                }
             }
         }
         for (i, (host, port)) in self.config.bootstrap_servers.iter().enumerate() {
@@ -73,6 +83,18 @@ impl RaftNode {
     /// Whether `id` is in the address book (the core never sends elsewhere).
     pub(crate) fn is_known_peer(&self, id: i32) -> bool {
         self.peers.iter().any(|p| p.id == id)
+    }
+
+    /// The nodes the current epoch state sends to.
+    fn state_targets(&self) -> Vec<i32> {
+        match &self.state {
+            QuorumState::Follower(f) => vec![f.leader_id],
+            QuorumState::Unattached(u) => u.leader_id.into_iter().collect(),
+            QuorumState::Prospective(p) => p.votes.unrecorded().chain(p.leader_id).collect(),
+            QuorumState::Candidate(c) => c.votes.unrecorded().collect(),
+            QuorumState::Resigned(r) => r.unacked_voters.iter().copied().collect(),
+            QuorumState::Leader(_) => Vec::new(),
+        }
     }
 
     /// Peers outside the voter set: the leader learned from a response or BeginQuorumEpoch,

@@ -167,12 +167,17 @@ impl RaftNode {
             Some(before != after)
         } else if epoch == local_epoch
             && leader.is_some()
-            && self.state.leader_id(self.config.node_id).is_none()
+            && (self.state.leader_id(self.config.node_id).is_none()
+                || matches!(self.state, QuorumState::Unattached(_)))
         {
             // Learn the leader; a successful Fetch goes on into the handler so an observer can
             // find the leader and append from the same response.
             let consistent = self.maybe_transition(leader, epoch);
-            if error.is_none() && consistent {
+            if !consistent {
+                // It contradicts what this node knows (e.g. names this node the leader of an
+                // epoch it does not lead): back off rather than ask again at once.
+                Some(false)
+            } else if error.is_none() {
                 None
             } else {
                 Some(true)

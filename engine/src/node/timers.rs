@@ -22,7 +22,7 @@ impl RaftNode {
     fn poll_one_timer(&mut self) -> bool {
         let now = self.now_ms;
         let shutting_down = self.shutdown.is_some();
-        let is_voter = self.is_voter();
+        let is_voter = self.may_run_for_leader();
         match &mut self.state {
             QuorumState::Unattached(s) => {
                 if s.election_deadline_ms.is_some_and(|d| now >= d) {
@@ -105,7 +105,7 @@ impl RaftNode {
             QuorumState::Resigned(r) => {
                 if now >= r.election_deadline_ms {
                     let epoch = r.epoch;
-                    if self.is_voter() && !self.config.pre_vote && !shutting_down {
+                    if self.may_run_for_leader() && !self.config.pre_vote && !shutting_down {
                         self.transition_to_candidate();
                     } else if let Some(next) = epoch.checked_add(1) {
                         self.transition_to_unattached(next, None);

@@ -25,7 +25,7 @@ impl RaftNode {
     pub(super) fn initialize(&mut self, stored: ElectionState) -> Result<(), RestoreError> {
         let local_id = self.config.node_id;
         let log_epoch = self.log.last_fetched_epoch();
-        let is_voter = self.is_voter();
+        let is_voter = self.may_run_for_leader();
         if stored.epoch < log_epoch {
             let deadline = self.voter_election_deadline();
             self.enter_unattached(log_epoch, None, None, deadline);
@@ -90,7 +90,8 @@ impl RaftNode {
             let election = self.election.clone();
             self.emit(Output::PersistElectionState(election));
         }
-        if is_voter && self.voter_set().len() == 1 {
+        // The only voter elects itself at once.
+        if self.voter_set().is_only_voter(self.local_key()) {
             match self.state {
                 QuorumState::Candidate(_) => self.maybe_become_leader(),
                 QuorumState::Leader(_) => {}
@@ -108,7 +109,7 @@ impl RaftNode {
 
     /// A fresh election deadline for voters, none (infinite) for observers.
     pub(super) fn voter_election_deadline(&mut self) -> Option<u64> {
-        if self.is_voter() {
+        if self.may_run_for_leader() {
             Some(self.fresh_election_deadline())
         } else {
             None
@@ -207,7 +208,7 @@ impl RaftNode {
             _ => None,
         };
         let deadline = match kept {
-            Some(d) if self.is_voter() => Some(d),
+            Some(d) if self.may_run_for_leader() => Some(d),
             _ => self.voter_election_deadline(),
         };
         self.enter_unattached(epoch, leader_id, None, deadline);
@@ -267,7 +268,8 @@ impl RaftNode {
             .map(|id| (id, ReplicaProgress::default()))
             .collect();
         let begin_quorum_pending: BTreeSet<i32> = voters.keys().copied().collect();
-        let check_quorum_deadline_ms = if self.voter_set().len() > 1 {
+        // Check quorum runs unless this leader is the only voter (Kafka's `LeaderState`).
+        let check_quorum_deadline_ms = if !self.voter_set().is_only_voter(self.local_key()) {
             Some(self.now_ms.saturating_add(self.check_quorum_timeout_ms()))
         } else {
             None
@@ -411,6 +413,12 @@ impl RaftNode {
             if let Some(l) = leader_id {
                 self.transition_to_follower(epoch, l);
             }
+        } else if epoch == local_epoch
+            && matches!(self.state, QuorumState::Unattached(_))
+            && leader_id.is_some_and(|l| known == Some(l) && self.leader_reachable(l))
+        {
+            // Unattached knowing the leader but not where it listens; now it does.
+            self.transition_to_follower(epoch, known.expect("checked"));
         }
         true
     }

@@ -159,16 +159,18 @@ impl RaftNode {
     }
 
     /// The high watermark moved: a change whose record it passed is done (Kafka's
-    /// `highWatermarkUpdated`); a leader no longer in the committed voter set resigns.
+    /// `highWatermarkUpdated`); a leader not in the committed voter set resigns.
     pub(super) fn voter_change_on_high_watermark(&mut self, hw: i64) {
         let committed = self
             .voter_change_mut()
             .is_some_and(|c| c.last_offset.is_some_and(|o| hw > o));
-        if !committed {
-            return;
+        if committed {
+            self.finish_voter_change(ErrorCode::NONE, None);
         }
-        self.finish_voter_change(ErrorCode::NONE, None);
-        if !self.is_voter() {
+        // Not in the committed voter set: it removed itself (or was elected while its removal
+        // was uncommitted, see `may_run_for_leader`).
+        let latest_committed = self.history.latest_offset().is_some_and(|o| hw > o);
+        if !self.is_voter() && latest_committed {
             if let QuorumState::Leader(l) = &mut self.state {
                 l.resign_requested = true;
             }

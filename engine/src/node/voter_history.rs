@@ -87,6 +87,7 @@ impl RaftNode {
         let local_id = self.config.node_id;
         let now = self.now_ms;
         let check_quorum_timeout_ms = self.check_quorum_timeout_ms();
+        let local_key = self.local_key();
         let set = self.history.latest();
         let QuorumState::Leader(l) = &mut self.state else {
             return;
@@ -122,7 +123,7 @@ impl RaftNode {
             l.voters.insert(id, progress);
             l.begin_quorum_pending.insert(id);
         }
-        l.check_quorum_deadline_ms = if set.len() > 1 {
+        l.check_quorum_deadline_ms = if !set.is_only_voter(local_key) {
             Some(
                 l.check_quorum_deadline_ms
                     .unwrap_or(now.saturating_add(check_quorum_timeout_ms)),
@@ -136,7 +137,7 @@ impl RaftNode {
     /// A replica that joined the voter set arms its election timer; one that left it stops
     /// (an observer never starts an election).
     fn sync_local_voter_role(&mut self) {
-        let is_voter = self.is_voter();
+        let is_voter = self.may_run_for_leader();
         let armed = match &self.state {
             QuorumState::Unattached(u) => Some(u.election_deadline_ms.is_some()),
             _ => None,

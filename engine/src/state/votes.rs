@@ -10,10 +10,13 @@ pub(crate) struct VoteTally {
 }
 
 impl VoteTally {
-    /// A tally in which `local_id` has granted itself.
+    /// A tally in which `local_id` has granted itself (counted only when it is a voter: a
+    /// replica running while its latest voter set left it out does not count its own vote).
     pub(crate) fn new(voters: Vec<i32>, local_id: i32) -> VoteTally {
         let mut granted = BTreeSet::new();
-        granted.insert(local_id);
+        if voters.contains(&local_id) {
+            granted.insert(local_id);
+        }
         VoteTally {
             voters,
             granted,

@@ -68,6 +68,16 @@ impl VoterHistory {
             .map(|(_, v)| v)
     }
 
+    /// The voter set before the latest entry (the static one when the log holds one entry or
+    /// none). With one change at a time it was committed when the latest was appended.
+    pub(crate) fn previous(&self) -> Option<&VoterSet> {
+        match self.voters.len() {
+            0 => None,
+            1 => Some(&self.static_voters),
+            n => Some(&self.voters[n - 2].1),
+        }
+    }
+
     /// Whether any voter set of the history (static included) holds `key`.
     pub(crate) fn ever_contained(&self, key: crate::message::ReplicaKey) -> bool {
         self.static_voters.contains(key) || self.voters.iter().any(|(_, v)| v.contains(key))

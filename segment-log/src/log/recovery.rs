@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use kraft_records::{EpochEntry, LeaderEpochCache};
+use kraft_records::{ControlRecord, EpochEntry, LeaderEpochCache};
 
 use super::SegmentLog;
 use crate::config::LogConfig;
-use crate::control_scan::KRaftControlRecord;
 use crate::epoch_checkpoint::LeaderEpochCheckpoint;
 use crate::error::LogError;
 use crate::fsutil;
@@ -66,9 +65,9 @@ pub struct RecoveryReport {
     /// The newest snapshot was ahead of the log (crash after a snapshot download), so the log was
     /// emptied and restarted at its end offset.
     pub truncated_to_snapshot: Option<SnapshotId>,
-    /// Every KRaftVersion and Voters record of the log's control batches, ascending (KIP-853:
-    /// the voter set history the core rebuilds at start).
-    pub kraft_control: Vec<KRaftControlRecord>,
+    /// Every KRaftVersion and Voters record of the log's control batches with its offset,
+    /// ascending (KIP-853: the voter set history the core rebuilds at start).
+    pub kraft_control: Vec<(i64, ControlRecord)>,
 }
 
 /// Takes an exclusive, non-blocking flock on the directory itself. The lock goes away with the
@@ -267,7 +266,7 @@ impl SegmentLog {
                 return Err(LogError::corrupt(
                     &self.dir.join(log_file_name(base)),
                     position as u64,
-                    format!("control record at offset {offset} does not decode: {reason}"),
+                    format!("control batch at offset {offset} does not decode: {reason}"),
                 ));
             }
             report.kraft_control.append(&mut scan.kraft_control);

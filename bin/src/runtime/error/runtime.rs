@@ -19,6 +19,8 @@ pub enum RuntimeError {
     ReadQuorumState(LogError),
     /// The snapshots could not be read or a bad one deleted at start.
     Snapshots(LogError),
+    /// The voter set could not be read at start (bootstrap checkpoint or latest snapshot).
+    ReadKRaftControl(LogError),
     StartRaftNode(RestoreError),
     ListCpus(glommio::GlommioError<()>),
     StartExecutor {
@@ -52,6 +54,10 @@ impl fmt::Display for RuntimeError {
             }
             RuntimeError::ReadQuorumState(e) => write!(f, "cannot read the quorum state: {e}"),
             RuntimeError::Snapshots(e) => write!(f, "cannot read the snapshots: {e}"),
+            RuntimeError::ReadKRaftControl(e) => write!(
+                f,
+                "cannot read the voter set (bootstrap checkpoint or latest snapshot): {e}"
+            ),
             RuntimeError::StartRaftNode(e) => write!(f, "cannot start the Raft node: {e}"),
             RuntimeError::ListCpus(e) => write!(f, "cannot list the online CPUs: {e}"),
             RuntimeError::StartExecutor { name, cpus, source } => {

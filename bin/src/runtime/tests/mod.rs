@@ -3,6 +3,7 @@
 
 mod links;
 mod links_shared;
+mod peers;
 mod persist;
 
 use std::future::Future;

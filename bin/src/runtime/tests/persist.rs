@@ -3,7 +3,8 @@
 
 use super::{on_executor, within_watchdog, WATCHDOG};
 use crate::runtime::persist::{ElectionWrites, QuorumStateStore, QuorumStateWrite};
-use kraft_engine::ElectionState;
+use kraft_engine::message::ReplicaKey;
+use kraft_engine::{ElectionState, Uuid};
 use kraft_segment_log::{LogError, QuorumStateData, QuorumStateFile};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -46,7 +47,7 @@ fn other_tasks_of_the_executor_run_while_the_quorum_state_is_written() {
             leader_id: Some(2),
             voted_key: None,
         };
-        let persist = store.persist(&state);
+        let persist = store.persist(&state, 0);
         futures_lite::pin!(persist);
         // The first poll issues the write; a write on the executor's thread finishes (by the
         // gate's watchdog) inside it.
@@ -77,4 +78,57 @@ fn other_tasks_of_the_executor_run_while_the_quorum_state_is_written() {
         (7, Some(2)),
         "durable when persist completes"
     );
+}
+
+/// Kafka's `FileQuorumStateStore` writes the shape of the kraft.version in force: version 0 with
+/// the static voter ids, version 1 with the voted directory id and no voters. Both read back.
+#[test]
+fn the_quorum_state_shape_follows_the_kraft_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let directory_id = Uuid([7; 16]);
+    let state = ElectionState {
+        epoch: 4,
+        leader_id: None,
+        voted_key: Some(ReplicaKey {
+            id: 2,
+            directory_id,
+        }),
+    };
+    let files = on_executor(move || async move {
+        let mut texts = Vec::new();
+        for kraft_version in [0, 1] {
+            let mut store = ElectionWrites::new(QuorumStateStore::new(&path, vec![1, 2, 3]));
+            store.persist(&state, kraft_version).await.unwrap();
+            let text = std::fs::read_to_string(path.join("quorum-state")).unwrap();
+            let loaded = QuorumStateStore::new(&path, vec![1, 2, 3]).load().unwrap();
+            texts.push((text, loaded));
+        }
+        texts
+    });
+    let (v0, loaded_v0) = &files[0];
+    assert!(
+        v0.contains("\"currentVoters\":[{\"voterId\":1},{\"voterId\":2},{\"voterId\":3}]"),
+        "{v0}"
+    );
+    assert!(
+        v0.ends_with("\"data_version\":0}") && !v0.contains("votedDirectoryId"),
+        "{v0}"
+    );
+    assert_eq!(loaded_v0.voted_key.map(|k| k.id), Some(2));
+    let (v1, loaded_v1) = &files[1];
+    assert_eq!(
+        v1,
+        &format!(
+            "{{\"leaderId\":-1,\"leaderEpoch\":4,\"votedId\":2,\"votedDirectoryId\":\"{directory_id}\",\"data_version\":1}}"
+        )
+    );
+    assert_eq!(
+        loaded_v1.voted_key,
+        Some(ReplicaKey {
+            id: 2,
+            directory_id
+        })
+    );
+    assert_eq!(loaded_v1.epoch, 4);
 }
