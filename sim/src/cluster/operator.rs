@@ -121,6 +121,10 @@ impl Cluster {
 
     /// The operator's periodic look at the quorum.
     pub(super) fn operator_tick(&mut self) {
+        if self.settle_until_ms.is_some() {
+            // The final phase: the voter set stays as it is.
+            return;
+        }
         let Some(mut op) = self.operator.take() else {
             return;
         };
