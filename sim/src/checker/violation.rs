@@ -72,6 +72,8 @@ pub enum Invariant {
     /// A voter change did not finish although a majority of the old and the new voter set was
     /// up and connected for the whole liveness bound.
     ReconfigurationStuck,
+    /// An auto-joining controller the operator removed added itself back (KAFKA-19850).
+    AutoJoinAfterRemoval,
 }
 
 impl fmt::Display for Invariant {
