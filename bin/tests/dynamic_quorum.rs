@@ -16,7 +16,7 @@ use kraft_records::ControlRecord;
 use support::dynamic::{
     directory_id, format, logged_voter_sets, start_leader, storage, write_config, WAIT,
 };
-use support::{free_ports, poll, quorum_status, read_log, read_log_to, wait_port_free};
+use support::{free_ports, poll, quorum_status, read_log, read_log_to};
 
 #[test]
 fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {
@@ -62,7 +62,6 @@ fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {
     assert!(restarted_epoch > epoch, "a restart starts a new epoch");
     // kill -9, then once more: still the only voter, every committed batch kept.
     server.kill();
-    wait_port_free(port);
     let second = read_log_to(&partition, high_watermark);
     assert_eq!(
         &second[..first.len()],

@@ -278,12 +278,12 @@ fn wait_listener_port_free(config: &Path) {
     let Some(port) = listener_port(config) else {
         return;
     };
-    let free = poll(Duration::from_secs(10), || {
+    let free = poll(Duration::from_secs(30), || {
         TcpListener::bind(("127.0.0.1", port)).ok().map(drop)
     });
     assert!(
         free.is_some(),
-        "port {port} of {} still in use after 10 s",
+        "port {port} of {} still in use after 30 s",
         config.display()
     );
 }

@@ -58,30 +58,3 @@ pub fn stderr_tails(servers: &[Server], lines: usize) -> String {
         })
         .collect()
 }
-
-/// Waits (bounded, 60 s) until `port` on 127.0.0.1 can be listened on again: a server killed
-/// with `kill -9` may keep its listening socket a moment after it is reaped (the kernel tears
-/// its io_uring down afterwards, with the accept in flight holding the socket), and a restart
-/// would find the address in use.
-pub fn wait_port_free(port: u16) {
-    let wait = std::time::Duration::from_secs(60);
-    let free = poll(wait, || {
-        std::net::TcpListener::bind(("127.0.0.1", port))
-            .ok()
-            .map(drop)
-    });
-    assert!(
-        free.is_some(),
-        "port {port} still in use {wait:?} after the kill"
-    );
-}
-
-/// The port of the `listeners=` line of the config `server` runs with.
-pub fn listener_port(server: &Server) -> u16 {
-    let text = std::fs::read_to_string(&server.config).expect("the server's config");
-    text.lines()
-        .find_map(|l| l.strip_prefix("listeners="))
-        .and_then(|l| l.rsplit(':').next())
-        .and_then(|p| p.trim().parse().ok())
-        .expect("a listeners= line with a port")
-}
