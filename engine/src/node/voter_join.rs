@@ -80,10 +80,17 @@ impl RaftNode {
         }
     }
 
-    /// Whether an update period timer matters now (it is a deadline only then).
+    /// The update period's end, while a voter request is due and the period still runs. Once it
+    /// has passed, the request goes out from the next `maybe_send_requests` that finds the
+    /// leader's connection free, and every event runs that (the Fetch's answer or timeout, a
+    /// flush, a connection's backoff deadline): a past deadline here would only make the
+    /// runtime tick again at once, spinning while a Fetch is in flight.
     pub(super) fn voter_request_deadline_ms(&self) -> Option<u64> {
         match &self.state {
-            QuorumState::Follower(f) if self.voter_request_due().is_some() => {
+            QuorumState::Follower(f)
+                if f.update_voter_deadline_ms > self.now_ms
+                    && self.voter_request_due().is_some() =>
+            {
                 Some(f.update_voter_deadline_ms)
             }
             _ => None,
