@@ -10,30 +10,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use kraft_interop::kafka::{run_bounded, versions_under_test};
 use kraft_interop::{Kafka, ToolOutput};
+use support::dynamic::{directory_id, format, storage, write_config, LOAD, WAIT};
 use support::{free_ports, poll, Server};
-
-const WAIT: Duration = Duration::from_secs(30);
-const LOAD: [&str; 4] = ["--throughput", "2000", "--record-size", "100"];
-
-/// A controller of a dynamic quorum (no static voters) on 127.0.0.1:`port`.
-fn write_config(root: &Path, node_id: i32, port: u16, bootstrap_port: u16) -> (PathBuf, PathBuf) {
-    let log_dir = root.join(format!("node-{node_id}"));
-    let text = format!(
-        "node.id={node_id}\nprocess.roles=controller\nlisteners=CONTROLLER://127.0.0.1:{port}\n\
-         controller.listener.names=CONTROLLER\n\
-         controller.quorum.bootstrap.servers=127.0.0.1:{bootstrap_port}\nlog.dirs={}\n",
-        log_dir.display()
-    );
-    let path = root.join(format!("node-{node_id}.properties"));
-    std::fs::write(&path, text).unwrap();
-    (path, log_dir)
-}
 
 fn run(binary: &str, args: &[&str]) -> ToolOutput {
     let mut command = Command::new(binary);
@@ -50,34 +34,8 @@ fn text(out: &ToolOutput) -> String {
     )
 }
 
-fn storage(args: &[&str]) -> String {
-    let out = run(env!("CARGO_BIN_EXE_kraft-storage"), args);
-    assert!(out.success, "kraft-storage {args:?}: {}", text(&out));
-    out.stdout
-}
-
 fn quorum(args: &[&str]) -> ToolOutput {
     run(env!("CARGO_BIN_EXE_kraft-quorum"), args)
-}
-
-fn format(config: &Path, cluster_id: &str, mode: &str) {
-    let config = config.to_str().unwrap();
-    storage(&[
-        "format",
-        "--config",
-        config,
-        "--cluster-id",
-        cluster_id,
-        mode,
-    ]);
-}
-
-fn directory_id(log_dir: &Path) -> String {
-    let text = std::fs::read_to_string(log_dir.join("meta.properties")).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("directory.id="))
-        .expect("directory.id in meta.properties")
-        .to_string()
 }
 
 /// The `CurrentVoters:` value once `describe --status` shows `expected` (polled: a committed
@@ -118,7 +76,7 @@ fn start_quorum(observers: usize) -> Quorum {
     let root = tempfile::tempdir().unwrap();
     let ports = free_ports(1 + observers);
     let cluster_id = storage(&["random-uuid"]).trim().to_string();
-    let (config, log_dir) = write_config(root.path(), 1, ports[0], ports[0]);
+    let (config, log_dir) = write_config(root.path(), 1, ports[0], ports[0], "");
     format(&config, &cluster_id, "--standalone");
     let leader = support::start(1, &config, &log_dir, &LOAD);
     let leading = leader.wait_for_line(WAIT, |l| l.contains("kraft.version 1, voters [1]"));
@@ -131,7 +89,7 @@ fn start_quorum(observers: usize) -> Quorum {
     let mut started = Vec::new();
     for (i, &port) in ports.iter().enumerate().skip(1) {
         let id = i as i32 + 1;
-        let (config, log_dir) = write_config(root.path(), id, port, ports[0]);
+        let (config, log_dir) = write_config(root.path(), id, port, ports[0], "");
         format(&config, &cluster_id, "--no-initial-controllers");
         let observer = support::start(id, &config, &log_dir, &[]);
         let following = observer.wait_for_line(WAIT, |l| l.starts_with("Following leader 1"));
