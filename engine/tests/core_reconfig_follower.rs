@@ -239,7 +239,8 @@ fn elections_after_growing_the_voter_set_need_the_new_majority() {
     assert_eq!(c.voters_of(new_leader), vec![1, 2, 3, 4]);
 }
 
-/// kraft.version 0 (static voters): Kafka's handlers refuse with UNSUPPORTED_VERSION.
+/// kraft.version 0 (static voters): Kafka's AddVoter/RemoveVoter handlers refuse with
+/// UNSUPPORTED_VERSION; Kafka 4.4 answers a static voter's UpdateRaftVoter.
 #[test]
 fn a_static_quorum_refuses_voter_changes() {
     let mut c = Cluster::new(&[1, 2, 3], &[1, 2, 3]);
@@ -260,13 +261,25 @@ fn a_static_quorum_refuses_voter_changes() {
         change_answer(c.answer(leader, remove)).map(|a| a.0),
         Some(ErrorCode::UNSUPPORTED_VERSION)
     );
+    // Kafka 4.4 answers a static voter's UpdateRaftVoter (kept in memory for an upgrade).
     let epoch = c.node(leader).status().epoch;
     let update = c.operator(leader, update_request(2, epoch, "h", 0, 1));
+    assert_eq!(update_code(c.answer(leader, update)), ErrorCode::NONE);
+    let too_new = c.operator(leader, update_request(2, epoch, "h", 1, 1));
     assert_eq!(
-        update_code(c.answer(leader, update)),
-        ErrorCode::UNSUPPORTED_VERSION
+        update_code(c.answer(leader, too_new)),
+        ErrorCode::INVALID_REQUEST
+    );
+    let unknown = c.operator(leader, update_request(7, epoch, "h", 0, 1));
+    assert_eq!(
+        update_code(c.answer(leader, unknown)),
+        ErrorCode::VOTER_NOT_FOUND
     );
     assert_eq!(c.node(leader).status().kraft_version, 0);
+    assert_eq!(
+        c.node(leader).voter_set().get(2).unwrap().listeners[0].host,
+        "127.0.0.1"
+    );
 }
 
 /// Raft thesis 4.2.2: a leader that removed itself but lost leadership before the change
