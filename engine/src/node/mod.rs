@@ -150,22 +150,7 @@ impl RaftNode {
                 r.log_start_offset, r.log_end_offset
             )));
         }
-        let static_voters = VoterSet::from_static(&config.voters, &config.listener_name);
-        let mut history = VoterHistory::new(static_voters);
-        for entry in &r.kraft_control {
-            history.add(entry).map_err(|e| {
-                RestoreError::Inconsistent(format!("control entry at offset {}: {e}", entry.offset))
-            })?;
-        }
-        if let Some(last) = r.kraft_control.last() {
-            if last.offset >= r.log_end_offset {
-                return Err(RestoreError::Inconsistent(format!(
-                    "control entry at offset {} past the log end {}",
-                    last.offset, r.log_end_offset
-                )));
-            }
-        }
-        history.trim_below(r.log_start_offset);
+        let history = restore_voter_history(&config, r)?;
         let log = LogState::new(
             r.log_start_offset,
             r.log_end_offset,
@@ -511,4 +496,29 @@ impl RaftNode {
             }
         }
     }
+}
+
+/// The voter-set history a node restarts with: the static voters, then its control entries
+/// (refused when they contradict each other or lie past the log end), trimmed at the log start.
+fn restore_voter_history(
+    config: &RaftConfig,
+    r: &RestoredState,
+) -> Result<VoterHistory, RestoreError> {
+    let static_voters = VoterSet::from_static(&config.voters, &config.listener_name);
+    let mut history = VoterHistory::new(static_voters);
+    for entry in &r.kraft_control {
+        history.add(entry).map_err(|e| {
+            RestoreError::Inconsistent(format!("control entry at offset {}: {e}", entry.offset))
+        })?;
+    }
+    if let Some(last) = r.kraft_control.last() {
+        if last.offset >= r.log_end_offset {
+            return Err(RestoreError::Inconsistent(format!(
+                "control entry at offset {} past the log end {}",
+                last.offset, r.log_end_offset
+            )));
+        }
+    }
+    history.trim_below(r.log_start_offset);
+    Ok(history)
 }
