@@ -105,6 +105,7 @@ fn describe_status_shows_the_leaders_log_start_and_latest_snapshot() {
     assert_eq!(
         keys,
         [
+            "ClusterId",
             "LeaderId",
             "LeaderEpoch",
             "HighWatermark",
@@ -113,7 +114,8 @@ fn describe_status_shows_the_leaders_log_start_and_latest_snapshot() {
             "CurrentVoters",
             "CurrentObservers",
             "LogStartOffset",
-            "LatestSnapshot"
+            "LatestSnapshot",
+            "KRaftVersion"
         ],
         "{text}"
     );

@@ -47,10 +47,15 @@ pub enum PlantedBug {
     /// A listener whose next offset fell below the log start (a downloaded snapshot, retention)
     /// is not told to load the snapshot: it is handed commits from offsets the log no longer has.
     ListenerMissesLoadSnapshot,
+    /// The leader accepts a voter change while another is in progress or the latest voter set is
+    /// uncommitted (KIP-853: one change at a time).
+    VoterChangeWhileUncommitted,
+    /// A truncation keeps the voter sets of the Voters records it cut (KIP-853: they roll back).
+    VoterSetNotRolledBack,
 }
 
 impl PlantedBug {
-    pub const ALL: [PlantedBug; 17] = [
+    pub const ALL: [PlantedBug; 19] = [
         PlantedBug::VoteWithoutLogCheck,
         PlantedBug::HighWatermarkFromFastest,
         PlantedBug::HighWatermarkFromMinority,
@@ -68,6 +73,8 @@ impl PlantedBug {
         PlantedBug::RestartPersistsOlderEpoch,
         PlantedBug::FollowerResetsHighWatermark,
         PlantedBug::ListenerMissesLoadSnapshot,
+        PlantedBug::VoterChangeWhileUncommitted,
+        PlantedBug::VoterSetNotRolledBack,
     ];
 }
 

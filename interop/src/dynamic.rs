@@ -167,10 +167,7 @@ impl DynamicQuorum {
                 Tool::Kafka => q.kafka().add_controller(&bootstrap, &config),
             }
         };
-        let done = |q: &mut DynamicQuorum| {
-            q.status()
-                .is_some_and(|s| s.voter_directory_id(id) == Some(expected.as_str()))
-        };
+        let done = |q: &mut DynamicQuorum| q.status().is_some_and(|s| s.has_voter(id, &expected));
         self.change(&format!("add voter {id} with {tool:?}"), change, done)
     }
 
@@ -184,10 +181,8 @@ impl DynamicQuorum {
                 Tool::Kafka => q.kafka().remove_controller(&bootstrap, id, directory_id),
             }
         };
-        let done = |q: &mut DynamicQuorum| {
-            q.status()
-                .is_some_and(|s| s.voter_directory_id(id) != Some(directory_id))
-        };
+        let done =
+            |q: &mut DynamicQuorum| q.status().is_some_and(|s| !s.has_voter(id, directory_id));
         self.change(&format!("remove voter {id} with {tool:?}"), change, done)
     }
 
@@ -271,6 +266,64 @@ impl DynamicQuorum {
             "{} committed batches up to offset {end} on members {ids:?}",
             history.len()
         );
+    }
+
+    /// `(leader, epoch)` from the durable `quorum-state` of the running members among `voters`
+    /// (for a Java-led quorum, which answers no DescribeQuorum): a member leads the highest epoch
+    /// any of them has seen, and a majority of `voters` agree.
+    pub fn leader_by_states(&mut self, voters: &[i32]) -> Option<(i32, i32)> {
+        let mut states = Vec::new();
+        for m in self.members.iter_mut().filter(|m| voters.contains(&m.id)) {
+            if m.is_running() {
+                if let Some(s) = QuorumState::read(&m.partition_dir()) {
+                    states.push((m.id, s));
+                }
+            }
+        }
+        let epoch = states.iter().map(|(_, s)| s.leader_epoch).max()?;
+        let (leader, _) = states
+            .iter()
+            .find(|(id, s)| s.leader_epoch == epoch && s.leader_id == *id)?;
+        let agree = states
+            .iter()
+            .filter(|(_, s)| s.leader_epoch == epoch && s.leader_id == *leader)
+            .count();
+        (agree > voters.len() / 2).then_some((*leader, epoch))
+    }
+
+    /// Waits until every member of `ids` holds more than `batches` batches written in `epoch`;
+    /// returns the smallest last offset of those batches among them (all hold it: committed when
+    /// `ids` are a majority of the voters).
+    pub fn wait_batches_in_epoch(
+        &mut self,
+        ids: &[i32],
+        epoch: i32,
+        batches: usize,
+        timeout: Duration,
+    ) -> i64 {
+        let found = poll(timeout, || {
+            let mut ends = Vec::new();
+            for &id in ids {
+                let log = read_live_log(&self.get(id).partition_dir());
+                let mine: Vec<i64> = log
+                    .iter()
+                    .filter(|b| b.epoch == epoch)
+                    .map(|b| b.last_offset)
+                    .collect();
+                if mine.len() <= batches {
+                    return None;
+                }
+                ends.push(*mine.last().expect("batches"));
+            }
+            ends.into_iter().min()
+        });
+        found.unwrap_or_else(|| {
+            panic!(
+                "members {ids:?} do not all hold {batches} batches of epoch {epoch} within \
+                 {timeout:?}\n{}",
+                self.diagnostics()
+            )
+        })
     }
 
     /// Every member's directory id, durable state and stderr tail, for failure messages.

@@ -111,6 +111,14 @@ impl QuorumStatus {
         ids
     }
 
+    /// Whether replica key (`id`, `directory_id`) is a voter; a voter printed without a directory
+    /// id (a static quorum's output) counts by its id alone.
+    pub fn has_voter(&self, id: i32, directory_id: &str) -> bool {
+        self.voters
+            .iter()
+            .any(|r| r.id == id && r.directory_id.as_deref().is_none_or(|d| d == directory_id))
+    }
+
     /// The directory id of voter `id`, if it is a voter and one was printed.
     pub fn voter_directory_id(&self, id: i32) -> Option<&str> {
         self.voters
@@ -234,6 +242,10 @@ mod tests {
         assert_eq!(s.voter_ids(), [1, 3]);
         assert_eq!(s.voter_directory_id(1), Some("Qio7PyoqTz6DRk5i5nYVzw"));
         assert_eq!(s.voter_directory_id(3), None);
+        assert!(s.has_voter(1, "Qio7PyoqTz6DRk5i5nYVzw") && s.has_voter(3, "any"));
+        assert!(
+            !s.has_voter(1, "S1kxDJ8dQxS6ygcDNZ2Y6A") && !s.has_voter(2, "S1kxDJ8dQxS6ygcDNZ2Y6A")
+        );
         assert_eq!(
             s.observers,
             [Replica {

@@ -269,6 +269,42 @@ fn voter_changes_reach_the_core_and_kraft_version_one_is_advertised() {
     assert_eq!(kraft, vec![("kraft.version", 0, 1)]);
 }
 
+/// The finalized kraft.version a node reports in ApiVersions v3+: none at level 0 (a Kafka
+/// controller leaves it out), the level from 1 on.
+#[test]
+fn api_versions_reports_the_finalized_kraft_version_from_level_one() {
+    let frames: Vec<(i16, BytesMut)> = samples::request_frames()
+        .into_iter()
+        .filter(|(k, v, _)| *k == 18 && *v >= 3)
+        .map(|(_, v, frame)| (v, frame))
+        .collect();
+    assert!(!frames.is_empty());
+    for (v, frame) in frames {
+        for level in [0i16, 1] {
+            let reply =
+                match kraft_net::server::dispatch_with(frame.clone().freeze().slice(4..), level) {
+                    kraft_net::server::Dispatch::Reply { frame, .. } => frame,
+                    other => panic!("ApiVersions v{v} dispatched as {other:?}"),
+                };
+            let (_, decoded) = decode_response(reply.freeze().slice(4..), 18, v).expect("decodes");
+            let KafkaResponse::ApiVersions(m) = decoded else {
+                panic!("not ApiVersions")
+            };
+            let finalized: Vec<(&str, i16, i16)> = m
+                .finalized_features
+                .iter()
+                .map(|f| (f.name.as_str(), f.min_version_level, f.max_version_level))
+                .collect();
+            let expected = if level == 0 {
+                vec![]
+            } else {
+                vec![("kraft.version", 1, 1)]
+            };
+            assert_eq!(finalized, expected, "v{v} level {level}");
+        }
+    }
+}
+
 fn fetch_variants() -> Vec<(FetchResponse, Bytes)> {
     let mut out = Vec::new();
     for records_len in [0usize, 1, 126, 127, 128, 16_383, 16_384, 70_000] {

@@ -10,8 +10,9 @@ use glommio::{LocalExecutorBuilder, Placement};
 use kafka_protocol::messages::ApiVersionsResponse;
 use kafka_protocol::protocol::Decodable;
 use kraft_message::{
-    EpochEndOffset, ErrorCode, FetchRequest, FetchResponse, LeaderIdAndEpoch, Records, Request,
-    Response, SnapshotId, Uuid, VoteRequest, VoteResponse,
+    AddRaftVoterRequest, AddRaftVoterResponse, ApiVersionsRequest, EpochEndOffset, ErrorCode,
+    FetchRequest, FetchResponse, LeaderEndpoint, LeaderIdAndEpoch, Records, Request, Response,
+    SnapshotId, Uuid, VoteRequest, VoteResponse,
 };
 use kraft_net::client::{ClientConfig, PeerClient};
 use kraft_net::error::ClientError;
@@ -106,6 +107,14 @@ impl RequestHandler for StubCore {
                         node_endpoints: Vec::new(),
                     }))
                 }
+                // Echoes what it read, so the test sees the request crossed the wire whole.
+                Request::AddRaftVoter(a) => Some(Response::AddRaftVoter(AddRaftVoterResponse {
+                    error_code: ErrorCode::NONE,
+                    error_message: Some(format!(
+                        "{} {} {:?} {}",
+                        a.voter_id, a.voter_directory_id, a.listeners, a.ack_when_committed
+                    )),
+                })),
                 _ => None,
             }
         })
@@ -286,6 +295,55 @@ fn client_gets_answers_and_garbage_does_not_disturb_other_connections() {
             .await
             .expect("vote answered after garbage");
         assert!(matches!(response, Response::Vote(v) if v.leader_epoch == 6));
+        let _ = stop.send(()).await;
+    });
+}
+
+/// The leader's side of an AddRaftVoter (Kafka's AddVoterHandler): ApiVersions to the new
+/// voter gives its kraft.version range; AddRaftVoter v1 reaches the core with every field.
+#[test]
+fn the_core_asks_api_versions_and_voter_changes_reach_it() {
+    run(|| async {
+        let (addr, stop) = start_server();
+        let mut client = PeerClient::new(ClientConfig::new(addr, "raft-client-1"));
+        let response = client
+            .send(&Request::ApiVersions(ApiVersionsRequest))
+            .await
+            .expect("ApiVersions answered");
+        let Response::ApiVersions(v) = response else {
+            panic!("expected ApiVersions, got {response:?}")
+        };
+        assert_eq!(v.error_code, ErrorCode::NONE);
+        assert_eq!(v.kraft_version, Some((0, 1)));
+        assert_eq!(client.negotiated_version(80), Some(1));
+        let listener = LeaderEndpoint {
+            name: "CONTROLLER".into(),
+            host: "127.0.0.1".into(),
+            port: 9096,
+        };
+        let add = AddRaftVoterRequest {
+            cluster_id: None,
+            timeout_ms: 5000,
+            voter_id: 4,
+            voter_directory_id: Uuid::from_parts(4, 4),
+            listeners: vec![listener.clone()],
+            ack_when_committed: false,
+        };
+        let response = client
+            .send(&Request::AddRaftVoter(add))
+            .await
+            .expect("AddRaftVoter answered");
+        let Response::AddRaftVoter(a) = response else {
+            panic!("expected AddRaftVoter, got {response:?}")
+        };
+        assert_eq!(
+            a.error_message,
+            Some(format!(
+                "4 {} {:?} false",
+                Uuid::from_parts(4, 4),
+                vec![listener]
+            ))
+        );
         let _ = stop.send(()).await;
     });
 }

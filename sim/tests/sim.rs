@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use kraft_sim::checker::Invariant;
-use kraft_sim::cluster::{run_seed, Cluster, Sabotage, SimOptions, SimOutcome};
+use kraft_sim::cluster::{run_seed, Cluster, ReconfigCounts, Sabotage, SimOptions, SimOutcome};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -50,6 +50,21 @@ fn run_range(start: u64, count: u64, threads: u64, trace: usize) -> Vec<SimOutco
     outcomes
 }
 
+fn reconfig_total(outcomes: &[SimOutcome]) -> ReconfigCounts {
+    let mut total = ReconfigCounts::default();
+    for o in outcomes {
+        total.add(&o.reconfig);
+    }
+    total
+}
+
+fn describe_reconfig(r: &ReconfigCounts) -> String {
+    format!(
+        "{} dynamic-quorum seeds: {} voters added, {} removed, {} replaced with a wiped disk, {} auto-joined, {} operator retries",
+        r.dynamic_runs, r.adds, r.removals, r.replacements_with_wipe, r.auto_joins, r.retries
+    )
+}
+
 #[test]
 fn simulation() {
     let default_seeds = if cfg!(debug_assertions) { 100 } else { 1000 };
@@ -82,9 +97,11 @@ fn simulation() {
             outcome.seed
         ));
     }
+    let reconfig = reconfig_total(&outcomes);
     print_line(&format!(
-        "simulation: {} seeds, {steps} steps, {violations} violations",
-        outcomes.len()
+        "simulation: {} seeds, {steps} steps, {violations} violations; {}",
+        outcomes.len(),
+        describe_reconfig(&reconfig)
     ));
     assert_eq!(outcomes.len() as u64, seeds);
     assert!(seeds == 0 || steps > 0, "the simulation did nothing");
@@ -197,6 +214,44 @@ fn snapshots_are_frozen_retained_and_downloaded_without_violations() {
         "no retention deletion ever waited for the log side"
     );
     assert_eq!(violations, 0);
+}
+
+#[test]
+fn voters_are_added_removed_and_replaced_under_faults_without_violations() {
+    // Issue 16: dynamic quorums must really change their voters in the seeds (the operator's
+    // adds, removals and replacements with a wiped disk, and spares that add themselves), with
+    // every invariant holding across the changing voter sets.
+    let outcomes = run_range(env_u64("SIM_START", 0), 200, 2, 0);
+    let r = reconfig_total(&outcomes);
+    let violations: u64 = outcomes.iter().map(|o| o.violation_count).sum();
+    print_line(&format!(
+        "reconfigurations in 200 seeds: {}",
+        describe_reconfig(&r)
+    ));
+    assert!(
+        r.dynamic_runs >= 40,
+        "only {} dynamic seeds",
+        r.dynamic_runs
+    );
+    assert!(r.adds >= 40, "only {} voters added", r.adds);
+    assert!(r.removals >= 40, "only {} voters removed", r.removals);
+    assert!(
+        r.replacements_with_wipe >= 5,
+        "only {} replacements with a wiped disk",
+        r.replacements_with_wipe
+    );
+    assert!(r.auto_joins >= 5, "only {} auto-joins", r.auto_joins);
+    assert!(r.retries > 0, "the operator never had to retry");
+    assert_eq!(
+        violations,
+        0,
+        "failing seeds: {:?}",
+        outcomes
+            .iter()
+            .filter(|o| o.violation_count > 0)
+            .map(|o| o.seed)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

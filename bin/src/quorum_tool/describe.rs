@@ -9,13 +9,13 @@ use kafka_protocol::messages::{
     ApiVersionsRequest, DescribeQuorumRequest, DescribeQuorumResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
-use kraft_engine::message::ErrorCode;
+use kraft_engine::message::{ErrorCode, LeaderEndpoint};
 use kraft_net::addr::{join_host_port, split_host_port, HostResolver};
 use kraft_net::codec::{
     decode_response, encode_request_frame, KafkaRequest, KafkaResponse, RequestHeader,
 };
 use kraft_records::Uuid;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -46,6 +46,8 @@ pub struct Quorum {
     pub high_watermark: i64,
     pub voters: Vec<Replica>,
     pub observers: Vec<Replica>,
+    /// DescribeQuorum v2 `Nodes`: each node's listeners (none below v2).
+    pub endpoints: BTreeMap<i32, Vec<LeaderEndpoint>>,
 }
 
 /// A follower's NOT_LEADER_OR_FOLLOWER answer: whom it follows, in which epoch, and (v2) where.
@@ -316,6 +318,22 @@ fn read_answer(response: DescribeQuorumResponse) -> Result<Answer, Failure> {
         high_watermark: partition.high_watermark,
         voters: partition.current_voters.iter().map(replica).collect(),
         observers: partition.observers.iter().map(replica).collect(),
+        endpoints: response
+            .nodes
+            .iter()
+            .map(|n| {
+                let listeners = n
+                    .listeners
+                    .iter()
+                    .map(|l| LeaderEndpoint {
+                        name: l.name.as_str().to_owned(),
+                        host: l.host.as_str().to_owned(),
+                        port: l.port,
+                    })
+                    .collect();
+                (n.node_id.0, listeners)
+            })
+            .collect(),
     }))
 }
 

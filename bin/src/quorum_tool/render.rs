@@ -2,15 +2,47 @@
 
 use super::describe::{Quorum, Replica, ReportedLeader};
 use super::log_start::LogStart;
+use kraft_net::addr::join_host_port;
 use std::fmt::Write;
+
+/// What `--status` prints beside DescribeQuorum's answer; each says why when it is unknown.
+pub struct StatusExtras {
+    /// From DescribeCluster, Kafka's first line.
+    pub cluster_id: Result<String, String>,
+    /// From the leader's Fetch answer (our lines after Kafka's).
+    pub log_start: LogStart,
+    /// The leader's finalized kraft.version (ApiVersions), our last line.
+    pub kraft_version: Result<i16, String>,
+}
 
 fn leader(q: &Quorum) -> Option<&Replica> {
     q.voters.iter().find(|r| r.id == q.leader_id)
 }
 
-fn ids(replicas: &[Replica]) -> String {
-    let list: Vec<String> = replicas.iter().map(|r| r.id.to_string()).collect();
-    format!("[{}]", list.join(","))
+/// Kafka 4.x's `CurrentVoters` / `CurrentObservers` value: `[{"id": 1, "directoryId": "...",
+/// "endpoints": ["NAME://host:port"]}, ...]`, the directory id left out when it is zero and the
+/// endpoints when DescribeQuorum named none for the node.
+fn replicas_text(q: &Quorum, replicas: &[Replica]) -> String {
+    let list: Vec<String> = replicas
+        .iter()
+        .map(|r| {
+            let mut out = format!("{{\"id\": {}", r.id);
+            if !r.directory_id.is_zero() {
+                let _ = write!(out, ", \"directoryId\": \"{}\"", r.directory_id);
+            }
+            let endpoints = q.endpoints.get(&r.id).map_or(&[][..], Vec::as_slice);
+            if !endpoints.is_empty() {
+                let quoted: Vec<String> = endpoints
+                    .iter()
+                    .map(|e| format!("\"{}://{}\"", e.name, join_host_port(&e.host, e.port)))
+                    .collect();
+                let _ = write!(out, ", \"endpoints\": [{}]", quoted.join(", "));
+            }
+            out.push('}');
+            out
+        })
+        .collect();
+    format!("[{}]", list.join(", "))
 }
 
 /// Kafka's figures: the follower lag is the leader's end offset minus the smallest voter end
@@ -40,18 +72,41 @@ fn max_follower_lag(q: &Quorum) -> (i64, i64) {
     (lag, lag_time)
 }
 
-/// Kafka's lines, then the leader's log start and latest snapshot from its Fetch answer.
-pub fn status(q: &Quorum, log_start: &LogStart) -> String {
+/// Kafka 4.x's eight lines, then the leader's log start and latest snapshot from its Fetch
+/// answer, then its kraft.version.
+pub fn status(q: &Quorum, extras: &StatusExtras) -> String {
     let (max_lag, max_lag_time) = max_follower_lag(q);
     let mut out = String::new();
+    let _ = match &extras.cluster_id {
+        Ok(id) => writeln!(out, "ClusterId:              {id}"),
+        Err(why) => writeln!(
+            out,
+            "ClusterId:              unknown (DescribeCluster failed: {why})"
+        ),
+    };
     let _ = writeln!(out, "LeaderId:               {}", q.leader_id);
     let _ = writeln!(out, "LeaderEpoch:            {}", q.leader_epoch);
     let _ = writeln!(out, "HighWatermark:          {}", q.high_watermark);
     let _ = writeln!(out, "MaxFollowerLag:         {max_lag}");
     let _ = writeln!(out, "MaxFollowerLagTimeMs:   {max_lag_time}");
-    let _ = writeln!(out, "CurrentVoters:          {}", ids(&q.voters));
-    let _ = writeln!(out, "CurrentObservers:       {}", ids(&q.observers));
-    log_start_lines(&mut out, log_start);
+    let _ = writeln!(
+        out,
+        "CurrentVoters:          {}",
+        replicas_text(q, &q.voters)
+    );
+    let _ = writeln!(
+        out,
+        "CurrentObservers:       {}",
+        replicas_text(q, &q.observers)
+    );
+    log_start_lines(&mut out, &extras.log_start);
+    let _ = match &extras.kraft_version {
+        Ok(level) => writeln!(out, "KRaftVersion:           {level}"),
+        Err(why) => writeln!(
+            out,
+            "KRaftVersion:           unknown (ApiVersions failed: {why})"
+        ),
+    };
     out
 }
 
@@ -143,7 +198,7 @@ pub fn replication(q: &Quorum, now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kraft_engine::message::SnapshotId;
+    use kraft_engine::message::{LeaderEndpoint, SnapshotId};
     use kraft_records::Uuid;
 
     fn quorum() -> Quorum {
@@ -154,27 +209,76 @@ mod tests {
             last_fetch_timestamp: 1000,
             last_caught_up_timestamp: 900,
         };
+        let endpoint = |name: &str, host: &str, port| LeaderEndpoint {
+            name: name.into(),
+            host: host.into(),
+            port,
+        };
+        let mut voters = vec![r(1, 100), r(2, 100), r(3, 60)];
+        voters[2].directory_id = Uuid::ZERO;
         Quorum {
             leader_id: 1,
             leader_epoch: 4,
             high_watermark: 90,
-            voters: vec![r(1, 100), r(2, 100), r(3, 60)],
+            voters,
             observers: vec![r(7, 10)],
+            endpoints: [
+                (1, vec![endpoint("CONTROLLER", "h1", 9093)]),
+                (
+                    2,
+                    vec![
+                        endpoint("CONTROLLER", "::1", 9094),
+                        endpoint("OTHER", "h2", 1),
+                    ],
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn extras(log_start: LogStart) -> StatusExtras {
+        StatusExtras {
+            cluster_id: Ok("AAAAAAAAAAAAAAAAAAAAAA".into()),
+            log_start,
+            kraft_version: Ok(1),
         }
     }
 
     #[test]
     fn status_matches_kafka_shape() {
-        let text = status(&quorum(), &LogStart::Unknown("x".into()));
+        let text = status(&quorum(), &extras(LogStart::Unknown("x".into())));
+        assert!(text.starts_with("ClusterId:              AAAAAAAAAAAAAAAAAAAAAA\n"));
         assert!(text.contains("LeaderId:               1\n"));
         assert!(text.contains("LeaderEpoch:            4\n"));
         assert!(text.contains("HighWatermark:          90\n"));
         assert!(text.contains("MaxFollowerLag:         40\n"));
-        assert!(text.contains("CurrentVoters:          [1,2,3]\n"));
-        assert!(text.contains("CurrentObservers:       [7]\n"));
+        // Kafka 4.4's rendering: the directory id left out when zero, the endpoints when
+        // unknown, IPv6 hosts in brackets.
+        assert!(text.contains(
+            "CurrentVoters:          [{\"id\": 1, \"directoryId\": \"AAAAAAAAAAAAAAAAAAAAZQ\", \
+             \"endpoints\": [\"CONTROLLER://h1:9093\"]}, {\"id\": 2, \"directoryId\": \
+             \"AAAAAAAAAAAAAAAAAAAAZg\", \"endpoints\": [\"CONTROLLER://[::1]:9094\", \
+             \"OTHER://h2:1\"]}, {\"id\": 3}]\n"
+        ));
+        assert!(text.contains(
+            "CurrentObservers:       [{\"id\": 7, \"directoryId\": \"AAAAAAAAAAAAAAAAAAAAaw\"}]\n"
+        ));
+        assert!(text.ends_with("KRaftVersion:           1\n"));
+        let unknown = StatusExtras {
+            cluster_id: Err("cannot connect".into()),
+            log_start: LogStart::Unknown("x".into()),
+            kraft_version: Err("no answer".into()),
+        };
+        let text = status(&quorum(), &unknown);
+        assert!(text.starts_with(
+            "ClusterId:              unknown (DescribeCluster failed: cannot connect)\n"
+        ));
+        assert!(text.ends_with("KRaftVersion:           unknown (ApiVersions failed: no answer)\n"));
     }
 
-    /// Kafka's seven lines keep their order; the two from the Fetch answer come after them.
+    /// Kafka's eight lines keep their order; the two from the Fetch answer and the
+    /// kraft.version come after them.
     #[test]
     fn status_ends_with_the_leaders_log_start_and_snapshot() {
         let known = LogStart::Known {
@@ -184,11 +288,12 @@ mod tests {
                 epoch: 3,
             }),
         };
-        let text = status(&quorum(), &known);
+        let text = status(&quorum(), &extras(known));
         let keys: Vec<&str> = text.lines().map(|l| l.split(':').next().unwrap()).collect();
         assert_eq!(
             keys,
             [
+                "ClusterId",
                 "LeaderId",
                 "LeaderEpoch",
                 "HighWatermark",
@@ -197,7 +302,8 @@ mod tests {
                 "CurrentVoters",
                 "CurrentObservers",
                 "LogStartOffset",
-                "LatestSnapshot"
+                "LatestSnapshot",
+                "KRaftVersion"
             ]
         );
         assert!(text.contains("\nLogStartOffset:         4096\n"));
@@ -206,11 +312,11 @@ mod tests {
             log_start_offset: 0,
             snapshot: None,
         };
-        let text = status(&quorum(), &at_zero);
+        let text = status(&quorum(), &extras(at_zero));
         assert!(text.contains("\nLogStartOffset:         0\n"));
         assert!(text.contains("\nLatestSnapshot:         not reported"));
         let failed = LogStart::Unknown("answered Fetch with FENCED_LEADER_EPOCH (74)".into());
-        let text = status(&quorum(), &failed);
+        let text = status(&quorum(), &extras(failed));
         assert!(text.contains(
             "\nLogStartOffset:         unknown (Fetch failed: answered Fetch with \
              FENCED_LEADER_EPOCH (74))\n"

@@ -105,7 +105,7 @@ impl RaftNode {
         let QuorumState::Leader(l) = &self.state else {
             unreachable!("checked by validate_leader_only_request");
         };
-        if l.voter_change.is_some() {
+        if l.voter_change.is_some() && !planted!(VoterChangeWhileUncommitted) {
             let message = "Request timed out waiting for leader to handle previous voter change \
                            request";
             return Err((ErrorCode::REQUEST_TIMED_OUT, Some(message.to_string())));
@@ -124,7 +124,7 @@ impl RaftNode {
             return Err((ErrorCode::UNSUPPORTED_VERSION, Some(message)));
         }
         let entry = self.history.latest_offset();
-        if entry.is_none_or(|offset| offset >= hw) {
+        if entry.is_none_or(|offset| offset >= hw) && !planted!(VoterChangeWhileUncommitted) {
             let message = format!(
                 "Request timed out waiting for voters to commit the latest voter change at {} \
                  with HWM {hw}",

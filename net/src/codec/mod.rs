@@ -17,7 +17,7 @@ pub use frame::{FrameDecoder, DEFAULT_MAX_FRAME_SIZE_BYTES};
 pub use header::RequestHeader;
 pub use request::{decode_request, encode_request_frame, DecodedRequest, KafkaRequest};
 pub use response::{
-    api_versions_error_response, api_versions_response, decode_response, encode_response_frame,
-    error_response, rejection_frame, KafkaResponse,
+    api_versions_error_response, api_versions_response, api_versions_response_finalized,
+    decode_response, encode_response_frame, error_response, rejection_frame, KafkaResponse,
 };
 pub use versions::{supported_range, ApiRange, SUPPORTED_APIS};

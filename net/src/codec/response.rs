@@ -2,7 +2,9 @@
 //! side), plus the error responses the server sends for requests it cannot serve.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::api_versions_response::{ApiVersion, SupportedFeatureKey};
+use kafka_protocol::messages::api_versions_response::{
+    ApiVersion, FinalizedFeatureKey, SupportedFeatureKey,
+};
 use kafka_protocol::messages::{
     AddRaftVoterResponse, ApiVersionsResponse, BeginQuorumEpochResponse, DescribeClusterResponse,
     DescribeQuorumResponse, EndQuorumEpochResponse, FetchResponse, FetchSnapshotResponse,
@@ -170,6 +172,26 @@ pub fn api_versions_response(error_code: i16) -> ApiVersionsResponse {
     kraft.min_version = KRAFT_VERSION_SUPPORTED_MIN;
     kraft.max_version = KRAFT_VERSION_SUPPORTED_MAX;
     response.supported_features = vec![kraft];
+    response
+}
+
+/// This node's ApiVersions when its finalized kraft.version is `finalized_kraft_version`: as a
+/// Kafka controller (`KRaftMetadataCache.features`), level 0 is not listed and level 1 and up
+/// is listed in `FinalizedFeatures`; this node tracks no metadata image, so the epoch of the
+/// finalized features is -1 ("unknown" in the schema).
+pub fn api_versions_response_finalized(
+    error_code: i16,
+    finalized_kraft_version: i16,
+) -> ApiVersionsResponse {
+    let mut response = api_versions_response(error_code);
+    if finalized_kraft_version > 0 {
+        let mut kraft = FinalizedFeatureKey::default();
+        kraft.name = StrBytes::from_static_str(KRAFT_VERSION_FEATURE);
+        kraft.min_version_level = finalized_kraft_version;
+        kraft.max_version_level = finalized_kraft_version;
+        response.finalized_features = vec![kraft];
+        response.finalized_features_epoch = -1;
+    }
     response
 }
 

@@ -84,3 +84,40 @@ pub fn response_from_kafka(
         node_endpoint,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(host: &str, port: i32) -> WireResponse {
+        let mut leader = CurrentLeader::default();
+        leader.leader_id = 3.into();
+        leader.leader_epoch = 9;
+        leader.host = str_to_kafka(host);
+        leader.port = port;
+        let mut out = WireResponse::default();
+        out.current_leader = leader;
+        out
+    }
+
+    /// Kafka's empty host means "no endpoint"; a port outside u16 is a malformed answer, not a
+    /// truncated number.
+    #[test]
+    fn the_leaders_endpoint_is_read_strictly() {
+        let none = response_from_kafka(wire("", 0), 0).unwrap();
+        assert_eq!(none.node_endpoint, None);
+        assert_eq!(none.current_leader.leader_id, 3);
+        let some = response_from_kafka(wire("h", 9093), 0).unwrap();
+        assert_eq!(
+            some.node_endpoint,
+            Some(NodeEndpoint {
+                node_id: 3,
+                host: "h".into(),
+                port: 9093
+            })
+        );
+        for port in [-1, 65_536] {
+            assert!(response_from_kafka(wire("h", port), 0).is_err(), "{port}");
+        }
+    }
+}

@@ -23,8 +23,8 @@ use kraft_message::Request;
 use crate::codec::response::{ERROR_INVALID_REQUEST, ERROR_UNSUPPORTED_VERSION};
 use crate::codec::versions::API_KEY_API_VERSIONS;
 use crate::codec::{
-    api_versions_response, decode_request, encode_response_frame, error_response, rejection_frame,
-    KafkaResponse, RequestHeader,
+    api_versions_response_finalized, decode_request, encode_response_frame, error_response,
+    rejection_frame, KafkaResponse, RequestHeader,
 };
 use crate::convert::{self, Inbound, ShapeError};
 use crate::error::{DecodeError, RequestDecodeError};
@@ -66,8 +66,15 @@ impl Reply {
     }
 }
 
-/// Decides what to do with one request frame (without its size prefix). Never panics.
+/// Decides what to do with one request frame (without its size prefix) on a node whose
+/// finalized kraft.version is 0. Never panics.
 pub fn dispatch(frame: Bytes) -> Dispatch {
+    dispatch_with(frame, 0)
+}
+
+/// [`dispatch`] on a node whose finalized kraft.version is `finalized_kraft_version` (what its
+/// ApiVersions answer reports). Never panics.
+pub fn dispatch_with(frame: Bytes, finalized_kraft_version: i16) -> Dispatch {
     let decoded = match decode_request(frame) {
         Ok(decoded) => decoded,
         Err(RequestDecodeError::Rejected {
@@ -95,7 +102,10 @@ pub fn dispatch(frame: Bytes) -> Dispatch {
         Ok(Inbound::Raft(request)) => return Dispatch::Core { header, request },
         Ok(Inbound::ApiVersions(request)) => {
             if client_software_is_valid(&request, v) {
-                let body = KafkaResponse::ApiVersions(api_versions_response(0));
+                let body = KafkaResponse::ApiVersions(api_versions_response_finalized(
+                    0,
+                    finalized_kraft_version,
+                ));
                 (Some(body), Reply::ApiVersions)
             } else {
                 let body = error_response(api_key, ERROR_INVALID_REQUEST);

@@ -16,11 +16,11 @@ mod snapshot_write;
 mod stats;
 mod vectored;
 
-pub use dispatch::{dispatch, Dispatch, Reply};
+pub use dispatch::{dispatch, dispatch_with, Dispatch, Reply};
 pub use stats::ServerStats;
 pub use vectored::write_all_vectored;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
@@ -149,6 +149,8 @@ struct Shared<H, S> {
     handler: Rc<H>,
     records: Rc<S>,
     stats: Rc<ServerStats>,
+    /// See [`Server::finalized_kraft_version`].
+    finalized_kraft_version: Rc<Cell<i16>>,
     /// Open connections, so that stopping the server can close them.
     connections: RefCell<HashMap<u64, RawFd>>,
     quotas: Rc<ConnectionQuotas>,
@@ -160,6 +162,7 @@ pub struct Server {
     local_addr: SocketAddr,
     config: ServerConfig,
     stats: Rc<ServerStats>,
+    finalized_kraft_version: Rc<Cell<i16>>,
 }
 
 impl Server {
@@ -186,6 +189,7 @@ impl Server {
             local_addr,
             config,
             stats: Rc::new(ServerStats::default()),
+            finalized_kraft_version: Rc::new(Cell::new(0)),
         })
     }
 
@@ -196,6 +200,14 @@ impl Server {
     /// Counters of this server (connections, requests, record bytes sent/copied).
     pub fn stats(&self) -> Rc<ServerStats> {
         self.stats.clone()
+    }
+
+    /// The kraft.version level this node's ApiVersions answers report as finalized: 0 (the
+    /// default, static voters) is left out as a Kafka controller leaves it out; 1 and up are
+    /// listed in `FinalizedFeatures`. The runtime stores the core's kraft.version here when it
+    /// changes (a single executor: a plain cell).
+    pub fn finalized_kraft_version(&self) -> Rc<Cell<i16>> {
+        self.finalized_kraft_version.clone()
     }
 
     /// Accepts and serves connections until `stop` completes; then closes every connection.
@@ -214,6 +226,7 @@ impl Server {
             handler,
             records,
             stats: self.stats,
+            finalized_kraft_version: self.finalized_kraft_version,
             connections: RefCell::new(HashMap::new()),
             quotas,
         });
@@ -396,7 +409,7 @@ where
 {
     let stats = &shared.stats;
     stats.requests.set(stats.requests.get() + 1);
-    match dispatch(frame) {
+    match dispatch_with(frame, shared.finalized_kraft_version.get()) {
         Dispatch::Core { header, request } => Pending::Raft {
             api_key: header.api_key,
             api_version: header.api_version,

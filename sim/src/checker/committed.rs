@@ -102,6 +102,7 @@ impl Checker {
                 break;
             }
             self.committed.push(CommittedBatch::of(b));
+            self.on_batch_committed(b.epoch, b.base_offset, b.last_offset);
             self.durability_dirty = true;
             let commit_epoch = self.commit_epochs.last().map_or(epoch, |&e| e.max(epoch));
             self.commit_epochs.push(commit_epoch);
@@ -120,29 +121,53 @@ impl Checker {
         self.durability_dirty
     }
 
-    /// Durability: the committed log must be durable on a majority of `voters`. Judged after every
-    /// step in which something that can break it happened (a commit, a truncation, a crash).
+    /// Durability: the committed log must be durable on a majority of `voters` (the voter set in
+    /// force at the committed end: a voter change commits on a majority of its new set, which
+    /// then holds everything before it; a replica whose directory id is not the voter's counts
+    /// as not holding it). Judged after every step in which something that can break it happened
+    /// (a commit, a truncation, a crash).
     pub fn check_durability<Q: Clone>(&mut self, time_ms: u64, voters: &[(NodeId, &SimDisk<Q>)]) {
+        self.check_durability_any(time_ms, &[voters.to_vec()]);
+    }
+
+    /// Durability with voter changes: the committed log must be durable on a majority of one of
+    /// `voter_sets` (the committed voter set, or one appended after it: KIP-853 uses a voter set
+    /// from when it is appended, and one-at-a-time changes keep majorities of consecutive sets
+    /// intersecting). The first set is the one reported.
+    pub fn check_durability_any<Q: Clone>(
+        &mut self,
+        time_ms: u64,
+        voter_sets: &[Vec<(NodeId, &SimDisk<Q>)>],
+    ) {
         if !std::mem::take(&mut self.durability_dirty) {
             return;
         }
         let Some(last) = self.committed.last().copied() else {
             return;
         };
-        let holders = voters
+        let holders = |voters: &[(NodeId, &SimDisk<Q>)]| {
+            voters
+                .iter()
+                .filter(|(_, disk)| self.disk_holds(disk, last, true))
+                .count()
+        };
+        if voter_sets
             .iter()
-            .filter(|(_, disk)| self.disk_holds(disk, last, true))
-            .count();
-        let majority = voters.len() / 2 + 1;
-        if holders < majority {
-            let detail = format!(
-                "committed batch [{}, {}] (epoch {}) is durable on {holders} of {} voters",
-                last.base_offset,
-                last.last_offset,
-                last.epoch,
-                voters.len()
-            );
-            self.report(time_ms, Invariant::CommittedLost, None, detail);
+            .any(|voters| holders(voters) > voters.len() / 2)
+        {
+            return;
         }
+        let Some(voters) = voter_sets.first() else {
+            return;
+        };
+        let detail = format!(
+            "committed batch [{}, {}] (epoch {}) is durable on {} of {} voters",
+            last.base_offset,
+            last.last_offset,
+            last.epoch,
+            holders(voters),
+            voters.len()
+        );
+        self.report(time_ms, Invariant::CommittedLost, None, detail);
     }
 }

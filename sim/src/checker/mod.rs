@@ -10,7 +10,8 @@
 //! `log_matching`, `elections` (election safety, votes, persisted epochs, leader completeness,
 //! LeaderChange records), `committed` (the global committed log and its durability),
 //! `high_watermark`, `listeners`, `describe` (DescribeQuorum answers), `snapshots` (snapshots
-//! and the log start, issue 15) and `liveness`. The
+//! and the log start, issue 15), `membership` (voter sets and their changes, issue 16) and
+//! `liveness`. The
 //! `Checker` below holds the history they all judge against.
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,6 +25,7 @@ mod high_watermark;
 mod listeners;
 mod liveness;
 mod log_matching;
+mod membership;
 mod snapshots;
 #[cfg(test)]
 mod tests;
@@ -69,6 +71,8 @@ pub struct Checker {
     /// the last `check_durability`.
     durability_dirty: bool,
     liveness_windows_passed: u64,
+    /// Voter sets: the votes behind each leader, the committed voter set (`membership`).
+    membership: membership::Membership,
 }
 
 impl Checker {

@@ -60,6 +60,18 @@ pub enum Invariant {
     LogStartNotSnapshot,
     /// A leader loaded a snapshot (replaced its log).
     LeaderLoadedSnapshot,
+    /// A leader appended a voter change while an earlier one was uncommitted (KIP-853: one
+    /// voter-set change at a time).
+    UncommittedVoterSets,
+    /// A node's voter set is not the last Voters record of its log (or snapshot, or bootstrap
+    /// checkpoint), or two snapshots of one committed prefix hold different voter sets.
+    VotersNotFromLog,
+    /// A node outside its own voter set stood for election (a removed voter that learned its
+    /// removal must not disturb the quorum).
+    RemovedVoterDisrupts,
+    /// A voter change did not finish although a majority of the old and the new voter set was
+    /// up and connected for the whole liveness bound.
+    ReconfigurationStuck,
 }
 
 impl fmt::Display for Invariant {

@@ -11,6 +11,10 @@ impl Cluster {
             return;
         }
         match event.kind {
+            EventKind::Operator => {
+                self.operator_tick();
+                self.schedule_operator();
+            }
             EventKind::Workload => {
                 self.workload();
                 let gap = self

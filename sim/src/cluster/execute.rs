@@ -81,11 +81,7 @@ impl Cluster {
             } => self.begin_snapshot_load(i, snapshot, generation),
             Output::UpdatePeers { peers } => {
                 self.hash_words(&[30, peers.len() as u64]);
-                let node = &mut self.nodes[i];
-                node.address_book = peers.iter().map(|p| p.id).collect();
-                // Queues of peers that left the book end with them, as the runtime's tasks do.
-                let book = &node.address_book;
-                node.peers.retain(|id, _| book.contains(id));
+                self.update_address_book(i, &peers);
             }
             Output::ShutdownComplete => {
                 self.hash_words(&[29]);
@@ -136,6 +132,8 @@ impl Cluster {
             return;
         }
         self.checker.on_truncate(now, id, to_offset);
+        // Voter sets are rolled back with the log (KIP-853).
+        self.nodes[i].log_voters.retain(|(o, _)| *o < to_offset);
         // The cut is judged by the log side against the disk (a cut inside a batch).
         let _ = self.nodes[i].core_log.truncate(to_offset);
         self.log_command(
@@ -272,6 +270,7 @@ impl Cluster {
             Ok(stored) => {
                 self.trace_hash = fnv1a64(self.trace_hash, &stored.prefix_hash.to_le_bytes());
                 self.checker.on_append(now, id, stored);
+                self.track_appended_voters(i, epoch, &bytes);
             }
             Err(e) => {
                 self.violation(Invariant::Contract, Some(id), e.to_string());

@@ -284,10 +284,18 @@ impl Cluster {
         }
         // Liveness is owed to a connected majority: often keep a minority of voters out
         // (crashed, or running but cut off) for the whole calm window.
-        let minority = (self.options.voters - 1) / 2;
+        let mut voters = self.committed_voter_indexes();
+        // A voter change in flight is in force on its leader already (KIP-853): holding out a
+        // minority of the committed set could be a majority of the new one. Nobody is held out
+        // then.
+        let changing = self.checker.pending_voter_sets().next().is_some();
+        let minority = if changing {
+            0
+        } else {
+            voters.len().saturating_sub(1) / 2
+        };
         if self.options.faults && minority > 0 && self.rng.chance(0.4) {
             let count = self.rng.range_inclusive(1, minority as u64) as usize;
-            let mut voters: Vec<usize> = (0..self.options.voters).collect();
             for k in (1..voters.len()).rev() {
                 let j = self.rng.index(k + 1);
                 voters.swap(k, j);
@@ -307,8 +315,35 @@ impl Cluster {
         } else {
             self.trace_line(|| "calm".to_string());
         }
+        if self.options.trace_lines > 0 {
+            let nodes = self.describe_nodes();
+            self.trace_line(|| nodes);
+        }
         self.checker
             .begin_calm(self.now_ms, self.options.liveness_bound_ms);
+    }
+
+    /// Every node's state, epoch, log end and voter set, for the trace.
+    fn describe_nodes(&self) -> String {
+        let states: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| match n.core.as_ref() {
+                Some(core) => {
+                    let s = core.status();
+                    format!(
+                        "{}: {:?} epoch {} end {} voters {:?}",
+                        n.id,
+                        s.state,
+                        s.epoch,
+                        s.log_end_offset,
+                        core.voter_set().ids().collect::<Vec<_>>()
+                    )
+                }
+                None => format!("{}: down", n.id),
+            })
+            .collect();
+        format!("nodes: {}", states.join("; "))
     }
 
     /// After a calm window is judged: start the next chaos phase, or stop.

@@ -18,7 +18,7 @@
 //! `election_side` the driver-run log and quorum-state sides; `events` timers and completions;
 //! `faults` chaos and calm phases; `workload` the appends; `trace` trace text.
 
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use crate::checker::{Checker, ElectionRecord, Invariant};
 use crate::disk::{fnv1a64, CrashConfig, SimDisk, FNV_OFFSET_BASIS};
@@ -29,17 +29,21 @@ use kraft_engine::config::{RaftConfig, Voter};
 use kraft_engine::election::ElectionState;
 use kraft_engine::io::LeaderAndEpoch;
 use kraft_engine::message::{Request, Response};
-use kraft_engine::RaftNode;
+use kraft_engine::{ControlEntry, RaftNode};
+use kraft_records::VotersRecord;
 
 use kraft_driver::{FailureQueue, OutputGate, PeerQueue};
 
+mod dynamic;
 mod election_side;
 mod events;
 mod execute;
 mod faults;
 mod log_side;
+mod membership;
 mod net_side;
 mod node;
+mod operator;
 mod options;
 mod peers;
 mod run;
@@ -49,7 +53,9 @@ mod workload;
 
 use faults::calm_network;
 use log_side::SimLogSide;
-pub use options::{NetSideCounts, Sabotage, SimOptions, SimOutcome};
+pub use options::{
+    DynamicOptions, NetSideCounts, ReconfigCounts, Sabotage, SimOptions, SimOutcome,
+};
 pub use run::run_seed;
 
 /// A message on the simulated wire. `correlation_id` is the one the requester's core chose
@@ -62,11 +68,15 @@ enum Wire {
     Request {
         correlation_id: u64,
         incarnation: u64,
+        /// The id the requester's core sent it to (a bootstrap server's -2, -3, ... or a node
+        /// id): its peer queue's key, echoed by the response.
+        addressed_as: NodeId,
         request: Request,
     },
     Response {
         correlation_id: u64,
         incarnation: u64,
+        addressed_as: NodeId,
         response: Response,
     },
 }
@@ -147,6 +157,8 @@ enum EventKind {
         incarnation: u64,
     },
     Workload,
+    /// The operator looks at the quorum and sends its next voter change (dynamic quorums).
+    Operator,
     Fault,
     BeginCalm,
 }
@@ -180,11 +192,12 @@ struct Inbound {
     incarnation: u64,
     /// (candidate id, candidate epoch) of a standard (non-pre-) Vote request.
     vote: Option<(NodeId, i32)>,
+    /// The id the requester addressed this node as (see `Wire::Request`).
+    addressed_as: NodeId,
 }
 
 struct SimNode {
     id: NodeId,
-    is_voter: bool,
     config: RaftConfig,
     /// The node's disk as its log side has made it: behind the core while log commands wait
     /// (`log_side`); crashes, durability and reads of Fetch responses are judged here.
@@ -209,9 +222,17 @@ struct SimNode {
     fetch_reads: BTreeMap<u64, (Inbound, Response)>,
     /// Per peer, the core's requests queued and in flight (the runtime's own queue; `peers`).
     peers: BTreeMap<NodeId, PeerQueue<Request>>,
-    /// The core's address book (`Output::UpdatePeers`): the ids it may send to; a request to
-    /// another id fails as the runtime fails it (Disconnected).
-    address_book: BTreeSet<NodeId>,
+    /// The core's address book (`Output::UpdatePeers`): the ids it may send to, each with the
+    /// node its address names (`None`: no node listens there); a request to another id fails as
+    /// the runtime fails it (Disconnected).
+    address_book: BTreeMap<NodeId, Option<NodeId>>,
+    /// The bootstrap checkpoint formatting wrote (dynamic quorums; empty for static ones).
+    bootstrap_control: Vec<ControlEntry>,
+    /// Disks wiped so far (each wipe formats a new directory id).
+    wipes: u64,
+    /// The Voters records of `core_log` (with the bootstrap checkpoint's and a loaded or restored
+    /// snapshot's), ascending offsets: the log the node's voter set must agree with.
+    log_voters: Vec<(i64, VotersRecord)>,
     /// Requests that failed before reaching the wire, waiting for the Raft loop.
     failures: FailureQueue,
     failure_report_scheduled: bool,
@@ -239,10 +260,9 @@ struct SimNode {
 
 impl SimNode {
     /// A node that has not started yet (`start_node` boots it from its empty disk).
-    fn new(id: NodeId, is_voter: bool, config: RaftConfig) -> SimNode {
+    fn new(id: NodeId, config: RaftConfig) -> SimNode {
         SimNode {
             id,
-            is_voter,
             config,
             disk: SimDisk::new(),
             core_log: SimDisk::new(),
@@ -255,7 +275,10 @@ impl SimNode {
             log: SimLogSide::default(),
             fetch_reads: BTreeMap::new(),
             peers: BTreeMap::new(),
-            address_book: BTreeSet::new(),
+            address_book: BTreeMap::new(),
+            bootstrap_control: Vec::new(),
+            wipes: 0,
+            log_voters: Vec::new(),
             failures: FailureQueue::new(),
             failure_report_scheduled: false,
             last_correlation_id: 0,
@@ -319,6 +342,14 @@ pub struct Cluster {
     held_out: Vec<usize>,
     /// Leader observations since the last DescribeQuorum check.
     describe_countdown: u32,
+    /// The control entries of every snapshot frozen, by (end offset, prefix hash): a snapshot's
+    /// content follows from the committed prefix it stands for, so the simulated snapshot file
+    /// (generated from its identity) carries them by reference.
+    snapshot_control: BTreeMap<(i64, u64), Vec<ControlEntry>>,
+    /// Changes the voters of a dynamic quorum (`None` for static ones).
+    operator: Option<operator::Operator>,
+    /// What a voter without a replica holds (nothing).
+    empty_disk: SimDisk<ElectionState>,
 }
 
 /// A leader's DescribeQuorum answer is checked every this many leader observations.
@@ -346,17 +377,35 @@ impl Cluster {
             })
             .collect();
         let total = options.voters + options.observers;
+        let initial_keys: Vec<_> = (1..=options.voters as NodeId)
+            .map(|id| dynamic::replica_key(id, 0))
+            .collect();
         let mut nodes = Vec::with_capacity(total);
         for i in 0..total {
             let id = i as NodeId + 1;
-            let mut config = RaftConfig::new(id, voter_list.clone());
+            let mut config = match options.dynamic {
+                None => RaftConfig::new(id, voter_list.clone()),
+                Some(d) => {
+                    let auto_join = d.auto_join && i >= options.voters;
+                    dynamic::dynamic_config(id, options.voters, 0, auto_join)
+                }
+            };
             config.pre_vote = options.pre_vote;
             config.append_linger_ms = options.append_linger_ms;
             config.election_timeout_ms = options.election_timeout_ms;
             config.fetch_timeout_ms = options.fetch_timeout_ms;
             config.max_batch_size_bytes = options.max_batch_size_bytes;
             config.fetch_snapshot_max_bytes = options.fetch_snapshot_max_bytes;
-            nodes.push(SimNode::new(id, i < options.voters, config));
+            let mut node = SimNode::new(id, config);
+            if options.dynamic.is_some() {
+                let formatted: &[_] = if i < options.voters {
+                    &initial_keys
+                } else {
+                    &[]
+                };
+                node.bootstrap_control = dynamic::bootstrap_entries(formatted);
+            }
+            nodes.push(node);
         }
         let network_rng_draw = rng.next_u64();
         let mut cluster = Cluster {
@@ -389,11 +438,29 @@ impl Cluster {
             held_out: Vec::new(),
             corrupt_ppm: 0,
             describe_countdown: DESCRIBE_EVERY,
+            snapshot_control: BTreeMap::new(),
+            empty_disk: SimDisk::new(),
+            operator: options
+                .dynamic
+                .map(|d| operator::Operator::new(d, options.voters, total)),
             rng,
             options,
         };
+        let initial_voters = match cluster.options.dynamic {
+            Some(_) => initial_keys,
+            None => (1..=cluster.options.voters as NodeId)
+                .map(|id| kraft_engine::message::ReplicaKey {
+                    id,
+                    directory_id: kraft_engine::Uuid::ZERO,
+                })
+                .collect(),
+        };
+        cluster.checker.set_initial_voters(initial_voters);
         for i in 0..total {
             cluster.start_node(i);
+        }
+        if cluster.operator.is_some() {
+            cluster.schedule(operator::OPERATOR_INTERVAL_MS, EventKind::Operator);
         }
         cluster.schedule(1, EventKind::Workload);
         if cluster.options.faults {

@@ -9,7 +9,8 @@
 
 use bytes::Bytes;
 use kraft_engine::io::Input;
-use kraft_engine::message::{Records, Request, Response};
+use kraft_engine::message::{ApiVersionsResponse, ErrorCode, Records, Request, Response};
+use kraft_engine::voters::{SUPPORTED_KRAFT_VERSION_MAX, SUPPORTED_KRAFT_VERSION_MIN};
 use kraft_records::BatchIter;
 
 use super::{election_record, Cluster, EventKind, Inbound, Wire, MAX_DEFERRED, MAX_INBOUND};
@@ -28,6 +29,10 @@ impl Cluster {
     pub(super) fn respond(&mut self, i: usize, request_id: u64, response: Response) {
         let now = self.now_ms;
         let id = self.nodes[i].id;
+        if self.is_operator_request(request_id) {
+            self.on_operator_response(i, request_id, response);
+            return;
+        }
         let Some(inbound) = self.nodes[i].inbound.remove(&request_id) else {
             self.violation(
                 Invariant::Contract,
@@ -43,15 +48,21 @@ impl Cluster {
                 let durable = self.nodes[i].disk.quorum_state().map(election_record);
                 self.checker
                     .on_vote_granted_sent(now, id, candidate, epoch, durable);
+                let granter = self.replica_key_of(i);
+                self.checker.on_vote_granted_key(epoch, candidate, granter);
             }
         }
         if let Response::FetchSnapshot(fetch_snapshot) = &mut response {
             self.read_snapshot_range(i, fetch_snapshot);
         }
         if let Response::Fetch(fetch) = &mut response {
-            let from_observer = self
-                .node_index(inbound.from)
-                .is_some_and(|c| !self.nodes[c].is_voter);
+            let from_observer = self.node_index(inbound.from).is_some_and(|c| {
+                let key = self.replica_key_of(c);
+                self.nodes[i]
+                    .core
+                    .as_ref()
+                    .is_some_and(|core| !core.voter_set().iter().any(|v| v.is_voter(key)))
+            });
             // Only a fetch at a valid position updates the leader's replica state (Kafka skips it
             // for a diverging epoch or a snapshot redirect).
             if from_observer
@@ -94,6 +105,7 @@ impl Cluster {
             Box::new(Wire::Response {
                 correlation_id: inbound.correlation_id,
                 incarnation: inbound.incarnation,
+                addressed_as: inbound.addressed_as,
                 response,
             }),
             &mut self.rng,
@@ -114,42 +126,58 @@ impl Cluster {
             Wire::Request {
                 correlation_id,
                 incarnation,
+                addressed_as,
                 request,
-            } => self.deliver_request(from, j, correlation_id, incarnation, request),
+            } => {
+                let inbound = Inbound {
+                    from,
+                    correlation_id,
+                    incarnation,
+                    vote: None,
+                    addressed_as,
+                };
+                self.deliver_request(j, inbound, request)
+            }
             Wire::Response {
                 correlation_id,
                 incarnation,
+                addressed_as,
                 response,
-            } => self.deliver_response(from, j, correlation_id, incarnation, response),
+            } => self.deliver_response(addressed_as, j, correlation_id, incarnation, response),
         }
     }
 
-    /// A request reaches node `j`: refused if it is down, else handed to its core.
-    fn deliver_request(
-        &mut self,
-        from: NodeId,
-        j: usize,
-        correlation_id: u64,
-        incarnation: u64,
-        request: Request,
-    ) {
+    /// A request reaches node `j`: refused if it is down, answered by the network side if it is
+    /// an ApiVersions (the server's own answer, not the core's), else handed to its core.
+    fn deliver_request(&mut self, j: usize, mut inbound: Inbound, request: Request) {
         let to = self.nodes[j].id;
+        let from = inbound.from;
         if !self.is_up(j) {
             // Connection refused: the sender learns at once.
+            let (addressed_as, correlation_id) = (inbound.addressed_as, inbound.correlation_id);
             if let Some(c) = self.node_index(from) {
-                if self.is_up(c) && self.is_in_flight(c, to, correlation_id) {
+                if self.is_up(c) && self.is_in_flight(c, addressed_as, correlation_id) {
                     let incarnation = self.nodes[c].incarnation;
                     self.schedule(
                         1,
                         EventKind::Disconnected {
                             node: c,
                             incarnation,
-                            to,
+                            to: addressed_as,
                             correlation_id,
                         },
                     );
                 }
             }
+            return;
+        }
+        if let Request::ApiVersions(_) = request {
+            // What the server's ApiVersions answer advertises: kraft.version 0..1.
+            let response = Response::ApiVersions(ApiVersionsResponse {
+                error_code: ErrorCode::NONE,
+                kraft_version: Some((SUPPORTED_KRAFT_VERSION_MIN, SUPPORTED_KRAFT_VERSION_MAX)),
+            });
+            self.send_response(j, inbound, response);
             return;
         }
         if self.nodes[j].inbound.len() >= MAX_INBOUND {
@@ -162,15 +190,9 @@ impl Cluster {
         }
         let request_id = self.next_request_id;
         self.next_request_id += 1;
-        let vote = match &request {
+        inbound.vote = match &request {
             Request::Vote(v) if !v.pre_vote => Some((v.candidate_id, v.candidate_epoch)),
             _ => None,
-        };
-        let inbound = Inbound {
-            from,
-            correlation_id,
-            incarnation,
-            vote,
         };
         self.nodes[j].inbound.insert(request_id, inbound);
         let input = Input::Request {

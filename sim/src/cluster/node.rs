@@ -10,10 +10,10 @@ use kraft_records::{BatchIter, EpochEntry};
 use kraft_driver::{FailureQueue, OutputGate};
 
 use super::log_side::SimLogSide;
+use super::membership::voter_disks;
 use super::trace::describe_input;
 use super::{Cluster, EventKind, DESCRIBE_EVERY, MAX_SAME_INSTANT_TICKS, OBSERVER_RECENT_MS};
 use crate::checker::{DescribeExpectation, DescribeView, Invariant};
-use crate::disk::SimDisk;
 use crate::network::NodeId;
 
 /// Leading bytes of `buf` that are whole, valid batches: what segment recovery keeps.
@@ -67,9 +67,12 @@ impl Cluster {
                 })
                 .collect(),
             latest_snapshot: node.snapshots.latest().map(|s| s.info()),
-            // The simulated quorums are static (kraft.version 0): no control entries on disk.
             kraft_control: Vec::new(),
         };
+        let mut restored = restored;
+        restored.kraft_control = self.restored_kraft_control(i);
+        let node = &mut self.nodes[i];
+        node.log_voters = super::membership::voters_of(&restored.kraft_control);
         node.incarnation += 1;
         node.scheduled_tick_ms = None;
         node.same_instant_ticks = 0;
@@ -175,7 +178,10 @@ impl Cluster {
             if j == i || !self.is_up(j) {
                 continue;
             }
-            if let Some(correlation_id) = self.in_flight_to(j, id) {
+            for to in self.book_ids_of(j, id) {
+                let Some(correlation_id) = self.in_flight_to(j, to) else {
+                    continue;
+                };
                 let incarnation = self.nodes[j].incarnation;
                 let delay = self.rng.range_inclusive(1, 5);
                 self.schedule(
@@ -183,7 +189,7 @@ impl Cluster {
                     EventKind::Disconnected {
                         node: j,
                         incarnation,
-                        to: id,
+                        to,
                         correlation_id,
                     },
                 );
@@ -262,9 +268,11 @@ impl Cluster {
             if status.state == StateName::Leader {
                 self.checker
                     .on_leader(self.now_ms, node.id, status.epoch, &node.core_log);
+                self.check_leader_votes(i, status.epoch);
             }
         }
         self.drain(i);
+        self.check_membership(i);
         self.observe(i);
         self.reschedule_tick(i);
         self.check_global();
@@ -362,16 +370,13 @@ impl Cluster {
             .range((id, status.epoch, NodeId::MIN)..=(id, status.epoch, NodeId::MAX))
             .filter(|(_, &at)| now.saturating_sub(at) <= OBSERVER_RECENT_MS)
             .map(|(&(_, _, observer), _)| observer)
+            // One it has made a voter since is listed as a voter (its latest voter set).
+            .filter(|&observer| !core.voter_set().contains_id(observer))
             .collect();
         let expected = DescribeExpectation {
             epoch: status.epoch,
             high_watermark: status.high_watermark.unwrap_or(-1),
-            voter_set: self
-                .nodes
-                .iter()
-                .filter(|n| n.is_voter)
-                .map(|n| n.id)
-                .collect(),
+            voter_set: core.voter_set().ids().collect(),
             fetching_observers,
         };
         self.checker.check_describe_quorum(now, id, &expected, &got);
@@ -421,13 +426,13 @@ impl Cluster {
 
     pub(super) fn check_global(&mut self) {
         if self.checker.durability_check_due() {
-            let voters: Vec<(NodeId, &SimDisk<ElectionState>)> = self
-                .nodes
+            let mut keys = vec![self.checker.committed_voters().to_vec()];
+            keys.extend(self.checker.pending_voter_sets().map(<[_]>::to_vec));
+            let sets: Vec<_> = keys
                 .iter()
-                .filter(|n| n.is_voter)
-                .map(|n| (n.id, &n.disk))
+                .map(|k| voter_disks(&self.nodes, &self.empty_disk, k))
                 .collect();
-            self.checker.check_durability(self.now_ms, &voters);
+            self.checker.check_durability_any(self.now_ms, &sets);
         }
         self.checker.check_liveness(self.now_ms);
     }

@@ -41,6 +41,25 @@ pub struct SimOptions {
     pub retention_ms: i64,
     /// `controller.quorum.fetch.snapshot.max.bytes`: small, so downloads take several chunks.
     pub fetch_snapshot_max_bytes: u32,
+    /// A dynamic quorum (KIP-853, kraft.version 1) with an operator changing its voters; `None`:
+    /// static voters (`controller.quorum.voters`, kraft.version 0).
+    pub dynamic: Option<DynamicOptions>,
+}
+
+/// A dynamic quorum: nodes `1..=voters` are formatted as its initial controllers (the bootstrap
+/// checkpoint holds kraft.version 1 and their Voters record), the `observers` others with
+/// `--no-initial-controllers` (kraft.version 1, no voters); every node's bootstrap servers are the
+/// initial controllers. The operator then grows, shrinks and replaces voters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DynamicOptions {
+    /// `controller.quorum.auto.join.enable` on the spare nodes (they add themselves).
+    pub auto_join: bool,
+    /// Voter changes the operator plans (each an add, a removal or a replacement with a wiped
+    /// disk), one after the other.
+    pub operations: u32,
+    /// Two tools send their changes at once (two administrators): the leader must take one at
+    /// a time and refuse the other.
+    pub concurrent_tools: bool,
 }
 
 /// A runtime bug the simulator can be told to commit, so tests can show that the checker reports
@@ -77,6 +96,19 @@ impl SimOptions {
         let voters = if rng.chance(0.5) { 3 } else { 5 };
         let observers = usize::from(rng.chance(0.25));
         let faults = !rng.chance(0.05);
+        // Drawn from their own stream, so static seeds stay what they were.
+        let mut dynamic_rng = SimRng::new(seed ^ 0xD1A0_0853_D1A0_0853);
+        let dynamic = dynamic_rng.chance(0.4).then(|| DynamicOptions {
+            auto_join: dynamic_rng.chance(0.3),
+            operations: dynamic_rng.range_inclusive(2, 6) as u32,
+            concurrent_tools: dynamic_rng.chance(0.3),
+        });
+        let (voters, observers) = match dynamic {
+            // One initial controller (`--standalone`) or three, and two spares.
+            Some(_) if dynamic_rng.chance(0.4) => (1, 2),
+            Some(_) => (3, 2),
+            None => (voters, observers),
+        };
         SimOptions {
             seed,
             voters,
@@ -105,6 +137,7 @@ impl SimOptions {
             retention_bytes,
             retention_ms,
             fetch_snapshot_max_bytes,
+            dynamic,
         }
     }
 }
@@ -155,6 +188,36 @@ pub struct SimOutcome {
     /// Retention deletions that waited for the log side (the disk behind the core's log).
     pub retention_behind_log: u64,
     pub liveness_windows_passed: u64,
+    /// What the operator did (dynamic quorums).
+    pub reconfig: ReconfigCounts,
     /// The last events in text form (only with `SimOptions::trace_lines`).
     pub trace_tail: Vec<String>,
+}
+
+/// Voter changes of a run, counted when the new voter set is committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReconfigCounts {
+    /// Runs with a dynamic quorum.
+    pub dynamic_runs: u64,
+    /// Voters the operator added (AddRaftVoter), replacements' new keys included.
+    pub adds: u64,
+    /// Voters the operator removed (RemoveRaftVoter), replacements' old keys included.
+    pub removals: u64,
+    /// Replacements: a voter removed, its disk wiped (a new directory id), added again.
+    pub replacements_with_wipe: u64,
+    /// Voters that added themselves (`controller.quorum.auto.join.enable`).
+    pub auto_joins: u64,
+    /// Operator requests answered with an error, timed out or lost (and retried).
+    pub retries: u64,
+}
+
+impl ReconfigCounts {
+    pub fn add(&mut self, other: &ReconfigCounts) {
+        self.dynamic_runs += other.dynamic_runs;
+        self.adds += other.adds;
+        self.removals += other.removals;
+        self.replacements_with_wipe += other.replacements_with_wipe;
+        self.auto_joins += other.auto_joins;
+        self.retries += other.retries;
+    }
 }

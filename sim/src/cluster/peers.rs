@@ -29,7 +29,7 @@ impl Cluster {
     ) {
         let from = self.nodes[i].id;
         self.hash_words(&[21, to as u64, request.kind().api_key() as u64]);
-        if self.node_index(to).is_none() {
+        if to >= 0 && self.node_index(to).is_none() {
             self.violation(
                 Invariant::Contract,
                 Some(from),
@@ -37,8 +37,9 @@ impl Cluster {
             );
             return;
         }
-        if !self.nodes[i].address_book.contains(&to) {
-            // Not in the core's address book: the runtime fails it the same way.
+        if !matches!(self.nodes[i].address_book.get(&to), Some(Some(_))) {
+            // Not in the core's address book (or nobody listens at its address): the runtime
+            // fails it the same way.
             self.queue_failure(i, to, correlation_id);
             return;
         }
@@ -78,14 +79,21 @@ impl Cluster {
         let from = node.id;
         let incarnation = node.incarnation;
         let timeout_ms = node.config.request_timeout_ms;
+        // `send_request` queued it only for a resolved address.
+        let destination = node.address_book.get(&to).copied().flatten().unwrap_or(to);
         let wire = Wire::Request {
             correlation_id,
             incarnation,
+            addressed_as: to,
             request,
         };
-        let outcome = self
-            .network
-            .send(self.now_ms, from, to, Box::new(wire), &mut self.rng);
+        let outcome = self.network.send(
+            self.now_ms,
+            from,
+            destination,
+            Box::new(wire),
+            &mut self.rng,
+        );
         if outcome == SendOutcome::Overloaded {
             self.violation(
                 Invariant::Contract,
@@ -109,6 +117,16 @@ impl Cluster {
             .get(&to)
             .and_then(PeerQueue::in_flight)
             .is_some_and(|f| f.correlation_id == correlation_id)
+    }
+
+    /// The ids of node `i`'s address book that name node `id`.
+    pub(super) fn book_ids_of(&self, i: usize, id: NodeId) -> Vec<NodeId> {
+        self.nodes[i]
+            .address_book
+            .iter()
+            .filter(|(_, &node)| node == Some(id))
+            .map(|(&book_id, _)| book_id)
+            .collect()
     }
 
     /// The request node `i` has in flight to `to`, if any.

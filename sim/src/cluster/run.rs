@@ -62,6 +62,7 @@ impl Cluster {
             snapshot_loads_behind_log: self.snapshot_loads_behind_log,
             retention_behind_log: self.retention_behind_log,
             liveness_windows_passed: self.checker.liveness_windows_passed(),
+            reconfig: self.operator.as_ref().map(|o| o.counts).unwrap_or_default(),
             trace_tail: self.trace_tail.into_iter().collect(),
         }
     }

@@ -12,6 +12,8 @@ use kraft_engine::io::Input;
 use kraft_engine::message::{ErrorCode, FetchSnapshotResponse, SnapshotId, SnapshotRecords};
 use kraft_engine::StateName;
 
+use kraft_engine::ControlEntry;
+
 use super::log_side::LogCommand;
 use super::{Cluster, EventKind};
 use crate::checker::Invariant;
@@ -104,8 +106,11 @@ impl Cluster {
             return;
         }
         let high_watermark = core.high_watermark().unwrap_or(-1);
+        let (kraft_version, voters) = core.kraft_control_at(end_offset - 1);
+        let control = super::dynamic::snapshot_entries(end_offset, kraft_version, voters.as_ref());
         self.checker
             .on_snapshot(now, id, end_offset, prefix_hash, Some(high_watermark));
+        self.record_snapshot_control(i, end_offset, prefix_hash, control);
         let size_bytes = self.rng.range_inclusive(MIN_SNAPSHOT_BYTES as u64, 4_096) as i64;
         let snapshot = SimSnapshot {
             snapshot_id: SnapshotId { end_offset, epoch },
@@ -356,13 +361,43 @@ impl Cluster {
         self.snapshots_loaded += 1;
         self.hash_words(&[34, snapshot_id.end_offset as u64]);
         self.trace_line(|| format!("node {id} loaded snapshot {snapshot_id:?}"));
+        let kraft_control = self
+            .snapshot_control
+            .get(&(snapshot_id.end_offset, snapshot.prefix_hash))
+            .cloned()
+            .unwrap_or_default();
+        self.nodes[i].log_voters = super::membership::voters_of(&kraft_control);
         let input = Input::SnapshotLoaded {
             snapshot_id,
             generation,
-            // Static quorums' snapshots hold no KRaftVersion or Voters record.
-            kraft_control: Vec::new(),
+            kraft_control,
         };
         self.log_side_resumes(i);
         self.step_node(i, input);
+    }
+
+    /// The control entries a snapshot frozen at `end_offset` holds; every snapshot of one
+    /// committed prefix must hold the same (the voter set follows from the log).
+    fn record_snapshot_control(
+        &mut self,
+        i: usize,
+        end_offset: i64,
+        prefix_hash: u64,
+        control: Vec<ControlEntry>,
+    ) {
+        let key = (end_offset, prefix_hash);
+        match self.snapshot_control.get(&key) {
+            Some(held) if *held != control => {
+                let id = self.nodes[i].id;
+                let detail = format!(
+                    "snapshot at {end_offset} holds {control:?}, another of the same prefix {held:?}"
+                );
+                self.violation(Invariant::VotersNotFromLog, Some(id), detail);
+            }
+            Some(_) => {}
+            None => {
+                self.snapshot_control.insert(key, control);
+            }
+        }
     }
 }
