@@ -308,3 +308,82 @@ fn a_leader_that_lost_leadership_before_its_removal_committed_still_finishes_it(
         && c.node(other).high_watermark() == Some(c.peer(other).log_end_offset())));
     assert!(!c.node(leader).status().is_voter);
 }
+
+/// A member whose disk was wiped comes back with a new directory id and auto-join: it is a
+/// new replica, not the one the operator removed, so it adds itself.
+#[test]
+fn a_wiped_member_with_a_new_directory_auto_joins() {
+    let mut c = Cluster::new_dynamic(&[1, 2, 3, 4], &[1, 2, 3]);
+    let leader = elected(&mut c);
+    let end = c.peer(leader).log_end_offset();
+    assert!(c.run_until(5_000, |c| c.node(4).high_watermark() == Some(end)));
+    let add = c.operator(leader, add_request(4, true));
+    assert!(c.run_until(5_000, |c| c.answer(leader, add).is_some()));
+    let remove = c.operator(leader, remove_request(key(4)));
+    assert!(c.run_until(5_000, |c| c.answer(leader, remove).is_some()));
+    assert!(c.run_until(5_000, |c| !c.node(4).status().is_voter));
+    let _old = c.crash(4);
+    let mut cfg = support::dynamic::config(4, &[1, 2, 3]);
+    cfg.directory_id = directory_id(4, 1);
+    cfg.auto_join = true;
+    // Formatted anew with `--no-initial-controllers`: no control entries on its disk at all.
+    let node =
+        kraft_engine::RaftNode::new(cfg, kraft_engine::RestoredState::empty(), c.now, 77).unwrap();
+    c.add(4, node);
+    assert!(c.run_until(30_000, |c| c.node(4).status().is_voter));
+    let leader = c.leader().unwrap();
+    assert_eq!(
+        c.node(leader)
+            .voter_set()
+            .get(4)
+            .map(|v| v.key.directory_id),
+        Some(directory_id(4, 1))
+    );
+}
+
+/// An observer whose fetch timed out asks a bootstrap server who leads; when that server is
+/// unreachable it goes back to the leader instead of asking the dead server forever (which
+/// also kept it from sending its auto-join AddRaftVoter, only ever sent to the leader).
+#[test]
+fn an_observer_gives_up_an_unreachable_rediscovery_target() {
+    use kraft_engine::io::RequestError;
+    use kraft_engine::message::Records;
+    use kraft_engine::{ElectionState, Input};
+    use support::solo::{fetch_response, sent, Solo};
+    let restored = kraft_engine::RestoredState {
+        election: ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+        ..support::dynamic::restored(&[1, 2, 3])
+    };
+    let (mut s, _) = Solo::new(support::dynamic::config(4, &[1, 2, 3]), restored);
+    assert_eq!(s.state(), StateName::Follower);
+    let correlation_id = s.in_flight_id(2);
+    s.step(Input::Response {
+        from: 2,
+        correlation_id,
+        response: Response::Fetch(fetch_response(2, 4, 0, Records::Empty)),
+    });
+    // The leader goes silent past the fetch timeout: the observer asks a bootstrap server.
+    let out = s.tick_to(s.now + 2_500);
+    let to_bootstrap: Vec<i32> = sent(&out).into_iter().map(|(to, _)| to).collect();
+    let Some(&target) = to_bootstrap.iter().find(|&&to| to < -1) else {
+        panic!("no Fetch to a bootstrap server: {to_bootstrap:?}")
+    };
+    let correlation_id = s.in_flight_id(target);
+    s.step(Input::RequestFailed {
+        to: target,
+        correlation_id,
+        error: RequestError::Disconnected,
+    });
+    let out = s.tick_to(s.now + 100);
+    assert!(
+        sent(&out)
+            .iter()
+            .any(|(to, r)| *to == 2 && matches!(r, Request::Fetch(_))),
+        "back to fetching from the leader: {:?}",
+        sent(&out)
+    );
+}

@@ -115,6 +115,13 @@ impl RaftNode {
     }
 
     pub(super) fn on_request_failure(&mut self, to: i32) {
+        if let QuorumState::Follower(f) = &mut self.state {
+            if f.rediscover_from == Some(to) {
+                // That node is unreachable: back to the leader (the next fetch timeout picks
+                // another one to ask).
+                f.rediscover_from = None;
+            }
+        }
         self.connections
             .on_failure(to, self.now_ms, self.config.retry_backoff_ms);
     }
