@@ -1,109 +1,22 @@
 //! Issue 16 on real processes, the runtime's side: a dynamic single-node quorum formatted with
 //! `kraft-storage format --standalone` elects itself and commits at kraft.version 1, writes its
 //! quorum-state in Kafka's version-1 shape (which Kafka's own `FileQuorumStateStore` reads), and
-//! keeps its voter set across a restart and a `kill -9` (from the checkpoint and the log); an
-//! observer started with only `controller.quorum.bootstrap.servers` finds the leader and
-//! replicates its log.
+//! keeps its voter set across a restart and a `kill -9` (from the checkpoint and the log), and
+//! through snapshots once retention deleted the checkpoint; an observer started with only
+//! `controller.quorum.bootstrap.servers` finds the leader and replicates its log. Voter changes:
+//! `dynamic_quorum_voter_changes.rs`.
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use kraft_interop::kafka::{run_bounded, versions_under_test, Kafka};
-use kraft_records::{collect_kraft_control, BatchIter, ControlRecord};
-use support::{free_ports, poll, quorum_status, read_log, read_log_to, Server, StoredBatch};
-
-const REPORT: &str = "Throughput (bytes/second):";
-const WAIT: Duration = Duration::from_secs(30);
-const LOAD: [&str; 4] = ["--throughput", "2000", "--record-size", "100"];
-
-/// A controller of a dynamic quorum (no static voters) on 127.0.0.1:`port`, plus `extra` lines.
-fn write_config(
-    root: &Path,
-    node_id: i32,
-    port: u16,
-    bootstrap_port: u16,
-    extra: &str,
-) -> (PathBuf, PathBuf) {
-    let log_dir = root.join(format!("node-{node_id}"));
-    let text = format!(
-        "node.id={node_id}\nprocess.roles=controller\nlisteners=CONTROLLER://127.0.0.1:{port}\n\
-         controller.listener.names=CONTROLLER\n\
-         controller.quorum.bootstrap.servers=127.0.0.1:{bootstrap_port}\nlog.dirs={}\n{extra}\n",
-        log_dir.display()
-    );
-    let path = root.join(format!("node-{node_id}.properties"));
-    std::fs::write(&path, text).unwrap();
-    (path, log_dir)
-}
-
-fn storage(args: &[&str]) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kraft-storage"));
-    command.args(args).env_remove("RUST_LOG");
-    let output = run_bounded(command, WAIT);
-    assert!(
-        output.success,
-        "kraft-storage {args:?}: {}{}",
-        output.stdout, output.stderr
-    );
-    output.stdout
-}
-
-fn format(config: &Path, cluster_id: &str, mode: &str) {
-    let config = config.to_str().unwrap();
-    storage(&[
-        "format",
-        "--config",
-        config,
-        "--cluster-id",
-        cluster_id,
-        mode,
-    ]);
-}
-
-/// `directory.id` of the node's `meta.properties` (written by the formatter).
-fn directory_id(log_dir: &Path) -> String {
-    let text = std::fs::read_to_string(log_dir.join("meta.properties")).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("directory.id="))
-        .expect("directory.id in meta.properties")
-        .to_string()
-}
-
-/// The voter ids of every Voters record of `log`, in log order.
-fn logged_voter_sets(log: &[StoredBatch]) -> Vec<Vec<i32>> {
-    let mut records = Vec::new();
-    for stored in log {
-        for batch in BatchIter::new(&stored.bytes) {
-            collect_kraft_control(&batch.unwrap(), &mut records).unwrap();
-        }
-    }
-    records
-        .into_iter()
-        .filter_map(|(_, record)| match record {
-            ControlRecord::KRaftVoters(voters) => {
-                Some(voters.voters.iter().map(|v| v.voter_id).collect())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Starts `node_id` and waits until it reports its voter set and leads (a report line).
-fn start_leader(node_id: i32, config: &Path, log_dir: &Path) -> Server {
-    let server = support::start(node_id, config, log_dir, &LOAD);
-    let voters = server.wait_for_line(WAIT, |l| l.contains("kraft.version 1, voters [1]"));
-    assert!(
-        voters.is_some(),
-        "no voter set line; stderr:\n{}",
-        server.stderr()
-    );
-    let report = server.wait_for_line(WAIT, |l| l.starts_with(REPORT));
-    assert!(report.is_some(), "no commits; stderr:\n{}", server.stderr());
-    server
-}
+use kraft_records::ControlRecord;
+use support::dynamic::{
+    directory_id, format, logged_voter_sets, start_leader, storage, write_config, WAIT,
+};
+use support::{free_ports, poll, quorum_status, read_log, read_log_to};
 
 #[test]
 fn a_standalone_dynamic_node_leads_at_kraft_version_1_and_keeps_its_voters() {
@@ -234,124 +147,6 @@ fn an_observer_with_only_bootstrap_servers_finds_the_leader_and_replicates() {
         &observer_log[..],
         "the observer's log is not the leader's"
     );
-}
-
-/// KIP-1186 through the runtime: an observer with `controller.quorum.auto.join.enable=true` is
-/// added by the leader (AddRaftVoter, the leader's ApiVersions to it through the address book)
-/// and both then see the voter set [1, 2]; the new voter keeps replicating.
-#[test]
-#[ignore = "finding R1 (/work/helpers/runtime-findings.md): the core's auto-join sends no AddRaftVoter and stalls the observer's fetching; passes about one run in three"]
-fn an_auto_joining_observer_becomes_a_voter() {
-    let root = tempfile::tempdir().unwrap();
-    let ports = free_ports(2);
-    let (leader_config, leader_dir) = write_config(root.path(), 1, ports[0], ports[0], "");
-    let auto_join = "controller.quorum.auto.join.enable=true";
-    let (joiner_config, joiner_dir) = write_config(root.path(), 2, ports[1], ports[0], auto_join);
-    let cluster_id = storage(&["random-uuid"]).trim().to_string();
-    format(&leader_config, &cluster_id, "--standalone");
-    format(&joiner_config, &cluster_id, "--no-initial-controllers");
-    let mut leader = start_leader(1, &leader_config, &leader_dir);
-    let mut joiner = support::start(2, &joiner_config, &joiner_dir, &[]);
-    let joined = |server: &Server| {
-        server.wait_for_line(WAIT, |l| {
-            l.contains("kraft.version 1, voters [1, 2]") && !l.contains("observer")
-        })
-    };
-    assert!(
-        joined(&joiner).is_some(),
-        "node 2 did not join; its stderr:\n{}\nleader's:\n{}",
-        joiner.stderr(),
-        leader.stderr()
-    );
-    assert!(joined(&leader).is_some(), "{}", leader.stderr());
-    let servers = [format!("127.0.0.1:{}", ports[0])];
-    let (_, _, high_watermark) = quorum_status(&servers).expect("DescribeQuorum");
-    let caught_up = poll(WAIT, || {
-        let log = read_log_to(&joiner.partition_dir(), 0);
-        log.last()
-            .is_some_and(|b| b.last_offset >= high_watermark)
-            .then_some(())
-    });
-    assert!(
-        caught_up.is_some(),
-        "new voter behind; stderr:\n{}",
-        joiner.stderr()
-    );
-    for server in [&mut joiner, &mut leader] {
-        let status = server.terminate(Duration::from_secs(15));
-        assert_eq!(
-            status.and_then(|s| s.code()),
-            Some(0),
-            "{}",
-            server.stderr()
-        );
-    }
-    let voter_sets = logged_voter_sets(&read_log(&leader.partition_dir()));
-    assert_eq!(voter_sets.last(), Some(&vec![1, 2]), "{voter_sets:?}");
-}
-
-/// A voter set grown by Kafka's own `kafka-metadata-quorum add-controller` against our leader
-/// lives in the log: after both nodes stop, each comes back with voters [1, 2] (node 2, formatted
-/// with `--no-initial-controllers`, from its log alone) and the two elect a leader that commits.
-#[test]
-fn a_voter_set_grown_by_kafkas_tool_survives_restarts_from_the_log() {
-    let test = "a_voter_set_grown_by_kafkas_tool_survives_restarts_from_the_log";
-    let Some(version) = versions_under_test().into_iter().next() else {
-        return;
-    };
-    let Some(kafka) = Kafka::locate(test, &version) else {
-        return;
-    };
-    let root = tempfile::tempdir().unwrap();
-    let ports = free_ports(2);
-    let (config_1, dir_1) = write_config(root.path(), 1, ports[0], ports[0], "");
-    let (config_2, dir_2) = write_config(root.path(), 2, ports[1], ports[0], "");
-    let cluster_id = storage(&["random-uuid"]).trim().to_string();
-    format(&config_1, &cluster_id, "--standalone");
-    format(&config_2, &cluster_id, "--no-initial-controllers");
-    let node_1 = start_leader(1, &config_1, &dir_1);
-    let node_2 = support::start(2, &config_2, &dir_2, &[]);
-    let learned = node_2.wait_for_line(WAIT, |l| l.contains("kraft.version 1, voters [1]"));
-    assert!(learned.is_some(), "{}", node_2.stderr());
-    let bootstrap = format!("127.0.0.1:{}", ports[0]);
-    let added = kafka.add_controller(&bootstrap, &config_2);
-    assert!(
-        added.success,
-        "Kafka {version} add-controller: {}{}\nleader:\n{}",
-        added.stdout,
-        added.stderr,
-        node_1.stderr()
-    );
-    let mut nodes = [node_1, node_2];
-    let two_voters = |server: &Server| {
-        server.wait_for_line(WAIT, |l| {
-            l.contains("kraft.version 1, voters [1, 2]") && !l.contains("observer")
-        })
-    };
-    for node in &nodes {
-        assert!(two_voters(node).is_some(), "{}", node.stderr());
-    }
-    support::stop_followers_then_leader(&mut nodes, 1);
-    for node in &mut nodes {
-        node.restart(&LOAD);
-    }
-    for node in &nodes {
-        assert!(
-            two_voters(node).is_some(),
-            "node {} lost the voter set; stderr:\n{}",
-            node.node_id,
-            node.stderr()
-        );
-    }
-    let leader = poll(WAIT, || {
-        let (leader, _, _) = quorum_status(std::slice::from_ref(&bootstrap))?;
-        (leader >= 1).then_some(leader)
-    });
-    let leader = leader.expect("the two voters elect a leader");
-    let index = nodes.iter().position(|n| n.node_id == leader).unwrap();
-    let report = nodes[index].wait_for_line(WAIT, |l| l.starts_with(REPORT));
-    assert!(report.is_some(), "{}", nodes[index].stderr());
-    support::stop_followers_then_leader(&mut nodes, leader);
 }
 
 /// Snapshots at kraft.version 1 hold the voter set (KRaftVersion and Voters after the header):

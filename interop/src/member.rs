@@ -218,6 +218,29 @@ impl Member {
         }
     }
 
+    /// SIGSTOP, and a bounded wait until every thread stopped: sockets stay open, nothing is
+    /// answered or written until `resume`.
+    pub fn pause(&self) {
+        let process = self.process.as_ref().expect("a running member to pause");
+        process.signal(libc::SIGSTOP);
+        let pid = process.pid().expect("pid");
+        let stopped = crate::process::poll(Duration::from_secs(5), || {
+            crate::process::all_threads_stopped(pid).then_some(())
+        });
+        assert!(
+            stopped.is_some(),
+            "member {} did not stop on SIGSTOP",
+            self.id
+        );
+    }
+
+    /// SIGCONT after `pause`.
+    pub fn resume(&self) {
+        if let Some(p) = &self.process {
+            p.signal(libc::SIGCONT);
+        }
+    }
+
     /// SIGTERM (graceful: a leader resigns with EndQuorumEpoch) and a bounded wait.
     pub fn terminate(&mut self) -> Option<ExitStatus> {
         self.process

@@ -184,6 +184,7 @@ impl Server {
         log_dir: &Path,
         args: &[&str],
     ) -> Server {
+        wait_listener_port_free(config);
         let mut command = Command::new(binary);
         command
             .arg("--config")
@@ -270,8 +271,41 @@ impl Server {
     }
 }
 
+/// Waits (bounded) until the port of the config's `listeners` can be listened on again: a server
+/// killed with `kill -9` keeps its listening socket a moment after it is reaped (the kernel tears
+/// its io_uring down afterwards), and a restart at once would exit with "Address already in use".
+fn wait_listener_port_free(config: &Path) {
+    let Some(port) = listener_port(config) else {
+        return;
+    };
+    let free = poll(Duration::from_secs(30), || {
+        TcpListener::bind(("127.0.0.1", port)).ok().map(drop)
+    });
+    assert!(
+        free.is_some(),
+        "port {port} of {} still in use after 30 s",
+        config.display()
+    );
+}
+
+/// The port of the first `listeners` entry of a server config (`NAME://host:port,...`).
+fn listener_port(config: &Path) -> Option<u16> {
+    let text = std::fs::read_to_string(config).ok()?;
+    let value = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("listeners="))?;
+    let first = value.split(',').next()?;
+    first
+        .rsplit_once(':')?
+        .1
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&p| p != 0)
+}
+
 /// Whether every thread of `pid` is in the stopped state (`T` in `/proc/<pid>/task/*/stat`).
-fn all_threads_stopped(pid: u32) -> bool {
+pub(crate) fn all_threads_stopped(pid: u32) -> bool {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return false;
     };

@@ -22,6 +22,13 @@ impl StoredBatch {
     pub fn crc(&self) -> u32 {
         u32::from_be_bytes(self.bytes[17..21].try_into().expect("v2 batch header"))
     }
+
+    /// Whether the batch holds control records (attribute bit 5 of a v2 batch, bytes 21..23).
+    pub fn is_control(&self) -> bool {
+        let attributes =
+            i16::from_be_bytes(self.bytes[21..23].try_into().expect("v2 batch header"));
+        attributes & 0x20 != 0
+    }
 }
 
 /// Where a log may end in a torn or corrupt batch.

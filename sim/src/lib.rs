@@ -14,8 +14,17 @@
 //! SIM_START=123 SIM_SEEDS=1 SIM_TRACE=5000 cargo test --release -p kraft-sim --test sim simulation
 //! ```
 //!
-//! The summary line is `simulation: N seeds, M steps, V violations`; a failing seed prints its
-//! violations and the command replaying it; `SIM_TRACE=N` prints its last N events.
+//! The summary line is `simulation: N seeds, M steps, V violations; ...` followed by what the
+//! dynamic-quorum seeds did (voters added, removed, replaced with a wiped disk, auto-joined); a
+//! failing seed prints its violations and the command replaying it; `SIM_TRACE=N` prints its
+//! last N events.
+//!
+//! Dynamic quorums (issue 16, KIP-853): `SimOptions::dynamic` formats the nodes as
+//! `kraft-storage format` does (initial controllers with the bootstrap Voters record, spares
+//! without) and runs an operator (`cluster/operator.rs`) that adds, removes and replaces voters
+//! (a replacement wipes the disk: new directory id) through AddRaftVoter/RemoveRaftVoter;
+//! `cluster/dynamic.rs` holds the formatting, the control entries restored at start and the
+//! address book, `cluster/membership.rs` and `checker/membership.rs` the voter-set invariants.
 //!
 //! `tests/planted.rs` turns on one of kraft-engine's planted bugs at a time (feature
 //! `planted-bugs`, enabled by this crate's dev-dependency) and expects the invariant it breaks to be

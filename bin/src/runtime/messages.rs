@@ -78,6 +78,8 @@ pub enum NetCommand {
     /// `Output::UpdatePeers`: the core's whole address book; a `Send` to an id not in it fails
     /// with `RequestError::Disconnected`.
     UpdatePeers(Vec<PeerAddress>),
+    /// The core's kraft.version changed: what ApiVersions answers list as finalized.
+    KRaftVersion(i16),
     Stop,
 }
 

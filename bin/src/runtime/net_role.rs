@@ -96,6 +96,7 @@ impl NetParts {
             }
         };
         let stats = server.stats();
+        let finalized_kraft_version = server.finalized_kraft_version();
         tracing::info!(
             "listening on {} ({})",
             server.local_addr(),
@@ -135,6 +136,7 @@ impl NetParts {
                     request,
                 } => outbound.send(to, correlation_id, request),
                 NetCommand::UpdatePeers(peers) => outbound.update_peers(&peers),
+                NetCommand::KRaftVersion(level) => finalized_kraft_version.set(level),
                 NetCommand::Stop => break,
             }
         }

@@ -81,6 +81,8 @@ struct Run {
     shutdown_started_ms: Option<u64>,
     shutdown_complete: bool,
     status: StatusLog,
+    /// The kraft.version last given to the network role (its ApiVersions answers list it).
+    announced_kraft_version: i16,
 }
 
 impl RaftRole {
@@ -93,6 +95,7 @@ impl RaftRole {
             shutdown_started_ms: None,
             shutdown_complete: false,
             status: StatusLog::new(self.node_id),
+            announced_kraft_version: 0,
         };
         let now_ms = self.clock.now_ms();
         self.node
@@ -178,6 +181,14 @@ impl RaftRole {
         if let Some(due_ns) = self.workload.next_due_ns() {
             let due_in = due_ns.saturating_sub(now_ns).max(WORKLOAD_GRANULARITY_NS);
             sleep_ns = sleep_ns.min(due_in);
+        }
+        if sleep_ns == 0 {
+            // A deadline already due: a zero timer completes without giving up the thread, so a
+            // core whose deadline stays in the past would spin here and starve the roles that
+            // share this executor (the log role's flush, which a follower's next Fetch waits
+            // for). Let them run first; the events they bring are read after the wake-up.
+            future::yield_now().await;
+            return Wake::Timer;
         }
         let net = async { Wake::Net(self.from_net.recv().await) };
         let log = async { Wake::Log(self.from_log.recv().await) };
@@ -277,8 +288,20 @@ impl RaftRole {
             }
         }
         self.deliver_commits(run);
+        self.announce_kraft_version(run).await?;
         self.snapshot_step().await?;
         self.release_cache(run).await
+    }
+
+    /// Tells the network role the core's kraft.version when it changed: a Kafka controller's
+    /// ApiVersions answer lists it in FinalizedFeatures (`describe --status` prints it).
+    async fn announce_kraft_version(&mut self, run: &mut Run) -> Result<(), RuntimeError> {
+        let level = self.node.kraft_version();
+        if level == run.announced_kraft_version {
+            return Ok(());
+        }
+        run.announced_kraft_version = level;
+        self.net(NetCommand::KRaftVersion(level)).await
     }
 
     /// Starts a snapshot when one is due, and announces one that was frozen: to the core first

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+pub mod dynamic;
 pub mod snapshot_state;
 
 pub use kraft_benches::process::{

@@ -170,4 +170,20 @@ impl Checker {
         );
         self.report(time_ms, Invariant::CommittedLost, None, detail);
     }
+
+    /// Whether `disk` (a log, its snapshot included) holds the whole committed log.
+    pub fn holds_committed_log<Q: Clone>(&self, disk: &SimDisk<Q>) -> bool {
+        self.committed
+            .last()
+            .is_none_or(|&last| self.disk_holds(disk, last, false))
+    }
+
+    /// At the end of a run, voter `node` of the final voter set still lacks committed records.
+    pub fn on_final_voter_lacks_committed(&mut self, time_ms: u64, node: NodeId) {
+        let detail = format!(
+            "a voter of the final voter set lacks the committed log (end {}) after the final phase",
+            self.committed_end_offset()
+        );
+        self.report(time_ms, Invariant::CommittedLost, Some(node), detail);
+    }
 }

@@ -1,8 +1,8 @@
 //! Membership (KIP-853): elections judged against the voter set each leader held, the committed
 //! voter set followed along the committed log (what durability is judged against), and the
 //! rules of voter changes: one uncommitted voter set at a time, a node's voter set equal to the
-//! last Voters record of its log, and a voter that learned its removal never standing for
-//! election.
+//! last Voters record of its log, and a voter that knows its removal committed never standing
+//! for election.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -170,7 +170,8 @@ impl Checker {
         self.report(time_ms, Invariant::VotersNotFromLog, Some(node), detail);
     }
 
-    /// `node` stands for election (Prospective or Candidate) outside its own voter set.
+    /// `node` stands for election (Prospective or Candidate) although it knows its removal
+    /// committed.
     pub fn on_removed_voter_election(&mut self, time_ms: u64, node: NodeId, detail: String) {
         self.report(time_ms, Invariant::RemovedVoterDisrupts, Some(node), detail);
     }

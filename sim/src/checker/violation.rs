@@ -66,12 +66,14 @@ pub enum Invariant {
     /// A node's voter set is not the last Voters record of its log (or snapshot, or bootstrap
     /// checkpoint), or two snapshots of one committed prefix hold different voter sets.
     VotersNotFromLog,
-    /// A node outside its own voter set stood for election (a removed voter that learned its
-    /// removal must not disturb the quorum).
+    /// A node stood for election after it knew its removal committed (its high watermark past
+    /// the Voters record without it): a removed voter must not disturb the quorum.
     RemovedVoterDisrupts,
     /// A voter change did not finish although a majority of the old and the new voter set was
     /// up and connected for the whole liveness bound.
     ReconfigurationStuck,
+    /// An auto-joining controller the operator removed added itself back (KAFKA-19850).
+    AutoJoinAfterRemoval,
 }
 
 impl fmt::Display for Invariant {

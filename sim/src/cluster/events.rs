@@ -32,6 +32,7 @@ impl Cluster {
                 }
             }
             EventKind::BeginCalm => self.begin_calm(),
+            EventKind::Settle => self.check_settled(),
             _ => self.handle_node_event(event),
         }
     }

@@ -1,12 +1,18 @@
 //! Faults and phases: pauses, crashes, partitions, lossy links, shutdowns and resignations in
-//! chaos; calm windows (everything healed and up) in which liveness is judged.
+//! chaos; calm windows (everything healed and up) in which liveness is judged; the final phase
+//! in which every voter of the final voter set must catch up with the committed log.
 
 use kraft_engine::io::Input;
 use kraft_engine::StateName;
 
+use super::membership::voter_disks;
 use super::{Cluster, EventKind};
 use crate::disk::CrashConfig;
 use crate::network::{NetworkConfig, NodeId};
+
+/// How long the final phase gives the final voters to catch up.
+const SETTLE_MS: u64 = 10_000;
+const SETTLE_CHECK_EVERY_MS: u64 = 100;
 
 pub(super) fn calm_network() -> NetworkConfig {
     NetworkConfig {
@@ -357,11 +363,54 @@ impl Cluster {
         if self.options.faults && self.now_ms < self.options.duration_ms {
             self.begin_chaos();
         } else if self.now_ms >= self.options.duration_ms {
-            self.stop = true;
+            self.begin_settle();
         } else {
             // No faults: keep demanding progress until the duration is over.
             self.checker
                 .begin_calm(self.now_ms, self.options.liveness_bound_ms);
+        }
+    }
+
+    /// The end of a run: everything healed and up, no workload and no voter changes; every
+    /// voter of the final voter set must then catch up with the whole committed log.
+    fn begin_settle(&mut self) {
+        self.settle_until_ms = Some(self.now_ms + SETTLE_MS);
+        self.corrupt_ppm = 0;
+        self.network.heal();
+        self.network.set_config(calm_network());
+        for i in 0..self.nodes.len() {
+            if !self.is_up(i) {
+                self.start_node(i);
+            } else if self.is_paused(i) {
+                self.resume(i);
+            }
+        }
+        self.trace_line(|| "settling".to_string());
+        self.schedule(SETTLE_CHECK_EVERY_MS, EventKind::Settle);
+    }
+
+    /// Whether the final voters hold the committed log; at the end of the phase, each that does
+    /// not is reported.
+    pub(super) fn check_settled(&mut self) {
+        let Some(until_ms) = self.settle_until_ms else {
+            return;
+        };
+        let voters = self.checker.committed_voters().to_vec();
+        let disks = voter_disks(&self.nodes, &self.empty_disk, &voters);
+        let lacking: Vec<NodeId> = disks
+            .iter()
+            .filter(|(_, disk)| !self.checker.holds_committed_log(disk))
+            .map(|&(id, _)| id)
+            .collect();
+        if lacking.is_empty() {
+            self.stop = true;
+        } else if self.now_ms >= until_ms {
+            for id in lacking {
+                self.checker.on_final_voter_lacks_committed(self.now_ms, id);
+            }
+            self.stop = true;
+        } else {
+            self.schedule(SETTLE_CHECK_EVERY_MS, EventKind::Settle);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What the cluster tells the checker about voter sets (KIP-853): the Voters records each log
 //! holds (followed through appends, truncations, snapshot loads and restarts), the voter set the
 //! core reports against them, the votes behind each leader, one voter change at a time, and
-//! nodes outside their voter set never standing for election.
+//! a node never standing for election once it knows its removal committed.
 
 use kraft_engine::message::ReplicaKey;
 use kraft_engine::voters::control_entries;
@@ -138,10 +138,20 @@ impl Cluster {
         }
         let state = core.status().state;
         let in_set = core.voter_set().iter().any(|v| v.is_voter(key));
-        if matches!(state, StateName::Prospective | StateName::Candidate) && !in_set {
+        // Raft thesis 4.2.2 (and the core): a voter left out by an uncommitted change may still
+        // run, to finish it. Once it knows its removal committed (its high watermark passed the
+        // Voters record), it never stands again: it must not disturb the quorum (KIP-853).
+        let removal_known_committed = node
+            .log_voters
+            .last()
+            .zip(core.high_watermark())
+            .is_some_and(|((offset, _), hw)| *offset < hw);
+        let standing = matches!(state, StateName::Prospective | StateName::Candidate);
+        if standing && !in_set && removal_known_committed {
             let detail = format!(
-                "{state:?} outside its voter set {:?}",
-                core.voter_set().ids().collect::<Vec<_>>()
+                "{state:?} outside its voter set {:?}, committed below its high watermark {:?}",
+                core.voter_set().ids().collect::<Vec<_>>(),
+                core.high_watermark()
             );
             self.checker.on_removed_voter_election(now, key.id, detail);
         }

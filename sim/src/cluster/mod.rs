@@ -161,6 +161,8 @@ enum EventKind {
     Operator,
     Fault,
     BeginCalm,
+    /// The final phase checks whether every final voter holds the committed log.
+    Settle,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,6 +352,9 @@ pub struct Cluster {
     operator: Option<operator::Operator>,
     /// What a voter without a replica holds (nothing).
     empty_disk: SimDisk<ElectionState>,
+    /// The final phase (no faults, no workload, no voter changes) ends by this time: every
+    /// voter of the final voter set must hold the whole committed log by then.
+    settle_until_ms: Option<u64>,
 }
 
 /// A leader's DescribeQuorum answer is checked every this many leader observations.
@@ -440,6 +445,7 @@ impl Cluster {
             describe_countdown: DESCRIBE_EVERY,
             snapshot_control: BTreeMap::new(),
             empty_disk: SimDisk::new(),
+            settle_until_ms: None,
             operator: options
                 .dynamic
                 .map(|d| operator::Operator::new(d, options.voters, total)),

@@ -4,7 +4,8 @@
 //! (NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, ...) and on its own timeout. A replacement
 //! removes the old replica key, wipes the disk once the removal is committed (the node comes
 //! back formatted with a new directory id), and adds the new key. Spare nodes of auto-join seeds
-//! add themselves. The operator also judges liveness: a change must finish within the bound
+//! add themselves; the operator may remove one, which must not add itself back in that run
+//! (KAFKA-19850, our rule: Kafka 4.4 lacks the fix). The operator also judges liveness: a change must finish within the bound
 //! while a majority of the old and of the new voter set is up and connected in a calm window.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,6 +77,9 @@ pub(super) struct Operator {
     requested_adds: Vec<ReplicaKey>,
     /// The committed voter set last seen.
     last_committed: Vec<ReplicaKey>,
+    /// Auto-joined replicas the operator removed, with the node's incarnation then: none may add
+    /// itself back in that run (KAFKA-19850).
+    removed_auto: Vec<(ReplicaKey, u64)>,
     /// Since when a change is owed (calm, majorities connected) without progress.
     owed_since_ms: Option<u64>,
     pub(super) counts: ReconfigCounts,
@@ -104,6 +108,7 @@ impl Operator {
                 .map(|id| replica_key(id, 0))
                 .collect(),
             owed_since_ms: None,
+            removed_auto: Vec::new(),
             counts: ReconfigCounts {
                 dynamic_runs: 1,
                 ..ReconfigCounts::default()
@@ -121,6 +126,10 @@ impl Cluster {
 
     /// The operator's periodic look at the quorum.
     pub(super) fn operator_tick(&mut self) {
+        if self.settle_until_ms.is_some() {
+            // The final phase: the voter set stays as it is.
+            return;
+        }
         let Some(mut op) = self.operator.take() else {
             return;
         };
@@ -171,9 +180,18 @@ impl Cluster {
         if committed == op.last_committed.as_slice() {
             return;
         }
+        let mut rejoined = Vec::new();
         for key in committed.iter().filter(|k| !op.last_committed.contains(k)) {
             if op.requested_adds.contains(key) {
                 op.counts.adds += 1;
+            } else if let Some(&(_, incarnation)) = op.removed_auto.iter().find(|(k, _)| k == key) {
+                let same_run = self
+                    .node_index(key.id)
+                    .is_some_and(|i| self.nodes[i].incarnation == incarnation);
+                if same_run {
+                    rejoined.push(key.id);
+                }
+                op.counts.auto_joins += 1;
             } else {
                 op.counts.auto_joins += 1;
             }
@@ -188,6 +206,14 @@ impl Cluster {
             .count() as u64;
         op.last_committed = committed.to_vec();
         op.owed_since_ms = None;
+        for id in rejoined {
+            let detail = "added itself back after the operator removed it (KAFKA-19850)";
+            self.violation(
+                Invariant::AutoJoinAfterRemoval,
+                Some(id),
+                detail.to_string(),
+            );
+        }
     }
 
     /// A replaced node whose old key left the committed voter set loses its disk: it comes back
@@ -204,6 +230,16 @@ impl Cluster {
         let wipes = self.nodes[i].wipes + 1;
         let mut config = self.nodes[i].config.clone();
         config.directory_id = directory_id(x, wipes);
+        // The new controller's configuration names the quorum as it is now (the initial
+        // controllers may be gone, or be this node itself).
+        config.bootstrap_servers = op
+            .last_committed
+            .iter()
+            .map(|k| {
+                let e = endpoint(k.id);
+                (e.host, e.port)
+            })
+            .collect();
         let node = &mut self.nodes[i];
         node.wipes = wipes;
         node.config = config;
@@ -279,7 +315,25 @@ impl Cluster {
             .collect();
         let can_shrink = op.target.len() >= 2 && !managed.is_empty();
         let pick = self.rng.below(3);
-        let action = if pick == 0 && !spares.is_empty() || !can_shrink && !spares.is_empty() {
+        let joined_auto: Vec<ReplicaKey> = op
+            .last_committed
+            .iter()
+            .copied()
+            .filter(|k| op.auto_join.contains(&k.id))
+            .collect();
+        let action = if !joined_auto.is_empty() && op.target.len() >= 2 && self.rng.chance(0.5) {
+            // KAFKA-19850: an auto-joined controller the operator removes must not add itself
+            // back; it becomes a spare the operator may add again.
+            let key = joined_auto[self.rng.index(joined_auto.len())];
+            op.target.remove(&key.id);
+            op.auto_join.remove(&key.id);
+            op.requested_adds.retain(|k| *k != key);
+            let incarnation = self
+                .node_index(key.id)
+                .map_or(0, |i| self.nodes[i].incarnation);
+            op.removed_auto.push((key, incarnation));
+            format!("remove auto-joined node {}", key.id)
+        } else if pick == 0 && !spares.is_empty() || !can_shrink && !spares.is_empty() {
             let id = spares[self.rng.index(spares.len())];
             op.target.insert(id);
             format!("add node {id}")

@@ -7,6 +7,9 @@ impl Cluster {
     /// Local appends on whichever node believes it leads (and now and then on a node that does
     /// not, which must be refused).
     pub(super) fn workload(&mut self) {
+        if self.settle_until_ms.is_some() {
+            return;
+        }
         let leader = (0..self.nodes.len())
             .filter(|&i| self.is_running(i))
             .filter_map(|i| {

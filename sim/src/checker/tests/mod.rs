@@ -31,4 +31,5 @@ mod high_watermark;
 mod listeners;
 mod liveness;
 mod log_matching;
+mod membership;
 mod snapshots;
