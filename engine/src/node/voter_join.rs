@@ -80,10 +80,15 @@ impl RaftNode {
         }
     }
 
-    /// Whether an update period timer matters now (it is a deadline only then).
+    /// When the update period ends, if a voter request will be due then. A period that already
+    /// ended is no deadline: the request goes with the next send opportunity (the answer to the
+    /// request in flight to the leader, or its backoff's end), so ticking cannot spin on it.
     pub(super) fn voter_request_deadline_ms(&self) -> Option<u64> {
         match &self.state {
-            QuorumState::Follower(f) if self.voter_request_due().is_some() => {
+            QuorumState::Follower(f)
+                if f.update_voter_deadline_ms > self.now_ms
+                    && self.voter_request_due().is_some() =>
+            {
                 Some(f.update_voter_deadline_ms)
             }
             _ => None,
