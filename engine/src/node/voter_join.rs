@@ -10,7 +10,10 @@
 //! Voters record appended without it, or at start a history that held it and a latest set that
 //! does not), it stops auto-joining for the rest of its run; a restart with the removal still
 //! in its history keeps it stopped. Adding it back is then the operator's choice
-//! (`add-controller`).
+//! (`add-controller`). Known gap: the rule lives in memory and in the voter-set history, so a
+//! node that restarts after retention trimmed its removal out of that history (or that only
+//! ever saw a snapshot without itself) may auto-join again; a durable marker (e.g. in the
+//! quorum-state file) would close it.
 
 use super::RaftNode;
 use crate::message::{
