@@ -129,28 +129,7 @@ impl RaftConfig {
                 )));
             }
         }
-        if self.bootstrap_servers.len() > MAX_BOOTSTRAP_SERVERS {
-            return Err(ConfigError::new(format!(
-                "{} bootstrap servers, at most {MAX_BOOTSTRAP_SERVERS}",
-                self.bootstrap_servers.len()
-            )));
-        }
-        if self.voters.is_empty()
-            && !self
-                .local_listeners
-                .iter()
-                .any(|l| l.name == self.listener_name)
-        {
-            return Err(ConfigError::new(format!(
-                "a dynamic quorum (no static voters) needs this node's advertised {} listener",
-                self.listener_name
-            )));
-        }
-        if self.auto_join && !self.voters.is_empty() {
-            return Err(ConfigError::new(
-                "auto join needs a dynamic quorum (no static voters)".to_string(),
-            ));
-        }
+        self.validate_dynamic()?;
         let timings = [
             ("election timeout", self.election_timeout_ms),
             ("fetch timeout", self.fetch_timeout_ms),
@@ -188,6 +167,34 @@ impl RaftConfig {
         if self.max_queued_batches == 0 {
             return Err(ConfigError::new(
                 "max queued batches must be positive".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The dynamic-quorum keys: bounded bootstrap servers, an advertised listener to put into
+    /// the voter set, auto-join only without static voters.
+    fn validate_dynamic(&self) -> Result<(), ConfigError> {
+        if self.bootstrap_servers.len() > MAX_BOOTSTRAP_SERVERS {
+            return Err(ConfigError::new(format!(
+                "{} bootstrap servers, at most {MAX_BOOTSTRAP_SERVERS}",
+                self.bootstrap_servers.len()
+            )));
+        }
+        if self.voters.is_empty()
+            && !self
+                .local_listeners
+                .iter()
+                .any(|l| l.name == self.listener_name)
+        {
+            return Err(ConfigError::new(format!(
+                "a dynamic quorum (no static voters) needs this node's advertised {} listener",
+                self.listener_name
+            )));
+        }
+        if self.auto_join && !self.voters.is_empty() {
+            return Err(ConfigError::new(
+                "auto join needs a dynamic quorum (no static voters)".to_string(),
             ));
         }
         Ok(())

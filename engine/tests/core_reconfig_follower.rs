@@ -239,7 +239,8 @@ fn elections_after_growing_the_voter_set_need_the_new_majority() {
     assert_eq!(c.voters_of(new_leader), vec![1, 2, 3, 4]);
 }
 
-/// kraft.version 0 (static voters): Kafka's handlers refuse with UNSUPPORTED_VERSION.
+/// kraft.version 0 (static voters): Kafka's AddVoter/RemoveVoter handlers refuse with
+/// UNSUPPORTED_VERSION; Kafka 4.4 answers a static voter's UpdateRaftVoter.
 #[test]
 fn a_static_quorum_refuses_voter_changes() {
     let mut c = Cluster::new(&[1, 2, 3], &[1, 2, 3]);
@@ -260,13 +261,25 @@ fn a_static_quorum_refuses_voter_changes() {
         change_answer(c.answer(leader, remove)).map(|a| a.0),
         Some(ErrorCode::UNSUPPORTED_VERSION)
     );
+    // Kafka 4.4 answers a static voter's UpdateRaftVoter (kept in memory for an upgrade).
     let epoch = c.node(leader).status().epoch;
     let update = c.operator(leader, update_request(2, epoch, "h", 0, 1));
+    assert_eq!(update_code(c.answer(leader, update)), ErrorCode::NONE);
+    let too_new = c.operator(leader, update_request(2, epoch, "h", 1, 1));
     assert_eq!(
-        update_code(c.answer(leader, update)),
-        ErrorCode::UNSUPPORTED_VERSION
+        update_code(c.answer(leader, too_new)),
+        ErrorCode::INVALID_REQUEST
+    );
+    let unknown = c.operator(leader, update_request(7, epoch, "h", 0, 1));
+    assert_eq!(
+        update_code(c.answer(leader, unknown)),
+        ErrorCode::VOTER_NOT_FOUND
     );
     assert_eq!(c.node(leader).status().kraft_version, 0);
+    assert_eq!(
+        c.node(leader).voter_set().get(2).unwrap().listeners[0].host,
+        "127.0.0.1"
+    );
 }
 
 /// Raft thesis 4.2.2: a leader that removed itself but lost leadership before the change
@@ -294,4 +307,83 @@ fn a_leader_that_lost_leadership_before_its_removal_committed_still_finishes_it(
         && c.voters_of(other) == vec![other]
         && c.node(other).high_watermark() == Some(c.peer(other).log_end_offset())));
     assert!(!c.node(leader).status().is_voter);
+}
+
+/// A member whose disk was wiped comes back with a new directory id and auto-join: it is a
+/// new replica, not the one the operator removed, so it adds itself.
+#[test]
+fn a_wiped_member_with_a_new_directory_auto_joins() {
+    let mut c = Cluster::new_dynamic(&[1, 2, 3, 4], &[1, 2, 3]);
+    let leader = elected(&mut c);
+    let end = c.peer(leader).log_end_offset();
+    assert!(c.run_until(5_000, |c| c.node(4).high_watermark() == Some(end)));
+    let add = c.operator(leader, add_request(4, true));
+    assert!(c.run_until(5_000, |c| c.answer(leader, add).is_some()));
+    let remove = c.operator(leader, remove_request(key(4)));
+    assert!(c.run_until(5_000, |c| c.answer(leader, remove).is_some()));
+    assert!(c.run_until(5_000, |c| !c.node(4).status().is_voter));
+    let _old = c.crash(4);
+    let mut cfg = support::dynamic::config(4, &[1, 2, 3]);
+    cfg.directory_id = directory_id(4, 1);
+    cfg.auto_join = true;
+    // Formatted anew with `--no-initial-controllers`: no control entries on its disk at all.
+    let node =
+        kraft_engine::RaftNode::new(cfg, kraft_engine::RestoredState::empty(), c.now, 77).unwrap();
+    c.add(4, node);
+    assert!(c.run_until(30_000, |c| c.node(4).status().is_voter));
+    let leader = c.leader().unwrap();
+    assert_eq!(
+        c.node(leader)
+            .voter_set()
+            .get(4)
+            .map(|v| v.key.directory_id),
+        Some(directory_id(4, 1))
+    );
+}
+
+/// An observer whose fetch timed out asks a bootstrap server who leads; when that server is
+/// unreachable it goes back to the leader instead of asking the dead server forever (which
+/// also kept it from sending its auto-join AddRaftVoter, only ever sent to the leader).
+#[test]
+fn an_observer_gives_up_an_unreachable_rediscovery_target() {
+    use kraft_engine::io::RequestError;
+    use kraft_engine::message::Records;
+    use kraft_engine::{ElectionState, Input};
+    use support::solo::{fetch_response, sent, Solo};
+    let restored = kraft_engine::RestoredState {
+        election: ElectionState {
+            epoch: 4,
+            leader_id: Some(2),
+            voted_key: None,
+        },
+        ..support::dynamic::restored(&[1, 2, 3])
+    };
+    let (mut s, _) = Solo::new(support::dynamic::config(4, &[1, 2, 3]), restored);
+    assert_eq!(s.state(), StateName::Follower);
+    let correlation_id = s.in_flight_id(2);
+    s.step(Input::Response {
+        from: 2,
+        correlation_id,
+        response: Response::Fetch(fetch_response(2, 4, 0, Records::Empty)),
+    });
+    // The leader goes silent past the fetch timeout: the observer asks a bootstrap server.
+    let out = s.tick_to(s.now + 2_500);
+    let to_bootstrap: Vec<i32> = sent(&out).into_iter().map(|(to, _)| to).collect();
+    let Some(&target) = to_bootstrap.iter().find(|&&to| to < -1) else {
+        panic!("no Fetch to a bootstrap server: {to_bootstrap:?}")
+    };
+    let correlation_id = s.in_flight_id(target);
+    s.step(Input::RequestFailed {
+        to: target,
+        correlation_id,
+        error: RequestError::Disconnected,
+    });
+    let out = s.tick_to(s.now + 100);
+    assert!(
+        sent(&out)
+            .iter()
+            .any(|(to, r)| *to == 2 && matches!(r, Request::Fetch(_))),
+        "back to fetching from the leader: {:?}",
+        sent(&out)
+    );
 }

@@ -73,13 +73,7 @@ impl RaftNode {
             return None;
         };
         let now = self.now_ms as i64;
-        let describe = |id: i32, p: &ReplicaProgress| ReplicaDescription {
-            replica_id: id,
-            replica_directory_id: p.directory_id,
-            log_end_offset: p.end_offset.unwrap_or(-1),
-            last_fetch_timestamp: p.last_fetch_ms.map_or(-1, |t| t as i64),
-            last_caught_up_timestamp: p.last_caught_up_ms.map_or(-1, |t| t as i64),
-        };
+        let describe = describe_replica;
         let local_id = self.config.node_id;
         let mut current_voters = Vec::with_capacity(self.voter_set().len());
         // A voter is described by its key in the voter set, as Kafka's leader does; static
@@ -102,27 +96,7 @@ impl RaftNode {
                 });
             }
         }
-        let mut observers: Vec<ReplicaDescription> = l
-            .observers
-            .iter()
-            .filter(|(_, p)| {
-                p.last_fetch_ms.is_some_and(|t| {
-                    self.now_ms.saturating_sub(t) < super::fetch_leader::OBSERVER_EXPIRY_MS
-                })
-            })
-            .map(|(&id, p)| describe(id, p))
-            .collect();
-        if !self.is_voter() {
-            // A leader that removed itself leads on until the change commits: as Kafka's
-            // `LeaderState`, it describes itself among the observers meanwhile.
-            observers.push(ReplicaDescription {
-                replica_id: local_id,
-                replica_directory_id: self.config.directory_id,
-                log_end_offset: self.log.end_offset,
-                last_fetch_timestamp: now,
-                last_caught_up_timestamp: now,
-            });
-        }
+        let observers = self.described_observers(&l.observers);
         // Every voter with all its listeners, as Kafka 4.x lists them.
         let nodes = self
             .voter_set()
@@ -140,5 +114,44 @@ impl RaftNode {
         response.observers = observers;
         response.nodes = nodes;
         Some(response)
+    }
+
+    /// Observers that fetched within Kafka's expiry, and this leader itself while it leads
+    /// outside the voter set (it removed itself and the change is not committed yet), as
+    /// Kafka's `LeaderState` describes it.
+    fn described_observers(
+        &self,
+        observers: &std::collections::BTreeMap<i32, ReplicaProgress>,
+    ) -> Vec<ReplicaDescription> {
+        let now = self.now_ms as i64;
+        let mut described: Vec<ReplicaDescription> = observers
+            .iter()
+            .filter(|(_, p)| {
+                p.last_fetch_ms.is_some_and(|t| {
+                    self.now_ms.saturating_sub(t) < super::fetch_leader::OBSERVER_EXPIRY_MS
+                })
+            })
+            .map(|(&id, p)| describe_replica(id, p))
+            .collect();
+        if !self.is_voter() {
+            described.push(ReplicaDescription {
+                replica_id: self.config.node_id,
+                replica_directory_id: self.config.directory_id,
+                log_end_offset: self.log.end_offset,
+                last_fetch_timestamp: now,
+                last_caught_up_timestamp: now,
+            });
+        }
+        described
+    }
+}
+
+fn describe_replica(id: i32, p: &ReplicaProgress) -> ReplicaDescription {
+    ReplicaDescription {
+        replica_id: id,
+        replica_directory_id: p.directory_id,
+        log_end_offset: p.end_offset.unwrap_or(-1),
+        last_fetch_timestamp: p.last_fetch_ms.map_or(-1, |t| t as i64),
+        last_caught_up_timestamp: p.last_caught_up_ms.map_or(-1, |t| t as i64),
     }
 }

@@ -7,6 +7,7 @@ mod epoch_rpcs;
 mod fetch_follower;
 mod fetch_leader;
 mod listeners;
+mod membership;
 mod peers;
 mod send;
 mod snapshot;
@@ -28,12 +29,10 @@ use crate::error::{AppendError, RestoreError};
 use crate::io::{Input, LeaderAndEpoch, Output, PeerAddress};
 use crate::listener::ListenerState;
 use crate::log::LogState;
-use crate::message::{LeaderEndpoint, NodeEndpoint, ReplicaKey, Response, SnapshotId};
+use crate::message::{ReplicaKey, Response, SnapshotId};
 use crate::rng::SplitMix64;
 use crate::state::{QuorumState, StateName, UnattachedState};
-use crate::voters::{
-    VoterHistory, VoterNode, VoterSet, SUPPORTED_KRAFT_VERSION_MAX, SUPPORTED_KRAFT_VERSION_MIN,
-};
+use crate::voters::{VoterHistory, VoterSet};
 
 /// Outputs not yet drained beyond this mean the runtime does not drain after each step: a bug.
 pub const MAX_PENDING_OUTPUTS: usize = 1 << 16;
@@ -151,22 +150,7 @@ impl RaftNode {
                 r.log_start_offset, r.log_end_offset
             )));
         }
-        let static_voters = VoterSet::from_static(&config.voters, &config.listener_name);
-        let mut history = VoterHistory::new(static_voters);
-        for entry in &r.kraft_control {
-            history.add(entry).map_err(|e| {
-                RestoreError::Inconsistent(format!("control entry at offset {}: {e}", entry.offset))
-            })?;
-        }
-        if let Some(last) = r.kraft_control.last() {
-            if last.offset >= r.log_end_offset {
-                return Err(RestoreError::Inconsistent(format!(
-                    "control entry at offset {} past the log end {}",
-                    last.offset, r.log_end_offset
-                )));
-            }
-        }
-        history.trim_below(r.log_start_offset);
+        let history = restore_voter_history(&config, r)?;
         let log = LogState::new(
             r.log_start_offset,
             r.log_end_offset,
@@ -431,64 +415,6 @@ impl RaftNode {
         self.outputs.push_back(output);
     }
 
-    /// This replica (id and directory id) is in the latest voter set.
-    pub(crate) fn is_voter(&self) -> bool {
-        self.voter_set().contains(self.local_key())
-    }
-
-    /// This node's endpoints as a leader announces them (BeginQuorumEpoch, EndQuorumEpoch):
-    /// its entry of the static voters, or in a dynamic quorum its own advertised listeners
-    /// (Kafka's `localListeners`).
-    pub(crate) fn local_leader_endpoints(&self) -> Vec<LeaderEndpoint> {
-        if self.config.is_dynamic() {
-            return self.config.local_listeners.clone();
-        }
-        self.voter_endpoint(self.config.node_id)
-            .into_iter()
-            .collect()
-    }
-
-    /// This replica as a voter node of a dynamic quorum (its key, advertised listeners and
-    /// supported kraft.versions); `None` without advertised listeners.
-    pub(crate) fn local_voter_node(&self) -> Option<VoterNode> {
-        if self.config.local_listeners.is_empty() {
-            return None;
-        }
-        Some(VoterNode {
-            key: self.local_key(),
-            listeners: self.config.local_listeners.clone(),
-            kraft_version_min: SUPPORTED_KRAFT_VERSION_MIN,
-            kraft_version_max: SUPPORTED_KRAFT_VERSION_MAX,
-        })
-    }
-
-    /// Whether this replica runs elections: a voter of its latest voter set, or (Raft thesis
-    /// 4.2.2) a voter of the committed set that its latest, uncommitted set left out. Until that
-    /// change commits it may still be needed to elect a leader (a leader that removed itself
-    /// and lost leadership before the commit, with the remaining voters behind it); its own vote
-    /// does not count (`VoteTally`), and once leader it resigns when the change commits.
-    pub(crate) fn may_run_for_leader(&self) -> bool {
-        if self.is_voter() {
-            return true;
-        }
-        // Unknown (after a restart) counts as uncommitted. The set before the latest was
-        // committed when the latest was appended (one change at a time).
-        let hw = self.high_watermark.unwrap_or(0);
-        let latest_uncommitted = self.history.latest_offset().is_some_and(|o| o >= hw);
-        latest_uncommitted
-            && self
-                .history
-                .previous()
-                .is_some_and(|committed| committed.contains(self.local_key()))
-    }
-
-    /// Voter `id`'s endpoint on this node's listener.
-    pub(crate) fn voter_endpoint(&self, id: i32) -> Option<LeaderEndpoint> {
-        self.voter_set()
-            .endpoint(id, &self.config.listener_name)
-            .cloned()
-    }
-
     pub(crate) fn local_key(&self) -> ReplicaKey {
         ReplicaKey {
             id: self.config.node_id,
@@ -498,43 +424,6 @@ impl RaftNode {
 
     pub(crate) fn leader_id_or_sentinel(&self) -> i32 {
         self.state.leader_id(self.config.node_id).unwrap_or(-1)
-    }
-
-    /// NodeEndpoints for responses: the known leader's endpoint on our listener.
-    pub(crate) fn leader_node_endpoints(&self) -> Vec<NodeEndpoint> {
-        let Some(id) = self.state.leader_id(self.config.node_id) else {
-            return Vec::new();
-        };
-        self.endpoint_of(id)
-            .map(|e| NodeEndpoint {
-                node_id: id,
-                host: e.host,
-                port: e.port,
-            })
-            .into_iter()
-            .collect()
-    }
-
-    /// Where `id` listens on this node's listener: this node's own advertised endpoint, a
-    /// voter's, or the endpoint learned for the leader.
-    pub(crate) fn endpoint_of(&self, id: i32) -> Option<LeaderEndpoint> {
-        let listener = &self.config.listener_name;
-        if id == self.config.node_id {
-            return self
-                .local_leader_endpoints()
-                .into_iter()
-                .find(|e| e.name == *listener);
-        }
-        self.voter_endpoint(id).or_else(|| {
-            self.leader_address
-                .as_ref()
-                .filter(|a| a.id == id)
-                .map(|a| LeaderEndpoint {
-                    name: listener.clone(),
-                    host: a.host.clone(),
-                    port: a.port,
-                })
-        })
     }
 
     pub(crate) fn respond(&mut self, request_id: u64, response: Response) {
@@ -607,4 +496,29 @@ impl RaftNode {
             }
         }
     }
+}
+
+/// The voter-set history a node restarts with: the static voters, then its control entries
+/// (refused when they contradict each other or lie past the log end), trimmed at the log start.
+fn restore_voter_history(
+    config: &RaftConfig,
+    r: &RestoredState,
+) -> Result<VoterHistory, RestoreError> {
+    let static_voters = VoterSet::from_static(&config.voters, &config.listener_name);
+    let mut history = VoterHistory::new(static_voters);
+    for entry in &r.kraft_control {
+        history.add(entry).map_err(|e| {
+            RestoreError::Inconsistent(format!("control entry at offset {}: {e}", entry.offset))
+        })?;
+    }
+    if let Some(last) = r.kraft_control.last() {
+        if last.offset >= r.log_end_offset {
+            return Err(RestoreError::Inconsistent(format!(
+                "control entry at offset {} past the log end {}",
+                last.offset, r.log_end_offset
+            )));
+        }
+    }
+    history.trim_below(r.log_start_offset);
+    Ok(history)
 }

@@ -115,6 +115,13 @@ impl RaftNode {
     }
 
     pub(super) fn on_request_failure(&mut self, to: i32) {
+        if let QuorumState::Follower(f) = &mut self.state {
+            if f.rediscover_from == Some(to) {
+                // That node is unreachable: back to the leader (the next fetch timeout picks
+                // another one to ask).
+                f.rediscover_from = None;
+            }
+        }
         self.connections
             .on_failure(to, self.now_ms, self.config.retry_backoff_ms);
     }
@@ -216,21 +223,7 @@ impl RaftNode {
                     self.send_votes(&targets, false);
                 }
             }
-            QuorumState::Leader(l) => {
-                let targets: Vec<i32> = l
-                    .begin_quorum_pending
-                    .iter()
-                    .copied()
-                    .filter(|&id| self.connections.is_ready(id, now))
-                    .collect();
-                for to in targets {
-                    if let QuorumState::Leader(l) = &mut self.state {
-                        l.begin_quorum_pending.remove(&to);
-                    }
-                    let request = self.begin_quorum_epoch_request(to);
-                    self.send(to, Request::BeginQuorumEpoch(request));
-                }
-            }
+            QuorumState::Leader(_) => self.send_begin_quorum_epochs(),
             QuorumState::Follower(f) if f.snapshot_download.is_some() => {
                 let (leader_id, download) = (f.leader_id, f.snapshot_download);
                 if let Some(download) = download {
@@ -263,6 +256,27 @@ impl RaftNode {
                     self.send(to, Request::EndQuorumEpoch(request));
                 }
             }
+        }
+    }
+
+    /// The leader's BeginQuorumEpoch to every voter still waiting for one this period.
+    fn send_begin_quorum_epochs(&mut self) {
+        let QuorumState::Leader(l) = &self.state else {
+            return;
+        };
+        let now = self.now_ms;
+        let targets: Vec<i32> = l
+            .begin_quorum_pending
+            .iter()
+            .copied()
+            .filter(|&id| self.connections.is_ready(id, now))
+            .collect();
+        for to in targets {
+            if let QuorumState::Leader(l) = &mut self.state {
+                l.begin_quorum_pending.remove(&to);
+            }
+            let request = self.begin_quorum_epoch_request(to);
+            self.send(to, Request::BeginQuorumEpoch(request));
         }
     }
 

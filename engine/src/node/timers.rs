@@ -84,24 +84,7 @@ impl RaftNode {
                     return true;
                 }
             }
-            QuorumState::Leader(l) => {
-                if l.resign_requested {
-                    // It removed itself and the change committed (Kafka's `requestResign`).
-                    self.transition_to_resigned();
-                    return true;
-                }
-                if l.check_quorum_deadline_ms.is_some_and(|d| now >= d) {
-                    // No majority fetched within the window: this leader may be partitioned.
-                    self.transition_to_resigned();
-                    return true;
-                }
-                if now >= l.begin_quorum_deadline_ms {
-                    l.begin_quorum_pending = l.voters.keys().copied().collect();
-                    l.begin_quorum_deadline_ms =
-                        now.saturating_add(self.config.fetch_timeout_ms / 2);
-                    return true;
-                }
-            }
+            QuorumState::Leader(_) => return self.poll_leader_timer(),
             QuorumState::Resigned(r) => {
                 if now >= r.election_deadline_ms {
                     let epoch = r.epoch;
@@ -118,6 +101,27 @@ impl RaftNode {
                     return true;
                 }
             }
+        }
+        false
+    }
+
+    /// The leader's timers: a requested resignation, check quorum, the BeginQuorumEpoch period.
+    fn poll_leader_timer(&mut self) -> bool {
+        let now = self.now_ms;
+        let begin_quorum_period_ms = self.config.fetch_timeout_ms / 2;
+        let QuorumState::Leader(l) = &mut self.state else {
+            return false;
+        };
+        // It removed itself and the change committed (Kafka's `requestResign`), or no majority
+        // fetched within the check-quorum window (it may be partitioned).
+        if l.resign_requested || l.check_quorum_deadline_ms.is_some_and(|d| now >= d) {
+            self.transition_to_resigned();
+            return true;
+        }
+        if now >= l.begin_quorum_deadline_ms {
+            l.begin_quorum_pending = l.voters.keys().copied().collect();
+            l.begin_quorum_deadline_ms = now.saturating_add(begin_quorum_period_ms);
+            return true;
         }
         false
     }

@@ -90,7 +90,12 @@ impl RaftNode {
             let election = self.election.clone();
             self.emit(Output::PersistElectionState(election));
         }
-        // The only voter elects itself at once.
+        self.maybe_elect_sole_voter();
+        Ok(())
+    }
+
+    /// The only voter elects itself at once.
+    fn maybe_elect_sole_voter(&mut self) {
         if self.voter_set().is_only_voter(self.local_key()) {
             match self.state {
                 QuorumState::Candidate(_) => self.maybe_become_leader(),
@@ -98,7 +103,6 @@ impl RaftNode {
                 _ => self.start_election(),
             }
         }
-        Ok(())
     }
 
     /// Election timeout draw: `T + uniform[0, T)`.

@@ -255,10 +255,13 @@ impl RaftNode {
         if key.id < 0 || key.directory_id.is_zero() || !has_listener || min < 0 || max < min {
             return Err(ErrorCode::INVALID_REQUEST);
         }
+        let kraft_version = self.kraft_version();
+        if kraft_version < 1 {
+            return self.update_static_voter(key, min, max);
+        }
         // The handler's checks carry no message in UpdateRaftVoter's response.
         self.check_voter_change_allowed("updating")
             .map_err(|(code, _)| code)?;
-        let kraft_version = self.kraft_version();
         if !(min <= kraft_version && max >= kraft_version) {
             return Err(ErrorCode::INVALID_REQUEST);
         }
@@ -273,6 +276,31 @@ impl RaftNode {
         };
         if &new_voters != self.voter_set() {
             self.append_voter_set(new_voters);
+        }
+        Ok(())
+    }
+
+    /// Kafka 4.4 at kraft.version 0 (its voters send one UpdateRaftVoter per leader): the
+    /// leader keeps the update in memory for a later kraft.version upgrade and answers NONE, or
+    /// REQUEST_TIMED_OUT before it has a high watermark. This node never upgrades kraft.version,
+    /// so nothing is kept; the answer is Kafka's.
+    fn update_static_voter(
+        &mut self,
+        key: ReplicaKey,
+        min: i16,
+        max: i16,
+    ) -> Result<(), ErrorCode> {
+        let QuorumState::Leader(l) = &self.state else {
+            unreachable!("checked by validate_leader_only_request");
+        };
+        if l.high_watermark.is_none() {
+            return Err(ErrorCode::REQUEST_TIMED_OUT);
+        }
+        if !(min <= 0 && max >= 0) {
+            return Err(ErrorCode::INVALID_REQUEST);
+        }
+        if !self.voter_set().contains(key) {
+            return Err(ErrorCode::VOTER_NOT_FOUND);
         }
         Ok(())
     }

@@ -10,7 +10,10 @@
 //! Voters record appended without it, or at start a history that held it and a latest set that
 //! does not), it stops auto-joining for the rest of its run; a restart with the removal still
 //! in its history keeps it stopped. Adding it back is then the operator's choice
-//! (`add-controller`).
+//! (`add-controller`). Known gap: the rule lives in memory and in the voter-set history, so a
+//! node that restarts after retention trimmed its removal out of that history (or that only
+//! ever saw a snapshot without itself) may auto-join again; a durable marker (e.g. in the
+//! quorum-state file) would close it.
 
 use super::RaftNode;
 use crate::message::{
@@ -80,11 +83,9 @@ impl RaftNode {
         }
     }
 
-    /// The update period's end, while a voter request is due and the period still runs. Once it
-    /// has passed, the request goes out from the next `maybe_send_requests` that finds the
-    /// leader's connection free, and every event runs that (the Fetch's answer or timeout, a
-    /// flush, a connection's backoff deadline): a past deadline here would only make the
-    /// runtime tick again at once, spinning while a Fetch is in flight.
+    /// When the update period ends, if a voter request will be due then. A period that already
+    /// ended is no deadline: the request goes with the next send opportunity (the answer to the
+    /// request in flight to the leader, or its backoff's end), so ticking cannot spin on it.
     pub(super) fn voter_request_deadline_ms(&self) -> Option<u64> {
         match &self.state {
             QuorumState::Follower(f)
