@@ -83,9 +83,11 @@ impl RaftNode {
         }
     }
 
-    /// When the update period ends, if a voter request will be due then. A period that already
-    /// ended is no deadline: the request goes with the next send opportunity (the answer to the
-    /// request in flight to the leader, or its backoff's end), so ticking cannot spin on it.
+    /// The update period's end, while a voter request is due and the period still runs. Once it
+    /// has passed, the request goes out from the next `maybe_send_requests` that finds the
+    /// leader's connection free, and every event runs that (the Fetch's answer or timeout, a
+    /// flush, a connection's backoff deadline): a past deadline here would only make the
+    /// runtime tick again at once, spinning while a Fetch is in flight.
     pub(super) fn voter_request_deadline_ms(&self) -> Option<u64> {
         match &self.state {
             QuorumState::Follower(f)
