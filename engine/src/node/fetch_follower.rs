@@ -66,10 +66,12 @@ impl RaftNode {
                 self.set_high_watermark(hw);
             }
         }
-        let deadline = self.now_ms.saturating_add(self.config.fetch_timeout_ms);
+        let now_ms = self.now_ms;
+        let deadline = now_ms.saturating_add(self.config.fetch_timeout_ms);
         if let QuorumState::Follower(f) = &mut self.state {
             f.fetch_deadline_ms = deadline;
             f.has_fetched = true;
+            f.last_fetch_ms = now_ms;
         }
         true
     }

@@ -114,6 +114,9 @@ pub struct RaftNode {
     pending_voter_address: Option<PeerAddress>,
     /// KAFKA-19850: this replica saw itself removed from the voter set; no auto-join.
     auto_join_stopped: bool,
+    /// The leader accepted this replica's auto-join AddRaftVoter and no voter set holding it
+    /// has been seen since.
+    auto_join_accepted: bool,
 }
 
 impl RaftNode {
@@ -185,6 +188,7 @@ impl RaftNode {
             leader_address: None,
             pending_voter_address: None,
             auto_join_stopped: false,
+            auto_join_accepted: false,
         };
         // KAFKA-19850: a replica its history shows removed does not auto-join again.
         node.auto_join_stopped = !node.is_voter() && node.history.ever_contained(node.local_key());

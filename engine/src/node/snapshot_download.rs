@@ -97,10 +97,12 @@ impl RaftNode {
         {
             return false; // an unexpected error: retry the same chunk after the backoff
         }
-        let deadline_ms = self.now_ms.saturating_add(self.config.fetch_timeout_ms);
+        let now_ms = self.now_ms;
+        let deadline_ms = now_ms.saturating_add(self.config.fetch_timeout_ms);
         if let QuorumState::Follower(f) = &mut self.state {
             f.fetch_deadline_ms = deadline_ms;
             f.has_fetched = true;
+            f.last_fetch_ms = now_ms;
         }
         true
     }

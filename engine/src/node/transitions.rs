@@ -193,6 +193,7 @@ impl RaftNode {
             leader_id,
             fetch_deadline_ms: deadline,
             has_fetched: false,
+            last_fetch_ms: 0,
             rediscover_from: None,
             validated_end_offset: 0,
             snapshot_download: None,

@@ -120,7 +120,16 @@ impl RaftNode {
                     up_to_date
                 }
             }
-            QuorumState::Follower(f) => pre_vote && !f.has_fetched && up_to_date,
+            // KIP-996: a follower refuses pre-votes while it fetches from its leader. A voter
+            // leaves this state when that stops for a fetch timeout; an observer stays (it asks
+            // the bootstrap servers), so for it the fetch timeout decides: a new voter that has
+            // not fetched the Voters record adding it must still help elect a successor of a
+            // dead leader (Kafka's `hasFetchedFromLeader` alone would refuse forever).
+            QuorumState::Follower(f) => {
+                let fetched_lately = f.has_fetched
+                    && self.now_ms < f.last_fetch_ms.saturating_add(self.config.fetch_timeout_ms);
+                pre_vote && !fetched_lately && up_to_date
+            }
             QuorumState::Candidate(_) => pre_vote && up_to_date,
             // Kafka's ResignedState and LeaderState refuse every vote, pre-vote or standard: an
             // ex-leader of this epoch must not help another replica start an election in it.

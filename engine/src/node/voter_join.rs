@@ -126,6 +126,9 @@ impl RaftNode {
     /// Kafka's `handleAddVoterResponse`: NONE, REQUEST_TIMED_OUT and DUPLICATE_VOTER wait for
     /// the next period; anything else backs off like a failed request.
     pub(super) fn handle_add_raft_voter_response(&mut self, r: AddRaftVoterResponse) -> bool {
+        if r.error_code.is_none() {
+            self.auto_join_accepted = true;
+        }
         expected_voter_change_error(r.error_code)
     }
 
@@ -145,9 +148,14 @@ impl RaftNode {
         expected_voter_change_error(r.error_code)
     }
 
-    /// KAFKA-19850: this replica's key left the voter set; it does not add itself back.
+    /// KAFKA-19850: this replica's key left the voter set; it does not add itself back. Its
+    /// add accepted and then a new voter set without it counts too: a snapshot download can
+    /// skip both the add and the operator's removal, so the set holding it is never seen (an
+    /// add the leader lost before committing it stops auto-join as well: the operator adds it).
     pub(super) fn note_local_voter_removed(&mut self, was_voter: bool) {
-        if was_voter && !self.is_voter() {
+        if self.is_voter() {
+            self.auto_join_accepted = false;
+        } else if was_voter || self.auto_join_accepted {
             self.auto_join_stopped = true;
         }
     }

@@ -18,6 +18,8 @@ pub(crate) struct FollowerState {
     pub(crate) fetch_deadline_ms: u64,
     /// A Fetch to the leader succeeded in this state (a follower that has one refuses pre-votes).
     pub(crate) has_fetched: bool,
+    /// When a Fetch (or FetchSnapshot) to the leader last succeeded.
+    pub(crate) last_fetch_ms: u64,
     /// Observer only: after a fetch timeout, fetch once from this voter to rediscover the leader.
     pub(crate) rediscover_from: Option<i32>,
     /// Log end after the last records appended from this leader in this state. The leader
