@@ -87,7 +87,16 @@ impl StatusLog {
                 " (this node is an observer)"
             }
         );
-        tracing::info!(node = self.node_id, kraft_version, voters = ?keys, "voter set");
+        // Replica keys as `id` (static voters: no directory id) or `id:directoryId`, Kafka's
+        // base64 form, as `describe --status` prints them.
+        let voters: Vec<String> = keys
+            .iter()
+            .map(|k| match k.directory_id.is_zero() {
+                true => k.id.to_string(),
+                false => format!("{}:{}", k.id, k.directory_id),
+            })
+            .collect();
+        tracing::info!(node = self.node_id, kraft_version, ?voters, "voter set");
         self.last_voters = Some((kraft_version, keys));
     }
 
