@@ -40,17 +40,7 @@ pub struct DynamicQuorum {
 
 impl Drop for DynamicQuorum {
     fn drop(&mut self) {
-        for m in &mut self.members {
-            m.kill();
-        }
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                eprintln!(
-                    "kept the failed quorum's directories in {}",
-                    dir.keep().display()
-                );
-            }
-        }
+        crate::quorum::kill_keeping_dir_on_panic(&mut self.members, &mut self.dir);
     }
 }
 

@@ -49,16 +49,25 @@ pub struct Quorum {
 
 impl Drop for Quorum {
     fn drop(&mut self) {
-        for m in &mut self.members {
-            m.kill();
-        }
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                eprintln!(
-                    "kept the failed quorum's directories in {}",
-                    dir.keep().display()
-                );
-            }
+        kill_keeping_dir_on_panic(&mut self.members, &mut self.dir);
+    }
+}
+
+/// A quorum's teardown: every member killed; its directory removed, or kept (and named on
+/// stderr) when a test failed, for the post-mortem.
+pub(crate) fn kill_keeping_dir_on_panic(
+    members: &mut [Member],
+    dir: &mut Option<tempfile::TempDir>,
+) {
+    for m in members.iter_mut() {
+        m.kill();
+    }
+    if std::thread::panicking() {
+        if let Some(dir) = dir.take() {
+            eprintln!(
+                "kept the failed quorum's directories in {}",
+                dir.keep().display()
+            );
         }
     }
 }
